@@ -1,0 +1,24 @@
+"""supervisor-rules: the regulations on medical-insurance social supervisors (医疗保障社会监督员), as rules.
+
+    import supervisor_rules as sr
+    policy = sr.builtin_policy("wuhan")
+    decision = policy.evaluate({"as_of": "2024-07-02", "appointment": {"start": "2021-07-01"}})
+    decision.status, decision.to_dict(), decision.explain()
+"""
+
+from .decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, Notice,
+                       Obligation, Recusal, RecusalResult, Report, ReportResult, Status, Step, Term, Violation)
+from .errors import CaseError, Diagnostic, PolicyError, PolicySyntaxError, RulesError
+from .policy import (ArticleInfo, Policy, builtin_policy, builtin_policy_ids, check_paths, load_policy,
+                     parse_policy, resolve_policy)
+from .workdays import MissingCalendarYear, WorkdayCalendar, default_calendar
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArticleInfo", "CaseError", "Citation", "Decision", "Diagnostic", "DutyState", "Effect", "Eligibility",
+    "EligibilityResult", "Ground", "MissingCalendarYear", "Notice", "Obligation", "Policy", "PolicyError",
+    "PolicySyntaxError", "Recusal", "RecusalResult", "Report", "ReportResult", "RulesError", "Status", "Step",
+    "Term", "Violation", "WorkdayCalendar", "builtin_policy", "builtin_policy_ids", "check_paths", "default_calendar",
+    "load_policy", "parse_policy", "resolve_policy",
+]

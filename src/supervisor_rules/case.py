@@ -1,0 +1,199 @@
+"""Case validation and JSON Schema, both derived from the policy's own fact declarations.
+
+``validate`` turns a case (JSON-like dict) into flat facts for the runtime:
+``{"person.honest": True, ...}``; open-world facts that are not given are
+absent (unknown), closed-world facts take their declared default. Every
+problem is collected with its JSON path; nothing is half-validated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Mapping
+
+from .checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT, Section, suggest
+from .errors import CaseError
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_LIST = 10_000
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f'"{value}"' if len(value) <= 40 else "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def parse_date(value, path: str, problems: list) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        problems.append((path, "expected a date (YYYY-MM-DD), got a date and time"))
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        problems.append((path, f"expected a date (YYYY-MM-DD), got {_kind(value)}"))
+        return None
+    try:
+        parsed = dt.date.fromisoformat(value)
+    except ValueError:
+        problems.append((path, f"{value} is not a real date"))
+        return None
+    if parsed.year < 1900:
+        problems.append((path, f"{value} is out of range (years 1900-9999)"))
+        return None
+    return parsed
+
+
+def _value(ftype, value, path: str, problems: list):
+    """Validate one value against a declared type; returns the runtime value or None."""
+    if ftype == BOOL:
+        if isinstance(value, bool):
+            return value
+        problems.append((path, f"expected a boolean, got {_kind(value)}"))
+    elif ftype == DATE:
+        return parse_date(value, path, problems)
+    elif ftype == TEXT:
+        if isinstance(value, str):
+            return value
+        problems.append((path, f"expected a string, got {_kind(value)}"))
+    elif isinstance(ftype, EnumT):
+        if isinstance(value, str) and value in ftype.values:
+            return value
+        if isinstance(value, str):
+            problems.append((path, f'"{value}" is not one of {", ".join(ftype.values)}'
+                             f'{suggest(value, ftype.values)}'))
+        else:
+            problems.append((path, f"expected one of {', '.join(ftype.values)}, got {_kind(value)}"))
+    elif isinstance(ftype, ListT):
+        if not isinstance(value, (list, tuple)):
+            problems.append((path, f"expected a list, got {_kind(value)}"))
+            return None
+        if len(value) > MAX_LIST:
+            problems.append((path, f"a list of {len(value)} entries is over the limit of {MAX_LIST}"))
+            return None
+        before = len(problems)
+        items = [_value(ftype.element, item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
+        return tuple(items) if len(problems) == before else None
+    elif isinstance(ftype, RecordT):
+        return _record(ftype, value, path, problems)
+    return None
+
+
+def _record(record: RecordT, value, path: str, problems: list):
+    if not isinstance(value, Mapping):
+        problems.append((path, f"expected an object, got {_kind(value)}"))
+        return None
+    out = {}
+    for key, item in value.items():
+        info = record.fields.get(key)
+        if info is None:
+            problems.append((f"{path}.{key}", f"unknown field{suggest(str(key), record.fields)}"))
+            continue
+        if item is not None:
+            out[key] = _value(info.type, item, f"{path}.{key}", problems)
+    for name, info in record.fields.items():
+        if name not in out:
+            if info.closed:
+                out[name] = info.default
+            else:
+                problems.append((f"{path}.{name}", "required field is missing"))
+    return out
+
+
+def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None):
+    """(facts, present sections, as_of) for a valid case; raises ``CaseError`` listing every problem."""
+    problems: list[tuple[str, str]] = []
+    if not isinstance(case, Mapping):
+        raise CaseError([("", f"a case is a JSON object, got {_kind(case)}")])
+    facts: dict[str, Any] = {}
+    present: set[str] = set()
+    for key, value in case.items():
+        if key == "as_of":
+            continue
+        section = sections.get(key)
+        if section is None:
+            problems.append((str(key), f"unknown section{suggest(str(key), [*sections, 'as_of'])}"
+                                        f"; this policy's case has: as_of, {', '.join(sections)}"))
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, Mapping):
+            problems.append((key, f"expected an object, got {_kind(value)}"))
+            continue
+        present.add(key)
+        for name, item in value.items():
+            info = section.fields.get(name)
+            if info is None:
+                dotted = [f"{key}.{f}" for f in section.fields]
+                problems.append((f"{key}.{name}", f"unknown fact{suggest(f'{key}.{name}', dotted)}"))
+                continue
+            if item is None:
+                continue  # null means not given
+            facts[f"{key}.{name}"] = _value(info.type, item, f"{key}.{name}", problems)
+    if as_of is None:
+        if "as_of" not in case:
+            problems.append(("as_of", "required: the day the decision is about (YYYY-MM-DD)"))
+        else:
+            as_of = parse_date(case["as_of"], "as_of", problems)
+    if problems:
+        raise CaseError(problems)
+    # Closed-world facts (event records) default to what their declaration says.
+    for name, section in sections.items():
+        for fname, info in section.fields.items():
+            if info.closed:
+                facts.setdefault(f"{name}.{fname}", info.default)
+    return facts, frozenset(present), as_of
+
+
+# ------------------------------------------------------------------ JSON Schema
+def _schema_of(ftype, label: str | None) -> dict:
+    if ftype == BOOL:
+        out: dict = {"type": "boolean"}
+    elif ftype == DATE:
+        out = {"type": "string", "format": "date", "pattern": _DATE.pattern}
+    elif ftype == TEXT:
+        out = {"type": "string"}
+    elif isinstance(ftype, EnumT):
+        out = {"type": "string", "enum": list(ftype.values)}
+    elif isinstance(ftype, ListT):
+        out = {"type": "array", "items": _schema_of(ftype.element, None)}
+    elif isinstance(ftype, RecordT):
+        out = {"type": "object", "additionalProperties": False,
+               "properties": {k: _schema_of(f.type, f.label) for k, f in ftype.fields.items()},
+               "required": [k for k, f in ftype.fields.items() if not f.closed]}
+    else:
+        out = {}
+    if label:
+        out["description"] = label
+    return out
+
+
+def json_schema(policy_id: str, title: str | None, sections: Mapping[str, Section]) -> dict:
+    """The case format of one policy as JSON Schema (draft 2020-12)."""
+    properties: dict = {"as_of": {"type": "string", "format": "date", "pattern": _DATE.pattern,
+                                  "description": "the day the decision is about"}}
+    for name, section in sections.items():
+        fields = {}
+        for fname, info in section.fields.items():
+            schema = _schema_of(info.type, info.label)
+            if info.closed:
+                schema["default"] = list(info.default) if isinstance(info.default, tuple) else info.default
+            fields[fname] = schema
+        properties[name] = {"type": "object", "additionalProperties": False, "properties": fields}
+        if section.label:
+            properties[name]["description"] = section.label
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"supervisor-rules:{policy_id}:case",
+            "title": f"Case for {title or policy_id}", "type": "object", "additionalProperties": False,
+            "required": ["as_of"], "properties": properties}

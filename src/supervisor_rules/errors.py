@@ -1,0 +1,90 @@
+"""The one error hierarchy of supervisor-rules.
+
+``RulesError`` ⊃ ``PolicyError`` ⊃ ``PolicySyntaxError``, and ``RulesError`` ⊃
+``CaseError``. Nothing else (no Lark, KeyError or TypeError) reaches callers.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import attrs
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by ``text``: CJK wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+@attrs.frozen
+class Diagnostic:
+    """One problem in a rule file, positioned at ``source:line:column`` (1-based)."""
+
+    source: str
+    line: int
+    column: int
+    message: str
+    severity: str = "error"  # "error" | "warning"
+    source_line: str | None = None
+    length: int = 1
+
+    def header(self) -> str:
+        return f"{self.source}:{self.line}:{self.column}: {self.severity}: {self.message}"
+
+    def render(self) -> str:
+        """The cel-python / rustc style: the header, the source line, a caret under the spot."""
+        if self.source_line is None:
+            return self.header()
+        line = self.source_line.rstrip("\n").replace("\t", " ")
+        prefix = line[: max(self.column - 1, 0)]
+        marked = line[max(self.column - 1, 0) : max(self.column - 1, 0) + max(self.length, 1)]
+        pad = " " * display_width(prefix)
+        carets = "^" * max(display_width(marked), 1)
+        gutter = f"{self.line:>5} | "
+        return f"{self.header()}\n{gutter}{line}\n{' ' * len(gutter)}{pad}{carets}"
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+class RulesError(Exception):
+    """Base of every error supervisor-rules raises on purpose."""
+
+
+class PolicyError(RulesError):
+    """A rule file that cannot be used: every problem found, each positioned."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], message: str | None = None):
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(message or "\n".join(d.render() for d in self.diagnostics))
+
+
+class PolicySyntaxError(PolicyError):
+    """A rule file that does not parse. ``str()`` shows the line with a caret."""
+
+    def __init__(self, source: str, line: int, column: int, text: str, expected: tuple[str, ...],
+                 message: str, source_line: str | None = None, length: int = 1):
+        self.source = source
+        self.line = line
+        self.column = column
+        self.text = text
+        self.expected = tuple(expected)
+        diagnostic = Diagnostic(source, line, column, message, "error", source_line, length)
+        super().__init__([diagnostic])
+
+
+class CaseError(RulesError):
+    """An invalid case: every problem, each with its JSON path."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{path}: {message}" if path else message for path, message in self.problems))
+
+    def to_dict(self) -> dict:
+        return {"error": "invalid case", "problems": [{"path": p, "message": m} for p, m in self.problems]}

@@ -1,0 +1,633 @@
+"""Rule text → typed AST (``nodes.Module``).
+
+Lark (LALR, contextual lexer, strict) builds the parse tree from
+``grammars/policy.lark``; ``_Builder`` turns it into frozen nodes with spans.
+Every failure becomes a ``PolicySyntaxError`` with a position and the expected
+tokens in words; no Lark exception escapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import lark
+from lark import Token, Transformer, v_args
+
+from . import nodes as n
+from .errors import PolicySyntaxError
+from .numerals import parse_number
+from .resources import grammar_path
+
+#: Rule files larger than this are refused before parsing (real ones are ~20 KB).
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+#: Deepest expression nesting accepted; deeper input is refused with a position.
+MAX_NESTING = 100
+
+_EFFECTS = {"automatic": "automatic", "自然解聘": "automatic", "mandatory": "mandatory", "应当解聘": "mandatory",
+            "discretionary": "discretionary", "可以解聘": "discretionary"}
+_RECUSAL_KINDS = {"required": "required", "必须": "required", "request": "request", "申请": "request"}
+_ACTORS = {"supervisor": "supervisor", "监督员": "supervisor", "department": "department", "部门": "department"}
+_CMP = {"≠": "!="}
+
+
+def _unit(text: str) -> str:
+    text = " ".join(text.split())
+    if text in ("working day", "working days", "个工作日", "工作日"):
+        return "working_days"
+    if text in ("calendar day", "calendar days", "日", "天"):
+        return "days"
+    if text in ("month", "months", "个月"):
+        return "months"
+    return "years"
+
+
+@functools.cache
+def _lark() -> lark.Lark:
+    text = grammar_path().read_text(encoding="utf-8")
+    options = dict(parser="lalr", lexer="contextual", strict=True, propagate_positions=True,
+                   maybe_placeholders=False)
+    cache = _cache_file(text)
+    if cache is not None:
+        try:
+            return lark.Lark(text, cache=str(cache), **options)
+        except OSError:
+            pass  # an unwritable cache must never stop parsing
+    return lark.Lark(text, **options)
+
+
+def _cache_file(grammar: str) -> Path | None:
+    """A per-user cache of the compiled grammar, keyed by its hash and Lark's version."""
+    if os.environ.get("SUPERVISOR_RULES_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256((grammar + lark.__version__).encode()).hexdigest()[:16]
+    folder = Path(base) / "supervisor-rules"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / f"grammar-{digest}.lark-cache"
+
+
+@functools.cache
+def keywords() -> dict[str, str]:
+    """Every keyword spelling → its terminal name (``当`` → ``WHEN``)."""
+    out: dict[str, str] = {}
+    for term in _lark().terminals:
+        if term.priority < 2 or term.name in ("DATE",):
+            continue
+        for spelling in _spellings(term.pattern):
+            if re.fullmatch(r"[^\W\d]\w*", spelling):
+                out[spelling] = term.name
+    return out
+
+
+def _spellings(pattern) -> list[str]:
+    if isinstance(pattern, lark.lexer.PatternStr):
+        return [pattern.value]
+    body = pattern.value
+    match = re.fullmatch(r"\(\?:(.*)\)\(\?!\\w\)", body)
+    if not match:
+        return []
+    return [alt.replace("[ \\t]+", " ") for alt in match.group(1).split("|")
+            if "\\" not in alt.replace("[ \\t]+", "") and "?" not in alt]
+
+
+_FIXED_WORDS = {"NAME": "a name", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
+                "CHAPTER": "a chapter heading (第一章 / chapter 1)", "ARTICLE": "an article (第一条 / article 1)",
+                "PARAGRAPH": "a paragraph (第二款 / paragraph 2)", "ITEM": "an item marker （一） / (1)",
+                "SUB": "a sub-item marker (1.)", "CMP_OP": "a comparison (= != < <= > >=)",
+                "UNIT": "a unit (years / 年, working days / 个工作日, …)", "$END": "the end of the file"}
+
+
+@functools.cache
+def describe_terminal(name: str) -> str:
+    """A terminal name in human words: ``WHEN`` → ```when` / `当```."""
+    if name in _FIXED_WORDS:
+        return _FIXED_WORDS[name]
+    for term in _lark().terminals:
+        if term.name == name:
+            spellings = _spellings(term.pattern)
+            if isinstance(term.pattern, lark.lexer.PatternStr) or spellings:
+                return " / ".join(f"`{s}`" for s in (spellings or [term.pattern.value]))
+    return name.lower().replace("_", " ")
+
+
+def _expected_words(expected) -> tuple[str, ...]:
+    words = sorted({describe_terminal(e) for e in expected})
+    return tuple(words)
+
+
+def parse_module(text: str, source: str = "<string>") -> n.Module:
+    """Parse one rule file. Raises ``PolicySyntaxError``."""
+    if not isinstance(text, str):
+        raise PolicySyntaxError(source, 1, 1, "", (), "rule text must be a str")
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > MAX_SOURCE_BYTES:
+        raise PolicySyntaxError(source, 1, 1, "", (),
+                                f"rule file is {size / 1e6:.1f} MB; the limit is {MAX_SOURCE_BYTES / 1e6:.1f} MB")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise PolicySyntaxError(source, line, 1, "\x00", (), "rule file contains a NUL byte (is it binary?)")
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    try:
+        tree = _lark().parse(text)
+    except lark.exceptions.UnexpectedInput as exc:
+        raise _syntax_error(exc, text, lines, source) from None
+    _check_depth(tree, lines, source)
+    try:
+        return _Builder(source, lines).transform(tree)
+    except lark.exceptions.VisitError as exc:
+        if isinstance(exc.orig_exc, PolicySyntaxError):
+            raise exc.orig_exc from None
+        raise
+
+
+def _line(lines: list[str], number: int) -> str | None:
+    return lines[number - 1] if 0 < number <= len(lines) else None
+
+
+def _syntax_error(exc, text: str, lines: list[str], source: str) -> PolicySyntaxError:
+    line = getattr(exc, "line", None) or 1
+    column = getattr(exc, "column", None) or 1
+    if isinstance(exc, lark.exceptions.UnexpectedToken):
+        token = exc.token
+        if token.type == "$END":
+            line, column = len(lines) or 1, len(lines[-1]) + 1 if lines else 1
+            found, shown = "", "the end of the file"
+        else:
+            found, shown = str(token), f"`{token}`"
+        expected = _expected_words(exc.accepts or exc.expected)
+        message = f"unexpected {shown}"
+        if token.type == "NAME" and str(token) in keywords():
+            message = f"`{token}` is a keyword and cannot be used here"
+        hint = _keyword_hint(found, exc.accepts or exc.expected)
+        message += f"; expected {_join(expected)}" if expected else ""
+        if hint:
+            message += f" (did you mean `{hint}`?)"
+        return PolicySyntaxError(source, line, column, found, expected, message, _line(lines, line),
+                                 max(len(found), 1))
+    if isinstance(exc, lark.exceptions.UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        expected = _expected_words(exc.allowed or ())
+        what = "an unterminated string" if char in "\"「" else f"unexpected character `{char}`"
+        message = what + (f"; expected {_join(expected)}" if expected else "")
+        return PolicySyntaxError(source, line, column, char, expected, message, _line(lines, line))
+    return PolicySyntaxError(source, line, column, "", (), f"syntax error: {exc}", _line(lines, line))
+
+
+def _join(words: tuple[str, ...]) -> str:
+    if len(words) > 8:
+        words = words[:8] + ("…",)
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
+
+
+def _keyword_hint(found: str, expected) -> str | None:
+    if not found:
+        return None
+    candidates = [s for s, term in keywords().items() if term in set(expected)]
+    close = difflib.get_close_matches(found, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _check_depth(tree, lines, source) -> None:
+    """Refuse absurd nesting before any recursive stage sees the tree."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            line = getattr(meta, "line", 1)
+            column = getattr(meta, "column", 1)
+            raise PolicySyntaxError(source, line, column, "", (),
+                                    f"expression nested more than {MAX_NESTING} levels deep", _line(lines, line))
+        for child in node.children:
+            if isinstance(child, lark.Tree):
+                stack.append((child, depth + 1))
+
+
+def _is(token, name: str) -> bool:
+    return isinstance(token, Token) and token.type == name
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """Parse tree → nodes. Methods are named after grammar rules."""
+
+    def __init__(self, source: str, lines: list[str]):
+        super().__init__()
+        self.source = source
+        self.lines = lines
+
+    # -------------------------------------------------------------- helpers
+    def _span(self, meta) -> n.Span:
+        if getattr(meta, "empty", False) or not hasattr(meta, "line"):
+            return n.Span(self.source, 0, 0, 0, 0)
+        return n.Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, token: Token) -> n.Span:
+        return n.Span(self.source, token.line, token.column, token.end_line, token.end_column)
+
+    def _error(self, token_or_span, message: str):
+        if isinstance(token_or_span, Token):
+            line, column, length = token_or_span.line, token_or_span.column, len(token_or_span)
+        else:
+            line, column, length = token_or_span.line, token_or_span.column, 1
+        raise PolicySyntaxError(self.source, line, column, str(token_or_span) if isinstance(token_or_span, Token) else "",
+                                (), message, _line(self.lines, line), length)
+
+    def _name(self, token: Token) -> str:
+        if str(token) in keywords():
+            self._error(token, f"`{token}` is a keyword and cannot be used as a name")
+        return str(token)
+
+    def _optional_text(self, children):
+        return next((c for c in children if isinstance(c, _Text)), None)
+
+    # -------------------------------------------------------------- file
+    def start(self, meta, children):
+        header = children[0] if children and isinstance(children[0], n.Header) else None
+        groups = {n.Import: [], n.EnumDecl: [], n.RecordDecl: [], n.FactsDecl: [], n.Chapter: [], n.Article: []}
+        chapter = None
+        for child in children:
+            if isinstance(child, n.Chapter):
+                chapter = child.number
+            if isinstance(child, n.Article):
+                child = _evolve(child, chapter=chapter)
+            if type(child) in groups:
+                groups[type(child)].append(child)
+        return n.Module(self.source, header, tuple(groups[n.Import]), tuple(groups[n.EnumDecl]),
+                        tuple(groups[n.RecordDecl]), tuple(groups[n.FactsDecl]), tuple(groups[n.Chapter]),
+                        tuple(groups[n.Article]))
+
+    def header(self, meta, children):
+        fields = {}
+        for child in children[2:]:
+            key, value, span = child
+            if key in fields:
+                self._error(span, f"the header gives `{key}` twice")
+            fields[key] = value
+        return n.Header(self._name(children[1]), span=self._span(meta), **fields)
+
+    def title(self, meta, c):
+        return ("title", c[1].value, self._span(meta))
+
+    def authority(self, meta, c):
+        return ("authority", c[1].value, self._span(meta))
+
+    def document(self, meta, c):
+        return ("document", c[1].value, self._span(meta))
+
+    def effective(self, meta, c):
+        value = self._date(c[1]) if _is(c[1], "DATE") else "on_issuance"
+        return ("effective", value, self._span(meta))
+
+    def status(self, meta, c):
+        return ("status", "trial" if str(c[1]) in ("trial", "试行") else "final", self._span(meta))
+
+    def text(self, meta, children):
+        parts = []
+        for token in children:
+            raw = str(token)
+            if raw.startswith("「"):
+                parts.append(raw[1:-1])
+            else:
+                parts.append(_unescape(raw[1:-1]))
+        return _Text("".join(parts), self._span(meta))
+
+    def import_(self, meta, c):
+        return n.Import(_unescape(str(c[1])[1:-1]), span=self._span(meta))
+
+    # -------------------------------------------------------------- declarations
+    def enum_decl(self, meta, c):
+        text = self._optional_text(c)
+        return n.EnumDecl(self._name(c[1]), text.value if text else None, c[-1], span=self._span(meta))
+
+    def enum_body(self, meta, c):
+        return tuple(c)
+
+    def enum_value(self, meta, c):
+        text = self._optional_text(c)
+        return n.EnumValue(self._name(c[0]), text.value if text else None, span=self._span(meta))
+
+    def record_decl(self, meta, c):
+        text = self._optional_text(c)
+        fields = tuple(x for x in c if isinstance(x, n.FieldDecl))
+        return n.RecordDecl(self._name(c[1]), text.value if text else None, fields, span=self._span(meta))
+
+    def facts_decl(self, meta, c):
+        text = self._optional_text(c)
+        fields = tuple(x for x in c if isinstance(x, n.FieldDecl))
+        return n.FactsDecl(self._name(c[1]), text.value if text else None, fields, span=self._span(meta))
+
+    def field_decl(self, meta, c):
+        text = self._optional_text(c)
+        default = next((x.value for x in c if isinstance(x, _Default)), None)
+        return n.FieldDecl(self._name(c[0]), c[1], default, text.value if text else None, span=self._span(meta))
+
+    def default(self, meta, c):
+        value = c[0]
+        if _is(value, "TRUE"):
+            return _Default(True)
+        if _is(value, "FALSE"):
+            return _Default(False)
+        return _Default(())
+
+    def empty_list(self, meta, c):
+        return ()
+
+    def list_type(self, meta, c):
+        return n.ListType(c[1], span=self._span(meta))
+
+    def bool_type(self, meta, c):
+        return n.BoolType(span=self._span(meta))
+
+    def date_type(self, meta, c):
+        return n.DateType(span=self._span(meta))
+
+    def text_type(self, meta, c):
+        return n.TextType(span=self._span(meta))
+
+    def named_type(self, meta, c):
+        return n.NamedType(self._name(c[0]), span=self._span(meta))
+
+    def inline_enum(self, meta, c):
+        return n.InlineEnum(c[1], span=self._span(meta))
+
+    # -------------------------------------------------------------- structure
+    def _number(self, token: Token, pattern: str) -> int:
+        raw = str(token)
+        match = re.search(pattern, raw)
+        try:
+            return parse_number(match.group(1))
+        except (ValueError, AttributeError) as exc:
+            self._error(token, f"cannot read the number in `{raw}`: {exc}")
+
+    def chapter(self, meta, c):
+        text = self._optional_text(c)
+        return n.Chapter(self._chapter_number(c[0]), text.value if text else None, span=self._span(meta))
+
+    def _chapter_number(self, token):
+        raw = str(token)
+        return self._number(token, r"第(.+?)章") if raw.startswith("第") else self._number(token, r"(\d+)")
+
+    def _article_ref(self, token: Token) -> tuple[int, int | None]:
+        raw = str(token)
+        if raw.startswith("第"):
+            article = self._number(token, r"^第(.+?)条")
+            item = self._number(token, r"条第[（(](.+?)[)）]项") if "项" in raw else None
+        else:
+            article = self._number(token, r"(\d+)")
+            item = self._number(token, r"\((\d+)\)") if "(" in raw else None
+        return article, item
+
+    def article(self, meta, c):
+        number, item = self._article_ref(c[0])
+        if item is not None:
+            self._error(c[0], f"an article heading cannot name an item: write the item as its own line")
+        text = self._optional_text(c)
+        rules = tuple(x for x in c[1:] if _is_rule(x))
+        items = tuple(x for x in c if isinstance(x, n.Item))
+        paragraphs = tuple(x for x in c if isinstance(x, n.Paragraph))
+        return n.Article(number, text.value if text else None, rules, items, paragraphs, span=self._span(meta))
+
+    def paragraph(self, meta, c):
+        raw = str(c[0])
+        number = self._number(c[0], r"第(.+?)款") if raw.startswith("第") else self._number(c[0], r"(\d+)")
+        text = self._optional_text(c)
+        return n.Paragraph(number, text.value if text else None, tuple(x for x in c[1:] if _is_rule(x)),
+                           tuple(x for x in c if isinstance(x, n.Item)), span=self._span(meta))
+
+    def item(self, meta, c):
+        number = self._number(c[0], r"[（(]\s*(.+?)\s*[)）]")
+        text = self._optional_text(c)
+        return n.Item(number, text.value if text else None, tuple(x for x in c[1:] if _is_rule(x)),
+                      tuple(x for x in c if isinstance(x, n.SubItem)), span=self._span(meta))
+
+    def sub_item(self, meta, c):
+        number = self._number(c[0], r"(\d+)")
+        text = self._optional_text(c)
+        return n.SubItem(number, text.value if text else None, tuple(x for x in c[1:] if _is_rule(x)),
+                         span=self._span(meta))
+
+    # -------------------------------------------------------------- rules
+    def require(self, meta, c):
+        exprs = [x for x in c if not isinstance(x, Token)]
+        return n.Require(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(meta))
+
+    def prefer(self, meta, c):
+        exprs = [x for x in c if not isinstance(x, Token)]
+        return n.Prefer(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(meta))
+
+    def term(self, meta, c):
+        return n.Term(int(c[1]), _unit(str(c[2])), c[4], span=self._span(meta))
+
+    def renewal(self, meta, c):
+        return n.Renewal(self._name(c[1]), c[3], c[5], c[7], span=self._span(meta))
+
+    def ground(self, meta, c):
+        effect = next(x for x in c if _is(x, "EFFECT"))
+        return n.Ground(_EFFECTS[str(effect)], c[-1], span=self._span(meta))
+
+    def dismissal_record(self, meta, c):
+        return n.DismissalRecord(c[1], span=self._span(meta))
+
+    def recusal(self, meta, c):
+        kind = next(x for x in c if _is(x, "RECUSAL_KIND"))
+        actor = next(x for x in c if _is(x, "ACTOR"))
+        return n.Recusal(_RECUSAL_KINDS[str(kind)], _ACTORS[str(actor)], c[-1], span=self._span(meta))
+
+    def prohibit(self, meta, c):
+        return n.Prohibit(c[1], tuple(c[2:]), span=self._span(meta))
+
+    def duty(self, meta, c):
+        clauses = {}
+        for clause in c[2:]:
+            key, value, span = clause
+            if key in clauses:
+                self._error(span, f"duty `{c[1]}` gives its `{key}` clause twice")
+            clauses[key] = value
+        return n.Duty(self._name(c[1]), span=self._span(meta), **clauses)
+
+    def duty_when(self, meta, c):
+        return ("when", c[1], self._span(meta))
+
+    def duty_due(self, meta, c):
+        if _is(c[1], "INT"):
+            amount, unit, base = c[1], c[2], c[4]
+        else:
+            base, amount, unit = c[1], c[3], c[4]
+        return ("due", n.Due(int(amount), _unit(str(unit)), base, span=self._span(meta)), self._span(meta))
+
+    def duty_done(self, meta, c):
+        return ("done_on", c[1], self._span(meta))
+
+    def duty_met(self, meta, c):
+        return ("met", c[1], self._span(meta))
+
+    def duty_breached(self, meta, c):
+        return ("breached", c[1], self._span(meta))
+
+    def report_scope(self, meta, c):
+        return n.ReportScope(c[-1], span=self._span(meta))
+
+    def report_category(self, meta, c):
+        return n.ReportCategory(c[-1], span=self._span(meta))
+
+    def reward(self, meta, c):
+        return n.Reward(c[2], c[4].value, span=self._span(meta))
+
+    def notice(self, meta, c):
+        return n.Notice(c[1].value, c[3], span=self._span(meta))
+
+    def text_only(self, meta, c):
+        return n.TextOnly(span=self._span(meta))
+
+    # -------------------------------------------------------------- expressions
+    def or_expr(self, meta, c):
+        return n.Or(tuple(x for x in c if not _is(x, "OR")), span=self._span(meta))
+
+    def and_expr(self, meta, c):
+        return n.And(tuple(x for x in c if not _is(x, "AND")), span=self._span(meta))
+
+    def not_(self, meta, c):
+        return n.Not(c[1], span=self._span(meta))
+
+    def compare(self, meta, c):
+        op = str(c[1])
+        return n.Compare(_CMP.get(op, op), c[0], c[2], span=self._span(meta))
+
+    def member(self, meta, c):
+        return n.Member(c[0], c[2], False, span=self._span(meta))
+
+    def not_member(self, meta, c):
+        return n.Member(c[0], c[2], True, span=self._span(meta))
+
+    def has(self, meta, c):
+        return n.Has(c[0], c[2], span=self._span(meta))
+
+    def has_any(self, meta, c):
+        return n.HasAny(c[0], c[2], span=self._span(meta))
+
+    def is_known(self, meta, c):
+        return n.IsKnown(c[0], False, span=self._span(meta))
+
+    def is_unknown(self, meta, c):
+        return n.IsKnown(c[0], True, span=self._span(meta))
+
+    def is_empty(self, meta, c):
+        return n.IsEmpty(c[0], False, span=self._span(meta))
+
+    def not_empty(self, meta, c):
+        return n.IsEmpty(c[0], True, span=self._span(meta))
+
+    def expired(self, meta, c):
+        return n.Expired(span=self._span(meta))
+
+    def dismissed(self, meta, c):
+        return n.Dismissed(span=self._span(meta))
+
+    def as_of(self, meta, c):
+        return n.AsOf(span=self._span(meta))
+
+    def violates(self, meta, c):
+        return n.Violates(c[1], span=self._span(meta))
+
+    def satisfies(self, meta, c):
+        return n.Satisfies(c[1], span=self._span(meta))
+
+    def article_ref(self, meta, c):
+        chapter = self._chapter_number(c[0]) if len(c) == 2 else None
+        article, item = self._article_ref(c[-1])
+        return n.ArticleRef(article, item, chapter, span=self._span(meta))
+
+    def path(self, meta, c):
+        return n.Path(tuple(self._name(t) for t in c), span=self._span(meta))
+
+    def set_lit(self, meta, c):
+        return tuple(c)
+
+    def value(self, meta, c):
+        return n.Name(self._name(c[0]), span=self._span(meta))
+
+    def true(self, meta, c):
+        return n.Literal(True, span=self._span(meta))
+
+    def false(self, meta, c):
+        return n.Literal(False, span=self._span(meta))
+
+    def int_(self, meta, c):
+        return n.Literal(int(c[0]), span=self._span(meta))
+
+    def date(self, meta, c):
+        return n.Literal(self._date(c[0]), span=self._span(meta))
+
+    def string(self, meta, c):
+        return n.Literal(_unescape(str(c[0])[1:-1]) if str(c[0]).startswith('"') else str(c[0])[1:-1],
+                         span=self._span(meta))
+
+    def _date(self, token: Token) -> dt.date:
+        try:
+            return dt.date.fromisoformat(str(token))
+        except ValueError:
+            self._error(token, f"`{token}` is not a real date")
+
+
+class _Text:
+    __slots__ = ("value", "span")
+
+    def __init__(self, value, span):
+        self.value, self.span = value, span
+
+
+class _Default:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+_RULE_TYPES = (n.Require, n.Prefer, n.Term, n.Renewal, n.Ground, n.DismissalRecord, n.Recusal, n.Prohibit,
+               n.Duty, n.ReportScope, n.ReportCategory, n.Reward, n.Notice, n.TextOnly)
+
+
+def _is_rule(x) -> bool:
+    return isinstance(x, _RULE_TYPES)
+
+
+def _evolve(node, **changes):
+    import attrs
+    return attrs.evolve(node, **changes)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unescape(raw: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), raw)
+
+
+def parse_file(path: str | Path) -> n.Module:
+    """Read and parse a rule file (UTF-8)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise PolicySyntaxError(str(path), 1, 1, "", (),
+                                    f"rule file is {size / 1e6:.1f} MB; the limit is {MAX_SOURCE_BYTES / 1e6:.1f} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PolicySyntaxError(str(path), line, 1, "", (), "rule file is not valid UTF-8") from None
+    return parse_module(text, str(path))

@@ -1,0 +1,245 @@
+"""Loading policies (with their imports) and evaluating cases: the ``Policy`` object."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+import attrs
+
+from . import case as case_module
+from . import checker, compiler, nodes, parser, runtime
+from .decision import Citation, Decision
+from .errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
+from .resources import policies_dir
+from .workdays import WorkdayCalendar, default_calendar
+
+MAX_IMPORTS = 32
+
+
+@attrs.frozen
+class ArticleInfo:
+    """An article of the policy, for applications that show the regulation."""
+
+    number: int
+    cite: str
+    text: str | None
+    chapter: int | None
+    text_only: bool
+    provisions: tuple[Citation, ...]
+
+
+class Policy:
+    """A loaded, checked and compiled policy. Load once; ``evaluate`` is cheap and pure."""
+
+    def __init__(self, compiled: compiler.CompiledPolicy, warnings: tuple[Diagnostic, ...] = (),
+                 calendar: WorkdayCalendar | None = None, source: str = "<string>"):
+        self._compiled = compiled
+        self._sections = compiled.checked.sections
+        self._calendar = calendar
+        self.warnings = warnings
+        self.source = source
+        header = compiled.checked.header
+        self.id: str = compiled.id
+        self.title: str | None = compiled.title
+        self.authority: str | None = header.authority if header else None
+        self.document: str | None = header.document if header else None
+        self.effective = header.effective if header else None
+        self.trial: bool = bool(header and header.status == "trial")
+        self.articles: tuple[ArticleInfo, ...] = tuple(_article_info(a, compiled) for a in compiled.checked.articles)
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.id!r}: {self.title or ''} ({len(self.articles)} articles)>"
+
+    @property
+    def calendar(self) -> WorkdayCalendar:
+        """The working-day calendar deadlines are counted on (chinesecalendar unless replaced)."""
+        if self._calendar is None:
+            self._calendar = default_calendar()
+        return self._calendar
+
+    def with_calendar(self, calendar: WorkdayCalendar) -> "Policy":
+        """The same policy counting working days on ``calendar`` (e.g. with a newly published year)."""
+        return Policy(self._compiled, self.warnings, calendar, self.source)
+
+    def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
+        """Decide one case (a dict in the case format). Raises ``CaseError`` for an invalid case."""
+        if isinstance(as_of, str):
+            problems: list = []
+            as_of = case_module.parse_date(as_of, "as_of", problems)
+            if problems:
+                raise case_module.CaseError(problems)
+        facts, sections, day = case_module.validate(self._sections, case, as_of)
+        compiled, calendar = self._compiled, lambda: self.calendar
+        decision = runtime.evaluate(compiled, facts, sections, day, calendar)
+
+        def trace():
+            steps: list = []
+            runtime.evaluate(compiled, facts, sections, day, calendar, steps)
+            return tuple(steps)
+        decision._trace = trace
+        return decision
+
+    def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
+        """Decide each case in turn (lazily); an invalid case raises ``CaseError`` when reached."""
+        for item in cases:
+            yield self.evaluate(item, as_of=as_of)
+
+    def schema(self) -> dict:
+        """The policy's case format as JSON Schema."""
+        return case_module.json_schema(self.id, self.title, self._sections)
+
+    @property
+    def facts(self) -> dict[str, dict[str, str]]:
+        """Declared facts: section → fact → its type in words."""
+        return {name: {f: str(info.type) for f, info in section.fields.items()}
+                for name, section in self._sections.items()}
+
+
+def _article_info(article: nodes.Article, compiled: compiler.CompiledPolicy) -> ArticleInfo:
+    citations = tuple(c for c in compiled.citations if c.article == article.number)
+    text_only = any(isinstance(r, nodes.TextOnly) for r in article.rules)
+    head = citations[0]
+    return ArticleInfo(article.number, head.cite, article.text, article.chapter, text_only, citations)
+
+
+# ------------------------------------------------------------------ loading
+def _source_lines(text: str) -> list[str]:
+    return text.lstrip("\ufeff").splitlines()
+
+
+def _load_modules(text: str, source: str, base_dir: Path | None):
+    """Parse ``text`` and every file it imports. Returns (root, imported, lines, problems)."""
+    lines: dict[str, list[str]] = {source: _source_lines(text)}
+    root = parser.parse_module(text, source)
+    imported: list[nodes.Module] = []
+    problems: list[Diagnostic] = []
+    seen: set[Path] = set()
+    queue = [(root, base_dir)]
+    while queue:
+        module, folder = queue.pop(0)
+        for imp in module.imports:
+            target = (folder or Path.cwd()) / imp.path
+            resolved = target.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            if len(seen) > MAX_IMPORTS:
+                problems.append(_at(imp.span, lines, f"more than {MAX_IMPORTS} imported files"))
+                return root, imported, lines, problems
+            if not target.is_file():
+                problems.append(_at(imp.span, lines, f"cannot import `{imp.path}`: no such file next to "
+                                                     f"{module.source}"))
+                continue
+            try:
+                data = target.read_text(encoding="utf-8")
+                sub = parser.parse_module(data, str(target))
+            except PolicySyntaxError as exc:
+                problems.extend(exc.diagnostics)
+                continue
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(_at(imp.span, lines, f"cannot import `{imp.path}`: {exc}"))
+                continue
+            lines[str(target)] = _source_lines(data)
+            imported.append(sub)
+            queue.append((sub, target.parent))
+    return root, imported, lines, problems
+
+
+def _at(span: nodes.Span, lines: dict, message: str) -> Diagnostic:
+    source_lines = lines.get(span.source) or []
+    line = source_lines[span.line - 1] if 0 < span.line <= len(source_lines) else None
+    return Diagnostic(span.source, span.line, span.column, message, "error", line)
+
+
+def _build(text: str, source: str, base_dir: Path | None):
+    """(compiled policy or None, every diagnostic)."""
+    root, imported, lines, problems = _load_modules(text, source, base_dir)
+    checked = checker.check(root, imported, lines)
+    diagnostics = (*problems, *checked.diagnostics)
+    if any(d.severity == "error" for d in diagnostics):
+        return None, diagnostics
+    return compiler.compile_policy(checked), diagnostics
+
+
+def parse_policy(text: str, source: str = "inline", *, base_dir: str | Path | None = None,
+                 calendar: WorkdayCalendar | None = None) -> Policy:
+    """A policy from rule text; imports resolve against ``base_dir`` (default: the working directory)."""
+    compiled, diagnostics = _build(text, source, Path(base_dir) if base_dir is not None else None)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if compiled is None:
+        raise PolicyError(errors)
+    return Policy(compiled, tuple(d for d in diagnostics if d.severity == "warning"), calendar, source)
+
+
+def load_policy(path: str | Path, *, calendar: WorkdayCalendar | None = None) -> Policy:
+    """A policy from a rule file (UTF-8); imports resolve next to it."""
+    path = Path(path)
+    text = _read(path)
+    return parse_policy(text, str(path), base_dir=path.parent, calendar=calendar)
+
+
+def _read(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {exc.strerror or exc}") from None
+    if size > parser.MAX_SOURCE_BYTES:
+        raise PolicySyntaxError(str(path), 1, 1, "", (), f"rule file is {size / 1e6:.1f} MB; the limit is "
+                                                         f"{parser.MAX_SOURCE_BYTES / 1e6:.1f} MB")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise PolicySyntaxError(str(path), 1, 1, "", (), "rule file is not valid UTF-8") from None
+
+
+_HEADER = re.compile(r"^\s*(?:policy|办法)\s+\S", re.M)
+
+
+def builtin_policy_ids() -> list[str]:
+    """Ids of the policies shipped with the package."""
+    return sorted(p.stem for p in policies_dir().glob("*.rules") if _HEADER.search(p.read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _builtin(policy_id: str) -> Policy:
+    path = policies_dir() / f"{policy_id}.rules"
+    return load_policy(path)
+
+
+def builtin_policy(policy_id: str, *, calendar: WorkdayCalendar | None = None) -> Policy:
+    """A policy shipped in the package: ``guangxi`` or ``wuhan``."""
+    ids = builtin_policy_ids()
+    if policy_id not in ids:
+        hint = checker.suggest(policy_id, ids)
+        raise RulesError(f"no shipped policy `{policy_id}`{hint}; shipped: {', '.join(ids)}")
+    policy = _builtin(policy_id)
+    return policy.with_calendar(calendar) if calendar is not None else policy
+
+
+def resolve_policy(name: str | Path) -> Policy:
+    """A path to a rule file, or the id of a shipped policy."""
+    path = Path(name)
+    if path.exists() or str(name).endswith(".rules") or "/" in str(name):
+        return load_policy(path)
+    return builtin_policy(str(name))
+
+
+def check_paths(names: Iterable[str | Path]) -> list[Diagnostic]:
+    """Every problem (errors and warnings) in the given rule files or shipped ids; never raises for them."""
+    out: list[Diagnostic] = []
+    for name in names:
+        path = Path(name)
+        if not path.exists() and not str(name).endswith(".rules") and str(name) in builtin_policy_ids():
+            path = policies_dir() / f"{name}.rules"
+        try:
+            text = _read(path)
+            out.extend(_build(text, str(path), path.parent)[1])
+        except PolicyError as exc:
+            out.extend(exc.diagnostics)
+    return out

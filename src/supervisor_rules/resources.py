@@ -1,0 +1,30 @@
+"""Where the grammar and the shipped policies live.
+
+In a built wheel they are package data (``supervisor_rules/grammars``,
+``supervisor_rules/policies``); in a source checkout they are the top-level
+``grammars/`` and ``policies/`` folders, which the wheel build copies in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    packaged = _PACKAGE / name
+    if packaged.is_dir():
+        return packaged
+    checkout = _PACKAGE.parent.parent / name
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(f"supervisor-rules is installed without its {name}/ folder")
+
+
+def grammar_path() -> Path:
+    return data_dir("grammars") / "policy.lark"
+
+
+def policies_dir() -> Path:
+    return data_dir("policies")

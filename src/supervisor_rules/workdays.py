@@ -1,0 +1,303 @@
+"""PRC working-day calendar.
+
+A deadline of N working days after a date D (D itself not counted) ends on the
+N-th working day strictly after D.  A working day is Monday to Friday, except
+statutory holidays and the other days off fixed by the State Council's yearly
+放假安排; weekend days designated as working days (调休上班) are working days.
+
+Which days are off cannot be computed: lunar holidays and the 调休 swaps are
+fixed by decree, published late in the preceding year.  So the data comes from
+a maintained source (the ``chinesecalendar`` package by default), can be
+replaced or extended by the embedding application, and a date in a year the
+data does not cover raises ``MissingCalendarYear`` instead of being guessed.
+
+Caveat: the notice for year Y+1 can change late-December days of year Y (for
+2019 it made 2018-12-29 a working day and 2018-12-31 a day off), so data for a
+year's last few days is only final once the next year's notice is out.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+__all__ = ["MissingCalendarYear", "WorkdayCalendar", "default_calendar"]
+
+_ONE_DAY = datetime.timedelta(days=1)
+# Strict YYYY-MM-DD: date.fromisoformat alone also accepts "20251001" and
+# week dates, which would let malformed configuration through.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_MAPPING_KEYS = ("source", "years", "holidays", "adjusted_workdays")
+
+
+class MissingCalendarYear(LookupError):
+    """The calendar has no (complete) data for the year a computation needs."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(
+            f"no working-day calendar data for {year} (the State Council publishes "
+            f"each year's 放假安排 late in the preceding year); supply it with "
+            f"WorkdayCalendar.extended(...)"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep the exception picklable despite the custom __init__ signature.
+        return (type(self), (self.year,))
+
+
+def _require_date(value: object, what: str) -> datetime.date:
+    # datetime is a date subclass but never equal to a date, so a datetime
+    # would silently miss every holiday lookup: refuse it.
+    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+        raise TypeError(f"{what} must be a datetime.date, not {type(value).__name__}")
+    return value
+
+
+def _require_year(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{what} must be an int year, not {type(value).__name__}")
+    if not datetime.MINYEAR <= value <= datetime.MAXYEAR:
+        raise ValueError(f"{what} {value} is outside {datetime.MINYEAR}..{datetime.MAXYEAR}")
+    return value
+
+
+def _years_repr(years: frozenset[int]) -> str:
+    if not years:
+        return "{}"
+    lo, hi = min(years), max(years)
+    if len(years) == hi - lo + 1:
+        return f"{lo}..{hi}"
+    return "{" + ", ".join(map(str, sorted(years))) + "}"
+
+
+@attrs.frozen
+class WorkdayCalendar:
+    """Immutable working-day data for a set of complete years.
+
+    ``holidays`` are days off (weekend days may be listed too; they are off
+    anyway), ``adjusted_workdays`` are Saturdays/Sundays that are worked, and
+    ``years`` are the calendar years for which this data is complete.  Every
+    listed date must fall in one of ``years``.
+    """
+
+    holidays: frozenset[datetime.date] = attrs.field(converter=frozenset, repr=False)
+    adjusted_workdays: frozenset[datetime.date] = attrs.field(converter=frozenset, repr=False)
+    years: frozenset[int] = attrs.field(converter=frozenset, repr=_years_repr)
+    source: str = attrs.field(validator=attrs.validators.instance_of(str))
+
+    def __attrs_post_init__(self) -> None:
+        # Validate once at construction so the per-decision lookups can trust
+        # the data and stay a couple of set-membership tests.
+        for year in self.years:
+            _require_year(year, "calendar year")
+        checks = (("holiday", self.holidays), ("adjusted workday", self.adjusted_workdays))
+        for name, dates in checks:
+            for d in dates:
+                _require_date(d, name)
+                if d.year not in self.years:
+                    raise ValueError(
+                        f"{name} {d.isoformat()} is in {d.year}, which is not among the "
+                        f"calendar's years {_years_repr(self.years)}"
+                    )
+        for d in self.adjusted_workdays:
+            if d.weekday() < 5:
+                raise ValueError(
+                    f"adjusted workday {d.isoformat()} is a {d.strftime('%A')}; only "
+                    f"Saturdays and Sundays can be adjusted working days"
+                )
+        both = self.holidays & self.adjusted_workdays
+        if both:
+            listed = ", ".join(d.isoformat() for d in sorted(both))
+            raise ValueError(f"listed both as holiday and as adjusted workday: {listed}")
+
+    # -- queries -----------------------------------------------------------
+
+    def is_workday(self, d: datetime.date) -> bool:
+        """Whether ``d`` is a working day; ``MissingCalendarYear`` if its year is not covered."""
+        _require_date(d, "d")
+        if d.year not in self.years:
+            raise MissingCalendarYear(d.year)
+        return d in self.adjusted_workdays or (d.weekday() < 5 and d not in self.holidays)
+
+    def add_working_days(self, start: datetime.date, n: int) -> datetime.date:
+        """Return the ``n``-th working day strictly after ``start`` (``start`` if ``n == 0``).
+
+        ``start`` itself is never examined, so its year need not be covered.
+        Raises ``MissingCalendarYear`` for the first uncovered year reached.
+        """
+        _require_date(start, "start")
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"n must be an int, not {type(n).__name__}")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        # Day by day is fine: statutory periods are short (tens of days), and
+        # each step is two frozenset lookups on attributes bound once here.
+        years, holidays, adjusted = self.years, self.holidays, self.adjusted_workdays
+        d = start
+        while n:
+            d += _ONE_DAY
+            if d.year not in years:
+                raise MissingCalendarYear(d.year)
+            if d in adjusted or (d.weekday() < 5 and d not in holidays):
+                n -= 1
+        return d
+
+    # -- building ----------------------------------------------------------
+
+    def extended(
+        self,
+        holidays: Iterable[datetime.date] = (),
+        adjusted_workdays: Iterable[datetime.date] = (),
+        years: Iterable[int] = (),
+        *,
+        source: str | None = None,
+    ) -> WorkdayCalendar:
+        """Return a calendar with whole years of data added or replaced.
+
+        For each year in ``years`` the supplied dates of that year become the
+        complete data for it, replacing whatever this calendar had for that
+        year; other years are kept unchanged.  Every supplied date must fall in
+        one of ``years``, so no existing year is ever half-changed by
+        accident (to amend, say, late December of a covered year, resupply
+        that whole year).  ``source`` defaults to a note appended to this
+        calendar's source.
+        """
+        new_years = frozenset(_require_year(y, "year") for y in years)
+        new_holidays = frozenset(_require_date(d, "holiday") for d in holidays)
+        new_adjusted = frozenset(_require_date(d, "adjusted workday") for d in adjusted_workdays)
+        for name, dates in (("holiday", new_holidays), ("adjusted workday", new_adjusted)):
+            stray = sorted(d for d in dates if d.year not in new_years)
+            if stray:
+                raise ValueError(
+                    f"{name} {stray[0].isoformat()} is in {stray[0].year}, which is not among "
+                    f"the years supplied {_years_repr(new_years)}; pass its year in years= "
+                    f"together with that year's complete data"
+                )
+        if source is None:
+            source = (
+                f"{self.source} + extended({_years_repr(new_years)})" if new_years else self.source
+            )
+        return WorkdayCalendar(
+            holidays={d for d in self.holidays if d.year not in new_years} | new_holidays,
+            adjusted_workdays={d for d in self.adjusted_workdays if d.year not in new_years}
+            | new_adjusted,
+            years=self.years | new_years,
+            source=source,
+        )
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> WorkdayCalendar:
+        """Build a calendar from its JSON-friendly form (see :meth:`to_mapping`).
+
+        Raises ``ValueError`` naming the offending key or entry on any bad
+        input: missing or unknown keys, non-integer years, dates that are not
+        strict ``YYYY-MM-DD`` strings or fall outside ``years``, and so on.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"calendar data must be a mapping, not {type(data).__name__}")
+        missing = [k for k in _MAPPING_KEYS if k not in data]
+        if missing:
+            raise ValueError(f"calendar data is missing required key(s): {', '.join(missing)}")
+        unknown = sorted(str(k) for k in data if k not in _MAPPING_KEYS)
+        if unknown:
+            # Rejecting typos beats silently ignoring e.g. "adjusted_work_days".
+            raise ValueError(f"calendar data has unknown key(s): {', '.join(unknown)}")
+
+        source = data["source"]
+        if not isinstance(source, str) or not source.strip():
+            raise ValueError("calendar data 'source' must be a non-empty string")
+
+        years = []
+        for i, y in enumerate(_as_list(data["years"], "years")):
+            try:
+                years.append(_require_year(y, f"years[{i}]"))
+            except TypeError as exc:
+                raise ValueError(str(exc)) from None
+        year_set = frozenset(years)
+
+        def parse_dates(key: str) -> list[datetime.date]:
+            out = []
+            for i, s in enumerate(_as_list(data[key], key)):
+                if not isinstance(s, str) or not _ISO_DATE.match(s):
+                    raise ValueError(f"{key}[{i}]: {s!r} is not an ISO date (YYYY-MM-DD)")
+                try:
+                    d = datetime.date.fromisoformat(s)
+                except ValueError:
+                    raise ValueError(f"{key}[{i}]: {s!r} is not a valid calendar date") from None
+                if d.year not in year_set:
+                    raise ValueError(
+                        f"{key}[{i}]: {s} is in {d.year}, which is not listed in 'years'"
+                    )
+                out.append(d)
+            return out
+
+        holidays = parse_dates("holidays")
+        adjusted = parse_dates("adjusted_workdays")
+        # Remaining consistency checks (weekday "adjusted" days, overlaps)
+        # live in the constructor; they already raise ValueError.
+        return cls(holidays=holidays, adjusted_workdays=adjusted, years=year_set, source=source)
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Return the JSON-friendly form read by :meth:`from_mapping` (sorted, ISO dates)."""
+        return {
+            "source": self.source,
+            "years": sorted(self.years),
+            "holidays": [d.isoformat() for d in sorted(self.holidays)],
+            "adjusted_workdays": [d.isoformat() for d in sorted(self.adjusted_workdays)],
+        }
+
+    @classmethod
+    def from_chinese_calendar(cls) -> WorkdayCalendar:
+        """Build a calendar from the ``chinesecalendar`` package's data.
+
+        ``years`` are the years in the data's span that the package's own
+        ``is_workday`` accepts (it refuses years outside its data with
+        ``NotImplementedError``) and for which it lists at least one holiday.
+        """
+        # Imported here so this module (and calendars from other sources)
+        # work without the package installed.
+        import chinese_calendar
+        from chinese_calendar import constants
+
+        all_dates = set(constants.holidays) | set(constants.workdays)
+        data_years = {d.year for d in all_dates}
+        holiday_years = {d.year for d in constants.holidays}
+
+        def package_supports(year: int) -> bool:
+            try:
+                chinese_calendar.is_workday(datetime.date(year, 1, 1))
+            except NotImplementedError:
+                return False
+            return True
+
+        years = frozenset(
+            y
+            for y in range(min(data_years), max(data_years) + 1)
+            if y in holiday_years and package_supports(y)
+        )
+        # Drop anything the package itself does not vouch for (none in 1.11.0).
+        version = getattr(chinese_calendar, "__version__", "unknown version")
+        return cls(
+            holidays={d for d in constants.holidays if d.year in years},
+            adjusted_workdays={d for d in constants.workdays if d.year in years},
+            years=years,
+            source=f"chinesecalendar {version}",
+        )
+
+
+def _as_list(value: object, key: str) -> list[Any] | tuple[Any, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"calendar data {key!r} must be a list, not {type(value).__name__}")
+    return value
+
+
+@functools.cache
+def default_calendar() -> WorkdayCalendar:
+    """The calendar built from the installed ``chinesecalendar`` package (built once)."""
+    return WorkdayCalendar.from_chinese_calendar()
