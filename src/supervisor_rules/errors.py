@@ -16,6 +16,9 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+_WINDOW = 60
+
+
 @attrs.frozen
 class Diagnostic:
     """One problem in a rule file, positioned at ``source:line:column`` (1-based)."""
@@ -36,8 +39,15 @@ class Diagnostic:
         if self.source_line is None:
             return self.header()
         line = self.source_line.rstrip("\n").replace("\t", " ")
-        prefix = line[: max(self.column - 1, 0)]
-        marked = line[max(self.column - 1, 0) : max(self.column - 1, 0) + max(self.length, 1)]
+        column = self.column
+        if len(line) > _WINDOW * 2:
+            # Show a window around the spot, not a 20,000-character line.
+            left = max(column - 1 - _WINDOW, 0)
+            shown = line[left: column - 1 + _WINDOW]
+            line = ("…" if left else "") + shown + ("…" if column - 1 + _WINDOW < len(line) else "")
+            column = column - left + (1 if left else 0)
+        prefix = line[: max(column - 1, 0)]
+        marked = line[max(column - 1, 0): max(column - 1, 0) + max(self.length, 1)]
         pad = " " * display_width(prefix)
         carets = "^" * max(display_width(marked), 1)
         gutter = f"{self.line:>5} | "

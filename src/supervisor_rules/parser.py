@@ -16,6 +16,7 @@ import os
 import re
 from pathlib import Path
 
+import attrs
 import lark
 from lark import Token, Transformer, v_args
 
@@ -95,8 +96,12 @@ def _spellings(pattern) -> list[str]:
     match = re.fullmatch(r"\(\?:(.*)\)\(\?!\\w\)", body)
     if not match:
         return []
-    return [alt.replace("[ \\t]+", " ") for alt in match.group(1).split("|")
-            if "\\" not in alt.replace("[ \\t]+", "") and "?" not in alt]
+    out = []
+    for alt in match.group(1).split("|"):
+        alt = alt.replace("[ \\t]+", " ").replace("[ \t]+", " ")
+        if "\\" not in alt and "?" not in alt and "[" not in alt:
+            out.append(alt)
+    return out
 
 
 _FIXED_WORDS = {"NAME": "a name", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
@@ -120,8 +125,49 @@ def describe_terminal(name: str) -> str:
 
 
 def _expected_words(expected) -> tuple[str, ...]:
-    words = sorted({describe_terminal(e) for e in expected})
-    return tuple(words)
+    words = {describe_terminal(e) for e in expected}
+    fixed = set(_FIXED_WORDS.values())
+    # Kinds of thing (a name, quoted text) first: they say most about what fits.
+    return tuple(sorted(words, key=lambda w: (w not in fixed, w)))
+
+
+def too_large(size: int) -> str:
+    return f"rule file is {size / 2**20:.1f} MiB; the limit is {MAX_SOURCE_BYTES // 2**20} MiB"
+
+
+_CHUNK_START = re.compile(r"^[ \t\u3000]*(?:第[零〇一二三四五六七八九十百]+[条章]|article[ \t]+\d|chapter[ \t]+\d)", re.M)
+
+
+def _all_syntax_errors(text: str, lines: list[str], source: str, first: PolicySyntaxError) -> PolicySyntaxError:
+    """Re-parse article by article so that one broken article does not hide the next.
+
+    Each chunk (the declarations, then each chapter or article) is a valid file
+    on its own, so its first error is real; positions are shifted back.
+    """
+    starts = [m.start() for m in _CHUNK_START.finditer(text)]
+    bounds = [0, *starts] if not starts or starts[0] != 0 else starts
+    diagnostics = list(first.diagnostics)
+    for begin, end in zip(bounds, [*bounds[1:], len(text)]):
+        offset = text.count("\n", 0, begin)
+        if offset + 1 < first.line:
+            continue  # the whole-file parse already reported the first problem
+        chunk = text[begin:end]
+        try:
+            _build(_lark().parse(chunk), chunk.splitlines(), source)
+        except lark.exceptions.UnexpectedInput as exc:
+            d = _syntax_error(exc, chunk, chunk.splitlines(), source).diagnostics[0]
+        except PolicySyntaxError as exc:
+            d = exc.diagnostics[0]
+        else:
+            continue
+        line = d.line + offset
+        if (line, d.column) != (first.line, first.column):
+            diagnostics.append(attrs.evolve(d, line=line, source_line=_line(lines, line)))
+        if len(diagnostics) >= 50:
+            break
+    first.diagnostics = tuple(diagnostics)
+    first.args = ("\n".join(d.render() for d in diagnostics),)
+    return first
 
 
 def parse_module(text: str, source: str = "<string>") -> n.Module:
@@ -130,8 +176,7 @@ def parse_module(text: str, source: str = "<string>") -> n.Module:
         raise PolicySyntaxError(source, 1, 1, "", (), "rule text must be a str")
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_SOURCE_BYTES:
-        raise PolicySyntaxError(source, 1, 1, "", (),
-                                f"rule file is {size / 1e6:.1f} MB; the limit is {MAX_SOURCE_BYTES / 1e6:.1f} MB")
+        raise PolicySyntaxError(source, 1, 1, "", (), too_large(size))
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise PolicySyntaxError(source, line, 1, "\x00", (), "rule file contains a NUL byte (is it binary?)")
@@ -140,7 +185,14 @@ def parse_module(text: str, source: str = "<string>") -> n.Module:
     try:
         tree = _lark().parse(text)
     except lark.exceptions.UnexpectedInput as exc:
-        raise _syntax_error(exc, text, lines, source) from None
+        raise _all_syntax_errors(text, lines, source, _syntax_error(exc, text, lines, source)) from None
+    try:
+        return _build(tree, lines, source)
+    except PolicySyntaxError as exc:
+        raise _all_syntax_errors(text, lines, source, exc) from None
+
+
+def _build(tree, lines: list[str], source: str) -> n.Module:
     _check_depth(tree, lines, source)
     try:
         return _Builder(source, lines).transform(tree)
@@ -620,8 +672,7 @@ def parse_file(path: str | Path) -> n.Module:
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
-            raise PolicySyntaxError(str(path), 1, 1, "", (),
-                                    f"rule file is {size / 1e6:.1f} MB; the limit is {MAX_SOURCE_BYTES / 1e6:.1f} MB")
+            raise PolicySyntaxError(str(path), 1, 1, "", (), too_large(size))
         data = path.read_bytes()
     except OSError as exc:
         raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {exc.strerror or exc}") from None

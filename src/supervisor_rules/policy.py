@@ -188,8 +188,7 @@ def _read(path: Path) -> str:
     except OSError as exc:
         raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {exc.strerror or exc}") from None
     if size > parser.MAX_SOURCE_BYTES:
-        raise PolicySyntaxError(str(path), 1, 1, "", (), f"rule file is {size / 1e6:.1f} MB; the limit is "
-                                                         f"{parser.MAX_SOURCE_BYTES / 1e6:.1f} MB")
+        raise PolicySyntaxError(str(path), 1, 1, "", (), parser.too_large(size))
     try:
         return path.read_bytes().decode("utf-8")
     except OSError as exc:
