@@ -1,9 +1,12 @@
 """supervisor-rules: the regulations on medical-insurance social supervisors (医疗保障社会监督员), as rules.
 
     import supervisor_rules as sr
-    policy = sr.builtin_policy("wuhan")
-    decision = policy.evaluate({"as_of": "2024-07-02", "appointment": {"start": "2021-07-01"}})
+    policy = sr.load_policy("path/to/policy.rules")   # or sr.builtin_policy(ID)
+    decision = policy.evaluate(case)                   # a dict in the case format
     decision.status, decision.to_dict(), decision.explain()
+
+The Python code knows no regulation: every article, fact and city lives in the
+rule files (see ``sr.builtin_policy_ids()`` for the shipped ones).
 """
 
 from .decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, Notice,

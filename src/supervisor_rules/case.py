@@ -1,7 +1,7 @@
 """Case validation and JSON Schema, both derived from the policy's own fact declarations.
 
 ``validate`` turns a case (JSON-like dict) into flat facts for the runtime:
-``{"person.honest": True, ...}``; open-world facts that are not given are
+``{"section.fact": True, ...}``; open-world facts that are not given are
 absent (unknown), closed-world facts take their declared default. Every
 problem is collected with its JSON path; nothing is half-validated.
 """

@@ -54,7 +54,7 @@ class ReportResult(enum.StrEnum):
 
 @attrs.frozen
 class Citation:
-    """A provision: ``ref`` is compact (``9(5)``, ``8(1).3``, ``5``), ``cite`` Chinese (第九条第（五）项)."""
+    """A provision: ``ref`` is compact (``N``, ``N(k)``, ``N(k).m``), ``cite`` is Chinese (第N条第（k）项第m目)."""
 
     article: int
     item: int | None

@@ -47,7 +47,7 @@ class Path:
 
 @attrs.frozen
 class Name:
-    """A bare name: an enum value, or a section (``activity is known``), resolved by the checker."""
+    """A bare name: an enum value, or a section (``SECTION is known``), resolved by the checker."""
 
     name: str
     span: Span = _span_field()

@@ -1,4 +1,4 @@
-"""Chinese numerals as used in article numbers (第十一条) and items (（三）)."""
+"""Chinese numerals as used in article headings (第…条) and items (（…）)."""
 
 from __future__ import annotations
 

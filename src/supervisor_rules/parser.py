@@ -105,8 +105,8 @@ def _spellings(pattern) -> list[str]:
 
 
 _FIXED_WORDS = {"NAME": "a name", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
-                "CHAPTER": "a chapter heading (第一章 / chapter 1)", "ARTICLE": "an article (第一条 / article 1)",
-                "PARAGRAPH": "a paragraph (第二款 / paragraph 2)", "ITEM": "an item marker （一） / (1)",
+                "CHAPTER": "a chapter heading (第…章 / chapter N)", "ARTICLE": "an article (第…条 / article N)",
+                "PARAGRAPH": "a paragraph (第…款 / paragraph N)", "ITEM": "an item marker （…） / (N)",
                 "SUB": "a sub-item marker (1.)", "CMP_OP": "a comparison (= != < <= > >=)",
                 "UNIT": "a unit (years / 年, working days / 个工作日, …)", "$END": "the end of the file"}
 

@@ -212,7 +212,7 @@ def _builtin(policy_id: str) -> Policy:
 
 
 def builtin_policy(policy_id: str, *, calendar: WorkdayCalendar | None = None) -> Policy:
-    """A policy shipped in the package: ``guangxi`` or ``wuhan``."""
+    """A policy shipped in the package, by id (``builtin_policy_ids()`` lists them)."""
     ids = builtin_policy_ids()
     if policy_id not in ids:
         hint = checker.suggest(policy_id, ids)
