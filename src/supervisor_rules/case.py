@@ -111,7 +111,13 @@ def _record(record: RecordT, value, path: str, problems: list):
     return out
 
 
-def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None):
+def closed_world_defaults(sections: Mapping[str, Section]) -> dict[str, Any]:
+    """Facts that take their declared default when not given (event records). Computed once per policy."""
+    return {f"{name}.{fname}": info.default for name, section in sections.items()
+            for fname, info in section.fields.items() if info.closed}
+
+
+def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None, defaults=None):
     """(facts, present sections, as_of) for a valid case; raises ``CaseError`` listing every problem."""
     problems: list[tuple[str, str]] = []
     if not isinstance(case, Mapping):
@@ -149,11 +155,9 @@ def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None
     if problems:
         raise CaseError(problems)
     # Closed-world facts (event records) default to what their declaration says.
-    for name, section in sections.items():
-        for fname, info in section.fields.items():
-            if info.closed:
-                facts.setdefault(f"{name}.{fname}", info.default)
-    return facts, frozenset(present), as_of
+    merged = dict(closed_world_defaults(sections) if defaults is None else defaults)
+    merged.update(facts)
+    return merged, frozenset(present), as_of
 
 
 # ------------------------------------------------------------------ JSON Schema

@@ -65,6 +65,7 @@ class CompiledPolicy:
     rewards: tuple[CRule, ...]
     notices: tuple[CRule, ...]
     citations: tuple[Citation, ...]
+    open_facts: frozenset[str]  # section.fact keys that are unknown when not given
 
     def sections_read(self, rules) -> frozenset[str]:
         out: set[str] = set()
@@ -366,7 +367,9 @@ class _Compiler:
             prohibitions=tuple(buckets["prohibit"]), duties=tuple(buckets["duty"]),
             scopes=tuple(buckets["scope"]), categories=tuple(buckets["category"]),
             rewards=tuple(buckets["reward"]), notices=tuple(buckets["notice"]),
-            citations=tuple(c for _, c in self.by_provision))
+            citations=tuple(c for _, c in self.by_provision),
+            open_facts=frozenset(f"{name}.{fname}" for name, section in self.checked.sections.items()
+                                 for fname, info in section.fields.items() if not info.closed))
 
 
 def _within(citation: Citation, ref: n.ArticleRef) -> bool:

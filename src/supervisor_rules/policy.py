@@ -39,6 +39,7 @@ class Policy:
                  calendar: WorkdayCalendar | None = None, source: str = "<string>"):
         self._compiled = compiled
         self._sections = compiled.checked.sections
+        self._defaults = case_module.closed_world_defaults(self._sections)
         self._calendar = calendar
         self.warnings = warnings
         self.source = source
@@ -72,7 +73,7 @@ class Policy:
             as_of = case_module.parse_date(as_of, "as_of", problems)
             if problems:
                 raise case_module.CaseError(problems)
-        facts, sections, day = case_module.validate(self._sections, case, as_of)
+        facts, sections, day = case_module.validate(self._sections, case, as_of, self._defaults)
         compiled, calendar = self._compiled, lambda: self.calendar
         decision = runtime.evaluate(compiled, facts, sections, day, calendar)
 

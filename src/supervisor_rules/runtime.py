@@ -40,10 +40,11 @@ def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt
              trace: list | None = None) -> Decision:
     env = Env(facts, sections, as_of)
     missing: set[str] = set()
+    open_facts = policy.open_facts
 
     def note(rule: CRule, outcome, read_facts=None, advisory=False):
         if outcome is None and not advisory:
-            missing.update(k for k in rule.reads if k not in facts and _is_open(policy, k))
+            missing.update(k for k in rule.reads if k not in facts and k in open_facts)
         if trace is not None:
             trace.append(Step(rule.citation, rule.kind, outcome,
                               read_facts if read_facts is not None else {k: facts.get(k) for k in rule.reads}))
@@ -80,12 +81,6 @@ def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt
                     grounds=tuple(grounds), recusal=recusal, obligations=tuple(obligations),
                     violations=tuple(violations), report=report, notices=tuple(notices),
                     missing_facts=tuple(sorted(missing)))
-
-
-def _is_open(policy: CompiledPolicy, key: str) -> bool:
-    section, _, name = key.partition(".")
-    info = policy.checked.sections[section].fields.get(name)
-    return info is not None and not info.closed
 
 
 def _inapplicable(rule: CRule, sections: frozenset) -> bool:
