@@ -198,10 +198,13 @@ class _Checker:
                     self.report(module.header.span, "an imported file holds declarations only, not a policy header")
                 for article in module.articles:
                     self.report(article.span, "an imported file holds declarations only, not articles")
-        if self.root.header is None:
+        # A file with neither header nor articles is a vocabulary for policies to import.
+        vocabulary = self.root.header is None and not self.root.articles
+        self.vocabulary = vocabulary
+        if self.root.header is None and not vocabulary:
             self.report(n.Span(self.root.source, 1, 1, 1, 1),
                         "a policy starts with its header: `policy ID` / `办法 ID`")
-        elif self.root.header.title is None:
+        elif self.root.header is not None and self.root.header.title is None:
             self.warn(self.root.header.span, "the header gives no `title` / `标题`")
         for module in modules:
             for decl in module.enums:
@@ -626,6 +629,8 @@ class _Checker:
             self.report(ref.span, f"{under[0].ref if ref.item is None else under[0].ref} {what}")
 
     def check_unused(self) -> None:
+        if self.vocabulary:
+            return  # its facts are for the policies that import it
         for section in self.sections.values():
             for name, info in section.fields.items():
                 if (section.name, name) not in self.used and info.span.source == self.root.source:

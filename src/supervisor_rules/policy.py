@@ -173,6 +173,9 @@ def parse_policy(text: str, source: str = "inline", *, base_dir: str | Path | No
     errors = [d for d in diagnostics if d.severity == "error"]
     if compiled is None:
         raise PolicyError(errors)
+    if compiled.checked.header is None:
+        raise PolicyError([Diagnostic(source, 1, 1, "this file is a vocabulary to import, not a policy: "
+                                                    "it has no `policy` / `办法` header")])
     return Policy(compiled, tuple(d for d in diagnostics if d.severity == "warning"), calendar, source)
 
 

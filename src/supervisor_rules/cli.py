@@ -1,0 +1,501 @@
+"""The ``supervisor-rules`` command line (INTERFACE.md, "Command line").
+
+Commands::
+
+    supervisor-rules check FILE...                 # 0 clean, 1 problems, 2 usage error
+    supervisor-rules eval POLICY CASE              # 0 decided, 2 invalid policy or case
+    supervisor-rules eval POLICY --batch CASES.jsonl   # 0, or 1 if any line was bad
+    supervisor-rules schema POLICY                 # 0
+
+``POLICY`` is a path to a rule file or the id of a shipped policy (see
+``builtin_policy_ids()``). ``CASE`` is a JSON file, or ``-`` for standard input.
+
+Options: ``--format text|json`` (text when standard output is a terminal, JSON
+otherwise), ``--as-of DATE`` (overrides the case's ``as_of``) and, for ``eval``,
+``--explain`` (adds the trace to text output).
+
+Bad input never produces a traceback: rule-file problems, invalid cases,
+unreadable files and malformed JSON all end in a message and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import supervisor_rules as sr
+from supervisor_rules.errors import Diagnostic
+
+PROG = "supervisor-rules"
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+# --------------------------------------------------------------------------- helpers
+def _version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("supervisor-rules")
+    except (ImportError, PackageNotFoundError):  # running from a bare source tree
+        return getattr(sr, "__version__", "unknown")
+
+
+def _iso_date(text: str) -> dt.date:
+    """``--as-of`` values: strict ``YYYY-MM-DD``, a real calendar date."""
+    if not _ISO_DATE.match(text):
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a real calendar date") from None
+
+
+def _utf8(stream: IO[str]) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+    return encoding in ("utf-8", "utf8", "utf-8-sig")
+
+
+def _dumps(obj: Any, *, indent: int | None = 2) -> str:
+    # Chinese stays readable where the stream can carry it; \u escapes elsewhere
+    # (still valid JSON, never a UnicodeEncodeError).
+    return json.dumps(obj, ensure_ascii=not _utf8(sys.stdout), indent=indent)
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+
+
+def _fail(message: str) -> int:
+    """A one-line error on standard error; exit status 2."""
+    _err(f"{PROG}: error: {message}")
+    return EXIT_USAGE
+
+
+def _oneline(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _os_message(exc: OSError) -> str:
+    return exc.strerror or _oneline(exc) or type(exc).__name__
+
+
+def _json_error(exc: json.JSONDecodeError) -> str:
+    return f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+
+
+def _format_of(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    try:
+        return "text" if sys.stdout.isatty() else "json"
+    except (AttributeError, ValueError):  # a closed or exotic stream
+        return "json"
+
+
+def _policy_error_payload(name: str, exc: sr.RulesError) -> dict:
+    diagnostics = getattr(exc, "diagnostics", None)
+    if diagnostics:
+        return {"error": "invalid policy", "policy": name,
+                "diagnostics": [d.to_dict() for d in diagnostics]}
+    return {"error": "invalid policy", "policy": name, "message": _oneline(exc)}
+
+
+def _report_policy_error(name: str, exc: sr.RulesError, fmt: str) -> int:
+    if fmt == "json":
+        _out(_dumps(_policy_error_payload(name, exc)))
+        return EXIT_USAGE
+    diagnostics = getattr(exc, "diagnostics", None)
+    if diagnostics:
+        _err(f"{PROG}: error: invalid policy {name}")
+        for d in diagnostics:
+            _err(d.header())
+    else:
+        _err(f"{PROG}: error: invalid policy {name}: {_oneline(exc)}")
+    return EXIT_USAGE
+
+
+def _load(name: str, fmt: str) -> tuple[Any, int | None]:
+    """Resolve ``POLICY``; on failure report it and return the exit status."""
+    if not os.path.exists(name) and name not in _shipped_ids():
+        message = f"no policy {name}: not a rule file, nor a shipped policy ({', '.join(_shipped_ids())})"
+        if fmt == "json":
+            _out(_dumps({"error": message, "policy": name}))
+            return None, EXIT_USAGE
+        return None, _fail(message)
+    try:
+        return sr.resolve_policy(name), None
+    except sr.RulesError as exc:
+        return None, _report_policy_error(name, exc, fmt)
+    except OSError as exc:
+        if fmt == "json":
+            _out(_dumps({"error": f"cannot read policy {name}: {_os_message(exc)}", "policy": name}))
+            return None, EXIT_USAGE
+        return None, _fail(f"cannot read policy {name}: {_os_message(exc)}")
+
+
+def _not_an_object(value: object) -> sr.CaseError:
+    kind = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+    return sr.CaseError([("", f"a case must be a JSON object, got {kind}")])
+
+
+def _problem_lines(exc: sr.CaseError) -> list[str]:
+    return [f"{path}: {message}" if path else str(message) for path, message in exc.problems]
+
+
+# --------------------------------------------------------------------------- check
+def _cmd_check(args: argparse.Namespace) -> int:
+    fmt = _format_of(args)
+    names = [_rule_file(name) for name in args.files]
+    diagnostics: list[Diagnostic] = []
+    seen: set[tuple] = set()
+    readable: list[str] = []
+    # File by file, in the order given, so each file's problems stay together;
+    # a problem in a shared import (common.rules) is reported once.
+    for name in names:
+        for d in _check_one(name):
+            key = (d.source, d.line, d.column, d.severity, d.message)
+            if key not in seen:
+                seen.add(key)
+                diagnostics.append(d)
+        if not any(d.message.startswith("cannot read ") and _same_file(d.source, name) for d in diagnostics):
+            readable.append(name)
+    # Warnings are problems too: `check` exits 0 only for clean files, so CI
+    # notices a rule that can never fire or an article nobody encoded.
+    failed = bool(diagnostics)
+
+    if fmt == "json":
+        _out(_dumps([d.to_dict() for d in diagnostics]))
+        return EXIT_PROBLEMS if failed else EXIT_OK
+
+    for d in diagnostics:
+        _out(d.render())
+    for name in readable:
+        summary = _check_summary(name, diagnostics)
+        if summary:
+            _out(summary)
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _check_one(name: str) -> list[Diagnostic]:
+    try:
+        with open(name, "rb"):
+            pass
+    except OSError as exc:
+        return [Diagnostic(name, 1, 1, f"cannot read {name}: {_os_message(exc)}")]
+    try:
+        return list(sr.check_paths([name]))
+    except sr.RulesError as exc:  # check_paths reports problems; it should not raise them
+        return list(getattr(exc, "diagnostics", ())) or [Diagnostic(name, 1, 1, _oneline(exc))]
+    except OSError as exc:
+        return [Diagnostic(getattr(exc, "filename", None) or name, 1, 1, f"cannot read: {_os_message(exc)}")]
+
+
+def _rule_file(name: str) -> str:
+    """``check`` takes files; a shipped policy's id (with no such file here) means its file."""
+    if os.path.exists(name):
+        return name
+    if name not in _shipped_ids():
+        return name
+    from supervisor_rules.resources import policies_dir
+
+    try:
+        path = policies_dir() / f"{name}.rules"
+    except FileNotFoundError:
+        return name
+    return str(path) if path.is_file() else name
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a) == Path(b)
+
+
+def _check_summary(name: str, diagnostics: Sequence[Diagnostic]) -> str | None:
+    """``ID: ok (N articles)`` for a file without errors; None otherwise."""
+    mine = [d for d in diagnostics if _same_file(d.source, name)]
+    if any(d.severity == "error" for d in mine):
+        return None
+    warnings = sum(1 for d in mine if d.severity != "error")
+    note = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+    try:
+        policy = sr.load_policy(name)
+    except sr.RulesError:
+        # Its problems were reported above (e.g. in an imported file), or it is
+        # a vocabulary module without a policy header, which is fine on its own.
+        if any(d.severity == "error" for d in diagnostics):
+            return None
+        return f"{name}: ok{note}"
+    except OSError:
+        return None
+    count = len(policy.articles)
+    return f"{policy.id}: ok ({count} article{'s' if count != 1 else ''}{note})"
+
+
+# --------------------------------------------------------------------------- eval
+def _read_case_text(name: str) -> str:
+    if name == "-":
+        stream = sys.stdin
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            return buffer.read().decode("utf-8-sig")
+        return stream.read()
+    with open(name, "rb") as f:
+        return f.read().decode("utf-8-sig")
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    fmt = _format_of(args)
+    if args.batch is not None:
+        return _cmd_batch(args)
+    if args.case is None:
+        return _fail("eval needs a CASE file (or - for standard input), or --batch CASES.jsonl")
+
+    source = "<stdin>" if args.case == "-" else args.case
+    try:
+        text = _read_case_text(args.case)
+    except OSError as exc:
+        return _case_failure(fmt, f"cannot read case {source}: {_os_message(exc)}")
+    except UnicodeDecodeError:
+        return _case_failure(fmt, f"case {source} is not valid UTF-8")
+    try:
+        case = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _case_failure(fmt, f"case {source}: {_json_error(exc)}")
+
+    policy, status = _load(args.policy, fmt)
+    if policy is None:
+        return status
+
+    try:
+        if not isinstance(case, dict):
+            raise _not_an_object(case)
+        decision = policy.evaluate(case, as_of=args.as_of)
+    except sr.CaseError as exc:
+        if fmt == "json":
+            payload = exc.to_dict()
+            payload.setdefault("case", source)
+            _out(_dumps(payload))
+        else:
+            _err(f"{PROG}: error: invalid case {source}:")
+            for line in _problem_lines(exc):
+                _err(f"  {line}")
+        return EXIT_USAGE
+    except sr.RulesError as exc:
+        return _case_failure(fmt, f"cannot evaluate {source}: {_oneline(exc)}")
+
+    if fmt == "json":
+        _out(_dumps(decision.to_dict()))
+    else:
+        _out(decision.to_text(explain=args.explain))
+    return EXIT_OK
+
+
+def _case_failure(fmt: str, message: str) -> int:
+    if fmt == "json":
+        _out(_dumps({"error": message, "problems": []}))
+        return EXIT_USAGE
+    return _fail(message)
+
+
+# --------------------------------------------------------------------------- batch
+def _batch_lines(name: str) -> Iterator[bytes | str]:
+    """The input lines, read one at a time (memory stays flat however long the file)."""
+    if name == "-":
+        stream = sys.stdin
+        yield from getattr(stream, "buffer", stream)
+        return
+    with open(name, "rb") as f:
+        yield from f
+
+
+def _batch_result(policy: Any, raw: bytes | str, lineno: int, as_of: dt.date | None) -> tuple[dict | None, bool]:
+    """(output object or None for a blank line, whether the line was good)."""
+    if isinstance(raw, bytes):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"error": "line is not valid UTF-8", "line": lineno, "problems": []}, False
+    else:
+        line = raw
+    if lineno == 1:
+        line = line.lstrip("\ufeff")
+    if not line.strip():
+        return None, True
+    try:
+        case = json.loads(line)
+    except json.JSONDecodeError as exc:
+        message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+        return {"error": message, "line": lineno, "problems": []}, False
+    try:
+        if not isinstance(case, dict):
+            raise _not_an_object(case)
+        return policy.evaluate(case, as_of=as_of).to_dict(), True
+    except sr.CaseError as exc:
+        payload = exc.to_dict()
+        return {"error": payload.get("error", "invalid case"), "line": lineno,
+                "problems": payload.get("problems", [])}, False
+    except sr.RulesError as exc:
+        return {"error": _oneline(exc), "line": lineno, "problems": []}, False
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    if args.case is not None:
+        return _fail("give either CASE or --batch CASES.jsonl, not both")
+    fmt = _format_of(args)
+    policy, status = _load(args.policy, fmt)
+    if policy is None:
+        return status
+
+    lines: Iterable[bytes | str] = _batch_lines(args.batch)
+    bad = 0
+    write = sys.stdout.write
+    ascii_only = not _utf8(sys.stdout)
+    try:
+        for lineno, raw in enumerate(lines, 1):
+            result, ok = _batch_result(policy, raw, lineno, args.as_of)
+            if result is None:
+                continue
+            bad += not ok
+            write(json.dumps(result, ensure_ascii=ascii_only, separators=(",", ":")) + "\n")
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        sys.stdout.flush()
+        where = "<stdin>" if args.batch == "-" else args.batch
+        return _fail(f"cannot read {where}: {_os_message(exc)}")
+    sys.stdout.flush()
+    return EXIT_PROBLEMS if bad else EXIT_OK
+
+
+# --------------------------------------------------------------------------- schema
+def _cmd_schema(args: argparse.Namespace) -> int:
+    fmt = _format_of(args)
+    policy, status = _load(args.policy, fmt)
+    if policy is None:
+        return status
+    # A JSON Schema is JSON whatever --format says.
+    _out(_dumps(policy.schema()))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+def _shipped_ids() -> list[str]:
+    try:
+        return list(sr.builtin_policy_ids())
+    except Exception:  # noqa: BLE001 - help and messages must never fail
+        return []
+
+
+def _shipped() -> str:
+    return ", ".join(_shipped_ids())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Check rule files and decide cases under the policies on medical-insurance "
+                    "social supervisors (医疗保障社会监督员).",
+        epilog=f"POLICY is a rule file or the id of a shipped policy ({_shipped()}).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+
+    # Options are accepted before or after the command; after it they win.
+    def output_options(p: argparse.ArgumentParser, *, top: bool) -> None:
+        default = None if top else argparse.SUPPRESS
+        p.add_argument("--format", choices=("text", "json"), default=default,
+                       help="output format (default: text on a terminal, json otherwise)")
+
+    def date_option(p: argparse.ArgumentParser, *, top: bool) -> None:
+        default = None if top else argparse.SUPPRESS
+        p.add_argument("--as-of", dest="as_of", type=_iso_date, metavar="DATE", default=default,
+                       help="decide as of DATE (YYYY-MM-DD) instead of the case's as_of")
+
+    output_options(parser, top=True)
+    date_option(parser, top=True)
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser("check", help="parse and statically check rule files",
+                                description="Parse and statically check rule files; report every problem "
+                                            "as FILE:LINE:COL. Exit 0 clean, 1 problems found, 2 usage error.")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    output_options(check, top=False)
+    check.set_defaults(handler=_cmd_check)
+
+    evaluate = commands.add_parser("eval", help="decide a case (or a JSON Lines batch of cases)",
+                                   description="Decide one case (exit 0 decided, 2 invalid policy or case), "
+                                               "or every line of a JSON Lines file with --batch "
+                                               "(exit 0, or 1 if any line was bad).")
+    evaluate.add_argument("policy", metavar="POLICY")
+    evaluate.add_argument("case", nargs="?", metavar="CASE", help="a JSON file, or - for standard input")
+    evaluate.add_argument("--batch", metavar="CASES.jsonl",
+                          help="decide each line of a JSON Lines file (- for standard input); "
+                               "writes one JSON decision per line")
+    evaluate.add_argument("--explain", action="store_true", help="add the trace to text output")
+    output_options(evaluate, top=False)
+    date_option(evaluate, top=False)
+    evaluate.set_defaults(handler=_cmd_eval)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a policy's case format",
+                                 description="Print the JSON Schema of the policy's case format.")
+    schema.add_argument("policy", metavar="POLICY")
+    output_options(schema, top=False)
+    schema.set_defaults(handler=_cmd_schema)
+    return parser
+
+
+def _prepare_streams() -> None:
+    # Never die with UnicodeEncodeError on a terminal that cannot show Chinese.
+    for stream in (sys.stdout, sys.stderr):
+        if not _utf8(stream) and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (AttributeError, ValueError, OSError):
+                pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (never raises SystemExit)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (2), --help and --version (0)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+    _prepare_streams()
+    try:
+        return args.handler(args)
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop quietly, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
