@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
+import pkgutil
 import json
 import os
 import re
@@ -460,7 +462,26 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("policy", metavar="POLICY")
     output_options(schema, top=False)
     schema.set_defaults(handler=_cmd_schema)
+
+    # Commands beyond INTERFACE.md's four live in supervisor_rules.commands, one module each.
+    from supervisor_rules import commands as extra
+
+    options = Options(
+        output=lambda p, formats=("text", "json"): p.add_argument(
+            "--format", choices=formats, default=argparse.SUPPRESS,
+            help=f"output format: {', '.join(formats)} (default: text on a terminal, json otherwise)"),
+        as_of=lambda p: date_option(p, top=False))
+    for info in sorted(pkgutil.iter_modules(extra.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{extra.__name__}.{info.name}").register(commands, options)
     return parser
+
+
+class Options:
+    """Shared option helpers handed to command modules."""
+
+    def __init__(self, output, as_of):
+        self.output = output
+        self.as_of = as_of
 
 
 def _prepare_streams() -> None:
@@ -484,6 +505,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _prepare_streams()
     try:
         return args.handler(args)
+    except sr.RulesError as exc:  # a command's last resort: a message, never a traceback
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`… | head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.

@@ -30,6 +30,7 @@ class Diagnostic:
     severity: str = "error"  # "error" | "warning"
     source_line: str | None = None
     length: int = 1
+    code: str = "policy"  # a stable rule id for machine-readable reports (e.g. SARIF ruleId)
 
     def header(self) -> str:
         return f"{self.source}:{self.line}:{self.column}: {self.severity}: {self.message}"
