@@ -15,7 +15,10 @@ from typing import Any, Mapping
 from .checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT, Section, suggest
 from .errors import CaseError
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+#: Dates a case may carry: wide enough for any appointment, narrow enough that
+#: term arithmetic (up to 100-year terms) never leaves the calendar.
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 MAX_LIST = 10_000
 
 
@@ -40,17 +43,18 @@ def parse_date(value, path: str, problems: list) -> dt.date | None:
         problems.append((path, "expected a date (YYYY-MM-DD), got a date and time"))
         return None
     if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str) or not _DATE.match(value):
+        parsed = value
+    elif not isinstance(value, str) or not _DATE.match(value):
         problems.append((path, f"expected a date (YYYY-MM-DD), got {_kind(value)}"))
         return None
-    try:
-        parsed = dt.date.fromisoformat(value)
-    except ValueError:
-        problems.append((path, f"{value} is not a real date"))
-        return None
-    if parsed.year < 1900:
-        problems.append((path, f"{value} is out of range (years 1900-9999)"))
+    else:
+        try:
+            parsed = dt.date.fromisoformat(value)
+        except ValueError:
+            problems.append((path, f"{value} is not a real date"))
+            return None
+    if not MIN_DATE <= parsed <= MAX_DATE:
+        problems.append((path, f"{parsed.isoformat()} is out of range ({MIN_DATE.isoformat()} to {MAX_DATE.isoformat()})"))
         return None
     return parsed
 
@@ -161,6 +165,16 @@ def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None
 
 
 # ------------------------------------------------------------------ JSON Schema
+def _nullable(schema: dict) -> dict:
+    """A fact may be null: validation reads null as "not given"."""
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        schema["type"] = [kind, "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
 def _schema_of(ftype, label: str | None) -> dict:
     if ftype == BOOL:
         out: dict = {"type": "boolean"}
@@ -190,11 +204,11 @@ def json_schema(policy_id: str, title: str | None, sections: Mapping[str, Sectio
     for name, section in sections.items():
         fields = {}
         for fname, info in section.fields.items():
-            schema = _schema_of(info.type, info.label)
+            schema = _nullable(_schema_of(info.type, info.label))
             if info.closed:
                 schema["default"] = list(info.default) if isinstance(info.default, tuple) else info.default
             fields[fname] = schema
-        properties[name] = {"type": "object", "additionalProperties": False, "properties": fields}
+        properties[name] = {"type": ["object", "null"], "additionalProperties": False, "properties": fields}
         if section.label:
             properties[name]["description"] = section.label
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",

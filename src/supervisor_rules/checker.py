@@ -16,7 +16,7 @@ import attrs
 
 from . import nodes as n
 from .errors import Diagnostic
-from .numerals import to_chinese
+from .numerals import cite_number
 
 
 # ------------------------------------------------------------------ semantic types
@@ -106,11 +106,11 @@ class Provision:
 
     @property
     def cite(self) -> str:
-        out = f"第{to_chinese(self.article)}条"
+        out = f"第{cite_number(self.article)}条"
         if self.paragraph is not None:
-            out += f"第{to_chinese(self.paragraph)}款"
+            out += f"第{cite_number(self.paragraph)}款"
         if self.item is not None:
-            out += f"第（{to_chinese(self.item)}）项"
+            out += f"第（{cite_number(self.item)}）项"
         if self.sub is not None:
             out += f"第{self.sub}目"
         return out
@@ -314,6 +314,9 @@ class _Checker:
         expected = first
         seen = set()
         for number, span in zip(numbers, spans):
+            if number < first:
+                self.report(span, f"{what} numbers start at {first}; {what} {number}{context} cannot exist")
+                continue
             if number in seen:
                 self.report(span, f"{what} {number}{context} appears twice")
             elif number != expected:
@@ -416,6 +419,8 @@ class _Checker:
                 self.report(rule.span, "a term is counted in years or months")
             if rule.amount <= 0:
                 self.report(rule.span, "a term must last at least one year or month")
+            elif rule.amount > (100 if rule.unit == "years" else 1200):
+                self.report(rule.span, "a term longer than 100 years is surely a mistake")
         elif isinstance(rule, n.Renewal):
             source = self.expect_path(rule.source, None, "the renewal records")
             record = source.element if isinstance(source, ListT) and isinstance(source.element, RecordT) else None
@@ -457,6 +462,8 @@ class _Checker:
                 self.expect_path(rule.due.base, DATE, "a due date's base")
                 if rule.due.amount <= 0:
                     self.report(rule.due.span, "a deadline must be at least one day")
+                elif rule.due.amount > 1000:
+                    self.report(rule.due.span, "a deadline of more than 1,000 units is surely a mistake")
             if rule.done_on is not None:
                 self.expect_path(rule.done_on, DATE, "the day a duty was done")
             if (rule.due is None) != (rule.done_on is None):
@@ -626,7 +633,7 @@ class _Checker:
         wanted = n.Prohibit if isinstance(expr, n.Violates) else n.Require
         if not any(isinstance(r, wanted) for p in under for r in p.rules):
             what = "prohibits nothing" if wanted is n.Prohibit else "has no requirements"
-            self.report(ref.span, f"{under[0].ref if ref.item is None else under[0].ref} {what}")
+            self.report(ref.span, f"{under[0].cite} ({under[0].ref}) {what}")
 
     def check_unused(self) -> None:
         if self.vocabulary:

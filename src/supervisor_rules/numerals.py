@@ -7,7 +7,8 @@ _DIGIT_CHARS = "零一二三四五六七八九"
 
 
 def parse_chinese(text: str) -> int:
-    """``十一`` → 11, ``二十`` → 20, ``一百零五`` → 105 (up to 999). Raises ValueError."""
+    """``十一`` → 11, ``二十`` → 20, ``一百零五`` (or ``一百〇五``) → 105 (up to 999). Raises ValueError."""
+    text = text.replace("〇", "零")
     if not text:
         raise ValueError("empty numeral")
     total, current, seen_unit = 0, None, False
@@ -54,6 +55,11 @@ def to_chinese(number: int) -> str:
     if rest < 20:
         return out + "一" + to_chinese(rest)
     return out + to_chinese(rest)
+
+
+def cite_number(number: int) -> str:
+    """The number as a Chinese citation writes it; past 999, Arabic digits (第1200条)."""
+    return to_chinese(number) if 0 <= number <= 999 else str(number)
 
 
 def parse_number(text: str) -> int:

@@ -104,7 +104,7 @@ def _spellings(pattern) -> list[str]:
     return out
 
 
-_FIXED_WORDS = {"NAME": "a name", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
+_FIXED_WORDS = {"_COLON": "`:`", "NAME": "a name", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
                 "CHAPTER": "a chapter heading (第…章 / chapter N)", "ARTICLE": "an article (第…条 / article N)",
                 "PARAGRAPH": "a paragraph (第…款 / paragraph N)", "ITEM": "an item marker （…） / (N)",
                 "SUB": "a sub-item marker (1.)", "CMP_OP": "a comparison (= != < <= > >=)",
@@ -249,11 +249,17 @@ def _keyword_hint(found: str, expected) -> str | None:
     return close[0] if close else None
 
 
+_EXPRESSION_RULES = frozenset({"or_expr", "and_expr", "not_", "compare", "member", "not_member", "has", "has_any",
+                               "is_known", "is_unknown", "is_empty", "not_empty", "violates", "satisfies"})
+
+
 def _check_depth(tree, lines, source) -> None:
-    """Refuse absurd nesting before any recursive stage sees the tree."""
-    stack = [(tree, 1)]
+    """Refuse absurd expression nesting before any recursive stage sees the tree."""
+    stack = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
+        if node.data in _EXPRESSION_RULES:
+            depth += 1
         if depth > MAX_NESTING:
             meta = node.meta
             line = getattr(meta, "line", 1)
@@ -262,7 +268,7 @@ def _check_depth(tree, lines, source) -> None:
                                     f"expression nested more than {MAX_NESTING} levels deep", _line(lines, line))
         for child in node.children:
             if isinstance(child, lark.Tree):
-                stack.append((child, depth + 1))
+                stack.append((child, depth))
 
 
 def _is(token, name: str) -> bool:
@@ -437,7 +443,7 @@ class _Builder(Transformer):
             item = self._number(token, r"条第[（(](.+?)[)）]项") if "项" in raw else None
         else:
             article = self._number(token, r"(\d+)")
-            item = self._number(token, r"\((\d+)\)") if "(" in raw else None
+            item = self._number(token, r"\(\s*(\d+)\s*\)") if "(" in raw else None
         return article, item
 
     def article(self, meta, c):

@@ -68,7 +68,7 @@ class Policy:
 
     def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
         """Decide one case (a dict in the case format). Raises ``CaseError`` for an invalid case."""
-        if isinstance(as_of, str):
+        if as_of is not None:
             problems: list = []
             as_of = case_module.parse_date(as_of, "as_of", problems)
             if problems:
@@ -169,6 +169,8 @@ def _build(text: str, source: str, base_dir: Path | None):
 def parse_policy(text: str, source: str = "inline", *, base_dir: str | Path | None = None,
                  calendar: WorkdayCalendar | None = None) -> Policy:
     """A policy from rule text; imports resolve against ``base_dir`` (default: the working directory)."""
+    if not isinstance(text, str):
+        raise PolicySyntaxError(str(source), 1, 1, "", (), f"rule text must be a str, not {type(text).__name__}")
     compiled, diagnostics = _build(text, source, Path(base_dir) if base_dir is not None else None)
     errors = [d for d in diagnostics if d.severity == "error"]
     if compiled is None:
@@ -197,8 +199,12 @@ def _read(path: Path) -> str:
         return path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise PolicySyntaxError(str(path), 1, 1, "", (), "rule file is not valid UTF-8") from None
+    except UnicodeDecodeError as exc:
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise PolicySyntaxError(str(path), line, column, "", (),
+                                f"rule file is not valid UTF-8 (byte 0x{data[exc.start]:02x})") from None
 
 
 _HEADER = re.compile(r"^\s*(?:policy|办法)\s+\S", re.M)
