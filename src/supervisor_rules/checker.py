@@ -128,10 +128,34 @@ class Checked:
     articles: tuple[n.Article, ...]
     chapters: tuple[n.Chapter, ...]
     diagnostics: tuple[Diagnostic, ...]
+    invariants: tuple[n.Invariant, ...] = ()
+    decision_types: dict = attrs.field(factory=dict, eq=False)
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+# ------------------------------------------------------------------ decision vocabulary
+#: The decision as invariants see it: ``decision.FIELD`` (Chinese ``结论.字段``).
+DECISION_HEADS = ("decision", "结论")
+_STATUS = EnumT("status", ("not_appointed", "active", "dismissed", "unknown"))
+_ELIGIBILITY = EnumT("eligibility", ("eligible", "ineligible", "unknown", "not_applicable"))
+_RECUSAL = EnumT("recusal", ("required", "request", "not_required", "not_applicable", "unknown"))
+_ACTOR = EnumT("decided_by", ("supervisor", "department"))
+_EFFECTS = EnumT("effect", ("automatic", "mandatory", "discretionary"))
+_REPORT = EnumT("report", ("in_scope", "out_of_scope", "not_applicable", "unknown"))
+#: field → (Chinese alias, type; None for the policy's duty codes, "violation" for its prohibited values)
+DECISION_FIELDS = {
+    "status": ("状态", _STATUS), "eligibility": ("资格", _ELIGIBILITY), "preferred": ("优先考虑", None),
+    "recusal": ("回避结果", _RECUSAL), "decided_by": ("决定者", _ACTOR), "grounds": ("事由", ListT(_EFFECTS)),
+    "obligations": ("义务", "duties"), "owed": ("应履行", "duties"), "met": ("已履行", "duties"),
+    "overdue": ("已逾期", "duties"), "breached": ("已违反", "duties"), "violations": ("违纪", "violations"),
+    "report": ("举报结果", _REPORT), "reward_referral": ("奖励转介", None), "last_day": ("届满日", None),
+    "terms": ("届数", None),
+}
+_SCALAR_FIELDS = {"preferred": BOOL, "reward_referral": BOOL, "last_day": DATE, "terms": INT}
+DECISION_ALIASES = {alias: name for name, (alias, _) in DECISION_FIELDS.items()}
 
 
 # Which derived predicates each rule kind may read. The evaluation order is
@@ -148,6 +172,7 @@ _PHASE = {
     n.Reward: frozenset({"violates", "as_of"}),
     n.Duty: frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
     n.Notice: frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
+    n.Invariant: frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
 }
 _PREDICATE_OF = {n.Satisfies: "satisfies", n.Violates: "violates", n.Expired: "expired",
                  n.Dismissed: "dismissed", n.AsOf: "as_of"}
@@ -157,7 +182,7 @@ _PREDICATE_WORDS = {"satisfies": "`satisfies` / `符合`", "violates": "`violate
 _KIND_WORDS = {n.Require: "a requirement", n.Prefer: "a preference", n.Renewal: "a renewal condition",
                n.Ground: "a dismissal ground", n.Recusal: "a recusal rule", n.ReportScope: "a report scope rule",
                n.ReportCategory: "a report category", n.Reward: "a reward rule", n.Duty: "a duty",
-               n.Notice: "a notice"}
+               n.Notice: "a notice", n.Invariant: "an invariant"}
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
@@ -217,10 +242,11 @@ class _Checker:
                 self.declare_section(decl)
         self.check_structure()
         self.check_rules()
+        self.check_invariants()
         self.check_unused()
         self.diagnostics.sort(key=lambda d: (d.source != self.root.source, d.source, d.line, d.column))
         return Checked(self.root.header, self.sections, self.enums, tuple(self.provisions), self.root.articles,
-                       self.root.chapters, tuple(self.diagnostics))
+                       self.root.chapters, tuple(self.diagnostics), self.root.invariants, self.decision_types)
 
     # -------------------------------------------------------------- declarations
     def declare_enum(self, decl: n.EnumDecl) -> None:
@@ -290,6 +316,8 @@ class _Checker:
         if decl.section in self.sections:
             self.report(decl.span, f"facts `{decl.section}` are declared twice; put them in one block")
             return
+        if decl.section in DECISION_HEADS:
+            self.report(decl.span, f"`{decl.section}` names the decision in invariants; choose another section name")
         if decl.section == "as_of":
             self.report(decl.span, "`as_of` is the decision date, not a section of facts")
         fields: dict[str, FieldInfo] = {}
@@ -479,6 +507,42 @@ class _Checker:
             if not rule.message.strip():
                 self.report(rule.span, "a notice needs a message")
 
+    # -------------------------------------------------------------- invariants
+    def check_invariants(self) -> None:
+        duties = tuple(dict.fromkeys(r.code for p in self.provisions for r in p.rules if isinstance(r, n.Duty)))
+        prohibited = next((self.type_of(r.path, frozenset(), None, {}) for p in self.provisions for r in p.rules
+                           if isinstance(r, n.Prohibit)), None)
+        violation = prohibited.element if isinstance(prohibited, ListT) else EnumT("violation", ())
+        types = {}
+        for name, (_, kind) in DECISION_FIELDS.items():
+            if kind == "duties":
+                kind = ListT(EnumT("duty", duties))
+            elif kind == "violations":
+                kind = ListT(violation)
+            elif kind is None:
+                kind = _SCALAR_FIELDS[name]
+            types[name] = kind
+        self.decision_types = types
+        seen: dict[str, n.Span] = {}
+        for inv in self.root.invariants:
+            if inv.name in seen:
+                self.report(inv.span, f"invariant `{inv.name}` is declared twice (first at {seen[inv.name]!r})")
+            seen.setdefault(inv.name, inv.span)
+            if not inv.cites:
+                self.report(inv.span, "an invariant cites the provisions it protects")
+            for ref in inv.cites:
+                if not any(p.within(ref) for p in self.provisions):
+                    where = f"article {ref.article}" + (f" ({ref.item})" if ref.item is not None else "")
+                    self.report(ref.span, f"{where} does not exist")
+            allowed = _PHASE[n.Invariant]
+            self.in_invariant = True
+            for expr in (inv.when, inv.then):
+                if expr is not None:
+                    self.expect_bool(expr, allowed, n.Invariant, {})
+            self.in_invariant = False
+            if inv.when is not None and static_value(inv.when) is False:
+                self.warn(inv.span, "this invariant can never be tested: its `when` is always false")
+
     def reachable(self, expr, rule) -> None:
         if static_value(expr) is False:
             self.warn(rule.span, "this rule can never apply: its condition is always false")
@@ -501,6 +565,16 @@ class _Checker:
 
     def resolve_path(self, path: n.Path, scope: dict):
         head, *rest = path.parts
+        if head in DECISION_HEADS:
+            if not getattr(self, "in_invariant", False):
+                self.report(path.span, f"`{head}.…` reads the decision: only invariants can use it")
+                return None
+            field = DECISION_ALIASES.get(rest[0], rest[0]) if len(rest) == 1 else None
+            if field not in self.decision_types:
+                names = [*DECISION_FIELDS, *DECISION_ALIASES]
+                self.report(path.span, f"the decision has no `{'.'.join(rest)}`{suggest('.'.join(rest), names)}")
+                return None
+            return self.decision_types[field]
         if head in scope:
             record = scope[head]
             if len(rest) != 1 or rest[0] not in record.fields:
@@ -588,6 +662,15 @@ class _Checker:
             return BOOL
         if isinstance(expr, n.AsOf):
             return DATE
+        if isinstance(expr, n.DateAfter):
+            if not getattr(self, "in_invariant", False):
+                self.report(expr.span, "a date counted `after N units` can only be used in invariants for now")
+            base = self.type_of(expr.base, allowed, kind, scope)
+            if base is not None and base != DATE:
+                self.report(expr.base.span, f"`after` counts from a date, not {base}")
+            if expr.unit not in ("working_days", "days", "months", "years") or expr.amount > 1000:
+                self.report(expr.span, "count at most 1,000 days, working days, months or years")
+            return DATE
         if isinstance(expr, (n.Violates, n.Satisfies)):
             self.check_ref(expr)
             return BOOL
@@ -595,6 +678,9 @@ class _Checker:
 
     def type_compare(self, expr: n.Compare, allowed, kind, scope):
         left, right = expr.left, expr.right
+        if isinstance(right, n.Dismissed) and isinstance(left, n.Path) and left.parts[0] in DECISION_HEADS:
+            right = n.Name("dismissed", span=right.span)  # `decision.status = dismissed` names the value
+            expr = attrs.evolve(expr, right=right)
         # A bare name takes its meaning from the other side: an enum value.
         if isinstance(right, n.Name) and not isinstance(left, n.Name):
             lt = self.type_of(left, allowed, kind, scope)

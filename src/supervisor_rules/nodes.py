@@ -143,6 +143,16 @@ class AsOf:
 
 
 @attrs.frozen
+class DateAfter:
+    """``base after N unit``: a date counted like a deadline (working days on the PRC calendar)."""
+
+    base: Path
+    amount: int
+    unit: str
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class ArticleRef:
     article: int
     item: int | None = None
@@ -167,7 +177,7 @@ class Satisfies:
 
 
 Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, IsKnown, IsEmpty,
-             Expired, Dismissed, AsOf, Violates, Satisfies]
+             Expired, Dismissed, AsOf, DateAfter, Violates, Satisfies]
 
 
 # ------------------------------------------------------------------ rules
@@ -424,6 +434,18 @@ class Header:
 
 
 @attrs.frozen
+class Invariant:
+    """A property every decision must have: ``when`` (default: always) implies ``then``."""
+
+    name: str
+    text: str | None
+    cites: tuple[ArticleRef, ...]
+    when: Expr | None
+    then: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class Module:
     """One parsed rule file (a policy, or a vocabulary file it imports)."""
 
@@ -435,6 +457,7 @@ class Module:
     facts: tuple[FactsDecl, ...] = ()
     chapters: tuple[Chapter, ...] = ()
     articles: tuple[Article, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
 
 
 def walk(node):

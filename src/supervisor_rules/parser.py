@@ -249,7 +249,7 @@ def _keyword_hint(found: str, expected) -> str | None:
     return close[0] if close else None
 
 
-_EXPRESSION_RULES = frozenset({"or_expr", "and_expr", "not_", "compare", "member", "not_member", "has", "has_any",
+_EXPRESSION_RULES = frozenset({"date_after", "or_expr", "and_expr", "not_", "compare", "member", "not_member", "has", "has_any",
                                "is_known", "is_unknown", "is_empty", "not_empty", "violates", "satisfies"})
 
 
@@ -312,7 +312,8 @@ class _Builder(Transformer):
     # -------------------------------------------------------------- file
     def start(self, meta, children):
         header = children[0] if children and isinstance(children[0], n.Header) else None
-        groups = {n.Import: [], n.EnumDecl: [], n.RecordDecl: [], n.FactsDecl: [], n.Chapter: [], n.Article: []}
+        groups = {n.Import: [], n.EnumDecl: [], n.RecordDecl: [], n.FactsDecl: [], n.Chapter: [], n.Article: [],
+                  n.Invariant: []}
         chapter = None
         for child in children:
             if isinstance(child, n.Chapter):
@@ -323,7 +324,7 @@ class _Builder(Transformer):
                 groups[type(child)].append(child)
         return n.Module(self.source, header, tuple(groups[n.Import]), tuple(groups[n.EnumDecl]),
                         tuple(groups[n.RecordDecl]), tuple(groups[n.FactsDecl]), tuple(groups[n.Chapter]),
-                        tuple(groups[n.Article]))
+                        tuple(groups[n.Article]), tuple(groups[n.Invariant]))
 
     def header(self, meta, children):
         fields = {}
@@ -548,7 +549,19 @@ class _Builder(Transformer):
     def text_only(self, meta, c):
         return n.TextOnly(span=self._span(meta))
 
+    # -------------------------------------------------------------- invariants
+    def invariant(self, meta, c):
+        text = self._optional_text(c)
+        refs = tuple(x for x in c if isinstance(x, n.ArticleRef))
+        exprs = [x for x in c[2:] if not isinstance(x, (Token, n.ArticleRef, _Text))]
+        when = exprs[0] if len(exprs) == 2 else None
+        return n.Invariant(self._name(c[1]), text.value if text else None, refs, when, exprs[-1],
+                           span=self._span(meta))
+
     # -------------------------------------------------------------- expressions
+    def date_after(self, meta, c):
+        return n.DateAfter(c[0], int(c[2]), _unit(str(c[3])), span=self._span(meta))
+
     def or_expr(self, meta, c):
         return n.Or(tuple(x for x in c if not _is(x, "OR")), span=self._span(meta))
 
@@ -607,13 +620,18 @@ class _Builder(Transformer):
         return n.ArticleRef(article, item, chapter, span=self._span(meta))
 
     def path(self, meta, c):
-        return n.Path(tuple(self._name(t) for t in c), span=self._span(meta))
+        # After a dot only a name can follow, so a keyword there is unambiguous
+        # (`decision.status`); the first part is a section and must be a name.
+        return n.Path((self._name(c[0]), *(str(t) for t in c[1:])), span=self._span(meta))
 
     def set_lit(self, meta, c):
         return tuple(c)
 
     def value(self, meta, c):
-        return n.Name(self._name(c[0]), span=self._span(meta))
+        token = c[0]
+        canonical = {"EFFECT": _EFFECTS, "RECUSAL_KIND": _RECUSAL_KINDS, "ACTOR": _ACTORS}.get(token.type)
+        name = canonical[str(token)] if canonical else self._name(token)
+        return n.Name(name, span=self._span(meta))
 
     def true(self, meta, c):
         return n.Literal(True, span=self._span(meta))

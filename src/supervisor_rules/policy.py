@@ -51,6 +51,8 @@ class Policy:
         self.effective = header.effective if header else None
         self.trial: bool = bool(header and header.status == "trial")
         self.articles: tuple[ArticleInfo, ...] = tuple(_article_info(a, compiled) for a in compiled.checked.articles)
+        from .invariants import compile_invariants
+        self.invariants = compile_invariants(compiled.checked)
 
     def __repr__(self) -> str:
         return f"<Policy {self.id!r}: {self.title or ''} ({len(self.articles)} articles)>"

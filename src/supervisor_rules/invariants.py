@@ -1,0 +1,217 @@
+"""Invariants: properties a policy's decisions must always have, checked by search.
+
+An invariant (``invariant NAME "…" cites REFS when A then B``) is violated by a
+case when ``A`` is true and ``B`` is false for that case and its decision;
+unknown outcomes violate nothing. ``check_invariants`` searches schema-valid
+cases drawn from the policy's own declarations (``supervisor_rules.testing``),
+derandomised so CI is repeatable, and shrinks a violation to a minimal
+counterexample ready for ``supervisor-rules eval``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Callable
+
+import attrs
+
+from . import case as case_module
+from . import nodes as n
+from .checker import DECISION_ALIASES, DECISION_HEADS
+from .compiler import _Compiler
+from .decision import Decision, Status
+from .workdays import MissingCalendarYear
+
+#: Examples tried per invariant when the caller gives no budget.
+DEFAULT_EXAMPLES = 300
+
+
+@attrs.frozen
+class CompiledInvariant:
+    name: str
+    text: str | None
+    cites: tuple[str, ...]  # refs, e.g. ("8", "9(5)")
+    cite_text: str  # Chinese, e.g. 第八条、第九条第（五）项
+    when: Callable | None
+    then: Callable
+    span: n.Span
+
+
+@attrs.frozen
+class InvariantResult:
+    """One invariant's outcome: ``counterexample`` is None when none was found."""
+
+    invariant: CompiledInvariant
+    examples: int
+    counterexample: dict | None = None
+    exercised: int = 0  # examples whose `when` held: an invariant never exercised proves nothing
+    decision: dict | None = None
+
+    @property
+    def holds(self) -> bool:
+        return self.counterexample is None
+
+
+class _Env:
+    """What invariant closures read: the facts merged with the decision's values."""
+
+    __slots__ = ("facts", "sections", "as_of", "var", "expired", "dismissed", "cache", "calendar")
+
+    def __init__(self, facts, sections, as_of, expired, dismissed, calendar):
+        self.facts, self.sections, self.as_of = facts, sections, as_of
+        self.var, self.cache = {}, {}
+        self.expired, self.dismissed, self.calendar = expired, dismissed, calendar
+
+
+class _InvariantCompiler(_Compiler):
+    """The rule compiler, plus the decision's fields and dates counted like deadlines."""
+
+    def x_Path(self, e: n.Path):
+        if e.parts[0] in DECISION_HEADS:
+            key = "decision." + DECISION_ALIASES.get(e.parts[1], e.parts[1])
+            return lambda env: env.facts.get(key)
+        return super().x_Path(e)
+
+    def x_Compare(self, e: n.Compare):
+        if isinstance(e.right, n.Dismissed) and isinstance(e.left, n.Path) and e.left.parts[0] in DECISION_HEADS:
+            e = attrs.evolve(e, right=n.Name("dismissed"))
+        return super().x_Compare(e)
+
+    def x_DateAfter(self, e: n.DateAfter):
+        base_key, amount, unit = e.base.dotted, e.amount, e.unit
+
+        def date_after(env):
+            base = env.facts.get(base_key)
+            if base is None:
+                return None
+            try:
+                if unit == "working_days":
+                    return env.calendar().add_working_days(base, amount)
+                if unit == "days":
+                    return base + dt.timedelta(days=amount)
+                from .periods import add_months
+                return add_months(base, amount * (12 if unit == "years" else 1))
+            except (MissingCalendarYear, ValueError, OverflowError):
+                return None  # a date that cannot be counted is unknown, never guessed
+        return date_after
+
+
+def compile_invariants(checked) -> tuple[CompiledInvariant, ...]:
+    compiler = _InvariantCompiler(checked)
+    compiler.compile()  # collects the requirements and prohibitions that `satisfies`/`violates` refer to
+    out = []
+    for inv in checked.invariants:
+        refs = tuple(str(r.article) + (f"({r.item})" if r.item is not None else "") for r in inv.cites)
+        cites = "、".join(next((p.cite for p in checked.provisions if p.within(r)), r.__repr__()) for r in inv.cites)
+        out.append(CompiledInvariant(inv.name, inv.text, refs, cites,
+                                     compiler.expr(inv.when) if inv.when is not None else None,
+                                     compiler.expr(inv.then), inv.span))
+    return tuple(out)
+
+
+def decision_values(decision: Decision) -> dict:
+    """The decision's fields under the keys invariants read (``decision.status`` …)."""
+    obligations = decision.obligations
+    by_state = {state: tuple(o.duty for o in obligations if o.state == state)
+                for state in ("owed", "met", "overdue", "breached")}
+    term = decision.term
+    return {
+        "decision.status": str(decision.status),
+        "decision.eligibility": str(decision.eligibility.result),
+        "decision.preferred": decision.eligibility.preferred,
+        "decision.recusal": str(decision.recusal.result),
+        "decision.decided_by": decision.recusal.decided_by,
+        "decision.grounds": tuple(str(g.effect) for g in decision.grounds),
+        "decision.obligations": tuple(o.duty for o in obligations),
+        **{f"decision.{state}": codes for state, codes in by_state.items()},
+        "decision.violations": tuple(v.code for v in decision.violations),
+        "decision.report": str(decision.report.result),
+        "decision.reward_referral": decision.report.reward_referral,
+        "decision.last_day": term.last_day if term else None,
+        "decision.terms": term.terms if term else None,
+    }
+
+
+def _violated(policy, invariants, case: dict, exercised: dict | None = None):
+    """The invariants ``case`` violates (one evaluation for all of them), and its decision."""
+    facts, sections, as_of = case_module.validate(policy._sections, case, None, policy._defaults)
+    decision = policy.evaluate(case)
+    term = decision.term
+    if term is None or as_of < term.start:
+        expired = False
+    elif term.last_day is not None:
+        expired = as_of > term.last_day
+    else:
+        expired = None  # the renewal chain is undetermined
+    dismissed = None if decision.status == Status.UNKNOWN else decision.status == Status.DISMISSED
+    env = _Env({**facts, **decision_values(decision)}, sections, as_of, expired, dismissed, lambda: policy.calendar)
+    broken = []
+    for inv in invariants:
+        if inv.when is None or inv.when(env) is True:
+            if exercised is not None:
+                exercised[inv.name] = exercised.get(inv.name, 0) + 1
+            if inv.then(env) is False:
+                broken.append(inv)
+    return broken, decision
+
+
+def check_invariants(policy, examples: int = DEFAULT_EXAMPLES) -> list[InvariantResult]:
+    """Search for a counterexample to each of ``policy``'s invariants (needs Hypothesis).
+
+    One derandomised pass draws ``examples`` cases and tests every invariant on
+    each; an invariant found violated is then searched again on its own so that
+    Hypothesis shrinks its counterexample.
+    """
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import NoSuchExample
+
+    from . import testing
+
+    invariants = policy.invariants
+    if not invariants:
+        return []
+    strategy = testing.cases(policy)
+    config = settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                      suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
+    tried = 0
+    first_failure: dict[str, int] = {}
+    exercised: dict[str, int] = {}
+
+    def survey(case):
+        nonlocal tried
+        tried += 1
+        for inv in _violated(policy, invariants, case, exercised)[0]:
+            first_failure.setdefault(inv.name, tried)
+        return False  # never "found": the pass runs its whole budget
+
+    try:
+        find(strategy, survey, settings=settings(config, phases=[Phase.generate]))
+    except NoSuchExample:
+        pass
+    results = []
+    for inv in invariants:
+        if inv.name not in first_failure:
+            results.append(InvariantResult(inv, tried, exercised=exercised.get(inv.name, 0)))
+            continue
+        try:
+            found = find(strategy, lambda case, inv=inv: inv in _violated(policy, (inv,), case)[0], settings=config)
+        except NoSuchExample:  # pragma: no cover - the survey saw one; shrinking keeps it
+            results.append(InvariantResult(inv, tried))
+            continue
+        decision = _violated(policy, (inv,), found)[1]
+        results.append(InvariantResult(inv, first_failure[inv.name], found, exercised=exercised.get(inv.name, 0),
+                                       decision=decision.to_dict()))
+    return results
+
+
+def describe_failure(result: InvariantResult) -> str:
+    """The counterexample as a message: the case as JSON, ready for ``eval``."""
+    inv = result.invariant
+    case = json.dumps(result.counterexample, ensure_ascii=False, sort_keys=True)
+    decision = result.decision or {}
+    grounds = ", ".join(f"{g['citation']['ref']} {g['effect']}" for g in decision.get("grounds", [])) or "none"
+    summary = (f"status {decision.get('status')}, eligibility {decision.get('eligibility', {}).get('result')}, "
+               f"recusal {decision.get('recusal', {}).get('result')}, grounds: {grounds}")
+    return (f"invariant `{inv.name}` ({inv.cite_text}) is violated after {result.examples} examples"
+            + (f": {inv.text}" if inv.text else "") + f"\n  counterexample: {case}\n  decision: {summary}")
