@@ -1,0 +1,237 @@
+"""``supervisor-rules diff OLD NEW``: what changed between two policies, in structure and in behaviour.
+
+Structure: provisions added, removed or changed (matched by citation), and the
+rules matched by role across numberings, each described in words. Behaviour: a
+derandomised Hypothesis search over cases valid for both policies, reporting a
+minimal witness case for each kind of difference, ready for
+``supervisor-rules eval``. Exit 0 when no behaviour differs (or with
+``--allow-behaviour-change``), 1 when it does, 2 for a usage error or a policy
+that cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import supervisor_rules as sr
+from supervisor_rules import diffing
+
+PROG = "supervisor-rules"
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+_SYMBOL = {"added": "+", "removed": "-", "changed": "~", "renumbered": "=", "same": "="}
+
+
+def register(commands, options) -> None:
+    p = commands.add_parser(
+        "diff", help="compare two policies: structure (articles, rules in words) and behaviour (witness cases)",
+        description="Compare two policies. Structure: provisions added, removed or changed, and the rules "
+                    "matched by role across numberings, in words. Behaviour: a derandomised search over cases "
+                    "valid for both (facts both declare with the same type) for decisions that differ; each "
+                    "kind of difference is shown with a minimal witness case, ready for `eval`. Exit 0 when "
+                    "behaviour is the same, 1 when it differs (unless --allow-behaviour-change), 2 usage error "
+                    "or unreadable policy.")
+    p.add_argument("old", metavar="OLD", help="a rule file or a shipped policy id")
+    p.add_argument("new", metavar="NEW", help="a rule file or a shipped policy id")
+    p.add_argument("--examples", type=_count, default=diffing.DEFAULT_EXAMPLES, metavar="N",
+                   help=f"cases to search (default {diffing.DEFAULT_EXAMPLES}; 0 compares structure only)")
+    p.add_argument("--allow-behaviour-change", "--allow-behavior-change", dest="allow", action="store_true",
+                   help="exit 0 even when decisions differ")
+    options.output(p, ("text", "json"))
+    p.set_defaults(handler=run)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"expected 0 to 1000000 examples, got {text!r}")
+    return value
+
+
+def _format(args) -> str:
+    fmt = getattr(args, "format", None)
+    if fmt:
+        return fmt
+    try:
+        return "text" if sys.stdout.isatty() else "json"
+    except (AttributeError, ValueError):
+        return "json"
+
+
+def _utf8() -> bool:
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
+    return encoding in ("utf-8", "utf8", "utf-8-sig")
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _load(name: str):
+    try:
+        return sr.resolve_policy(name), None
+    except sr.PolicyError as exc:
+        lines = [f"{PROG}: error: invalid policy {name}"] + [d.header() for d in exc.diagnostics]
+        return None, "\n".join(lines)
+    except (sr.RulesError, OSError) as exc:
+        return None, f"{PROG}: error: cannot load policy {name}: {' '.join(str(exc).split())}"
+
+
+def run(args) -> int:
+    fmt = _format(args)
+    old, problem = _load(args.old)
+    new, problem2 = (None, None) if old is None else _load(args.new)
+    if old is None or new is None:
+        message = problem or problem2
+        if fmt == "json":
+            _out(json.dumps({"error": message.splitlines()[0].split("error: ", 1)[-1],
+                             "details": message.splitlines()[1:]}, ensure_ascii=not _utf8()))
+        else:
+            sys.stderr.write(message + "\n")
+        return EXIT_USAGE
+
+    structure = diffing.structural(old, new)
+    behaviour = None
+    if args.examples:
+        try:
+            import hypothesis  # noqa: F401
+        except ImportError:
+            sys.stderr.write(f"{PROG}: error: the behavioural search needs hypothesis "
+                             f"(pip install hypothesis), or pass --examples 0\n")
+            return EXIT_USAGE
+        behaviour = diffing.behavioural(old, new, examples=args.examples)
+    differs = bool(behaviour and behaviour.groups)
+    status = EXIT_FINDINGS if differs and not args.allow else EXIT_OK
+
+    if fmt == "json":
+        payload = {"old": old.id, "new": new.id, "structural": structure,
+                   "behavioural": diffing.behaviour_to_dict(behaviour, old, new) if behaviour else None,
+                   "behaviour_differs": differs}
+        _out(json.dumps(payload, ensure_ascii=not _utf8(), indent=2))
+        return status
+    _text(old, new, structure, behaviour)
+    if differs:
+        _out("")
+        _out(f"Behaviour differs in {len(behaviour.groups)} way(s)"
+             + (" (allowed by --allow-behaviour-change)." if args.allow
+                else "; exit 1 (pass --allow-behaviour-change to accept)."))
+    elif behaviour is not None:
+        _out("")
+        _out(f"No behavioural difference found in {behaviour.compared} cases.")
+    return status
+
+
+# ------------------------------------------------------------------ text
+def _refs(entries) -> str:
+    return ", ".join(e["ref"] for e in entries)
+
+
+def _side(entries) -> str:
+    words = list(dict.fromkeys(e["rule"] for e in entries))
+    return f"{_refs(entries)} " + "; ".join(words)
+
+
+def _text(old, new, structure: dict, behaviour) -> None:
+    # the names shown: the policies' ids, or "old" and "new" for two versions of one policy
+    a, b = (old.id, new.id) if old.id != new.id else (f"{old.id} (old)", f"{new.id} (new)")
+    _out(f"diff {old.id} → {new.id}")
+    _out(f"  old: {_arg(old)}  {old.title or ''}")
+    _out(f"  new: {_arg(new)}  {new.title or ''}")
+
+    prov = structure["provisions"]
+    _out("")
+    _out("== Structure: provisions, matched by citation ==")
+    if old.id != new.id:
+        _out("(different policies number their provisions differently; the rules matched by role follow)")
+    if not (prov["added"] or prov["removed"] or prov["changed"]):
+        _out("  no provision added, removed or changed")
+    for title, entries, sign in ((f"Only in {a}", prov["removed"], "-"), (f"Only in {b}", prov["added"], "+")):
+        if not entries:
+            continue
+        _out(f"{title} ({len(entries)}):")
+        for e in entries:
+            if e["rules"]:
+                _out(f"  {sign} {e['ref']} {e['cite']}: " + "; ".join(e["rules"]))
+        text_only = [e for e in entries if not e["rules"]]
+        if text_only:
+            _out(f"  {sign} text only: " + ", ".join(e["ref"] if e["cite"].count("款") == 0 else
+                                                     f"{e['ref']} ({e['cite']})" for e in text_only))
+    wording_only = [e for e in prov["changed"] if not e["rules_changed"]]
+    with_rules = [e for e in prov["changed"] if e["rules_changed"]]
+    if with_rules:
+        _out(f"Rules changed ({len(with_rules)}):")
+        for e in with_rules:
+            _out(f"  ~ {e['ref']} {e['cite']}" + (" (wording changed too)" if e["wording_changed"] else ""))
+            for w in e["removed_rules"]:
+                _out(f"      - {w}")
+            for w in e["added_rules"]:
+                _out(f"      + {w}")
+    if wording_only:
+        _out(f"Wording changed only ({len(wording_only)}): " + ", ".join(e["ref"] for e in wording_only))
+
+    _out("")
+    _out("== Structure: rules matched by role ==")
+    _out("(+ only in new, - only in old, ~ changed, = same rule under another number)")
+    for area in diffing.AREAS:
+        entries = [e for e in structure["roles"] if e["area"] == area]
+        if not entries:
+            continue
+        shown = [e for e in entries if e["change"] != "same"]
+        same = len(entries) - len(shown)
+        _out(f"{diffing._AREA_TITLES[area]}:" + (f" ({same} the same)" if same else ""))
+        for e in shown:
+            sym = _SYMBOL[e["change"]]
+            if e["change"] == "added":
+                _out(f"  {sym} {e['role']}: {b} {_side(e['new'])}")
+            elif e["change"] == "removed":
+                _out(f"  {sym} {e['role']}: {a} {_side(e['old'])}")
+            elif e["change"] == "renumbered":
+                _out(f"  {sym} {e['role']}: {_refs(e['old'])} → {_refs(e['new'])}")
+            else:
+                width = max(len(a), len(b)) + 1
+                _out(f"  {sym} {e['role']}:")
+                _out(f"      {a + ':':<{width}} {_side(e['old'])}")
+                _out(f"      {b + ':':<{width}} {_side(e['new'])}")
+    facts = structure["facts"]
+    if facts["old_only"] or facts["new_only"] or facts["different_type"]:
+        _out("Facts declared by one policy only (not used by the behavioural search):")
+        if facts["old_only"]:
+            _out(f"  - {a}: " + ", ".join(facts["old_only"]))
+        if facts["new_only"]:
+            _out(f"  + {b}: " + ", ".join(facts["new_only"]))
+        for line in facts["different_type"]:
+            _out(f"  ~ {line}")
+
+    if behaviour is None:
+        return
+    _out("")
+    _out("== Behaviour ==")
+    _out(f"Searched {behaviour.examples} cases (derandomised) over the {facts['shared']} facts both policies "
+         f"declare with the same type; {len(behaviour.groups)} kind(s) of difference.")
+    if behaviour.groups:
+        _out("Each witness is minimal (no section, fact or list entry can be dropped and keep the difference);")
+        _out(f"try one with: echo 'CASE' | {PROG} eval {_arg(old)} - ; echo 'CASE' | {PROG} eval {_arg(new)} -")
+    total = behaviour.examples
+    for i, g in enumerate(behaviour.groups, 1):
+        _out("")
+        seen = (f"{g.count} of {total} cases" if g.count
+                else "found next to another witness: a rare combination")
+        _out(f"[{i}] {diffing.group_title(g.key, a, b)}   ({seen})")
+        if g.old is not None:
+            width = max(len(a), len(b)) + 1
+            _out(f"    {a + ':':<{width}} {diffing.decision_lines(g.field, g.old)}")
+            _out(f"    {b + ':':<{width}} {diffing.decision_lines(g.field, g.new)}")
+        _out(f"    case: {json.dumps(g.witness, ensure_ascii=not _utf8())}")
+
+
+def _arg(policy) -> str:
+    """How to name a policy on the command line: its id when shipped, else its file."""
+    try:
+        shipped = policy.id in sr.builtin_policy_ids() and sr.builtin_policy(policy.id).source == policy.source
+    except sr.RulesError:
+        shipped = False
+    return policy.id if shipped else policy.source

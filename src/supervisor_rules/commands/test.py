@@ -1,0 +1,266 @@
+"""``supervisor-rules test [POLICY...]``: run a policy's test file and report coverage by provision.
+
+``POLICY`` is a shipped policy's id, a rule file (its tests are the
+``.tests.yaml`` file next to it) or a test file itself; without one, every
+shipped policy is tested. Exit 0 when every test passes (and coverage reaches
+``--coverage-min``), 1 when a test fails or coverage falls short, 2 for a usage
+error or input that cannot be read (a missing or malformed test file, an
+invalid policy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import attrs
+
+import supervisor_rules as sr
+from supervisor_rules import policytests as pt
+from supervisor_rules.errors import Diagnostic, display_width
+
+PROG = "supervisor-rules"
+FORMATS = ("text", "json", "github", "sarif")
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def register(commands, options) -> None:
+    p = commands.add_parser(
+        "test", help="run policy tests (.tests.yaml) and report coverage by provision",
+        description="Run each policy's test file (POLICY.tests.yaml next to its rule file), show every failure "
+                    "as expected against actual with its citations, and report which articles and items the "
+                    "tests exercised and whether each of their conditions was seen both true and false. "
+                    "Exit 0 clean, 1 failures or coverage below --coverage-min, 2 usage error or unreadable "
+                    "input.")
+    p.add_argument("policies", nargs="*", metavar="POLICY",
+                   help="a shipped policy id, a rule file or a .tests.yaml file (default: every shipped policy)")
+    p.add_argument("--coverage-min", dest="coverage_min", type=_percent, metavar="PCT",
+                   help="fail when a policy's provision coverage is below PCT percent")
+    options.output(p, FORMATS)
+    p.set_defaults(handler=run)
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage (0-100), got {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"expected a percentage between 0 and 100, got {text!r}")
+    return value
+
+
+def _format(args) -> str:
+    fmt = getattr(args, "format", None)
+    if fmt:
+        return fmt
+    try:
+        return "text" if sys.stdout.isatty() else "json"
+    except (AttributeError, ValueError):
+        return "json"
+
+
+def _utf8() -> bool:
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
+    return encoding in ("utf-8", "utf8", "utf-8-sig")
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _display(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
+
+
+# ------------------------------------------------------------------ targets
+def _shipped() -> list[str]:
+    try:
+        return list(sr.builtin_policy_ids())
+    except Exception:  # noqa: BLE001 - an installation without policies
+        return []
+
+
+def _resolve(name: str) -> tuple[object, str]:
+    """(policy, tests path) for one POLICY argument; raises RulesError / TestFileError when it cannot."""
+    from supervisor_rules.resources import policies_dir
+
+    if name.endswith(pt.TESTS_SUFFIX):
+        tests = Path(name)
+        rules = tests.with_name(tests.name[: -len(pt.TESTS_SUFFIX)] + ".rules")
+        if rules.is_file():
+            return sr.load_policy(rules), str(tests)
+        # a test file elsewhere names its policy
+        file = pt.load_tests(tests)
+        if file.policy:
+            return sr.resolve_policy(file.policy), str(tests)
+        raise pt.TestFileError([Diagnostic(str(tests), 1, 1, f"no rule file {rules.name} next to the test file, "
+                                                             f"and it names no `policy:`", code="test-file")])
+    path = Path(name)
+    if path.exists() or name.endswith(".rules") or "/" in name or os.sep in name:
+        return sr.load_policy(path), str(pt.tests_path_for(path))
+    if name in _shipped():
+        return sr.builtin_policy(name), str(policies_dir() / f"{name}{pt.TESTS_SUFFIX}")
+    shipped = ", ".join(_shipped())
+    raise sr.RulesError(f"no policy {name}: not a rule file, a test file, nor a shipped policy ({shipped})")
+
+
+def _errors_of(name: str, exc: Exception) -> list[Diagnostic]:
+    diagnostics = getattr(exc, "diagnostics", None)
+    if diagnostics:
+        return list(diagnostics)
+    return [Diagnostic(name, 1, 1, " ".join(str(exc).split()) or type(exc).__name__, code="test-file")]
+
+
+# ------------------------------------------------------------------ the command
+def run(args) -> int:
+    fmt = _format(args)
+    names = args.policies or _shipped()
+    if not names:
+        sys.stderr.write(f"{PROG}: error: no policy given and no shipped policy found\n")
+        return EXIT_USAGE
+    runs: list[pt.RunResult] = []
+    errors: list[Diagnostic] = []
+    for name in names:
+        try:
+            policy, tests_path = _resolve(name)
+            file = pt.load_tests(tests_path)
+        except (sr.RulesError, OSError) as exc:
+            errors.extend(_errors_of(name, exc))
+            continue
+        if file.policy is not None and file.policy != policy.id:
+            errors.append(Diagnostic(file.path, 1, 1, f"test file is for policy `{file.policy}`, "
+                                                      f"but {name} is `{policy.id}`", "error",
+                                     file.source_line(1), 1, "test-file"))
+            continue
+        runs.append(pt.run_tests(policy, file))
+
+    minimum = args.coverage_min
+    short = [r for r in runs if minimum is not None and r.coverage.percent + 1e-9 < minimum]
+    failed = any(not r.passed for r in runs)
+    status = EXIT_USAGE if errors else EXIT_FINDINGS if (failed or short) else EXIT_OK
+
+    if fmt == "json":
+        _out(json.dumps(_json(runs, errors, minimum, status), ensure_ascii=not _utf8(), indent=2))
+    elif fmt in ("github", "sarif"):
+        diagnostics = list(errors)
+        for r in runs:
+            diagnostics.extend(pt.diagnostics(r))
+            if minimum is not None:
+                diagnostics.extend(pt.coverage_diagnostics(r, minimum))
+        try:
+            from supervisor_rules import reporting
+        except ImportError:
+            sys.stderr.write(f"{PROG}: error: --format {fmt} needs supervisor_rules.reporting\n")
+            return EXIT_USAGE
+        # paths relative to the working directory where they lie under it (as CI annotations want)
+        diagnostics = [attrs.evolve(d, source=_display(d.source)) for d in diagnostics]
+        text = reporting.render(diagnostics, fmt)
+        if text:
+            _out(text)
+    else:
+        _text(runs, errors, minimum)
+    return status
+
+
+# ------------------------------------------------------------------ JSON
+def _json(runs, errors, minimum, status) -> dict:
+    out = []
+    for r in runs:
+        cites = pt.citation_index(r.policy)
+        results = []
+        for result in r.results:
+            line, column = result.position
+            entry = {"name": result.test.name, "line": result.test.line, "passed": result.passed}
+            if not result.passed:
+                entry["at"] = {"line": line, "column": column}
+                entry["why"] = result.test.why
+                entry["error"] = result.error
+                entry["mismatches"] = [{
+                    "path": m.path, "kind": m.kind, "expected": m.expected, "actual": m.actual,
+                    "expected_shown": pt.show(m.expected, cites),
+                    "actual_shown": None if m.kind == "missing" else pt.show(m.actual, cites),
+                    "message": m.message} for m in result.mismatches]
+            results.append(entry)
+        out.append({"policy": r.policy.id, "source": r.policy.source, "tests_file": r.file.path,
+                    "tests": len(r.results), "passed": len(r.results) - len(r.failures),
+                    "failed": len(r.failures), "results": results, "coverage": r.coverage.to_dict(),
+                    "coverage_ok": minimum is None or r.coverage.percent + 1e-9 >= minimum})
+    return {"ok": status == EXIT_OK, "exit": status, "coverage_min": minimum, "policies": out,
+            "errors": [d.to_dict() for d in errors]}
+
+
+# ------------------------------------------------------------------ text
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - display_width(text), 0)
+
+
+def _text(runs, errors, minimum) -> None:
+    for d in errors:
+        sys.stderr.write(d.render() + "\n")
+    for r in runs:
+        cites = pt.citation_index(r.policy)
+        where = _display(r.file.path)
+        passed = len(r.results) - len(r.failures)
+        _out(f"{r.policy.id}: {where}: {len(r.results)} tests, {passed} passed"
+             + (f", {len(r.failures)} failed" if r.failures else ""))
+        for result in r.failures:
+            line, column = result.position
+            _out("")
+            _out(f"FAIL {where}:{line}:{column}: {result.test.name}")
+            if result.test.why:
+                _out(f"  why: {result.test.why}")
+            if result.error:
+                _out(f"  {result.error}")
+            for m in result.mismatches:
+                _out(f"  {m.path or 'decision'}:")
+                _out(f"    expected: {pt.show(m.expected, cites)}")
+                _out(f"    actual:   {'(absent)' if m.kind == 'missing' else pt.show(m.actual, cites)}")
+        if r.failures:
+            _out("")
+        _coverage_table(r, minimum)
+        _out("")
+    if len(runs) > 1 or errors:
+        total = sum(len(r.results) for r in runs)
+        failed = sum(len(r.failures) for r in runs)
+        figures = ", ".join(f"{r.policy.id} {r.coverage.percent:.1f}%" for r in runs)
+        _out(f"{len(runs)} polic{'y' if len(runs) == 1 else 'ies'}: {total} tests, {total - failed} passed"
+             + (f", {failed} failed" if failed else "") + (f"; coverage {figures}" if runs else "")
+             + (f" (minimum {minimum:g}%)" if minimum is not None else "")
+             + (f"; {len(errors)} unreadable input(s)" if errors else ""))
+
+
+def _coverage_table(r: pt.RunResult, minimum) -> None:
+    cov = r.coverage
+    counts = cov.counts()
+    verdict = ""
+    if minimum is not None:
+        verdict = "  OK" if cov.percent + 1e-9 >= minimum else f"  BELOW --coverage-min {minimum:g}%"
+    _out(f"Coverage by provision: {cov.covered}/{cov.total} provisions covered ({cov.percent:.1f}%); "
+         f"rules {counts['rules_both_ways']}/{counts['rules']} and conditions "
+         f"{counts['conditions_both_ways']}/{counts['conditions']} seen both true and false{verdict}")
+    ref_width = max((len(p.citation.ref) for p in cov.provisions), default=4)
+    cite_width = max((display_width(p.citation.cite) for p in cov.provisions), default=8)
+    for p in cov.provisions:
+        parts = []
+        for rule in p.rules:
+            yes, no = pt.SIDES.get(rule.kind, ("true", "false"))
+            sides = [side for side, seen in ((yes, rule.true), (no, rule.false)) if seen]
+            text = f"{rule.kind}: " + (" + ".join(sides) if sides else "only unknown" if rule.unknown
+                                       else "never reached")
+            if rule.conditions:
+                both = sum(1 for c in rule.conditions if c.both)
+                text += f", conditions {both}/{len(rule.conditions)}"
+            parts.append(text)
+        mark = {"covered": "covered", "partial": "PARTIAL", "not exercised": "MISSING"}[p.state]
+        _out(f"  {mark:<8} {p.citation.ref:<{ref_width}}  {_pad(p.citation.cite, cite_width)}  {'; '.join(parts)}")
+        if p.state == "partial":
+            for gap in p.gaps():
+                _out(f"  {'':<8} {'':<{ref_width}}  {'':<{cite_width}}  - {gap}")

@@ -1,0 +1,853 @@
+"""Policy tests: YAML files of cases and expected decisions, run against a policy, with provision coverage.
+
+A test file sits next to its policy: ``city.rules`` → ``city.tests.yaml``
+(docs/testing-policies.md describes the format)::
+
+    policy: city
+    tests:
+      - name: "a false commitment is a mandatory ground"
+        why: "the article says …"           # optional: the reasoning, for the reader
+        provisions: ["9(2)"]                # optional: what the test is about
+        case: {as_of: 2024-07-02, appt: {start: 2023-07-01}, conduct: {commitment_false: true}}
+        expect:
+          status: dismissed
+          grounds: [{citation: "9(2)", effect: mandatory}]
+
+``expect`` is matched partially (``supervisor_rules.expect``): only what it says
+is checked. ``run_tests`` evaluates every case, compares, and records
+**coverage by provision** from each decision's trace: every rule under an
+article, paragraph, item or sub-item, and every condition inside those rules,
+must have been seen both true and false (a requirement met and unmet, a
+prohibition violated and not, a duty arising and not, a term running and
+ended, ...). Not line coverage: a provision counts only when the tests have
+shown what happens on both sides of each of its conditions.
+
+The YAML is read with YAML 1.2 scalars: only ``true``/``false`` are booleans
+(``on``, ``yes``, ``no`` stay strings, so a renewal's ``on:`` key is safe), and
+dates stay ISO strings as in a JSON case. Duplicate keys are errors. Every test,
+and every key of its ``expect``, keeps its line, so a failure is reported at
+the line of the expectation that failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import attrs
+import yaml
+
+from . import case as case_module
+from . import checker, compiler, nodes as n, runtime
+from .decision import Citation, Decision
+from .errors import CaseError, Diagnostic, RulesError
+from .expect import Mismatch, mismatches
+
+__all__ = [
+    "Coverage", "PolicyTest", "ProvisionCoverage", "RunResult", "TestFile", "TestFileError", "TestResult",
+    "describe_expr", "describe_rule", "load_tests", "parse_tests", "run_tests", "tests_path_for",
+]
+
+TESTS_SUFFIX = ".tests.yaml"
+MAX_TEST_FILE_BYTES = 8 * 1024 * 1024
+DECISION_KEYS = ("policy", "as_of", "eligibility", "term", "status", "grounds", "recusal", "obligations",
+                 "violations", "report", "notices", "missing_facts", "explanation")
+TEST_KEYS = ("name", "why", "provisions", "case", "expect")
+_REF = re.compile(r"[0-9]+(\([0-9]+\))?(\.[0-9]+)?\Z")
+
+
+class TestFileError(RulesError):
+    """A test file that cannot be read or does not have the test-file shape; every problem, positioned."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+# ------------------------------------------------------------------ YAML with positions
+class LineDict(dict):
+    """A YAML mapping that remembers where it and each of its keys stand (1-based line, column)."""
+
+    line: int = 0
+    column: int = 0
+    key_positions: dict
+
+
+class LineList(list):
+    line: int = 0
+    column: int = 0
+    item_positions: list
+
+
+def _loader_base():
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_loader_base()):  # type: ignore[misc]
+    """SafeLoader with YAML 1.2 core scalars (true/false only, no timestamps) and positions kept."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp",
+                           "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float",
+                              re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+                              list("-+.0123456789"))
+
+
+def _construct_mapping(loader, node, deep=False):
+    if not isinstance(node, yaml.MappingNode):
+        raise yaml.constructor.ConstructorError(None, None, f"expected a mapping, found {node.id}",
+                                                node.start_mark)
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line, out.column = node.start_mark.line + 1, node.start_mark.column + 1
+    out.key_positions = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError("while reading a mapping", node.start_mark,
+                                                    "a key must be a plain value", key_node.start_mark) from None
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark,
+                f"duplicate key {key!r} (first at line {out.key_positions[key][0]})", key_node.start_mark)
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_positions[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                  value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+    return out
+
+
+def _construct_sequence(loader, node, deep=False):
+    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    out.line, out.column = node.start_mark.line + 1, node.start_mark.column + 1
+    out.item_positions = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
+    return out
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def _plain(value):
+    """LineDict/LineList → dict/list (for JSON output and for the engine)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# ------------------------------------------------------------------ the test file
+@attrs.frozen
+class PolicyTest:
+    """One test: a case and the parts of its decision that are expected."""
+
+    __test__ = False
+
+    name: str
+    case: dict
+    expect: dict
+    why: str | None = None
+    provisions: tuple[str, ...] = ()
+    line: int = 1
+    column: int = 1
+    # where each expectation stands: path keys (("grounds", 0, "citation")) → (line, column)
+    positions: dict = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen
+class TestFile:
+    __test__ = False
+
+    path: str
+    policy: str | None
+    tests: tuple[PolicyTest, ...]
+    lines: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    def source_line(self, line: int) -> str | None:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else None
+
+
+def tests_path_for(rules_path: str | Path) -> Path:
+    """Where the tests of a rule file live: ``x.rules`` → ``x.tests.yaml``, in the same folder."""
+    path = Path(rules_path)
+    stem = path.name[: -len(".rules")] if path.name.endswith(".rules") else path.stem
+    return path.with_name(stem + TESTS_SUFFIX)
+
+
+def load_tests(path: str | Path) -> TestFile:
+    """Read and shape-check a test file; raises ``TestFileError`` with every problem positioned."""
+    source = str(path)
+    try:
+        size = os.path.getsize(source)
+        if size > MAX_TEST_FILE_BYTES:
+            raise TestFileError([Diagnostic(source, 1, 1, f"test file is too large ({size} bytes; "
+                                                          f"at most {MAX_TEST_FILE_BYTES})", code="test-file")])
+        data = Path(source).read_bytes()
+    except OSError as exc:
+        raise TestFileError([Diagnostic(source, 1, 1, f"cannot read test file: {exc.strerror or exc}",
+                                        code="test-file")]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TestFileError([Diagnostic(source, 1, 1, "test file is not valid UTF-8", code="test-file")]) from None
+    return parse_tests(text, source)
+
+
+def parse_tests(text: str, source: str = "<tests>") -> TestFile:
+    """A test file from its YAML text."""
+    lines = tuple(text.splitlines())
+
+    def at(line: int, column: int, message: str, length: int = 1) -> Diagnostic:
+        shown = lines[line - 1] if 0 < line <= len(lines) else None
+        return Diagnostic(source, line, column, message, "error", shown, length, "test-file")
+
+    try:
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        raise TestFileError([at(line, column, f"invalid YAML: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise TestFileError([at(1, 1, f"invalid YAML: {' '.join(str(exc).split())}")]) from None
+
+    problems: list[Diagnostic] = []
+    if not isinstance(document, LineDict):
+        raise TestFileError([at(1, 1, "a test file is a mapping with `tests:` (a list of tests) "
+                                      "and optionally `policy:`")])
+    for key in document:
+        if key not in ("policy", "tests"):
+            line, column, *_ = document.key_positions[key]
+            problems.append(at(line, column, f"unknown key `{key}`{checker.suggest(str(key), ['policy', 'tests'])}; "
+                                             f"a test file has `policy` and `tests`", len(str(key))))
+    policy = document.get("policy")
+    if policy is not None and not isinstance(policy, str):
+        line, column, vline, vcolumn = document.key_positions["policy"]
+        problems.append(at(vline, vcolumn, "`policy` must be a policy id (a string)"))
+        policy = None
+    raw_tests = document.get("tests")
+    if not isinstance(raw_tests, LineList):
+        if "tests" in document:
+            line, column, vline, vcolumn = document.key_positions["tests"]
+            problems.append(at(vline, vcolumn, "`tests` must be a list of tests"))
+        else:
+            problems.append(at(1, 1, "no `tests:` list in the test file"))
+        raise TestFileError(problems)
+
+    tests: list[PolicyTest] = []
+    names: dict[str, int] = {}
+    for index, raw in enumerate(raw_tests):
+        line, column = raw_tests.item_positions[index]
+        if not isinstance(raw, LineDict):
+            problems.append(at(line, column, f"test {index + 1} must be a mapping with name, case and expect"))
+            continue
+        test_problems: list[Diagnostic] = []
+        for key in raw:
+            if key not in TEST_KEYS:
+                kline, kcolumn, *_ = raw.key_positions[key]
+                test_problems.append(at(kline, kcolumn, f"unknown key `{key}` in a test"
+                                                        f"{checker.suggest(str(key), TEST_KEYS)}; "
+                                                        f"a test has {', '.join(TEST_KEYS)}", len(str(key))))
+
+        def value_at(key: str) -> tuple[int, int]:
+            _, _, vline, vcolumn = raw.key_positions[key]
+            return vline, vcolumn
+
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            where = value_at("name") if "name" in raw else (line, column)
+            test_problems.append(at(*where, "a test needs a `name` (a non-empty string)"))
+            name = f"test {index + 1}"
+        elif name in names:
+            test_problems.append(at(*value_at("name"), f"duplicate test name (first at line {names[name]})"))
+        else:
+            names[name] = value_at("name")[0]
+        why = raw.get("why")
+        if why is not None and not isinstance(why, str):
+            test_problems.append(at(*value_at("why"), "`why` must be a string"))
+        provisions = raw.get("provisions", [])
+        if not isinstance(provisions, list) or not all(isinstance(p, str) for p in provisions):
+            test_problems.append(at(*value_at("provisions"), "`provisions` must be a list of refs like \"9(2)\""))
+            provisions = []
+        case = raw.get("case")
+        if not isinstance(case, dict):
+            where = value_at("case") if "case" in raw else (line, column)
+            test_problems.append(at(*where, "a test needs a `case` (a mapping, as in a JSON case)"))
+        expect = raw.get("expect")
+        if not isinstance(expect, dict):
+            where = value_at("expect") if "expect" in raw else (line, column)
+            test_problems.append(at(*where, "a test needs an `expect` mapping (the parts of the decision "
+                                            "to check)"))
+        if test_problems:
+            problems.extend(test_problems)
+            continue
+        positions: dict = {}
+        _positions(expect, ("expect",), positions)
+        test_line = value_at("name")[0]
+        tests.append(PolicyTest(name, _plain(case), _plain(expect), why, tuple(provisions),
+                                test_line, value_at("name")[1], positions))
+    if problems:
+        raise TestFileError(problems)
+    return TestFile(source, policy, tuple(tests), lines)
+
+
+def _positions(value, path: tuple, out: dict) -> None:
+    if isinstance(value, LineDict):
+        out.setdefault(path, (value.line, value.column))
+        for key, (line, column, *_) in value.key_positions.items():
+            out[path + (key,)] = (line, column)
+            _positions(value[key], path + (key,), out)
+    elif isinstance(value, LineList):
+        out.setdefault(path, (value.line, value.column))
+        for index, (line, column) in enumerate(value.item_positions):
+            out.setdefault(path + (index,), (line, column))
+            _positions(value[index], path + (index,), out)
+
+
+# ------------------------------------------------------------------ rules and conditions in words
+def describe_expr(e) -> str:
+    """An expression in the policy language's English keywords (what `check` and `diff` show)."""
+    return _expr(e, 0)
+
+
+_PREC = {"Or": 1, "And": 2, "Not": 3}
+
+
+def _expr(e, outer: int) -> str:
+    kind = type(e).__name__
+    if isinstance(e, n.Or):
+        text = " or ".join(_expr(o, 1) for o in e.operands)
+    elif isinstance(e, n.And):
+        text = " and ".join(_expr(o, 2) for o in e.operands)
+    elif isinstance(e, n.Not):
+        text = "not " + _expr(e.operand, 3)
+    else:
+        return _atom(e)
+    return f"({text})" if _PREC[kind] < outer else text
+
+
+def _values(values) -> str:
+    return "{" + ", ".join(v.name for v in values) + "}"
+
+
+def _atom(e) -> str:
+    if isinstance(e, n.Path):
+        return e.dotted
+    if isinstance(e, n.Name):
+        return e.name
+    if isinstance(e, n.Literal):
+        v = e.value
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)
+        return str(v)
+    if isinstance(e, n.Compare):
+        return f"{_atom(e.left)} {e.op} {_atom(e.right)}"
+    if isinstance(e, n.Member):
+        return f"{_atom(e.operand)} {'not in' if e.negated else 'in'} {_values(e.values)}"
+    if isinstance(e, n.Has):
+        return f"{_atom(e.operand)} has {e.value.name}"
+    if isinstance(e, n.HasAny):
+        return f"{_atom(e.operand)} has any of {_values(e.values)}"
+    if isinstance(e, n.IsKnown):
+        return f"{_atom(e.operand)} is {'unknown' if e.negated else 'known'}"
+    if isinstance(e, n.IsEmpty):
+        return f"{_atom(e.operand)} is {'not empty' if e.negated else 'empty'}"
+    if isinstance(e, n.Expired):
+        return "expired"
+    if isinstance(e, n.Dismissed):
+        return "dismissed"
+    if isinstance(e, n.AsOf):
+        return "as_of"
+    if type(e).__name__ == "DateAfter":
+        return f"{_atom(e.base)} after {e.amount} {_UNITS.get(e.unit, e.unit)}"
+    if isinstance(e, (n.Violates, n.Satisfies)):
+        ref = e.ref
+        where = (f"chapter {ref.chapter} " if ref.chapter else "") + f"article {ref.article}" + (
+            f"({ref.item})" if ref.item is not None else "")
+        return f"{'violates' if isinstance(e, n.Violates) else 'satisfies'} {where}"
+    if isinstance(e, (n.And, n.Or, n.Not)):
+        return _expr(e, 4)
+    return type(e).__name__
+
+
+_UNITS = {"working_days": "working days", "days": "calendar days"}
+
+
+def describe_rule(rule) -> str:
+    """One rule in words, e.g. ``term 2 years from appt.start``."""
+    if isinstance(rule, n.Require):
+        out = f"requires {describe_expr(rule.condition)}"
+        return out + (f" when {describe_expr(rule.guard)}" if rule.guard is not None else "")
+    if isinstance(rule, n.Prefer):
+        out = f"prefers {describe_expr(rule.condition)}"
+        return out + (f" when {describe_expr(rule.guard)}" if rule.guard is not None else "")
+    if isinstance(rule, n.Term):
+        return f"term {rule.amount} {rule.unit} from {rule.start.dotted}"
+    if isinstance(rule, n.Renewal):
+        return f"renewal {rule.var} of {rule.source.dotted} dated {rule.dated.dotted} " \
+               f"requires {describe_expr(rule.condition)}"
+    if isinstance(rule, n.Ground):
+        return f"{rule.effect} ground when {describe_expr(rule.condition)}"
+    if isinstance(rule, n.DismissalRecord):
+        return f"dismissal recorded {rule.path.dotted}"
+    if isinstance(rule, n.Recusal):
+        return f"recusal {rule.kind} decided by {rule.decided_by} when {describe_expr(rule.condition)}"
+    if isinstance(rule, n.Prohibit):
+        return f"prohibits {rule.path.dotted}: {', '.join(v.name for v in rule.values)}"
+    if isinstance(rule, n.Duty):
+        out = f"duty {rule.code}"
+        if rule.when is not None:
+            out += f" when {describe_expr(rule.when)}"
+        if rule.due is not None:
+            out += f", due {rule.due.amount} {_UNITS.get(rule.due.unit, rule.due.unit)} after {rule.due.base.dotted}"
+        if rule.done_on is not None:
+            out += f", done on {rule.done_on.dotted}"
+        if rule.met is not None:
+            out += f", met when {describe_expr(rule.met)}"
+        if rule.breached is not None:
+            out += f", breached when {describe_expr(rule.breached)}"
+        return out
+    if isinstance(rule, n.ReportScope):
+        return f"report scope when {describe_expr(rule.condition)}"
+    if isinstance(rule, n.ReportCategory):
+        return f"report category when {describe_expr(rule.condition)}"
+    if isinstance(rule, n.Reward):
+        return f"reward when {describe_expr(rule.condition)} under {rule.rules}"
+    if isinstance(rule, n.Notice):
+        return f"notice “{rule.message}” when {describe_expr(rule.condition)}"
+    if isinstance(rule, n.TextOnly):
+        return "text only"
+    return type(rule).__name__
+
+
+# ------------------------------------------------------------------ coverage
+# AST rule class → the kind the compiler and the trace use
+RULE_KIND = {n.Require: "require", n.Prefer: "prefer", n.Term: "term", n.Renewal: "renewal", n.Ground: "ground",
+             n.DismissalRecord: "record", n.Recusal: "recusal", n.Prohibit: "prohibit", n.Duty: "duty",
+             n.ReportScope: "scope", n.ReportCategory: "category", n.Reward: "reward", n.Notice: "notice"}
+
+# How the two sides of each kind of rule read ("never seen met", "never seen unmet").
+SIDES = {"require": ("met", "unmet"), "prefer": ("holding", "not holding"), "term": ("running", "ended"),
+         "renewal": ("valid", "invalid"), "ground": ("holding", "not holding"),
+         "record": ("recorded", "not recorded"), "recusal": ("holding", "not holding"),
+         "prohibit": ("violated", "not violated"), "duty": ("arising", "not arising"),
+         "scope": ("in scope", "out of scope"), "category": ("matching", "not matching"),
+         "reward": ("referred", "not referred"), "notice": ("shown", "not shown")}
+
+
+def _conditions(rule) -> tuple:
+    """The boolean expressions of a rule whose atoms count as its conditions."""
+    if isinstance(rule, (n.Require, n.Prefer)):
+        return (rule.condition,) + ((rule.guard,) if rule.guard is not None else ())
+    if isinstance(rule, (n.Renewal, n.Ground, n.Recusal, n.ReportScope, n.ReportCategory, n.Reward, n.Notice)):
+        return (rule.condition,)
+    if isinstance(rule, n.Duty):
+        return (rule.when,) if rule.when is not None else ()
+    return ()
+
+
+def _atoms(expr, out: list) -> None:
+    if isinstance(expr, (n.And, n.Or)):
+        for operand in expr.operands:
+            _atoms(operand, out)
+    elif isinstance(expr, n.Not):
+        _atoms(expr.operand, out)
+    elif expr not in out:
+        out.append(expr)
+
+
+@attrs.define
+class ConditionCoverage:
+    text: str
+    true: bool = False
+    false: bool = False
+
+    @property
+    def both(self) -> bool:
+        return self.true and self.false
+
+
+@attrs.define
+class RuleCoverage:
+    kind: str
+    text: str
+    conditions: list[ConditionCoverage]
+    true: bool = False
+    false: bool = False
+    unknown: bool = False
+    needs_false: bool = True  # a duty that always arises can only be seen arising
+
+    @property
+    def exercised(self) -> bool:
+        return self.true or self.false or self.unknown
+
+    @property
+    def both(self) -> bool:
+        return self.true and (self.false or not self.needs_false)
+
+    @property
+    def covered(self) -> bool:
+        return self.both and all(c.both for c in self.conditions)
+
+    def gaps(self) -> list[str]:
+        yes, no = SIDES.get(self.kind, ("true", "false"))
+        out = []
+        if not self.true:
+            out.append(f"{self.kind} never seen {yes}")
+        if self.needs_false and not self.false:
+            out.append(f"{self.kind} never seen {no}")
+        for c in self.conditions:
+            missing = [w for w, seen in (("true", c.true), ("false", c.false)) if not seen]
+            if missing:
+                out.append(f"`{c.text}` never seen {' or '.join(missing)}")
+        return out
+
+
+@attrs.define
+class ProvisionCoverage:
+    citation: Citation
+    line: int
+    source: str
+    rules: list[RuleCoverage]
+
+    @property
+    def exercised(self) -> bool:
+        return any(r.exercised for r in self.rules)
+
+    @property
+    def covered(self) -> bool:
+        return all(r.covered for r in self.rules)
+
+    @property
+    def state(self) -> str:
+        return "covered" if self.covered else "partial" if self.exercised else "not exercised"
+
+    def gaps(self) -> list[str]:
+        return [g for r in self.rules for g in r.gaps()]
+
+
+class _Condition:
+    """An atom, compiled once, evaluated against a case's facts."""
+
+    __slots__ = ("cov", "fn", "renewal")
+
+    def __init__(self, cov: ConditionCoverage, fn, renewal: str | None):
+        self.cov, self.fn, self.renewal = cov, fn, renewal
+
+
+class Coverage:
+    """Which provisions, rules and conditions a set of decisions has exercised, and on which sides."""
+
+    def __init__(self, policy):
+        self.policy = policy
+        compiled = policy._compiled
+        self._compiled = compiled
+        self.provisions: list[ProvisionCoverage] = []
+        # (citation, kind) → [(RuleCoverage, [_Condition])]
+        self._by_step: dict[tuple, list] = {}
+        comp = compiler._Compiler(compiled.checked)
+        comp.compile()  # sets up what `satisfies` / `violates` refer to
+        for provision, citation in zip(compiled.checked.provisions, compiled.citations):
+            rules = []
+            for rule in provision.rules:
+                kind = RULE_KIND.get(type(rule))
+                if kind is None:
+                    continue
+                atoms: list = []
+                for expr in _conditions(rule):
+                    _atoms(expr, atoms)
+                var = rule.var if isinstance(rule, n.Renewal) else None
+                conditions = []
+                for atom in atoms:
+                    comp.renewal_var = var
+                    try:
+                        fn = comp.expr(atom)
+                    finally:
+                        comp.renewal_var = None
+                    conditions.append(_Condition(ConditionCoverage(describe_expr(atom)), fn,
+                                                 rule.source.dotted if var else None))
+                cov = RuleCoverage(kind, describe_rule(rule), [c.cov for c in conditions],
+                                   needs_false=not (isinstance(rule, n.Duty) and rule.when is None))
+                rules.append(cov)
+                self._by_step.setdefault((citation, kind), []).append((cov, conditions))
+            if rules:
+                self.provisions.append(ProvisionCoverage(citation, provision.span.line, provision.span.source, rules))
+
+    # -------------------------------------------------------------- recording
+    def record(self, case: Mapping, decision: Decision) -> None:
+        """Add what one decision (evaluated from ``case``) exercised."""
+        policy = self.policy
+        facts, sections, day = case_module.validate(policy._sections, case, None, policy._defaults)
+        env = runtime.Env(facts, sections, decision.as_of)
+        term = decision.term
+        if term is None:
+            env.expired = False
+        elif term.last_day is not None:
+            env.expired = decision.as_of > term.last_day
+        else:
+            env.expired = None
+        status = str(decision.status)
+        env.dismissed = True if status == "dismissed" else None if status == "unknown" else False
+        seen_rules: set[int] = set()
+        for step in decision.explanation:
+            if step.citation is None:
+                continue
+            entries = self._by_step.get((step.citation, step.rule))
+            if not entries:
+                continue
+            value = _side(step, decision)
+            for cov, conditions in entries:
+                if value is True:
+                    cov.true = True
+                elif value is False:
+                    cov.false = True
+                else:
+                    cov.unknown = True
+                if id(cov) in seen_rules:
+                    continue
+                seen_rules.add(id(cov))
+                for condition in conditions:
+                    if condition.renewal:
+                        for record in facts.get(condition.renewal) or ():
+                            env.var = record
+                            _mark(condition.cov, _safe(condition.fn, env))
+                        env.var = {}
+                    else:
+                        _mark(condition.cov, _safe(condition.fn, env))
+
+    # -------------------------------------------------------------- figures
+    @property
+    def total(self) -> int:
+        return len(self.provisions)
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for p in self.provisions if p.covered)
+
+    @property
+    def exercised(self) -> int:
+        return sum(1 for p in self.provisions if p.exercised)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.covered / self.total if self.total else 100.0
+
+    def counts(self) -> dict:
+        rules = [r for p in self.provisions for r in p.rules]
+        conditions = [c for r in rules for c in r.conditions]
+        return {"provisions": self.total, "provisions_covered": self.covered,
+                "provisions_exercised": self.exercised,
+                "rules": len(rules), "rules_both_ways": sum(1 for r in rules if r.both),
+                "conditions": len(conditions), "conditions_both_ways": sum(1 for c in conditions if c.both)}
+
+    def to_dict(self) -> dict:
+        return {
+            "percent": round(self.percent, 2),
+            **self.counts(),
+            "by_provision": [{
+                "ref": p.citation.ref, "cite": p.citation.cite, "line": p.line, "state": p.state,
+                "rules": [{"kind": r.kind, "rule": r.text, "true": r.true, "false": r.false, "unknown": r.unknown,
+                           "conditions": [{"condition": c.text, "true": c.true, "false": c.false}
+                                          for c in r.conditions]} for r in p.rules],
+                "gaps": p.gaps(),
+            } for p in self.provisions],
+        }
+
+
+def _safe(fn, env):
+    try:
+        return fn(env)
+    except (TypeError, ValueError, KeyError, AttributeError):  # a fact of an unexpected shape: not seen
+        return None
+
+
+def _mark(cov: ConditionCoverage, value) -> None:
+    if value is True:
+        cov.true = True
+    elif value is False:
+        cov.false = True
+
+
+def _side(step, decision: Decision):
+    """A trace step's outcome as true / false / None (unknown)."""
+    outcome, kind = step.outcome, step.rule
+    if kind == "prohibit":
+        return bool(outcome)
+    if kind == "duty":
+        return None if outcome is None else outcome is not False
+    if kind == "renewal":
+        return True if outcome == "valid" else False if outcome == "invalid" else None
+    if kind == "term":
+        if outcome is None:
+            return None
+        try:
+            return decision.as_of <= dt.date.fromisoformat(str(outcome))
+        except ValueError:
+            return None
+    return outcome if isinstance(outcome, bool) else None
+
+
+# ------------------------------------------------------------------ running
+@attrs.frozen
+class TestResult:
+    __test__ = False
+
+    test: PolicyTest
+    passed: bool
+    mismatches: tuple[Mismatch, ...] = ()
+    error: str | None = None  # an invalid case, an unknown expectation, a provision that does not exist
+    decision: dict | None = attrs.field(default=None, repr=False)
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """The line and column to report a failure at: its first failing expectation, else the test."""
+        for m in self.mismatches:
+            keys = ("expect",) + m.keys
+            while keys:
+                if keys in self.test.positions:
+                    return self.test.positions[keys]
+                keys = keys[:-1]
+        return self.test.line, self.test.column
+
+
+@attrs.frozen
+class RunResult:
+    policy: Any
+    file: TestFile
+    results: tuple[TestResult, ...]
+    coverage: Coverage
+
+    @property
+    def failures(self) -> list[TestResult]:
+        return [r for r in self.results if not r.passed]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_tests(policy, tests: TestFile | Iterable[PolicyTest]) -> RunResult:
+    """Run every test against ``policy`` and measure provision coverage."""
+    file = tests if isinstance(tests, TestFile) else TestFile("<tests>", None, tuple(tests))
+    coverage = Coverage(policy)
+    refs = {c.ref for c in policy._compiled.citations}
+    results = []
+    for test in file.tests:
+        results.append(_run_one(policy, test, coverage, refs))
+    return RunResult(policy, file, tuple(results), coverage)
+
+
+def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str]) -> TestResult:
+    unknown = [p for p in test.provisions if p not in refs]
+    if unknown:
+        return TestResult(test, False, error=f"`provisions` names {', '.join(unknown)}, which "
+                                             f"{'is' if len(unknown) == 1 else 'are'} not in {policy.id}")
+    fields = [k for k in test.expect if k not in DECISION_KEYS]
+    if fields:
+        return TestResult(test, False, error="`expect` names no decision field "
+                                             + ", ".join(f"`{k}`{checker.suggest(str(k), DECISION_KEYS)}"
+                                                         for k in fields))
+    try:
+        decision = policy.evaluate(test.case)
+    except CaseError as exc:
+        problems = "; ".join(f"{p}: {m}" if p else m for p, m in exc.problems)
+        return TestResult(test, False, error=f"invalid case: {problems}")
+    except RulesError as exc:
+        return TestResult(test, False, error=f"cannot evaluate the case: {' '.join(str(exc).split())}")
+    coverage.record(test.case, decision)
+    actual = decision.to_dict()
+    found = tuple(mismatches(test.expect, actual))
+    return TestResult(test, not found, found, None, actual)
+
+
+# ------------------------------------------------------------------ showing values with their citations
+def citation_index(policy) -> dict[str, str]:
+    """ref → Chinese citation (``cite``); refs shared by an article and its paragraphs are joined with "/"."""
+    out: dict[str, list[str]] = {}
+    for c in policy._compiled.citations:
+        out.setdefault(c.ref, [])
+        if c.cite not in out[c.ref]:
+            out[c.ref].append(c.cite)
+    return {ref: "/".join(cites) for ref, cites in out.items()}
+
+
+def show(value, cites: Mapping[str, str]) -> str:
+    """A value for a reader: citations as ref and Chinese citation together, dates and codes bare."""
+    if isinstance(value, dict):
+        if "ref" in value and "cite" in value:
+            return f"{value['ref']} {value['cite']}"
+        return "{" + ", ".join(f"{k}: {show(v, cites)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v, cites) for v in value) + "]"
+    if isinstance(value, str):
+        if _REF.match(value) and value in cites:
+            return f"{value} {cites[value]}"
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def diagnostics(run: RunResult) -> list[Diagnostic]:
+    """Each failed expectation as a diagnostic at its line in the test file (for github / SARIF output)."""
+    out = []
+    cites = citation_index(run.policy)
+    for result in run.failures:
+        line, column = result.position
+        if result.error:
+            out.append(Diagnostic(run.file.path, result.test.line, result.test.column,
+                                  f"test “{result.test.name}” failed: {result.error}", "error",
+                                  run.file.source_line(result.test.line), 1, "test"))
+        for m in result.mismatches:
+            keys = ("expect",) + m.keys
+            while keys and keys not in result.test.positions:
+                keys = keys[:-1]
+            mline, mcolumn = result.test.positions.get(keys, (line, column))
+            message = (f"test “{result.test.name}” failed: {m.path or 'decision'}: expected "
+                       f"{show(m.expected, cites)}, got {'nothing' if m.kind == 'missing' else show(m.actual, cites)}")
+            out.append(Diagnostic(run.file.path, mline, mcolumn, message, "error",
+                                  run.file.source_line(mline), 1, "test"))
+    return out
+
+
+def coverage_diagnostics(run: RunResult, minimum: float) -> list[Diagnostic]:
+    """Coverage below ``minimum``: an error, and each provision not covered at its line in the rule file."""
+    cov = run.coverage
+    if cov.percent + 1e-9 >= minimum:
+        return []
+    out = [Diagnostic(run.file.path, 1, 1, f"{run.policy.id}: provision coverage {cov.percent:.1f}% is below "
+                                           f"--coverage-min {minimum:g}% ({cov.covered}/{cov.total} provisions)",
+                      "error", run.file.source_line(1), 1, "test-coverage")]
+    lines_cache: dict[str, list[str]] = {}
+    for p in cov.provisions:
+        if p.covered:
+            continue
+        if p.source not in lines_cache:
+            try:
+                lines_cache[p.source] = Path(p.source).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                lines_cache[p.source] = []
+        src = lines_cache[p.source]
+        out.append(Diagnostic(p.source, p.line, 1,
+                              f"{p.citation.ref} {p.citation.cite} not covered by tests ({p.state}): "
+                              + "; ".join(p.gaps()), "warning",
+                              src[p.line - 1] if 0 < p.line <= len(src) else None, 1, "test-coverage"))
+    return out
