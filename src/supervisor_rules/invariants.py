@@ -32,7 +32,7 @@ class CompiledInvariant:
     name: str
     text: str | None
     cites: tuple[str, ...]  # refs, e.g. ("8", "9(5)")
-    cite_text: str  # Chinese, e.g. 第八条、第九条第（五）项
+    cite_text: str  # the citations in Chinese, joined with 、
     when: Callable | None
     then: Callable
     span: n.Span
