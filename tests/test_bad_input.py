@@ -395,3 +395,13 @@ def test_real_policies_survive_unmutated():
     for text in REAL.values():
         survives(text)
         sr.parse_policy(text, "real.rules", base_dir=POLICIES)
+
+
+def test_import_of_an_impossible_path_is_a_positioned_error():
+    # Found by scripts/fuzz_frontend.py: a provision's text pasted into an import.
+    text = 'policy p\n  title "t"\nimport "' + "为建立健全医疗保障工作社会监督机制" * 20 + '"\n'
+    with pytest.raises(sr.PolicyError) as info:
+        sr.parse_policy(text, "t.rules")
+    first = info.value.diagnostics[0]
+    assert (first.line, first.column) == (3, 1)
+    assert "cannot import" in first.message

@@ -126,14 +126,20 @@ def _load_modules(text: str, source: str, base_dir: Path | None):
         module, folder = queue.pop(0)
         for imp in module.imports:
             target = (folder or Path.cwd()) / imp.path
-            resolved = target.resolve()
+            try:
+                resolved = target.resolve()
+                exists = target.is_file()
+            except (OSError, ValueError) as exc:  # a name too long, a NUL byte, …
+                problems.append(_at(imp.span, lines, f"cannot import `{imp.path}`: "
+                                                     f"{getattr(exc, 'strerror', None) or exc}"))
+                continue
             if resolved in seen:
                 continue
             seen.add(resolved)
             if len(seen) > MAX_IMPORTS:
                 problems.append(_at(imp.span, lines, f"more than {MAX_IMPORTS} imported files"))
                 return root, imported, lines, problems
-            if not target.is_file():
+            if not exists:
                 problems.append(_at(imp.span, lines, f"cannot import `{imp.path}`: no such file next to "
                                                      f"{module.source}"))
                 continue
