@@ -1,0 +1,136 @@
+"""Diagnostics for people and for CI: ``--format text|json|github|sarif``.
+
+``render(diagnostics, fmt)`` is the one place that turns ``errors.Diagnostic``
+objects into output, for every command that reports findings (``check``,
+``test``, ``fmt --check``):
+
+- ``text``: ``FILE:LINE:COL: error: message``, the source line and a caret
+  under the spot (CJK characters take two columns);
+- ``json``: a JSON array of ``Diagnostic.to_dict()``;
+- ``github``: GitHub Actions workflow commands
+  (``::error file=…,line=…,col=…,title=…::message``), one per line, which the
+  runner turns into annotations on the pull request;
+- ``sarif``: one SARIF 2.1.0 log (a single run; rules are the diagnostics'
+  codes), for GitHub code scanning and other SARIF viewers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+
+from .errors import Diagnostic
+
+__all__ = ["FORMATS", "SARIF_SCHEMA", "SARIF_VERSION", "render", "sarif_log"]
+
+FORMATS = ("text", "json", "github", "sarif")
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+# What each diagnostic code means, for SARIF's rule descriptions. A code not
+# listed here is described by its name.
+_RULE_DESCRIPTIONS = {
+    "policy": "A problem in a rule file: syntax, names and types, structure, references or evaluation order.",
+    "fmt": "A rule file that is not in the canonical layout of `supervisor-rules fmt`.",
+    "test": "A policy test case whose decision differs from what it expects.",
+}
+_GITHUB_LEVELS = {"error": "error", "warning": "warning"}
+_SARIF_LEVELS = {"error": "error", "warning": "warning"}
+
+
+def render(diagnostics: Iterable[Diagnostic], fmt: str, *, tool: str = "supervisor-rules",
+           ensure_ascii: bool = False) -> str:
+    """``diagnostics`` in ``fmt`` (one of ``FORMATS``), as one string (no trailing newline)."""
+    diagnostics = list(diagnostics)
+    if fmt == "text":
+        return "\n".join(d.render() for d in diagnostics)
+    if fmt == "json":
+        return json.dumps([d.to_dict() for d in diagnostics], ensure_ascii=ensure_ascii, indent=2)
+    if fmt == "github":
+        return "\n".join(_github(d) for d in diagnostics)
+    if fmt == "sarif":
+        return json.dumps(sarif_log(diagnostics, tool=tool), ensure_ascii=ensure_ascii, indent=2)
+    raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+# --------------------------------------------------------------------------- github
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github(d: Diagnostic) -> str:
+    level = _GITHUB_LEVELS.get(d.severity, "notice")
+    properties = [f"file={_escape_property(_posix(d.source))}", f"line={max(d.line, 1)}", f"col={max(d.column, 1)}"]
+    properties.append(f"title={_escape_property(f'supervisor-rules {d.code}')}")
+    return f"::{level} {','.join(properties)}::{_escape_data(d.message)}"
+
+
+def _posix(path: str) -> str:
+    return path.replace(os.sep, "/") if os.sep != "/" else path
+
+
+# --------------------------------------------------------------------------- sarif
+def _version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("supervisor-rules")
+    except (ImportError, PackageNotFoundError):
+        from . import __version__
+
+        return __version__
+
+
+def _artifact(source: str) -> dict:
+    """A SARIF artifactLocation: a relative URI against %SRCROOT%, or a file URI."""
+    path = Path(source)
+    if path.is_absolute():
+        try:
+            return {"uri": path.as_uri()}
+        except ValueError:
+            pass
+    posix = PurePosixPath(_posix(source)).as_posix()
+    location = {"uri": quote(posix, safe="/")}
+    if not source.startswith("<"):
+        location["uriBaseId"] = "%SRCROOT%"
+    return location
+
+
+def sarif_log(diagnostics: Iterable[Diagnostic], *, tool: str = "supervisor-rules") -> dict:
+    """A SARIF 2.1.0 log (as a dict) with one run holding ``diagnostics``."""
+    diagnostics = list(diagnostics)
+    codes: list[str] = []
+    for d in diagnostics:
+        if d.code not in codes:
+            codes.append(d.code)
+    rules = [{"id": code,
+              "name": "".join(part.capitalize() for part in code.replace("_", "-").split("-")) or code,
+              "shortDescription": {"text": _RULE_DESCRIPTIONS.get(code, f"supervisor-rules diagnostic `{code}`.")}}
+             for code in codes]
+    results = []
+    for d in diagnostics:
+        line, column = max(d.line, 1), max(d.column, 1)
+        region = {"startLine": line, "startColumn": column, "endLine": line, "endColumn": column + max(d.length, 1)}
+        results.append({
+            "ruleId": d.code,
+            "ruleIndex": codes.index(d.code),
+            "level": _SARIF_LEVELS.get(d.severity, "note"),
+            "message": {"text": d.message},
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(d.source), "region": region}}],
+        })
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": {"name": tool, "version": _version(), "rules": rules}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
