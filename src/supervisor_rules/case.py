@@ -19,6 +19,8 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 #: Dates a case may carry: wide enough for any appointment, narrow enough that
 #: term arithmetic (up to 100-year terms) never leaves the calendar.
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+#: The same dates for JSON Schema, whose patterns are ECMA-262 regexes: years 1900-2999.
+_SCHEMA_DATE = {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
 MAX_LIST = 10_000
 
 
@@ -123,6 +125,18 @@ def closed_world_defaults(sections: Mapping[str, Section]) -> dict[str, Any]:
 
 def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None, defaults=None):
     """(facts, present sections, as_of) for a valid case; raises ``CaseError`` listing every problem."""
+    if defaults is not None:  # the fast path (below): the policy's generated check, for plain valid cases
+        entry = _PLANS.get(id(sections))
+        check = entry[1] if entry is not None and entry[0] is sections else _plan(sections)
+        if check is not None:
+            checked = check(case, as_of, defaults)
+            if checked is not None:
+                return checked
+    return _validate(sections, case, as_of, defaults)
+
+
+def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defaults):
+    """The thorough path: every problem, with its path and a suggestion."""
     problems: list[tuple[str, str]] = []
     if not isinstance(case, Mapping):
         raise CaseError([("", f"a case is a JSON object, got {_kind(case)}")])
@@ -164,6 +178,149 @@ def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None
     return merged, frozenset(present), as_of
 
 
+# ------------------------------------------------------------------ the fast path
+# Most cases are valid, and plain JSON: dicts, lists, str, bool. For those, a
+# per-policy plan checks each value with a few identity and membership tests
+# and builds the same facts as ``_validate``. Anything else — a problem, a
+# ``Mapping`` that is not a dict, a ``date`` object, a type the plan does not
+# know — makes ``_fast`` return None, and ``_validate`` decides (and explains).
+_BAD = object()
+_DATES: dict[str, dt.date] = {}  # date text → date, for the dates cases repeat (bounded)
+_MAX_DATES = 100_000
+
+
+def _date(value):
+    if type(value) is not str:
+        return _BAD
+    found = _DATES.get(value)
+    if found is None:
+        problems: list = []
+        found = parse_date(value, "", problems)
+        if problems:
+            return _BAD
+        if len(_DATES) >= _MAX_DATES:
+            _DATES.clear()
+        _DATES[value] = found
+    return found
+
+
+def _text(value):
+    return value if type(value) is str else _BAD
+
+
+def _check(ftype):
+    """A function value → runtime value (or ``_BAD``) for one declared type; None means bool (tested inline)."""
+    if ftype == BOOL:
+        return None
+    if ftype == DATE:
+        return _date
+    if ftype == TEXT:
+        return _text
+    if isinstance(ftype, EnumT):
+        values = frozenset(ftype.values)
+
+        def check_enum(value):
+            return value if type(value) is str and value in values else _BAD
+        check_enum.enum_values = values
+        return check_enum
+    if isinstance(ftype, ListT):
+        return _list_check(ftype.element)
+    if isinstance(ftype, RecordT):
+        return _record_check(ftype)
+    raise _Unplanned(ftype)
+
+
+class _Unplanned(Exception):
+    """A declared type the fast path does not cover: such policies always take ``_validate``."""
+
+
+def _list_check(element):
+    check = _check(element)
+    if isinstance(element, EnumT):
+        values = frozenset(element.values)
+
+        def check_enums(value):
+            if type(value) is not list and type(value) is not tuple or len(value) > MAX_LIST:
+                return _BAD
+            for item in value:
+                if type(item) is not str or item not in values:
+                    return _BAD
+            return tuple(value)
+        return check_enums
+
+    def check_list(value):
+        if type(value) is not list and type(value) is not tuple or len(value) > MAX_LIST:
+            return _BAD
+        if check is None:
+            for item in value:
+                if item is not True and item is not False:
+                    return _BAD
+            return tuple(value)
+        out = []
+        for item in value:
+            item = check(item)
+            if item is _BAD:
+                return _BAD
+            out.append(item)
+        return tuple(out)
+    return check_list
+
+
+def _record_check(record: RecordT):
+    fields = {name: _check(info.type) for name, info in record.fields.items()}
+    required = tuple(name for name, info in record.fields.items() if not info.closed)
+    closed = tuple((name, info.default) for name, info in record.fields.items() if info.closed)
+
+    def check_record(value):
+        if type(value) is not dict:
+            return _BAD
+        out = {}
+        for key, item in value.items():
+            if key not in fields:
+                return _BAD
+            if item is None:
+                continue
+            check = fields[key]
+            if check is None:
+                if item is not True and item is not False:
+                    return _BAD
+            else:
+                item = check(item)
+                if item is _BAD:
+                    return _BAD
+            out[key] = item
+        for name in required:
+            if name not in out:
+                return _BAD
+        for name, default in closed:
+            if name not in out:
+                out[name] = default
+        return out
+    return check_record
+
+
+_PLANS: dict[int, tuple] = {}  # id(sections) → (sections, generated validator or None); bounded
+
+
+def _plan(sections: Mapping[str, Section]):
+    entry = _PLANS.get(id(sections))
+    if entry is not None and entry[0] is sections:
+        return entry[1]
+    from . import codegen
+
+    check = codegen.validator(sections)
+    if len(_PLANS) >= 64:
+        _PLANS.clear()
+    _PLANS[id(sections)] = (sections, check)
+    return check
+
+
+def _fast(sections, case, as_of, defaults):
+    """``validate`` for plain valid cases; None whenever ``_validate`` must look."""
+    check = _plan(sections)
+    return None if check is None else check(case, as_of, defaults)
+
+
 # ------------------------------------------------------------------ JSON Schema
 def _nullable(schema: dict) -> dict:
     """A fact may be null: validation reads null as "not given"."""
@@ -179,7 +336,7 @@ def _schema_of(ftype, label: str | None) -> dict:
     if ftype == BOOL:
         out: dict = {"type": "boolean"}
     elif ftype == DATE:
-        out = {"type": "string", "format": "date", "pattern": _DATE.pattern}
+        out = dict(_SCHEMA_DATE)
     elif ftype == TEXT:
         out = {"type": "string"}
     elif isinstance(ftype, EnumT):
@@ -199,7 +356,7 @@ def _schema_of(ftype, label: str | None) -> dict:
 
 def json_schema(policy_id: str, title: str | None, sections: Mapping[str, Section]) -> dict:
     """The case format of one policy as JSON Schema (draft 2020-12)."""
-    properties: dict = {"as_of": {"type": "string", "format": "date", "pattern": _DATE.pattern,
+    properties: dict = {"as_of": {**_SCHEMA_DATE,
                                   "description": "the day the decision is about"}}
     for name, section in sections.items():
         fields = {}

@@ -14,7 +14,7 @@ from . import periods
 from .compiler import CompiledPolicy, CRule
 from .decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground,
                        InvalidRenewal, Notice, Obligation, Recusal, RecusalResult, Report, ReportResult, Status,
-                       Step, Term, UndeterminedRenewal, Violation)
+                       Step, Term, UndeterminedRenewal, Violation, make_step)
 from .workdays import MissingCalendarYear
 
 
@@ -38,6 +38,35 @@ _RANK = {"required": 2, "request": 1}
 
 def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
              trace: list | None = None) -> Decision:
+    """Decide one validated case. Without a trace this runs the policy's generated code (codegen.py);
+    with one, or for a policy the generator declines, the interpreter below. Both give the same decision."""
+    if trace is None:
+        fast = policy.derived.get("fast", _UNBUILT)
+        if fast is _UNBUILT:
+            fast = fast_path(policy)
+        if fast is not None:
+            return fast(facts, sections, as_of, calendar_source)
+    return interpret(policy, facts, sections, as_of, calendar_source, trace)
+
+
+_UNBUILT = object()
+
+
+def fast_path(policy: CompiledPolicy):
+    """The policy's generated evaluator, built on first use; None where the interpreter must do."""
+    derived = policy.derived
+    try:
+        return derived["fast"]
+    except KeyError:
+        from . import codegen
+
+        fast = derived["fast"] = codegen.generate(policy)
+        return fast
+
+
+def interpret(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
+              trace: list | None = None) -> Decision:
+    """The reference evaluation, rule by rule over the compiled closures; records the trace if given."""
     env = Env(facts, sections, as_of)
     missing: set[str] = set()
     open_facts = policy.open_facts
@@ -46,8 +75,8 @@ def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt
         if outcome is None and not advisory:
             missing.update(k for k in rule.reads if k not in facts and k in open_facts)
         if trace is not None:
-            trace.append(Step(rule.citation, rule.kind, outcome,
-                              read_facts if read_facts is not None else {k: facts.get(k) for k in rule.reads}))
+            trace.append(make_step(rule.citation, rule.kind, outcome,
+                                   read_facts() if read_facts is not None else {k: facts.get(k) for k in rule.reads}))
         return outcome
 
     eligibility = _eligibility(policy, env, sections, note)
@@ -76,7 +105,7 @@ def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt
         # Notices are advisory: an unknown one leaves nothing undecided.
         if note(rule, rule.fn(env), advisory=True) is True:
             notices.append(Notice(rule.citation, rule.text))
-    notices.sort(key=lambda x: _position(policy, x.citation))
+    sort_notices(policy, notices)
     return Decision(policy=policy.id, as_of=as_of, eligibility=eligibility, term=term, status=status,
                     grounds=tuple(grounds), recusal=recusal, obligations=tuple(obligations),
                     violations=tuple(violations), report=report, notices=tuple(notices),
@@ -88,8 +117,24 @@ def _inapplicable(rule: CRule, sections: frozenset) -> bool:
     return bool(rule.sections) and not (rule.sections & sections)
 
 
-def _position(policy: CompiledPolicy, citation: Citation | None) -> int:
-    return policy.citations.index(citation) if citation in policy.citations else len(policy.citations)
+def positions(policy: CompiledPolicy) -> dict:
+    """Citation → its place in the policy (the first, should two provisions cite alike)."""
+    derived = policy.derived
+    try:
+        return derived["positions"]
+    except KeyError:
+        out: dict = {}
+        for index, citation in enumerate(policy.citations):
+            out.setdefault(citation, index)
+        derived["positions"] = out
+        return out
+
+
+def sort_notices(policy: CompiledPolicy, notices: list) -> None:
+    """Notices in the order of the provisions they cite (stable; uncited ones last)."""
+    if len(notices) > 1:
+        where, last = positions(policy), len(policy.citations)
+        notices.sort(key=lambda x: where.get(x.citation, last))
 
 
 # ------------------------------------------------------------------ eligibility
@@ -114,10 +159,90 @@ def _eligibility(policy, env, sections, note) -> Eligibility:
 
 
 # ------------------------------------------------------------------ term
-def _term_end(start: dt.date, amount: int, unit: str, k: int) -> dt.date:
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """``periods.add_months`` without its argument checks (the callers pass a date and an int)."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month0 = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        return periods.add_months(start, months)  # raises PeriodOutOfRange
+    day = start.day
+    if day > 28:
+        last = 29 if month0 == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else _DAYS[month0]
+        day = min(day, last)
+    return dt.date(year, month0 + 1, day)
+
+
+def term_end(start: dt.date, amount: int, unit: str, k: int) -> dt.date:
     """Last day of term k (0 = the first) counted from the original start (Civil Code 201-202)."""
-    months = amount * (k + 1) * (12 if unit == "years" else 1)
-    return periods.add_months(start, months)
+    return end_of(start, amount * (12 if unit == "years" else 1), k)
+
+
+def end_of(start: dt.date, step: int, k: int) -> dt.date:
+    """Last day of term k of ``step`` months each: ``add_months(start, step * (k + 1))``."""
+    return add_months(start, step * (k + 1))
+
+
+def term_index(start: dt.date, amount: int, unit: str, on: dt.date) -> int:
+    """Which term (0-based) a date on or after the start falls in: the first whose last day is on or after it."""
+    return index_of(start, amount * (12 if unit == "years" else 1), on)
+
+
+def index_of(start: dt.date, step: int, on: dt.date) -> int:
+    """``term_index`` for terms of ``step`` months, by month arithmetic alone.
+
+    Term k ends in month ``start + step * (k + 1)`` on the start's day of the
+    month, or that month's last day. It ends before ``on`` exactly when it ends
+    in an earlier month, or in the same month while the start's day is before
+    ``on``'s day (``on``'s day never exceeds its month). So the first term not
+    ending before ``on`` is the first k with ``step * (k + 1) >= c``, where c is
+    the months from the start's month to ``on``'s, plus one if the start's day
+    is before ``on``'s day."""
+    c = (on.year - start.year) * 12 + on.month - start.month + (start.day < on.day)
+    return max(-(-c // step) - 1, 0)
+
+
+
+
+def advance(states: set, index: int | None, condition) -> tuple[set, object, bool]:
+    """One renewal record through the chain of possible renewal counts.
+
+    ``states`` holds how many valid renewals the chain may have reached so far;
+    the record applies to term ``index`` (None: dated before the start) and its
+    condition is ``condition``. Returns the next states (a new set, or
+    ``states`` itself when unchanged), the record's outcome (True valid, False
+    invalid, None either) and whether it came on time for some state."""
+    if len(states) == 1:  # the usual case: the count so far is certain
+        for state in states:
+            if index == state:
+                if condition is True:
+                    return {state + 1}, True, True
+                if condition is None:
+                    return {state, state + 1}, None, True
+                return states, False, True
+            return states, False, False
+    outcomes, following = set(), set()
+    for state in states:
+        if index == state and condition is True:
+            outcomes.add("valid")
+            following.add(state + 1)
+        elif index == state and condition is None:
+            outcomes.add("unknown")
+            following.update((state, state + 1))
+        else:
+            outcomes.add("invalid")
+            following.add(state)
+    timely = index is not None and index in states
+    outcome = True if outcomes == {"valid"} else False if outcomes == {"invalid"} else None
+    return following, outcome, timely
+
+
+def reasons(pairs, wanted, fallback: tuple) -> tuple:
+    """The citations among ``(value, citation)`` pairs whose value is ``wanted``; ``fallback`` if none."""
+    found = tuple(citation for value, citation in pairs if value is wanted)
+    return found or fallback
 
 
 def _term(policy: CompiledPolicy, env: Env, note) -> Term | None:
@@ -138,59 +263,33 @@ def _term(policy: CompiledPolicy, env: Env, note) -> Term | None:
         on = record[renewal.field]
         env.var = record
         condition = renewal.fn(env)
-        index = _term_index(start, amount, unit, on) if on >= start else None
-        outcomes, next_states = set(), set()
-        for state in states:
-            if index == state and condition is True:
-                outcomes.add("valid")
-                next_states.add(state + 1)
-            elif index == state and condition is None:
-                outcomes.add("unknown")
-                next_states.update((state, state + 1))
-            else:
-                outcomes.add("invalid")
-                next_states.add(state)
-        timely = index is not None and index in states
-        states = next_states
-        if outcomes == {"valid"}:
+        index = term_index(start, amount, unit, on) if on >= start else None
+        states, outcome, timely = advance(states, index, condition)
+        if outcome is True:
             valid.append(on)
-        elif outcomes == {"invalid"}:
+        elif outcome is False:
             # A renewal on time whose conditions fail cites them; one too late, a
             # second in the same term or one before the start cites the term.
-            reasons = _renewal_reasons(renewal, env, False) if timely and condition is False else (rule.citation,)
-            invalid.append(InvalidRenewal(on, reasons))
+            why = _renewal_reasons(renewal, env, False) if timely and condition is False else (rule.citation,)
+            invalid.append(InvalidRenewal(on, why))
         else:
             undetermined.append(UndeterminedRenewal(on, _renewal_reasons(renewal, env, None)))
-        note(renewal, "valid" if outcomes == {"valid"} else "invalid" if outcomes == {"invalid"} else None,
-             {f"{renewal.key}[].{renewal.field}": on, **{k: env.facts.get(k) for k in renewal.reads}})
+        note(renewal, "valid" if outcome is True else "invalid" if outcome is False else None,
+             lambda: {f"{renewal.key}[].{renewal.field}": on, **{k: env.facts.get(k) for k in renewal.reads}})
     env.var = {}
     low, high = min(states), max(states)
-    last_low, last_high = _term_end(start, amount, unit, low), _term_end(start, amount, unit, high)
+    last_low, last_high = term_end(start, amount, unit, low), term_end(start, amount, unit, high)
     env.expired = True if env.as_of > last_high else False if env.as_of <= last_low else None
     known = low == high
     years = amount if unit == "years" else amount / 12
-    note(rule, last_high.isoformat() if known else None, {start_key: start})
+    note(rule, last_high.isoformat() if known else None, lambda: {start_key: start})
     return Term(years, start, last_low if known else None, low + 1 if known else None, tuple(valid),
                 tuple(invalid), tuple(undetermined))
 
 
-def _term_index(start: dt.date, amount: int, unit: str, on: dt.date) -> int:
-    """Which term (0-based) a date falls in: the first whose last day is on or after it."""
-    step_months = amount * (12 if unit == "years" else 1)
-    months = (on.year - start.year) * 12 + (on.month - start.month)
-    k = max(months // step_months - 1, 0)
-    while _term_end(start, amount, unit, k) < on:
-        k += 1
-    return k
-
-
 def _renewal_reasons(renewal: CRule, env: Env, wanted) -> tuple[Citation, ...]:
     """The requirements behind a renewal's condition that are ``wanted`` (False: unmet; None: unknown)."""
-    if renewal.requirements:
-        found = tuple(r.citation for r in renewal.requirements if r.fn(env) is wanted)
-        if found:
-            return found
-    return (renewal.citation,)
+    return reasons(((r.fn(env), r.citation) for r in renewal.requirements), wanted, (renewal.citation,))
 
 
 # ------------------------------------------------------------------ status
@@ -249,7 +348,7 @@ def _obligations(policy, env, note, notices, calendar_source) -> list[Obligation
             note(rule, None)  # whether the duty arises is open: its facts are missing
             continue
         if rule.due is not None:
-            due, state = _deadline(rule, env, notices, calendar_source)
+            due, state = deadline(rule, env.facts, env.as_of, notices, calendar_source)
         else:
             due = None
             met = rule.met(env) if rule.met is not None else None
@@ -260,10 +359,11 @@ def _obligations(policy, env, note, notices, calendar_source) -> list[Obligation
     return out
 
 
-def _deadline(rule: CRule, env: Env, notices: list, calendar_source):
+def deadline(rule: CRule, facts: dict, as_of: dt.date, notices: list, calendar_source):
+    """(due date or None, state) of a duty with a deadline; a missing calendar year adds a notice."""
     amount, unit, base_key = rule.due
-    base = env.facts.get(base_key)
-    done = env.facts.get(rule.done_key)
+    base = facts.get(base_key)
+    done = facts.get(rule.done_key)
     if base is None:
         return None, DutyState.UNKNOWN
     try:
@@ -276,14 +376,14 @@ def _deadline(rule: CRule, env: Env, notices: list, calendar_source):
     except MissingCalendarYear as exc:
         notices.append(Notice(rule.citation, f"缺少 {exc.year} 年的工作日历（国务院放假安排），无法计算期限: {exc}"))
         # N working days are at least N calendar days: before that, surely not late yet.
-        if done is None and env.as_of <= base + dt.timedelta(days=amount):
+        if done is None and as_of <= base + dt.timedelta(days=amount):
             return None, DutyState.OWED
         return None, DutyState.UNKNOWN
     except (periods.PeriodOutOfRange, OverflowError):
         return None, DutyState.UNKNOWN
     if done is not None:
         return due, DutyState.MET if done <= due else DutyState.OVERDUE
-    return due, DutyState.OVERDUE if env.as_of > due else DutyState.OWED
+    return due, DutyState.OVERDUE if as_of > due else DutyState.OWED
 
 
 # ------------------------------------------------------------------ report

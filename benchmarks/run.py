@@ -1,0 +1,406 @@
+"""How fast is supervisor-rules? One command, one process, every figure in docs/performance.md.
+
+    python benchmarks/run.py            # about five minutes; --quick for about one
+
+1. Builds a seeded workload (``workload.py``): 20,000 cases, half Wuhan, half
+   Guangxi, boundary dates included.
+2. Checks before timing anything: the hand-written decision (f,
+   ``handwritten.py``) agrees with ``policy.evaluate`` on every case; the
+   generated fast path agrees with the rule-by-rule interpreter (the engine's
+   reference evaluation) on every case, and the fast case validation with the
+   thorough one; each installed peer engine (``peers.py``, ``pip install
+   '.[bench]'``) agrees with (f) on the Wuhan cases.
+3. Times, interleaved and repeated (a fresh order each round, garbage collection
+   off while a timer runs, CPU time of this process so other load on the
+   machine counts less):
+   (a) ``policy.evaluate(case)``; (b) the same plus ``decision.explain()``;
+   (b') plus ``decision.to_dict()`` (the DECISION.md JSON, trace included);
+   (c) ``policy.evaluate_many(cases)``; (d) ``supervisor-rules eval POLICY
+   --batch CASES.jsonl`` run in this process (output to ``os.devnull``);
+   (f) the hand-written function; and the peers. Medians per case, and each as
+   a multiple of (f) measured in the same rounds.
+4. Policy load (e): parse + check + compile of each shipped policy, cold (a
+   fresh process with an empty grammar cache) and warm; the code generation
+   that the first evaluation triggers; generated policies of 100, 1,000 and
+   10,000 articles; and the batch's peak memory for a file and one four times
+   as long (streaming: it should not grow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import gc
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+if (HERE.parent / "src" / "supervisor_rules").is_dir():
+    sys.path.insert(0, str(HERE.parent / "src"))  # a source checkout runs without installing
+
+import supervisor_rules as sr  # noqa: E402
+from supervisor_rules import case as case_module  # noqa: E402
+from supervisor_rules import checker, cli, codegen, compiler, runtime  # noqa: E402
+from supervisor_rules import policy as policy_module  # noqa: E402
+from supervisor_rules.resources import policies_dir  # noqa: E402
+
+import bigpolicy  # noqa: E402
+import handwritten  # noqa: E402
+import peers  # noqa: E402
+import workload  # noqa: E402
+
+CITIES = ("wuhan", "guangxi")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ checks
+def check_agreement(policies: dict, cases: dict) -> dict:
+    """Every check the timings rely on; raises SystemExit on the first disagreement."""
+    counts = {}
+    for city in CITIES:
+        policy, decide = policies[city], handwritten.DECIDE[city]
+        compiled, sections, defaults = policy._compiled, policy._sections, policy._defaults
+        calendar = lambda policy=policy: policy.calendar  # noqa: E731
+        for number, item in enumerate(cases[city]):
+            decision = policy.evaluate(item)
+            if handwritten.project(decision) != decide(item):
+                sys.exit(f"(f) disagrees with policy.evaluate on {city} case {number}:\n{json.dumps(item)}\n"
+                         f"  engine: {handwritten.project(decision)}\n  (f):    {decide(item)}")
+            facts, present, as_of = case_module.validate(sections, item, None, defaults)
+            if (facts, present, as_of) != case_module._validate(sections, item, None, defaults):
+                sys.exit(f"fast case validation disagrees with the thorough one on {city} case {number}")
+            if runtime.interpret(compiled, facts, present, as_of, calendar) != decision:
+                sys.exit(f"generated code disagrees with the interpreter on {city} case {number}:\n"
+                         f"{json.dumps(item)}")
+        counts[city] = len(cases[city])
+    return counts
+
+
+def check_peers(engines: dict, cases: list, limit: int | None) -> dict:
+    checked = {}
+    for name, decide in engines.items():
+        subset = cases if limit is None else cases[:limit]
+        for number, item in enumerate(subset):
+            if decide(item) != handwritten.decide_wuhan(item):
+                sys.exit(f"{name} disagrees with (f) on Wuhan case {number}:\n{json.dumps(item)}\n"
+                         f"  {name}: {decide(item)}\n  (f): {handwritten.decide_wuhan(item)}")
+        checked[name] = len(subset)
+        log(f"  {name}: agrees with (f) on {len(subset)} Wuhan cases")
+    return checked
+
+
+# ------------------------------------------------------------------ timing
+class NullStdout(io.TextIOWrapper):
+    """Standard output for the in-process CLI runs: encoded as UTF-8, written to os.devnull."""
+
+    def __init__(self):
+        super().__init__(open(os.devnull, "wb"), encoding="utf-8")
+
+    def isatty(self) -> bool:
+        return False
+
+
+def run_cli(argv: list[str]) -> int:
+    saved = sys.stdout
+    sys.stdout = NullStdout()
+    try:
+        return cli.main(argv)
+    finally:
+        sys.stdout.close()
+        sys.stdout = saved
+
+
+def timed(fn) -> float:
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.process_time()
+        fn()
+        return time.process_time() - start
+    finally:
+        gc.enable()
+
+
+def interleave(variants: dict, rounds: int, seed: int) -> dict:
+    """name → per-round seconds per case, every variant once per round, in a shuffled order."""
+    rng = random.Random(seed)
+    results = {name: [] for name in variants}
+    names = list(variants)
+    for number in range(rounds):
+        rng.shuffle(names)
+        for name in names:
+            fn, count = variants[name]
+            results[name].append(timed(fn) / count)
+        log(f"  round {number + 1}/{rounds}")
+    return results
+
+
+def variants_for(city: str, policy, cases: list, jsonl: Path, engines: dict) -> dict:
+    decide = handwritten.DECIDE[city]
+    n = len(cases)
+
+    def f():
+        for item in cases:
+            decide(item)
+
+    def a():
+        for item in cases:
+            policy.evaluate(item)
+
+    def b():
+        for item in cases:
+            policy.evaluate(item).explain()
+
+    def b_dict():
+        for item in cases:
+            policy.evaluate(item).to_dict()
+
+    def c():
+        for _ in policy.evaluate_many(cases):
+            pass
+
+    def d():
+        if run_cli(["eval", city, "--batch", str(jsonl), "--format", "json"]) != 0:
+            sys.exit("the batch run failed")
+
+    out = {"(f) hand-written Python": (f, n), "(a) policy.evaluate": (a, n),
+           "(b) evaluate + explain()": (b, n), "(b') evaluate + to_dict()": (b_dict, n),
+           "(c) evaluate_many": (c, n), "(d) CLI eval --batch (JSONL)": (d, n)}
+    for name, engine in engines.items():
+        def peer(engine=engine):
+            for item in cases:
+                engine(item)
+        out[name] = (peer, n)
+    return out
+
+
+# ------------------------------------------------------------------ load time
+def load_split(path: Path, repeats: int) -> dict:
+    """Median milliseconds of parse, check, compile and the rest of Policy(), warm, over ``repeats`` loads."""
+    text = path.read_text(encoding="utf-8")
+    parts = {"parse": [], "check": [], "compile": [], "total load_policy": []}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        root, imported, lines, _ = policy_module._load_modules(text, str(path), path.parent)
+        t1 = time.perf_counter()
+        checked = checker.check(root, imported, lines)
+        t2 = time.perf_counter()
+        compiler.compile_policy(checked)
+        t3 = time.perf_counter()
+        sr.load_policy(path)
+        t4 = time.perf_counter()
+        parts["parse"].append(t1 - t0)
+        parts["check"].append(t2 - t1)
+        parts["compile"].append(t3 - t2)
+        parts["total load_policy"].append(t4 - t3)
+    return {k: statistics.median(v) * 1000 for k, v in parts.items()}
+
+
+def codegen_ms(path: Path, repeats: int) -> float:
+    """Median milliseconds to generate and compile a policy's evaluator and case validator (first evaluate)."""
+    policy = sr.load_policy(path)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        codegen.generate(policy._compiled)
+        codegen.validator(policy._sections)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+COLD = """
+import sys, time
+sys.path.insert(0, {src!r})
+import supervisor_rules as sr
+start = time.perf_counter()
+policy = sr.load_policy({path!r})
+loaded = time.perf_counter()
+policy.evaluate({{"as_of": "2024-01-01"}})
+print(loaded - start, time.perf_counter() - loaded)
+"""
+
+
+def cold_load(path: Path) -> tuple[float, float]:
+    """(load, first evaluate) in milliseconds, in a fresh process with an empty grammar cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, XDG_CACHE_HOME=cache)
+        src = str(Path(sr.__file__).resolve().parent.parent)
+        out = subprocess.run([sys.executable, "-c", COLD.format(src=src, path=str(path))], env=env,
+                             capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]) * 1000, float(out[1]) * 1000
+
+
+def scaling(sizes: list[int]) -> list[dict]:
+    rows = []
+    for size in sizes:
+        text = bigpolicy.policy_text(size)
+        t0 = time.perf_counter()
+        root, imported, lines, _ = policy_module._load_modules(text, "big.rules", None)
+        t1 = time.perf_counter()
+        checked = checker.check(root, imported, lines)
+        t2 = time.perf_counter()
+        errors = [d for d in checked.diagnostics if d.severity == "error"]
+        if errors:
+            sys.exit(f"the generated {size}-article policy does not check: {errors[0]}")
+        compiled = compiler.compile_policy(checked)
+        t3 = time.perf_counter()
+        policy = policy_module.Policy(compiled, (), None, "big.rules")
+        t4 = time.perf_counter()
+        policy.evaluate({"as_of": "2024-01-01", "person": {"b0": True}})  # generates code on first use
+        t5 = time.perf_counter()
+        rows.append({"articles": size, "lines": text.count("\n"), "parse": t1 - t0, "check": t2 - t1,
+                     "compile": t3 - t2, "policy": t4 - t3, "first evaluate": t5 - t4,
+                     "generated": runtime.fast_path(compiled) is not None})
+        log(f"  {size} articles: parse {t1 - t0:.2f} s, check {t2 - t1:.2f} s, compile {t3 - t2:.2f} s")
+    return rows
+
+
+def batch_memory(city: str, jsonl: Path, times: int) -> int:
+    """Peak traced memory (bytes) of the CLI batch over ``jsonl`` repeated ``times`` times."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cases.jsonl"
+        data = jsonl.read_bytes()
+        with open(path, "wb") as f:
+            for _ in range(times):
+                f.write(data)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            run_cli(["eval", city, "--batch", str(path), "--format", "json"])
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+
+# ------------------------------------------------------------------ report
+def table(results: dict, base: str) -> list[str]:
+    medians = {name: statistics.median(values) for name, values in results.items()}
+    lines = ["| | µs per case (median) | × (f) | cases/s |", "|---|---:|---:|---:|"]
+    for name, value in medians.items():
+        ratio = value / medians[base]
+        lines.append(f"| {name} | {value * 1e6:,.1f} | {ratio:.2f} | {1 / value:,.0f} |")
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=20_000, help="workload size, both cities (default 20000)")
+    parser.add_argument("--time-cases", type=int, default=2_000,
+                        help="cases per city in each timed run (default 2000; all are checked)")
+    parser.add_argument("--rounds", type=int, default=7, help="timing rounds (default 7)")
+    parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--peer-check", type=int, default=None,
+                        help="check the peers on this many Wuhan cases only (default: all)")
+    parser.add_argument("--sizes", default=None,
+                        help="generated policy sizes in articles, comma-separated (default 100,1000,10000)")
+    parser.add_argument("--quick", action="store_true",
+                        help="4,000 cases, 500 timed, 3 rounds, sizes 100 and 1000")
+    parser.add_argument("--no-peers", action="store_true", help="leave the peer engines out")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.cases, args.time_cases, args.rounds = 4_000, 500, 3
+        args.sizes = args.sizes if args.sizes is not None else "100,1000"
+        args.peer_check = args.peer_check or 1_000
+    if args.sizes is None:
+        args.sizes = "100,1000,10000"
+
+    log(f"workload: {args.cases} cases, seed {args.seed}")
+    cases = workload.workload(args.cases, args.seed)
+    policies = {city: sr.builtin_policy(city) for city in CITIES}
+    engines = {} if args.no_peers else peers.engines()
+
+    log("checking agreement on every case …")
+    checked = check_agreement(policies, cases)
+    peer_checked = check_peers(engines, cases["wuhan"], args.peer_check)
+
+    report: dict = {"python": platform.python_version(), "machine": platform.machine(),
+                    "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+                    "date": dt.date.today().isoformat(), "args": vars(args), "checked": checked,
+                    "peers_checked": peer_checked, "timings": {}}
+    out = [f"supervisor-rules benchmark — Python {report['python']} on {report['machine']} "
+           f"({report['cpus']} CPUs), {args.cases} cases (seed {args.seed}), "
+           f"{args.time_cases} per city timed × {args.rounds} rounds, CPU time",
+           f"checked: (f) = policy.evaluate, generated = interpreter, fast = thorough validation on "
+           f"{sum(checked.values())} cases; peers = (f) on "
+           + (", ".join(f"{n}: {k}" for n, k in peer_checked.items()) or "no peers installed"), ""]
+
+    with tempfile.TemporaryDirectory() as folder:
+        for city in CITIES:
+            subset = cases[city][:args.time_cases]
+            jsonl = Path(folder) / f"{city}.jsonl"
+            jsonl.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in subset),
+                             encoding="utf-8")
+            log(f"timing {city} ({len(subset)} cases) …")
+            results = interleave(variants_for(city, policies[city], subset, jsonl,
+                                              engines if city == "wuhan" else {}),
+                                 args.rounds, args.seed)
+            report["timings"][city] = {name: values for name, values in results.items()}
+            out += [f"### {city}: {len(subset)} cases" + (" (the peers encode this decision)"
+                                                          if city == "wuhan" and engines else ""), ""]
+            out += table(results, "(f) hand-written Python") + [""]
+            if city == "wuhan":
+                log("batch memory …")
+                one, four = batch_memory(city, jsonl, 1), batch_memory(city, jsonl, 4)
+                report["batch_memory"] = {"lines": len(subset), "peak_bytes": one,
+                                          "lines_4x": 4 * len(subset), "peak_bytes_4x": four}
+                out += [f"(d) streams: peak traced memory {one / 1e6:.1f} MB for {len(subset)} lines, "
+                        f"{four / 1e6:.1f} MB for {4 * len(subset)} lines", ""]
+
+    log("load times …")
+    out += ["### (e) policy load, ms", "",
+            "| policy | parse | check | compile | load_policy (warm) | cold: load, fresh process, empty grammar cache "
+            "| first evaluate (code generation) |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    report["load"] = {}
+    for city in CITIES:
+        path = policies_dir() / f"{city}.rules"
+        split = load_split(path, 5 if args.quick else 15)
+        cold, first = cold_load(path)
+        generated = codegen_ms(path, 5)
+        report["load"][city] = dict(split, cold=cold, cold_first_evaluate=first, codegen=generated)
+        out.append(f"| {city} | {split['parse']:.1f} | {split['check']:.1f} | {split['compile']:.1f} | "
+                   f"{split['total load_policy']:.1f} | {cold:.1f} | {first:.1f} (codegen {generated:.1f}) |")
+    out.append("")
+
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    if sizes:
+        log("generated policies …")
+        rows = scaling(sizes)
+        report["scaling"] = rows
+        out += ["### (e) load time by policy size (generated policies)", "",
+                "| articles | lines | parse s | check s | compile s | Policy() s | parse+check+compile s "
+                "| µs per article | first evaluate s |",
+                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for row in rows:
+            total = row["parse"] + row["check"] + row["compile"]
+            note = "" if row["generated"] else " (interpreted)"
+            out.append(f"| {row['articles']:,} | {row['lines']:,} | {row['parse']:.2f} | {row['check']:.2f} | "
+                       f"{row['compile']:.2f} | {row['policy']:.2f} | {total:.2f} | "
+                       f"{total / row['articles'] * 1e6:,.0f} | {row['first evaluate']:.2f}{note} |")
+        out.append("")
+
+    print("\n".join(out))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())

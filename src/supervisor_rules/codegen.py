@@ -1,0 +1,909 @@
+"""A compiled policy → one straight-line Python function: the fast path of ``Policy.evaluate``.
+
+``runtime.interpret`` walks the policy rule by rule, calling a closure per
+operator. This module writes, once per policy, the same evaluation as Python
+source — every condition inlined as an expression over ``facts.get`` — and
+compiles it. The function returns the same ``Decision`` as the interpreter
+(``tests/test_codegen.py`` compares the two over thousands of cases); the
+interpreter still records the trace, when one is asked for.
+
+Safety. Rule files are untrusted input, so nothing a rule file says becomes
+source text except fact keys and enum values, which the grammar restricts to
+names and which enter only through ``repr`` as string literals. Everything else
+— citations, provision and notice texts, dates, value sets, decision objects —
+is bound in the function's namespace under names the generator makes up
+(``K0``, ``K1``, …), which carries no builtins. Before the code runs,
+``verify_code`` checks the compiled function: it may reach only the names the
+generator bound and a few known methods, hold only plain constants and no
+nested code, and use no import, global store or attribute store — so even a
+generator bug could not turn rule text into code. ``verify`` states the same
+rule on the source's syntax tree; the tests apply both to the code generated
+for hostile rule files. A construct the generator does not know
+(a newer language feature), or a policy too large to compile quickly, makes
+``generate`` return None and the interpreter serves that policy.
+"""
+
+from __future__ import annotations
+
+import ast
+import dis
+import inspect
+import types
+from typing import Callable
+
+from . import nodes as n
+from . import runtime
+from .compiler import CompiledPolicy, CRule
+from .decision import (Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, InvalidRenewal, Notice,
+                       Obligation, Recusal, RecusalResult, Report, ReportResult, Status, UndeterminedRenewal,
+                       Violation, make_term)
+
+#: Above this many rules the interpreter serves the policy: compiling the function would cost more than it saves.
+MAX_RULES = 1000
+
+_OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class Unsupported(Exception):
+    """The generator meets something it does not translate; the interpreter evaluates the policy instead."""
+
+
+def generate(policy: CompiledPolicy) -> Callable | None:
+    """The policy's evaluator ``(facts, sections, as_of, calendar_source) -> Decision``, or None."""
+    try:
+        source, namespace = source_of(policy)
+        return _load(source, namespace, "evaluate", f"<policy {policy.id!r}>")
+    except (Unsupported, SyntaxError, RecursionError, MemoryError):
+        # Too new a construct, or nesting deeper than Python's parser takes (the rule language allows
+        # 100 levels; each is two parentheses here): the interpreter has no such limit.
+        return None
+
+
+def _load(source: str, namespace: dict, name: str, filename: str) -> Callable:
+    code = compile(source, filename, "exec")
+    verify_code(code, namespace, name)
+    exec(code, namespace)  # verified: one function, reaching only the names the generator bound
+    return namespace[name]
+
+
+def source_of(policy: CompiledPolicy) -> tuple[str, dict]:
+    """(Python source of ``evaluate``, the namespace it runs in). Raises ``Unsupported``."""
+    count = (len(policy.requirements) + len(policy.preferences) + len(policy.grounds) + len(policy.recusals)
+             + len(policy.prohibitions) + len(policy.duties) + len(policy.scopes) + len(policy.categories)
+             + len(policy.rewards) + len(policy.notices))
+    if count > MAX_RULES:
+        raise Unsupported(f"{count} rules")
+    return _Generator(policy).build()
+
+
+# ------------------------------------------------------------------ the generator
+class _Generator:
+    def __init__(self, policy: CompiledPolicy):
+        self.policy = policy
+        self.lines: list[str] = []
+        self.depth = 1
+        self.namespace: dict = {
+            "__builtins__": {},  # the generated code reaches only what is bound here
+            "Decision": Decision, "Eligibility": Eligibility, "Term": make_term, "Recusal": Recusal,
+            "Report": Report, "Obligation": Obligation, "InvalidRenewal": InvalidRenewal,
+            "UndeterminedRenewal": UndeterminedRenewal,
+            "set": set, "tuple": tuple, "sorted": sorted, "len": len, "min": min, "max": max,
+            "end_of": runtime.end_of, "advance": runtime.advance,
+            "reasons": runtime.reasons, "deadline": runtime.deadline, "sort_notices": runtime.sort_notices,
+            "add_missing": _add_missing, "violates": _violates,
+            "POLICY": policy,
+            "INELIGIBLE": EligibilityResult.INELIGIBLE, "UNKNOWN": EligibilityResult.UNKNOWN,
+            "ELIGIBLE": EligibilityResult.ELIGIBLE,
+            "NOT_APPOINTED": Status.NOT_APPOINTED, "DISMISSED": Status.DISMISSED, "ACTIVE": Status.ACTIVE,
+            "STATUS_UNKNOWN": Status.UNKNOWN,
+        }
+        self.constants: dict = {}  # (type, value) → name, for hashable constants
+        self.temps = 0
+        self.renewal_var: str | None = None
+        self.satisfied: dict = {}  # (article, item) → local name
+        self.violated: dict = {}  # (chapter, article, item) → local name
+
+    # -------------------------------------------------------------- output
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+    def const(self, value) -> str:
+        """A name bound to ``value`` in the namespace (values never enter the source as text)."""
+        try:
+            key = (type(value), value)
+            name = self.constants.get(key)
+        except TypeError:  # unhashable
+            key, name = None, None
+        if name is None:
+            name = f"K{len(self.namespace)}"
+            self.namespace[name] = value
+            if key is not None:
+                self.constants[key] = name
+        return name
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"t{self.temps}"
+
+    def missing(self, rule: CRule, otherwise: str | None = None) -> None:
+        """Code recording the open facts a rule read that the case lacks (the rule's outcome is unknown)."""
+        keys = tuple(k for k in rule.reads if k in self.policy.open_facts)
+        if keys:
+            self.emit(f"add_missing(missing, facts, {self.const(keys)})")
+        elif otherwise is not None:
+            self.emit(otherwise)
+
+    # -------------------------------------------------------------- expressions
+    def expr(self, e) -> str:
+        method = getattr(self, "x_" + type(e).__name__, None)
+        if method is None:
+            raise Unsupported(type(e).__name__)
+        return method(e)
+
+    @staticmethod
+    def text(value: str) -> str:
+        # Fact keys and enum values are names (the grammar admits nothing else); repr() makes any str a
+        # literal, and verify() checks the result.
+        if not isinstance(value, str):
+            raise Unsupported(repr(type(value)))
+        return repr(value)
+
+    def x_Path(self, e: n.Path) -> str:
+        if e.parts[0] == self.renewal_var:
+            return f"record.get({self.text(e.parts[1])})"
+        return f"get({self.text(e.dotted)})"
+
+    def x_Literal(self, e: n.Literal) -> str:
+        value = e.value
+        if value is True or value is False or value is None:
+            return repr(value)
+        return self.const(value)
+
+    def x_Name(self, e: n.Name) -> str:
+        return self.text(e.name)
+
+    def x_AsOf(self, e) -> str:
+        return "as_of"
+
+    def x_Expired(self, e) -> str:
+        return "expired"
+
+    def x_Dismissed(self, e) -> str:
+        return "dismissed"
+
+    def x_Not(self, e: n.Not) -> str:
+        t = self.temp()
+        return f"(None if ({t} := {self.expr(e.operand)}) is None else not {t})"
+
+    def x_And(self, e: n.And) -> str:
+        # Kleene: false if any part is false, else unknown if any is unknown, else true. A false
+        # part ends the test early; the parts are pure, so that changes nothing but the time.
+        names = [self.temp() for _ in e.operands]
+        parts = " or ".join(f"({t} := {self.expr(o)}) is False" for t, o in zip(names, e.operands))
+        unknown = " or ".join(f"{t} is None" for t in names)
+        return f"(False if {parts} else None if {unknown} else True)"
+
+    def x_Or(self, e: n.Or) -> str:
+        names = [self.temp() for _ in e.operands]
+        parts = " or ".join(f"({t} := {self.expr(o)}) is True" for t, o in zip(names, e.operands))
+        unknown = " or ".join(f"{t} is None" for t in names)
+        return f"(True if {parts} else None if {unknown} else False)"
+
+    def x_Compare(self, e: n.Compare) -> str:
+        op = _OPS[e.op]
+        a = self.temp()
+        left = self.expr(e.left)
+        if isinstance(e.right, (n.Name, n.Literal)):
+            right = self.expr(e.right)
+            return f"(None if ({a} := {left}) is None else {a} {op} {right})"
+        b = self.temp()
+        right = self.expr(e.right)
+        return f"(None if ({a} := {left}) is None or ({b} := {right}) is None else {a} {op} {b})"
+
+    def x_Member(self, e: n.Member) -> str:
+        t = self.temp()
+        values = self.const(frozenset(v.name for v in e.values))
+        test = "not in" if e.negated else "in"
+        return f"(None if ({t} := {self.expr(e.operand)}) is None else {t} {test} {values})"
+
+    def x_Has(self, e: n.Has) -> str:
+        t = self.temp()
+        return f"(None if ({t} := {self.expr(e.operand)}) is None else {self.text(e.value.name)} in {t})"
+
+    def x_HasAny(self, e: n.HasAny) -> str:
+        t = self.temp()
+        values = self.const(frozenset(v.name for v in e.values))
+        return f"(None if ({t} := {self.expr(e.operand)}) is None else not {values}.isdisjoint({t}))"
+
+    def x_IsKnown(self, e: n.IsKnown) -> str:
+        if isinstance(e.operand, n.Name):
+            test = "not in" if e.negated else "in"
+            return f"({self.text(e.operand.name)} {test} sections)"
+        test = "is" if e.negated else "is not"
+        return f"({self.expr(e.operand)} {test} None)"
+
+    def x_IsEmpty(self, e: n.IsEmpty) -> str:
+        t = self.temp()
+        test = "!=" if e.negated else "=="
+        return f"(None if ({t} := {self.expr(e.operand)}) is None else len({t}) {test} 0)"
+
+    def x_Violates(self, e: n.Violates) -> str:
+        key = (e.ref.chapter, e.ref.article, e.ref.item)
+        if key not in self.violated:
+            self.violated[key] = f"violated{len(self.violated)}"
+            checks = tuple((rule.key, rule.codes) for rule in self.policy.prohibitions
+                           if _within(rule, e.ref))
+            self.prelude.append(f"{self.violated[key]} = violates(get, {self.const(checks)})")
+        return self.violated[key]
+
+    def x_Satisfies(self, e: n.Satisfies) -> str:
+        key = (e.ref.article, e.ref.item)
+        if key not in self.satisfied:
+            self.satisfied[key] = f"satisfied{len(self.satisfied)}"
+            parts = [self.requirement_value[rule.order] for rule in self.policy.requirements
+                     if _within(rule, e.ref)]
+            value = (f"(False if {' or '.join(f'{q} is False' for q in parts)} else "
+                     f"None if {' or '.join(f'{q} is None' for q in parts)} else True)" if parts else "True")
+            self.prelude.append(f"{self.satisfied[key]} = {value}")
+        return self.satisfied[key]
+
+    # -------------------------------------------------------------- the function
+    def build(self) -> tuple[str, dict]:
+        policy = self.policy
+        # Requirement values first: eligibility, `satisfies` and renewal reasons all read them.
+        self.requirement_value: dict[int, str] = {}
+        head: list[str] = []
+        for i, rule in enumerate(policy.requirements):
+            self.requirement_value[rule.order] = f"q{i}"
+            head.append(f"q{i} = {self.expr(rule.expr)}")
+        self.prelude: list[str] = []  # `satisfies` / `violates` values, filled in while the body is written
+        body_start = len(self.lines)
+        self.emit('# eligibility')
+        self.eligibility()
+        self.emit('# term')
+        self.term()
+        self.emit('# status')
+        self.status()
+        self.emit('# violations')
+        self.violations()
+        self.emit('# recusal')
+        self.recusal()
+        self.emit('# obligations')
+        self.obligations()
+        self.emit('# report')
+        self.report()
+        self.emit('# notices')
+        self.notices()
+        self.emit("# the decision")
+        self.emit("return Decision(POLICY_ID, as_of, eligibility, term, status, grounds, recusal, "
+                  "tuple(obligations), tuple(violations), report, tuple(notices), "
+                  "tuple(sorted(missing)) if missing else ())")
+        self.namespace["POLICY_ID"] = policy.id
+        body = self.lines[body_start:]
+        lines = ["def evaluate(facts, sections, as_of, calendar_source):",
+                 "    get = facts.get",
+                 "    missing = set()",
+                 "    notices = []",
+                 "    # requirements (eligibility, renewals and `satisfies` read them)",
+                 *("    " + line for line in head),
+                 *("    " + line for line in self.prelude),
+                 *body]
+        return "\n".join(lines) + "\n", self.namespace
+
+    def rule_value(self, rule: CRule, name: str) -> None:
+        if rule.expr is None:
+            self.emit(f"{name} = True")
+        else:
+            self.emit(f"{name} = {self.expr(rule.expr)}")
+
+    def applicable(self, rules) -> str | None:
+        """A test that some section the rules read is present; None if the rules read no section."""
+        read = self.policy.sections_read(rules)
+        return f"not sections.isdisjoint({self.const(read)})" if read else None
+
+    # eligibility ------------------------------------------------------
+    def eligibility(self) -> None:
+        policy = self.policy
+        na = self.const(Eligibility(EligibilityResult.NOT_APPLICABLE))
+        test = self.applicable(policy.requirements) if policy.requirements else None
+        if test is None:
+            self.emit(f"eligibility = {na}")
+            return
+        # Which requirements are unmet / undetermined (and which preferences hold / are unknown), as bit
+        # masks: the Eligibility for a combination is built once and then shared (it is immutable).
+        self.emit(f"if {test}:")
+        self.depth += 1
+        self.emit("outcome = 0")
+        bit = 1
+        for i, rule in enumerate(policy.requirements):
+            self.emit(f"if q{i} is not True:")
+            self.depth += 1
+            self.emit(f"if q{i} is False:")
+            self.emit(f"    outcome |= {bit}")
+            self.emit("else:")
+            self.depth += 1
+            self.emit(f"outcome |= {bit << 1}")
+            self.missing(rule)
+            self.depth -= 2
+            bit <<= 2
+        for i, rule in enumerate(policy.preferences):
+            self.rule_value(rule, f"p{i}")
+            self.emit(f"if p{i} is True:")
+            self.emit(f"    outcome |= {bit}")
+            self.emit(f"elif p{i} is None:")
+            self.depth += 1
+            self.emit(f"outcome |= {bit << 1}")
+            self.missing(rule)
+            self.depth -= 1
+            bit <<= 2
+        memo = self.const(_Eligibilities(policy))
+        self.emit(f"eligibility = {memo}.get_or_make(outcome)")
+        self.depth -= 1
+        self.emit("else:")
+        self.emit(f"    eligibility = {na}")
+
+    # term -------------------------------------------------------------
+    def term(self) -> None:
+        policy = self.policy
+        rule = policy.term
+        self.emit("expired = None")
+        if rule is None:
+            self.emit("term = None")
+            return
+        amount, unit, start_key = rule.due
+        years = amount if unit == "years" else amount / 12
+        step = self.const(amount * (12 if unit == "years" else 1))
+        self.emit(f"start = get({self.text(start_key)})")
+        self.emit("if start is None:")
+        self.emit("    term = None")
+        self.emit("    expired = False")
+        self.emit("else:")
+        self.depth += 1
+        renewal = policy.renewal
+        if renewal is None:
+            self.emit("low = high = 0")
+            self.emit("valid = invalid = undetermined_renewals = ()")
+        else:
+            self.emit(f"records = get({self.text(renewal.key)})")
+            self.emit("if not records:")
+            self.emit("    low = high = 0")
+            self.emit("    valid = invalid = undetermined_renewals = ()")
+            self.emit("else:")
+            self.depth += 1
+            self.emit("valid = []")
+            self.emit("invalid = []")
+            self.emit("undetermined_renewals = []")
+            # How many valid renewals the chain has reached: `count`, while that is certain (`states` is
+            # None); once a renewal's validity is unknown, the set of possible counts (runtime.advance).
+            self.emit("count = 0")
+            self.emit("states = None")
+            self.emit("for record in records:")
+            self.depth += 1
+            self.emit(f"on = record[{self.text(renewal.field)}]")
+            self.renewal_var = renewal.var
+            self.emit(f"condition = {self.expr(renewal.expr)}")
+            self.renewal_var = None
+            # runtime.index_of, inline: the term (0-based) the record renews.
+            self.emit(f"index = max(-(-((on.year - start.year) * 12 + on.month - start.month + (start.day < on.day))"
+                      f" // {step}) - 1, 0) if on >= start else None")
+            self.emit("if states is not None:")
+            self.emit("    states, outcome, timely = advance(states, index, condition)")
+            self.emit("elif index == count:")
+            self.emit("    timely = True")
+            self.emit("    if condition is True:")
+            self.emit("        outcome = True")
+            self.emit("        count += 1")
+            self.emit("    elif condition is None:")
+            self.emit("        outcome = None")
+            self.emit("        states = {count, count + 1}")
+            self.emit("    else:")
+            self.emit("        outcome = False")
+            self.emit("else:")
+            self.emit("    timely = outcome = False")
+            own = self.const((renewal.citation,))
+            if renewal.requirements:
+                pairs = "(" + "".join(f"({self.requirement_value[r.order]}, {self.const(r.citation)}), "
+                                      for r in renewal.requirements) + ")"
+                unmet, undetermined = f"reasons({pairs}, False, {own})", f"reasons({pairs}, None, {own})"
+            else:
+                unmet = undetermined = own
+            self.emit("if outcome is True:")
+            self.emit("    valid.append(on)")
+            self.emit("elif outcome is False:")
+            self.emit(f"    invalid.append(InvalidRenewal(on, {unmet} "
+                      f"if timely and condition is False else {self.const((rule.citation,))}))")
+            self.emit("else:")
+            self.depth += 1
+            self.emit(f"undetermined_renewals.append(UndeterminedRenewal(on, {undetermined}))")
+            self.missing(renewal)
+            self.depth -= 2
+            self.emit("if states is None:")
+            self.emit("    low = high = count")
+            self.emit("else:")
+            self.emit("    low = min(states)")
+            self.emit("    high = max(states)")
+            self.emit("valid = tuple(valid)")
+            self.emit("invalid = tuple(invalid)")
+            self.emit("undetermined_renewals = tuple(undetermined_renewals)")
+            self.depth -= 1
+        self.emit(f"last_low = end_of(start, {step}, low)")
+        self.emit(f"last_high = last_low if high == low else end_of(start, {step}, high)")
+        self.emit("expired = True if as_of > last_high else False if as_of <= last_low else None")
+        self.emit("if low == high:")
+        self.emit(f"    term = Term({self.const(years)}, start, last_low, low + 1, valid, invalid, "
+                  "undetermined_renewals)")
+        self.emit("else:")
+        self.depth += 1
+        self.emit(f"term = Term({self.const(years)}, start, None, None, valid, invalid, undetermined_renewals)")
+        self.missing(rule)
+        self.depth -= 2
+
+    # status -----------------------------------------------------------
+    def status(self) -> None:
+        policy = self.policy
+        self.emit("if term is None or as_of < term.start:")
+        self.emit("    grounds = ()")
+        self.emit("    status = NOT_APPOINTED")
+        self.emit("else:")
+        self.depth += 1
+        self.emit("grounds = []")
+        self.emit("ended = False")
+        self.emit("ending_unknown = False")
+        for i, rule in enumerate(policy.grounds):
+            ends = rule.effect != "discretionary"
+            self.rule_value(rule, f"g{i}")
+            self.emit(f"if g{i} is True:")
+            self.emit(f"    grounds.append({self.const(Ground(rule.citation, Effect(rule.effect)))})")
+            if ends:
+                self.emit("    ended = True")
+            if ends or any(k in policy.open_facts for k in rule.reads):
+                self.emit(f"elif g{i} is None:")
+                self.depth += 1
+                if ends:
+                    self.emit("ending_unknown = True")
+                self.missing(rule)
+                self.depth -= 1
+        record = policy.dismissal_record
+        if record is not None:
+            self.emit(f"recorded_on = get({self.text(record.key)})")
+            self.emit("if recorded_on is not None and recorded_on <= as_of:")
+            self.emit("    ended = True")
+        self.emit("status = DISMISSED if ended else STATUS_UNKNOWN if ending_unknown else ACTIVE")
+        self.emit("grounds = tuple(grounds)")
+        self.depth -= 1
+        self.emit("dismissed = True if status is DISMISSED else None if status is STATUS_UNKNOWN else False")
+
+    # violations -------------------------------------------------------
+    def violations(self) -> None:
+        # Rule by rule, each in the order the case records the codes (as the interpreter does).
+        self.emit("violations = []")
+        recorded: dict[str, str] = {}
+        for rule in self.policy.prohibitions:
+            if rule.key not in recorded:
+                recorded[rule.key] = f"recorded{len(recorded)}"
+                self.emit(f"{recorded[rule.key]} = get({self.text(rule.key)})")
+        for rule in self.policy.prohibitions:
+            found = self.const({code: Violation(code, rule.citation) for code in rule.codes})
+            t = self.temp()
+            self.emit(f"if {recorded[rule.key]}:")
+            self.emit(f"    for {t} in {recorded[rule.key]}:")
+            self.emit(f"        if {t} in {found}:")
+            self.emit(f"            violations.append({found}[{t}])")
+
+    # recusal ----------------------------------------------------------
+    def recusal(self) -> None:
+        policy = self.policy
+        na = self.const(Recusal(RecusalResult.NOT_APPLICABLE))
+        test = self.applicable(policy.recusals) if policy.recusals else None
+        if test is None:
+            self.emit(f"recusal = {na}")
+            return
+        self.emit(f"if {test}:")
+        self.depth += 1
+        self.emit("holding = []")
+        self.emit("recusal_unknown = False")
+        for i, rule in enumerate(policy.recusals):
+            self.rule_value(rule, f"r{i}")
+            self.emit(f"if r{i} is True:")
+            self.emit(f"    holding.append({i})")
+            self.emit(f"elif r{i} is None:")
+            self.depth += 1
+            self.emit("recusal_unknown = True")
+            self.missing(rule)
+            self.depth -= 1
+        self.emit("if holding:")
+        self.emit(f"    recusal = {self.const(_RecusalOf(policy.recusals))}(tuple(holding))")
+        self.emit("else:")
+        self.emit(f"    recusal = {self.const(Recusal(RecusalResult.UNKNOWN))} if recusal_unknown else "
+                  f"{self.const(Recusal(RecusalResult.NOT_REQUIRED))}")
+        self.depth -= 1
+        self.emit("else:")
+        self.emit(f"    recusal = {na}")
+
+    # obligations ------------------------------------------------------
+    def obligations(self) -> None:
+        self.emit("obligations = []")
+        for i, rule in enumerate(self.policy.duties):
+            if rule.sections:
+                self.emit(f"if not sections.isdisjoint({self.const(rule.sections)}):")
+                self.depth += 1
+            self.rule_value(rule, f"d{i}")
+            self.emit(f"if d{i} is None:")
+            self.depth += 1
+            self.missing(rule, "pass")
+            self.depth -= 1
+            self.emit(f"elif d{i} is not False:")
+            self.depth += 1
+            if rule.due is not None:
+                self.emit(f"due, state = deadline({self.const(rule)}, facts, as_of, notices, calendar_source)")
+                self.emit(f"obligations.append(Obligation({self.const(rule.code)}, {self.const(rule.citation)}, "
+                          "due, state))")
+            else:
+                owed, done, broken = (self.const(Obligation(rule.code, rule.citation, None, state))
+                                      for state in (DutyState.OWED, DutyState.MET, DutyState.BREACHED))
+                state = owed
+                if rule.breached_expr is not None:
+                    state = f"{broken} if {self.expr(rule.breached_expr)} is True else {state}"
+                if rule.met_expr is not None:
+                    state = f"{done} if {self.expr(rule.met_expr)} is True else {state}"
+                self.emit(f"obligations.append({state})")
+            self.depth -= 1
+            if rule.sections:
+                self.depth -= 1
+
+    # report -----------------------------------------------------------
+    def report(self) -> None:
+        policy = self.policy
+        rules = (*policy.scopes, *policy.categories)
+        na = self.const(Report(ReportResult.NOT_APPLICABLE))
+        test = self.applicable(rules) if rules else None
+        if test is None:
+            self.emit(f"report = {na}")
+            return
+        self.emit(f"if {test}:")
+        self.depth += 1
+        self.emit("scope = True")
+        for i, rule in enumerate(policy.scopes):
+            self.rule_value(rule, f"s{i}")
+            self.emit(f"if s{i} is False:")
+            self.emit("    scope = False")
+            self.emit(f"elif s{i} is None:")
+            self.depth += 1
+            self.emit("if scope is True:")
+            self.emit("    scope = None")
+            self.missing(rule)
+            self.depth -= 1
+        self.emit("category = None")
+        self.emit(f"category_value = {'False' if policy.categories else 'True'}")
+        for i, rule in enumerate(policy.categories):
+            # The first category that holds is the report's: later ones are not looked at.
+            self.emit("if category is None:")
+            self.depth += 1
+            self.rule_value(rule, f"c{i}")
+            self.emit(f"if c{i} is True:")
+            self.emit(f"    category = {self.const(rule.citation)}")
+            self.emit("    category_value = True")
+            self.emit(f"elif c{i} is None:")
+            self.depth += 1
+            self.emit("category_value = None")
+            self.missing(rule)
+            self.depth -= 2
+        self.emit("if scope is False or category_value is False:")
+        self.emit(f"    report = {self.const(Report(ReportResult.OUT_OF_SCOPE, None))}")
+        self.emit("elif scope is None or category_value is None:")
+        self.emit(f"    report = Report({self.const(ReportResult.UNKNOWN)}, category)")
+        self.emit("else:")
+        self.depth += 1
+        self.emit("report = None")
+        for i, rule in enumerate(policy.rewards):
+            self.emit("if report is None:")
+            self.depth += 1
+            self.rule_value(rule, f"w{i}")
+            self.emit(f"if w{i} is True:")
+            self.emit(f"    report = Report({self.const(ReportResult.IN_SCOPE)}, category, True, "
+                      f"{self.const(rule.text)})")
+            self.emit(f"elif w{i} is None:")
+            self.depth += 1
+            self.missing(rule, "pass")
+            self.depth -= 2
+        self.emit("if report is None:")
+        self.emit(f"    report = Report({self.const(ReportResult.IN_SCOPE)}, category, False, None)")
+        self.depth -= 2
+        self.emit("else:")
+        self.emit(f"    report = {na}")
+
+    # notices ----------------------------------------------------------
+    def notices(self) -> None:
+        for rule in self.policy.notices:
+            if rule.sections:
+                self.emit(f"if not sections.isdisjoint({self.const(rule.sections)}):")
+                self.depth += 1
+            value = self.expr(rule.expr) if rule.expr is not None else "True"
+            self.emit(f"if {value} is True:")
+            self.emit(f"    notices.append({self.const(Notice(rule.citation, rule.text))})")
+            if rule.sections:
+                self.depth -= 1
+        self.emit("if len(notices) > 1:")
+        self.emit("    sort_notices(POLICY, notices)")
+
+
+def _within(rule: CRule, ref: n.ArticleRef) -> bool:
+    """As the compiler reads `satisfies` / `violates` refs: the article, and the item if given."""
+    citation = rule.citation
+    return citation.article == ref.article and (ref.item is None or citation.item == ref.item)
+
+
+# ------------------------------------------------------------------ helpers the generated code calls
+def _add_missing(missing: set, facts: dict, keys: tuple) -> None:
+    for key in keys:
+        if key not in facts:
+            missing.add(key)
+
+
+def _violates(get, checks) -> bool | None:
+    result = False
+    for key, codes in checks:
+        value = get(key)
+        if value is None:
+            result = None
+        elif not codes.isdisjoint(value):
+            return True
+    return result
+
+
+class _Eligibilities(dict):
+    """Eligibility by outcome mask: bits 2i / 2i+1 say requirement i is unmet / undetermined, then
+    preference j holds / is unknown. Filled as combinations occur (bounded)."""
+
+    LIMIT = 4096
+
+    def __init__(self, policy: CompiledPolicy):
+        super().__init__()
+        self.requirements = policy.requirements
+        self.preferences = policy.preferences
+
+    def make(self, outcome: int) -> Eligibility:
+        unmet, undetermined, held, open_ = [], [], [], False
+        for rule in self.requirements:
+            if outcome & 1:
+                unmet.append(rule.citation)
+            elif outcome & 2:
+                undetermined.append(rule.citation)
+            outcome >>= 2
+        for rule in self.preferences:
+            if outcome & 1:
+                held.append(rule.citation)
+            elif outcome & 2:
+                open_ = True
+            outcome >>= 2
+        result = (EligibilityResult.INELIGIBLE if unmet else EligibilityResult.UNKNOWN if undetermined
+                  else EligibilityResult.ELIGIBLE)
+        preferred = (True if held else None if open_ else False) if self.preferences else None
+        return Eligibility(result, tuple(unmet), tuple(undetermined), preferred, tuple(held))
+
+    def get_or_make(self, outcome: int) -> Eligibility:
+        found = self.get(outcome)
+        if found is None:
+            found = self.make(outcome)
+            if len(self) < self.LIMIT:
+                self[outcome] = found
+        return found
+
+
+class _RecusalOf:
+    """The recusal for the set of recusal rules that hold (memoised: there are few combinations)."""
+
+    _RANK = {"required": 2, "request": 1}
+
+    def __init__(self, rules):
+        self.rules = rules
+        self.memo: dict = {}
+
+    def __call__(self, holding: tuple) -> Recusal:
+        found = self.memo.get(holding)
+        if found is None:
+            rules = [self.rules[i] for i in holding]
+            strongest = max(self._RANK[r.recusal] for r in rules)
+            chosen = [r for r in rules if self._RANK[r.recusal] == strongest]
+            found = self.memo[holding] = Recusal(RecusalResult(chosen[0].recusal), chosen[0].decided_by,
+                                                 tuple(r.citation for r in chosen))
+        return found
+
+
+# ------------------------------------------------------------------ case validation
+def validator(sections) -> Callable | None:
+    """``(case, as_of, defaults) -> (facts, present sections, as_of)`` for plain, valid cases, else None.
+
+    The fast path of ``case.validate``: a straight run over each section's declared
+    facts. It answers None for anything it does not accept — a problem, a value of
+    an unexpected type — and ``case.validate`` then takes its thorough path, which
+    finds and explains the problems. So it only ever agrees with that path.
+    """
+    try:
+        source, namespace = validator_source(sections)
+        return _load(source, namespace, "validate", "<case validation>")
+    except (Unsupported, SyntaxError, RecursionError, MemoryError):
+        return None
+
+
+def validator_source(sections) -> tuple[str, dict]:
+    from . import case as case_module
+
+    namespace: dict = {"__builtins__": {}, "dict": dict, "type": type, "str": str, "list": list,
+                       "frozenset": frozenset, "DATE": case_module._date, "DATES": case_module._DATES,
+                       "BAD": case_module._BAD}
+    def const(value) -> str:
+        name = f"K{len(namespace)}"
+        namespace[name] = value
+        return name
+
+    text = _Generator.text
+    lines = ["def validate(case, as_of, defaults):",
+             "    if type(case) is not dict:",
+             "        return None",
+             "    facts = dict(defaults)",
+             "    present = []",
+             "    for key, value in case.items():"]
+    first = True
+    for name, section in sections.items():
+        lines.append(f"        {'if' if first else 'elif'} key == {text(name)}:")
+        first = False
+        lines.append("            if value is not None:")
+        body = "                "
+        lines.append(f"{body}if type(value) is not dict or not value.keys() <= {const(frozenset(section.fields))}:")
+        lines.append(f"{body}    return None")
+        lines.append(f"{body}present.append(key)")
+        for fname, info in section.fields.items():
+            try:
+                check = case_module._check(info.type)
+            except case_module._Unplanned:
+                raise Unsupported(repr(info.type)) from None
+            lines.append(f"{body}v = value.get({text(fname)})")
+            lines.append(f"{body}if v is not None:")
+            if check is None:
+                lines.append(f"{body}    if v is not True and v is not False:")
+                lines.append(f"{body}        return None")
+            elif check is case_module._text:
+                lines.append(f"{body}    if type(v) is not str:")
+                lines.append(f"{body}        return None")
+            elif hasattr(check, "enum_values"):
+                lines.append(f"{body}    if type(v) is not str or v not in {const(check.enum_values)}:")
+                lines.append(f"{body}        return None")
+            elif check is case_module._date:
+                # Dates repeat across cases: most are found in the cache of parsed dates.
+                lines.append(f"{body}    d = DATES.get(v) if type(v) is str else None")
+                lines.append(f"{body}    if d is None:")
+                lines.append(f"{body}        d = DATE(v)")
+                lines.append(f"{body}        if d is BAD:")
+                lines.append(f"{body}            return None")
+                lines.append(f"{body}    v = d")
+            else:
+                lines.append(f"{body}    v = {const(check)}(v)")
+                lines.append(f"{body}    if v is BAD:")
+                lines.append(f"{body}        return None")
+            lines.append(f"{body}    facts[{text(name + '.' + fname)}] = v")
+    if first:
+        lines.append("        if key != 'as_of':")
+    else:
+        lines.append("        elif key != 'as_of':")
+    lines.append("            return None")
+    lines += ["    if as_of is None:",
+              "        as_of = DATE(case.get('as_of'))",
+              "        if as_of is BAD:",
+              "            return None",
+              "    return facts, frozenset(present), as_of"]
+    return "\n".join(lines) + "\n", namespace
+
+
+# ------------------------------------------------------------------ verification
+_EVALUATE = ("evaluate", ("facts", "sections", "as_of", "calendar_source"))
+_METHODS = frozenset({"get", "append", "isdisjoint", "get_or_make", "items", "keys"})
+_ATTRIBUTES = _METHODS | {"start", "year", "month", "day"}
+_NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign, ast.If,
+          ast.For, ast.Pass, ast.BitOr, ast.Expr, ast.Name, ast.Load, ast.Store, ast.Constant, ast.Tuple, ast.List,
+          ast.Set, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.IfExp, ast.NamedExpr, ast.Call, ast.Attribute,
+          ast.Subscript, ast.BinOp, ast.And, ast.Or, ast.Not, ast.Is, ast.IsNot, ast.Eq, ast.NotEq, ast.Lt,
+          ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.USub)
+
+
+class UnsafeSource(Exception):
+    """Generated source that strays outside what the generator may emit (a bug, never a rule file's doing)."""
+
+
+def verify(source: str, namespace: dict, name: str = _EVALUATE[0], parameters: tuple = _EVALUATE[1]) -> None:
+    """Reject source with anything but the generator's own constructs.
+
+    Allowed: one plain function ``name(*parameters)``; names that are its
+    parameters, its own local variables or bound in ``namespace`` (which must
+    carry no builtins, so nothing else is reachable); calls of namespace names,
+    of the local ``get = facts.get`` and of the methods ``get``, ``append``,
+    ``isdisjoint``, ``get_or_make``, ``items`` and ``keys``; the attributes
+    ``start``, ``year``, ``month`` and ``day``; constants of type None, bool, int and str; assignments, ``if``,
+    ``for``, ``return``, comparisons, boolean and conditional expressions.
+    Raises ``UnsafeSource`` otherwise.
+    """
+    tree = ast.parse(source)
+    function = tree.body[0] if len(tree.body) == 1 else None
+    if (not isinstance(function, ast.FunctionDef) or function.name != name or function.decorator_list
+            or function.returns is not None or function.args.defaults or function.args.kwonlyargs
+            or function.args.vararg or function.args.kwarg or function.args.posonlyargs
+            or tuple(a.arg for a in function.args.args) != parameters):
+        raise UnsafeSource(f"expected exactly one plain function {name}({', '.join(parameters)})")
+    if namespace.get("__builtins__") != {}:
+        raise UnsafeSource("the namespace must not give access to builtins")
+    local = set(parameters)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            local.add(node.id)
+    for node in ast.walk(tree):
+        where = f"line {getattr(node, 'lineno', '?')}"
+        if not isinstance(node, _NODES):
+            raise UnsafeSource(f"unexpected {type(node).__name__} at {where}")
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            raise UnsafeSource(f"unexpected annotation at {where}")
+        if isinstance(node, ast.Constant) and not (node.value is None or type(node.value) in (bool, int, str)):
+            raise UnsafeSource(f"unexpected constant {node.value!r} at {where}")
+        if isinstance(node, ast.Name):
+            if node.id.startswith("_") or (node.id not in namespace and node.id not in local):
+                raise UnsafeSource(f"unexpected name {node.id!r} at {where}")
+            if isinstance(node.ctx, ast.Store) and node.id in namespace:
+                raise UnsafeSource(f"assignment to bound name {node.id!r} at {where}")
+        if isinstance(node, ast.Attribute) and node.attr not in _ATTRIBUTES:
+            raise UnsafeSource(f"unexpected attribute {node.attr!r} at {where}")
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name):
+                if func.id not in namespace and func.id != "get":  # get = facts.get
+                    raise UnsafeSource(f"call of {func.id!r} at {where}")
+            elif not (isinstance(func, ast.Attribute) and func.attr in _METHODS):
+                raise UnsafeSource(f"unexpected call at {where}")
+            if node.keywords:
+                raise UnsafeSource(f"unexpected keyword arguments at {where}")
+
+
+_DENIED = frozenset(dis.opmap[name] for name in (
+    "IMPORT_NAME", "IMPORT_FROM", "IMPORT_STAR", "STORE_GLOBAL", "DELETE_GLOBAL", "STORE_NAME", "DELETE_NAME",
+    "LOAD_NAME", "STORE_ATTR", "DELETE_ATTR", "DELETE_SUBSCR", "MAKE_FUNCTION", "LOAD_BUILD_CLASS",
+    "YIELD_VALUE", "RETURN_GENERATOR", "SETUP_ANNOTATIONS", "LOAD_CLOSURE", "LOAD_DEREF", "STORE_DEREF",
+    "DELETE_DEREF", "LOAD_CLASSDEREF", "CALL_FUNCTION_EX", "RAISE_VARARGS", "BEFORE_WITH", "SEND",
+    "GET_AWAITABLE", "PRINT_EXPR", "KW_NAMES") if name in dis.opmap)
+_MODULE_OPS = frozenset(dis.opmap[name] for name in (
+    "CACHE", "NOP", "RESUME", "LOAD_CONST", "MAKE_FUNCTION", "STORE_NAME", "RETURN_VALUE", "RETURN_CONST")
+    if name in dis.opmap)
+
+
+def _plain(value) -> bool:
+    if value is None or type(value) in (bool, int, str):
+        return True
+    return type(value) is tuple and all(_plain(item) for item in value)
+
+
+def verify_code(code: types.CodeType, namespace: dict, name: str) -> None:
+    """Check compiled generated code before it runs; raises ``UnsafeSource``.
+
+    The module may only define the one function ``name``. The function may use
+    only plain constants, no nested code, no closures, and only names bound in
+    ``namespace`` (which must carry no builtins) or the known methods; its
+    bytecode may not import, store or delete globals or attributes, make
+    functions or classes, pass keyword arguments, or raise."""
+    if namespace.get("__builtins__") != {}:
+        raise UnsafeSource("the namespace must not give access to builtins")
+    functions = [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    if (len(functions) != 1 or functions[0].co_name != name or code.co_names != (name,)
+            or not set(code.co_code[::2]) <= _MODULE_OPS
+            or not all(_plain(c) or c is functions[0] for c in code.co_consts)):
+        raise UnsafeSource(f"expected a module defining one function {name}")
+    function = functions[0]
+    if function.co_freevars or function.co_cellvars or function.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE
+                                                                          | inspect.CO_VARARGS
+                                                                          | inspect.CO_VARKEYWORDS):
+        raise UnsafeSource(f"{name} must be a plain function")
+    for constant in function.co_consts:
+        if not _plain(constant):
+            raise UnsafeSource(f"unexpected constant {constant!r} in {name}")
+    for used in function.co_names:
+        if used.startswith("_") or (used not in namespace and used not in _ATTRIBUTES):
+            raise UnsafeSource(f"{name} uses {used!r}")
+    denied = set(function.co_code[::2]) & _DENIED
+    if denied:
+        raise UnsafeSource(f"{name} uses {', '.join(sorted(dis.opname[op] for op in denied))}")
