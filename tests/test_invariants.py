@@ -140,3 +140,31 @@ def test_chinese_and_english_invariants_mean_the_same():
     for policy in (a, b):
         (result,) = check_invariants(policy, examples=50)
         assert result.holds and result.exercised > 0
+
+
+def test_check_command_reports_a_violated_invariant(tmp_path, capsys):
+    from supervisor_rules import cli
+
+    text = (POLICIES / "wuhan.rules").read_text(encoding="utf-8").replace("  自然解聘 当 期满未续聘\n", "")
+    path = _write(tmp_path, "wuhan", text)
+    assert cli.main(["check", "--format", "text", str(path)]) == 1
+    out = capsys.readouterr().out
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith("不变式 natural_dismissal"))
+    assert f"{path}:{line}:1: error: invariant `natural_dismissal` (第五条) is violated" in out
+    assert "counterexample: {" in out
+    # The counterexample pastes straight into `eval`.
+    case = json.loads(out.split("counterexample: ", 1)[1].splitlines()[0])
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
+    assert cli.main(["eval", str(path), str(case_file), "--format", "json"]) == 0
+
+
+def test_check_command_lists_every_invariant_with_its_examples(capsys):
+    from supervisor_rules import cli
+
+    assert cli.main(["check", "--format", "text", "--examples", "60", "guangxi"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("guangxi: invariant ") == len(sr.builtin_policy("guangxi").invariants)
+    assert "holds in 60 examples" in out
+    assert cli.main(["check", "--format", "text", "--examples", "0", "guangxi"]) == 0
+    assert "invariant" not in capsys.readouterr().out

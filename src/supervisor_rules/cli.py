@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import supervisor_rules as sr
+from supervisor_rules.decision import JsonWriter
 from supervisor_rules.errors import Diagnostic
 
 PROG = "supervisor-rules"
@@ -178,9 +179,33 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 diagnostics.append(d)
         if not any(d.message.startswith("cannot read ") and _same_file(d.source, name) for d in diagnostics):
             readable.append(name)
+    # Invariants are searched only in files that check clean: a broken file's
+    # decisions mean nothing yet.
+    invariant_lines: list[str] = []
+    if args.examples > 0:
+        for name in readable:
+            if any(_same_file(d.source, name) and d.severity == "error" for d in diagnostics):
+                continue
+            try:
+                policy = sr.load_policy(name)
+            except (sr.RulesError, OSError):
+                continue  # a vocabulary file, or problems already reported
+            from supervisor_rules.invariants import invariant_report
+
+            lines, found = invariant_report(policy, args.examples)
+            invariant_lines.extend(f"{policy.id}: {line}" for line in lines)
+            diagnostics.extend(found)
     # Warnings are problems too: `check` exits 0 only for clean files, so CI
     # notices a rule that can never fire or an article nobody encoded.
     failed = bool(diagnostics)
+
+    if fmt in ("github", "sarif"):
+        from supervisor_rules import reporting
+
+        rendered = reporting.render(diagnostics, fmt, ensure_ascii=not _utf8(sys.stdout))
+        if rendered:
+            _out(rendered)
+        return EXIT_PROBLEMS if failed else EXIT_OK
 
     if fmt == "json":
         _out(_dumps([d.to_dict() for d in diagnostics]))
@@ -192,6 +217,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         summary = _check_summary(name, diagnostics)
         if summary:
             _out(summary)
+    for line in invariant_lines:
+        _out(line)
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
@@ -329,8 +356,8 @@ def _batch_lines(name: str) -> Iterator[bytes | str]:
         yield from f
 
 
-def _batch_result(policy: Any, raw: bytes | str, lineno: int, as_of: dt.date | None) -> tuple[dict | None, bool]:
-    """(output object or None for a blank line, whether the line was good)."""
+def _batch_result(policy: Any, raw: bytes | str, lineno: int, as_of: dt.date | None) -> tuple[Any, bool]:
+    """(the decision, an error object, or None for a blank line; whether the line was good)."""
     if isinstance(raw, bytes):
         try:
             line = raw.decode("utf-8")
@@ -350,7 +377,9 @@ def _batch_result(policy: Any, raw: bytes | str, lineno: int, as_of: dt.date | N
     try:
         if not isinstance(case, dict):
             raise _not_an_object(case)
-        return policy.evaluate(case, as_of=as_of).to_dict(), True
+        decision = policy.evaluate(case, as_of=as_of)
+        decision.explanation  # the trace, here: whatever goes wrong is this line's error
+        return decision, True
     except sr.CaseError as exc:
         payload = exc.to_dict()
         return {"error": payload.get("error", "invalid case"), "line": lineno,
@@ -371,13 +400,18 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     bad = 0
     write = sys.stdout.write
     ascii_only = not _utf8(sys.stdout)
+    # The same text as json.dumps(decision.to_dict(), ...), written without building the dict.
+    decision_json = JsonWriter(ensure_ascii=ascii_only).decision
     try:
         for lineno, raw in enumerate(lines, 1):
             result, ok = _batch_result(policy, raw, lineno, args.as_of)
             if result is None:
                 continue
             bad += not ok
-            write(json.dumps(result, ensure_ascii=ascii_only, separators=(",", ":")) + "\n")
+            if ok:
+                write(decision_json(result) + "\n")
+            else:
+                write(json.dumps(result, ensure_ascii=ascii_only, separators=(",", ":")) + "\n")
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
@@ -440,7 +474,12 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Parse and statically check rule files; report every problem "
                                             "as FILE:LINE:COL. Exit 0 clean, 1 problems found, 2 usage error.")
     check.add_argument("files", nargs="+", metavar="FILE")
-    output_options(check, top=False)
+    check.add_argument("--examples", type=int, default=300, metavar="N",
+                       help="cases tried per file when searching for counterexamples to its invariants "
+                            "(default 300; 0 skips the search)")
+    check.add_argument("--format", choices=("text", "json", "github", "sarif"), default=argparse.SUPPRESS,
+                       help="output format: text, json, github (workflow annotations) or sarif (SARIF 2.1.0) "
+                            "(default: text on a terminal, json otherwise)")
     check.set_defaults(handler=_cmd_check)
 
     evaluate = commands.add_parser("eval", help="decide a case (or a JSON Lines batch of cases)",

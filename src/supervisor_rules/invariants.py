@@ -98,6 +98,8 @@ class _InvariantCompiler(_Compiler):
 
 
 def compile_invariants(checked) -> tuple[CompiledInvariant, ...]:
+    if not checked.invariants:
+        return ()
     compiler = _InvariantCompiler(checked)
     compiler.compile()  # collects the requirements and prohibitions that `satisfies`/`violates` refer to
     out = []
@@ -215,3 +217,28 @@ def describe_failure(result: InvariantResult) -> str:
                f"recusal {decision.get('recusal', {}).get('result')}, grounds: {grounds}")
     return (f"invariant `{inv.name}` ({inv.cite_text}) is violated after {result.examples} examples"
             + (f": {inv.text}" if inv.text else "") + f"\n  counterexample: {case}\n  decision: {summary}")
+
+
+def invariant_report(policy, examples: int = DEFAULT_EXAMPLES):
+    """For ``check``: (one summary line per invariant, diagnostics for failures and unexercised ones)."""
+    from .errors import Diagnostic
+
+    lines, diagnostics = [], []
+    for result in check_invariants(policy, examples):
+        inv = result.invariant
+        span = inv.span
+        if not result.holds:
+            diagnostics.append(Diagnostic(span.source, span.line, span.column, describe_failure(result), "error",
+                                          None, len(inv.name), "invariant"))
+            lines.append(f"invariant {inv.name} ({inv.cite_text}): VIOLATED (see above)")
+        elif result.exercised == 0:
+            diagnostics.append(Diagnostic(
+                span.source, span.line, span.column,
+                f"invariant `{inv.name}` was never exercised in {result.examples} examples: no case reached its "
+                f"`when`, so it proves nothing (raise --examples or widen the premise)", "warning", None,
+                len(inv.name), "invariant-unexercised"))
+            lines.append(f"invariant {inv.name} ({inv.cite_text}): never exercised in {result.examples} examples")
+        else:
+            lines.append(f"invariant {inv.name} ({inv.cite_text}): holds in {result.examples} examples "
+                         f"({result.exercised} exercised)")
+    return lines, diagnostics

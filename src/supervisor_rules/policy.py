@@ -50,7 +50,11 @@ class Policy:
         self.document: str | None = header.document if header else None
         self.effective = header.effective if header else None
         self.trial: bool = bool(header and header.status == "trial")
-        self.articles: tuple[ArticleInfo, ...] = tuple(_article_info(a, compiled) for a in compiled.checked.articles)
+        by_article: dict[int, list[Citation]] = {}
+        for citation in compiled.citations:  # one pass: policies may have thousands of articles
+            by_article.setdefault(citation.article, []).append(citation)
+        self.articles: tuple[ArticleInfo, ...] = tuple(_article_info(a, tuple(by_article.get(a.number, ())))
+                                                       for a in compiled.checked.articles)
         from .invariants import compile_invariants
         self.invariants = compile_invariants(compiled.checked)
 
@@ -102,8 +106,7 @@ class Policy:
                 for name, section in self._sections.items()}
 
 
-def _article_info(article: nodes.Article, compiled: compiler.CompiledPolicy) -> ArticleInfo:
-    citations = tuple(c for c in compiled.citations if c.article == article.number)
+def _article_info(article: nodes.Article, citations: tuple[Citation, ...]) -> ArticleInfo:
     text_only = any(isinstance(r, nodes.TextOnly) for r in article.rules)
     head = citations[0]
     return ArticleInfo(article.number, head.cite, article.text, article.chapter, text_only, citations)
