@@ -16,6 +16,8 @@ import json
 import sys
 
 import supervisor_rules as sr
+# Output helpers shared by every command.
+from supervisor_rules.cli import _format_of as _format, _out, _utf8
 from supervisor_rules import diffing
 
 PROG = "supervisor-rules"
@@ -52,25 +54,6 @@ def _count(text: str) -> int:
     return value
 
 
-def _format(args) -> str:
-    fmt = getattr(args, "format", None)
-    if fmt:
-        return fmt
-    try:
-        return "text" if sys.stdout.isatty() else "json"
-    except (AttributeError, ValueError):
-        return "json"
-
-
-def _utf8() -> bool:
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
-    return encoding in ("utf-8", "utf8", "utf-8-sig")
-
-
-def _out(text: str = "") -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
 def _load(name: str):
     try:
         return sr.resolve_policy(name), None
@@ -89,7 +72,7 @@ def run(args) -> int:
         message = problem or problem2
         if fmt == "json":
             _out(json.dumps({"error": message.splitlines()[0].split("error: ", 1)[-1],
-                             "details": message.splitlines()[1:]}, ensure_ascii=not _utf8()))
+                             "details": message.splitlines()[1:]}, ensure_ascii=not _utf8(sys.stdout)))
         else:
             sys.stderr.write(message + "\n")
         return EXIT_USAGE
@@ -111,7 +94,7 @@ def run(args) -> int:
         payload = {"old": old.id, "new": new.id, "structural": structure,
                    "behavioural": diffing.behaviour_to_dict(behaviour, old, new) if behaviour else None,
                    "behaviour_differs": differs}
-        _out(json.dumps(payload, ensure_ascii=not _utf8(), indent=2))
+        _out(json.dumps(payload, ensure_ascii=not _utf8(sys.stdout), indent=2))
         return status
     _text(old, new, structure, behaviour)
     if differs:
@@ -225,7 +208,7 @@ def _text(old, new, structure: dict, behaviour) -> None:
             width = max(len(a), len(b)) + 1
             _out(f"    {a + ':':<{width}} {diffing.decision_lines(g.field, g.old)}")
             _out(f"    {b + ':':<{width}} {diffing.decision_lines(g.field, g.new)}")
-        _out(f"    case: {json.dumps(g.witness, ensure_ascii=not _utf8())}")
+        _out(f"    case: {json.dumps(g.witness, ensure_ascii=not _utf8(sys.stdout))}")
 
 
 def _arg(policy) -> str:

@@ -19,6 +19,8 @@ from pathlib import Path
 import attrs
 
 import supervisor_rules as sr
+# Output helpers shared by every command.
+from supervisor_rules.cli import _format_of as _format, _out, _utf8
 from supervisor_rules import policytests as pt
 from supervisor_rules.errors import Diagnostic, display_width
 
@@ -51,25 +53,6 @@ def _percent(text: str) -> float:
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"expected a percentage between 0 and 100, got {text!r}")
     return value
-
-
-def _format(args) -> str:
-    fmt = getattr(args, "format", None)
-    if fmt:
-        return fmt
-    try:
-        return "text" if sys.stdout.isatty() else "json"
-    except (AttributeError, ValueError):
-        return "json"
-
-
-def _utf8() -> bool:
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
-    return encoding in ("utf-8", "utf8", "utf-8-sig")
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def _display(path: str) -> str:
@@ -148,7 +131,7 @@ def run(args) -> int:
     status = EXIT_USAGE if errors else EXIT_FINDINGS if (failed or short) else EXIT_OK
 
     if fmt == "json":
-        _out(json.dumps(_json(runs, errors, minimum, status), ensure_ascii=not _utf8(), indent=2))
+        _out(json.dumps(_json(runs, errors, minimum, status), ensure_ascii=not _utf8(sys.stdout), indent=2))
     elif fmt in ("github", "sarif"):
         diagnostics = list(errors)
         for r in runs:
