@@ -115,7 +115,7 @@ def test_check_keeps_going_after_a_bad_file(capsys, tmp_path):
 def test_check_unreadable_file_is_a_problem(capsys, tmp_path):
     missing = tmp_path / "nowhere.rules"
     code, out, err = run(capsys, "check", missing, "--format", "text")
-    assert code == 1
+    assert code == 2  # unreadable input, as in the exit-code table of docs/toolchain.md
     assert f"{missing}:1:1: error: cannot read" in out
     assert_no_traceback(out, err)
 

@@ -188,7 +188,7 @@ EXIT_CODES = [
     (["check", WUHAN], 0),
     (["check", "broken.rules"], 1),
     (["check", "syntax.rules"], 1),
-    (["check", "missing.rules"], 1),
+    (["check", "missing.rules"], 2),
     (["check"], 2),
     (["check", WUHAN, "--format", "xml"], 2),
     (["fmt", "--check", WUHAN], 0),

@@ -196,8 +196,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
             invariant_lines.extend(f"{policy.id}: {line}" for line in lines)
             diagnostics.extend(found)
     # Warnings are problems too: `check` exits 0 only for clean files, so CI
-    # notices a rule that can never fire or an article nobody encoded.
-    failed = bool(diagnostics)
+    # notices a rule that can never fire or an article nobody encoded. A file
+    # that cannot be read is unusable input (2), like every other command's.
+    failed = EXIT_USAGE if len(readable) < len(names) else EXIT_PROBLEMS if diagnostics else EXIT_OK
 
     if fmt in ("github", "sarif"):
         from supervisor_rules import reporting
@@ -205,11 +206,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
         rendered = reporting.render(diagnostics, fmt, ensure_ascii=not _utf8(sys.stdout))
         if rendered:
             _out(rendered)
-        return EXIT_PROBLEMS if failed else EXIT_OK
+        return failed
 
     if fmt == "json":
         _out(_dumps([d.to_dict() for d in diagnostics]))
-        return EXIT_PROBLEMS if failed else EXIT_OK
+        return failed
 
     for d in diagnostics:
         _out(d.render())
@@ -219,7 +220,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             _out(summary)
     for line in invariant_lines:
         _out(line)
-    return EXIT_PROBLEMS if failed else EXIT_OK
+    return failed
 
 
 def _check_one(name: str) -> list[Diagnostic]:
