@@ -68,8 +68,7 @@ def _diagnostics(text: str):
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_carets_stand_under_the_spot_in_terminal_columns(path):
     expected = path.with_suffix(".expected")
-    if not expected.exists():
-        pytest.skip("no snapshot yet")
+    assert expected.exists(), f"{expected.name} is missing: regenerate with UPDATE_SNAPSHOTS=1"
     for match, source, carets in _diagnostics(expected.read_text(encoding="utf-8")):
         gutter = source.index("| ") + 2
         shown = source[gutter:]

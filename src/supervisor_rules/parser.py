@@ -427,7 +427,7 @@ class _Builder(Transformer):
         try:
             return parse_number(match.group(1))
         except (ValueError, AttributeError) as exc:
-            self._error(token, f"cannot read the number in `{raw}`: {exc}")
+            self._error(token, f"`{raw}`: {exc}")
 
     def chapter(self, meta, c):
         text = self._optional_text(c)
