@@ -94,8 +94,9 @@ def test_registered_as_a_pygments_entry_point():
 def test_found_by_name_and_file_name_when_installed():
     from importlib.metadata import entry_points
 
-    if not any(e.value.startswith("supervisor_rules.") for e in entry_points(group="pygments.lexers")):
-        pytest.skip("the package is not installed with its entry points here")
+    # The README's test command installs the package (pip install -e), which registers the entry point.
+    assert any(e.value.startswith("supervisor_rules.") for e in entry_points(group="pygments.lexers")), \
+        "install the package (pip install -e '.[test]') so Pygments finds the lexer"
     from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 
     assert isinstance(get_lexer_by_name("supervisor-rules"), SupervisorRulesLexer)
