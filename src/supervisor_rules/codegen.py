@@ -26,6 +26,7 @@ for hostile rule files. A construct the generator does not know
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import dis
 import inspect
 import types
@@ -48,11 +49,16 @@ class Unsupported(Exception):
     """The generator meets something it does not translate; the interpreter evaluates the policy instead."""
 
 
-def generate(policy: CompiledPolicy) -> Callable | None:
-    """The policy's evaluator ``(facts, sections, as_of, calendar_source) -> Decision``, or None."""
+def generate(policy: CompiledPolicy, traced: bool = False) -> Callable | None:
+    """The policy's evaluator ``(facts, sections, as_of, calendar_source) -> Decision``, or None.
+
+    ``traced``: the evaluator ``evaluate_traced(facts, sections, as_of, calendar_source, trace)``, which
+    also appends to ``trace`` a record ``(site, outcome, *values)`` for each step of the explanation,
+    the records ``runtime.interpret`` makes (``runtime.trace_sites``)."""
     try:
-        source, namespace = source_of(policy)
-        return _load(source, namespace, "evaluate", f"<policy {policy.id!r}>")
+        source, namespace = source_of(policy, traced)
+        name = "evaluate_traced" if traced else "evaluate"
+        return _load(source, namespace, name, f"<policy {policy.id!r}{' traced' if traced else ''}>")
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
         # Too new a construct, or nesting deeper than Python's parser takes (the rule language allows
         # 100 levels; each is two parentheses here): the interpreter has no such limit.
@@ -66,20 +72,25 @@ def _load(source: str, namespace: dict, name: str, filename: str) -> Callable:
     return namespace[name]
 
 
-def source_of(policy: CompiledPolicy) -> tuple[str, dict]:
-    """(Python source of ``evaluate``, the namespace it runs in). Raises ``Unsupported``."""
+def source_of(policy: CompiledPolicy, traced: bool = False) -> tuple[str, dict]:
+    """(Python source of ``evaluate`` — or ``evaluate_traced`` —, the namespace it runs in). Raises
+    ``Unsupported``."""
     count = (len(policy.requirements) + len(policy.preferences) + len(policy.grounds) + len(policy.recusals)
              + len(policy.prohibitions) + len(policy.duties) + len(policy.scopes) + len(policy.categories)
              + len(policy.rewards) + len(policy.notices))
     if count > MAX_RULES:
         raise Unsupported(f"{count} rules")
-    return _Generator(policy).build()
+    return _Generator(policy, traced).build()
 
 
 # ------------------------------------------------------------------ the generator
 class _Generator:
-    def __init__(self, policy: CompiledPolicy):
+    def __init__(self, policy: CompiledPolicy, traced: bool = False):
         self.policy = policy
+        # Traced: each step the interpreter would note is also recorded, `trace.append((site, outcome,
+        # *values))`, the site bound in the namespace like any other constant.
+        self.traced = traced
+        self.sites = runtime.trace_sites(policy) if traced else None
         self.lines: list[str] = []
         self.depth = 1
         self.namespace: dict = {
@@ -90,7 +101,7 @@ class _Generator:
             "set": set, "tuple": tuple, "sorted": sorted, "len": len, "min": min, "max": max,
             "end_of": runtime.end_of, "advance": runtime.advance,
             "reasons": runtime.reasons, "deadline": runtime.deadline, "sort_notices": runtime.sort_notices,
-            "add_missing": _add_missing, "violates": _violates,
+            "add_missing": _add_missing, "violates": _violates, "kept": _kept, "ISO": dt.date.isoformat,
             "POLICY": policy,
             "INELIGIBLE": EligibilityResult.INELIGIBLE, "UNKNOWN": EligibilityResult.UNKNOWN,
             "ELIGIBLE": EligibilityResult.ELIGIBLE,
@@ -124,6 +135,15 @@ class _Generator:
     def temp(self) -> str:
         self.temps += 1
         return f"t{self.temps}"
+
+    def step(self, site, outcome: str, values: list[str] | None = None) -> None:
+        """Traced only: code recording a step of ``site`` with ``outcome`` and the values it shows
+        (by default, those of the site's facts now)."""
+        if not self.traced:
+            return
+        if values is None:
+            values = [f"get({self.text(k)})" for k in site.keys]
+        self.emit(f"trace.append(({self.const(site)}, {outcome}{''.join(', ' + v for v in values)}))")
 
     def missing(self, rule: CRule, otherwise: str | None = None) -> None:
         """Code recording the open facts a rule read that the case lacks (the rule's outcome is unknown)."""
@@ -280,7 +300,9 @@ class _Generator:
                   "tuple(sorted(missing)) if missing else ())")
         self.namespace["POLICY_ID"] = policy.id
         body = self.lines[body_start:]
-        lines = ["def evaluate(facts, sections, as_of, calendar_source):",
+        signature = ("def evaluate_traced(facts, sections, as_of, calendar_source, trace):" if self.traced
+                     else "def evaluate(facts, sections, as_of, calendar_source):")
+        lines = [signature,
                  "    get = facts.get",
                  "    missing = set()",
                  "    notices = []",
@@ -289,6 +311,9 @@ class _Generator:
                  *("    " + line for line in self.prelude),
                  *body]
         return "\n".join(lines) + "\n", self.namespace
+
+    def site(self, rule: CRule):
+        return self.sites[rule] if self.traced else None
 
     def rule_value(self, rule: CRule, name: str) -> None:
         if rule.expr is None:
@@ -314,6 +339,8 @@ class _Generator:
         self.emit(f"if {test}:")
         self.depth += 1
         self.emit("outcome = 0")
+        for i, rule in enumerate(policy.requirements):
+            self.step(self.site(rule), f"q{i}")
         bit = 1
         for i, rule in enumerate(policy.requirements):
             self.emit(f"if q{i} is not True:")
@@ -328,6 +355,7 @@ class _Generator:
             bit <<= 2
         for i, rule in enumerate(policy.preferences):
             self.rule_value(rule, f"p{i}")
+            self.step(self.site(rule), f"p{i}")
             self.emit(f"if p{i} is True:")
             self.emit(f"    outcome |= {bit}")
             self.emit(f"elif p{i} is None:")
@@ -357,6 +385,10 @@ class _Generator:
         self.emit("if start is None:")
         self.emit("    term = None")
         self.emit("    expired = False")
+        if self.traced:
+            self.depth += 1
+            self.step(self.sites.term_open, "None")
+            self.depth -= 1
         self.emit("else:")
         self.depth += 1
         renewal = policy.renewal
@@ -416,7 +448,12 @@ class _Generator:
             self.depth += 1
             self.emit(f"undetermined_renewals.append(UndeterminedRenewal(on, {undetermined}))")
             self.missing(renewal)
-            self.depth -= 2
+            self.depth -= 1
+            site = self.sites.renewal if self.traced else None
+            self.step(site, f"({self.const('valid')} if outcome is True else {self.const('invalid')} "
+                            "if outcome is False else None)",
+                      ["on", *(f"get({self.text(k)})" for k in site.keys[1:])] if site else None)
+            self.depth -= 1
             self.emit("if states is None:")
             self.emit("    low = high = count")
             self.emit("else:")
@@ -436,7 +473,10 @@ class _Generator:
         self.depth += 1
         self.emit(f"term = Term({self.const(years)}, start, None, None, valid, invalid, undetermined_renewals)")
         self.missing(rule)
-        self.depth -= 2
+        self.depth -= 1
+        if self.traced:
+            self.step(self.sites.term, "ISO(last_high) if low == high else None", ["start"])
+        self.depth -= 1
 
     # status -----------------------------------------------------------
     def status(self) -> None:
@@ -452,6 +492,7 @@ class _Generator:
         for i, rule in enumerate(policy.grounds):
             ends = rule.effect != "discretionary"
             self.rule_value(rule, f"g{i}")
+            self.step(self.site(rule), f"g{i}")
             self.emit(f"if g{i} is True:")
             self.emit(f"    grounds.append({self.const(Ground(rule.citation, Effect(rule.effect)))})")
             if ends:
@@ -466,11 +507,14 @@ class _Generator:
         record = policy.dismissal_record
         if record is not None:
             self.emit(f"recorded_on = get({self.text(record.key)})")
+            self.step(self.site(record), "(recorded_on is not None and recorded_on <= as_of)")
             self.emit("if recorded_on is not None and recorded_on <= as_of:")
             self.emit("    ended = True")
         self.emit("status = DISMISSED if ended else STATUS_UNKNOWN if ending_unknown else ACTIVE")
         self.emit("grounds = tuple(grounds)")
         self.depth -= 1
+        if self.traced:
+            self.step(self.sites.status, f"{self.const({s: str(s) for s in Status})}[status]", [])
         self.emit("dismissed = True if status is DISMISSED else None if status is STATUS_UNKNOWN else False")
 
     # violations -------------------------------------------------------
@@ -489,6 +533,8 @@ class _Generator:
             self.emit(f"    for {t} in {recorded[rule.key]}:")
             self.emit(f"        if {t} in {found}:")
             self.emit(f"            violations.append({found}[{t}])")
+        for rule in self.policy.prohibitions if self.traced else ():
+            self.step(self.site(rule), f"kept({recorded[rule.key]}, {self.const(rule.codes)})")
 
     # recusal ----------------------------------------------------------
     def recusal(self) -> None:
@@ -504,6 +550,7 @@ class _Generator:
         self.emit("recusal_unknown = False")
         for i, rule in enumerate(policy.recusals):
             self.rule_value(rule, f"r{i}")
+            self.step(self.site(rule), f"r{i}")
             self.emit(f"if r{i} is True:")
             self.emit(f"    holding.append({i})")
             self.emit(f"elif r{i} is None:")
@@ -528,9 +575,11 @@ class _Generator:
                 self.emit(f"if not sections.isdisjoint({self.const(rule.sections)}):")
                 self.depth += 1
             self.rule_value(rule, f"d{i}")
+            site = self.site(rule) if self.traced else None
             self.emit(f"if d{i} is None:")
             self.depth += 1
             self.missing(rule, "pass")
+            self.step(site, "None")
             self.depth -= 1
             self.emit(f"elif d{i} is not False:")
             self.depth += 1
@@ -538,18 +587,36 @@ class _Generator:
                 self.emit(f"due, state = deadline({self.const(rule)}, facts, as_of, notices, calendar_source)")
                 self.emit(f"obligations.append(Obligation({self.const(rule.code)}, {self.const(rule.citation)}, "
                           "due, state))")
+                self.step(site, f"{self.const({s: str(s) for s in DutyState})}[state]")
             else:
-                owed, done, broken = (self.const(Obligation(rule.code, rule.citation, None, state))
-                                      for state in (DutyState.OWED, DutyState.MET, DutyState.BREACHED))
-                state = owed
-                if rule.breached_expr is not None:
-                    state = f"{broken} if {self.expr(rule.breached_expr)} is True else {state}"
-                if rule.met_expr is not None:
-                    state = f"{done} if {self.expr(rule.met_expr)} is True else {state}"
-                self.emit(f"obligations.append({state})")
+                # Met if so, else breached if so, else owed (the states the interpreter gives, in its order).
+                tests = [(rule.met_expr, DutyState.MET), (rule.breached_expr, DutyState.BREACHED)]
+                first = True
+                for expr, state in tests:
+                    if expr is not None:
+                        self.emit(f"{'if' if first else 'elif'} {self.expr(expr)} is True:")
+                        self.depth += 1
+                        self.obligation(rule, state, site)
+                        self.depth -= 1
+                        first = False
+                if not first:
+                    self.emit("else:")
+                    self.depth += 1
+                self.obligation(rule, DutyState.OWED, site)
+                if not first:
+                    self.depth -= 1
             self.depth -= 1
+            if self.traced:
+                self.emit("else:")
+                self.depth += 1
+                self.step(site, "False")
+                self.depth -= 1
             if rule.sections:
                 self.depth -= 1
+
+    def obligation(self, rule: CRule, state: DutyState, site) -> None:
+        self.emit(f"obligations.append({self.const(Obligation(rule.code, rule.citation, None, state))})")
+        self.step(site, self.const(str(state)))
 
     # report -----------------------------------------------------------
     def report(self) -> None:
@@ -565,6 +632,7 @@ class _Generator:
         self.emit("scope = True")
         for i, rule in enumerate(policy.scopes):
             self.rule_value(rule, f"s{i}")
+            self.step(self.site(rule), f"s{i}")
             self.emit(f"if s{i} is False:")
             self.emit("    scope = False")
             self.emit(f"elif s{i} is None:")
@@ -580,6 +648,7 @@ class _Generator:
             self.emit("if category is None:")
             self.depth += 1
             self.rule_value(rule, f"c{i}")
+            self.step(self.site(rule), f"c{i}")
             self.emit(f"if c{i} is True:")
             self.emit(f"    category = {self.const(rule.citation)}")
             self.emit("    category_value = True")
@@ -599,6 +668,7 @@ class _Generator:
             self.emit("if report is None:")
             self.depth += 1
             self.rule_value(rule, f"w{i}")
+            self.step(self.site(rule), f"w{i}")
             self.emit(f"if w{i} is True:")
             self.emit(f"    report = Report({self.const(ReportResult.IN_SCOPE)}, category, True, "
                       f"{self.const(rule.text)})")
@@ -619,6 +689,10 @@ class _Generator:
                 self.emit(f"if not sections.isdisjoint({self.const(rule.sections)}):")
                 self.depth += 1
             value = self.expr(rule.expr) if rule.expr is not None else "True"
+            if self.traced:
+                self.emit(f"notice = {value}")
+                self.step(self.site(rule), "notice")
+                value = "notice"
             self.emit(f"if {value} is True:")
             self.emit(f"    notices.append({self.const(Notice(rule.citation, rule.text))})")
             if rule.sections:
@@ -638,6 +712,11 @@ def _add_missing(missing: set, facts: dict, keys: tuple) -> None:
     for key in keys:
         if key not in facts:
             missing.add(key)
+
+
+def _kept(recorded, codes: frozenset) -> tuple:
+    """The recorded codes a prohibition forbids, in the case's order (a prohibition step's outcome)."""
+    return tuple([code for code in recorded if code in codes]) if recorded else ()
 
 
 def _violates(get, checks) -> bool | None:

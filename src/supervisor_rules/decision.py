@@ -337,123 +337,290 @@ _PLAIN: dict = {dt.date: dt.date.isoformat, Citation: Citation.to_dict, list: _p
                                                                  DutyState, ReportResult)},
                 **{cls: _plain_object(cls) for cls in (Eligibility, InvalidRenewal, UndeterminedRenewal, Term,
                                                         Ground, Recusal, Obligation, Violation, Report, Notice)}}
+# ------------------------------------------------------------------ the trace, as recorded
+class TraceSite:
+    """Where steps of a trace come from: one rule's citation and kind, and the facts its steps show.
+
+    Evaluation records a step as a tuple ``(site, outcome, *values)``, the values being those of the
+    facts ``site.keys`` at the time, in order: cheaper than a ``Step`` with its dict, and what the
+    batch writes as JSON without ever building the ``Step`` (``JsonWriter``). ``step`` makes the
+    ``Step`` of the explanation from a record. ``listed``: the outcome is a list, recorded as a tuple
+    (so that records hash). ``memo``: every value a record of this site can hold is of a type whose
+    equal values have equal JSON (booleans, dates, texts, lists of these), so equal records may share
+    their text. Sites compare by identity."""
+
+    __slots__ = ("citation", "rule", "keys", "listed", "memo")
+
+    def __init__(self, citation: Citation | None, rule: str, keys: tuple[str, ...], listed: bool = False,
+                 memo: bool = False):
+        self.citation = citation
+        self.rule = rule
+        self.keys = keys
+        self.listed = listed
+        self.memo = memo
+
+    def __repr__(self) -> str:
+        where = self.citation.ref if self.citation is not None else "-"
+        return f"<TraceSite {where} {self.rule} {list(self.keys)}>"
+
+    def step(self, record: tuple) -> Step:
+        """The explanation's ``Step`` for a record of this site."""
+        outcome = record[1]
+        return make_step(self.citation, self.rule, list(outcome) if self.listed else outcome,
+                         dict(zip(self.keys, record[2:])))
+
+
+def steps_of(records) -> tuple[Step, ...]:
+    """The explanation from trace records ``(site, outcome, *values)``."""
+    return tuple([record[0].step(record) for record in records])
+
+
 # ------------------------------------------------------------------ JSON text
 class JsonWriter:
-    """``json.dumps(decision.to_dict(), ensure_ascii=…, separators=(",", ":"))``: the same text, written
-    directly, for streams of decisions (the CLI batch). Nothing in between: no ``to_dict()``; each
-    citation, field name and step opening is encoded once; and a step that reads the same values as an
-    earlier one (rosters repeat) reuses its text. The tests hold it to that equality."""
+    """Decisions as JSON bytes, for streams of them (the CLI batch): exactly
+    ``json.dumps(decision.to_dict(), ensure_ascii=…, separators=(",", ":"))`` encoded as UTF-8 (ASCII
+    with ``ensure_ascii``), the tests hold it to that. Nothing in between: no ``to_dict()``, no ``str``
+    to encode afterwards; each citation, key and step opening is encoded once; the immutable parts
+    decisions share (eligibility outcomes, grounds, notices, …) are encoded once each; and a trace step
+    recorded with the same values as an earlier one (rosters repeat) reuses that one's text.
 
-    MEMO = 100_000  # remembered steps, at most
+    One difference from ``json.dumps`` + encoding: a lone surrogate (JSON text may carry ``"\\ud800"``),
+    which UTF-8 cannot encode, is written as its JSON escape, so the output is still valid JSON."""
+
+    MEMO = 20_000  # remembered step texts, at most
+    SHARED = 4_096  # remembered texts of shared decision parts, citations, dates and strings, at most
 
     def __init__(self, ensure_ascii: bool):
         self.ensure_ascii = ensure_ascii
-        text = self.text = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
-        self.citations: dict[int, tuple[Citation, str]] = {}  # id → (citation, its JSON)
-        self.openings: dict[tuple, tuple[Citation | None, str]] = {}  # (id(citation), rule) → step opening
-        self.steps: dict[tuple, str] = {}  # (id(citation), rule, outcome, *fact values) → step JSON
-        self.keys: dict[str, str] = {}
-        by_type: dict = {int: int.__repr__, str: text, tuple: self.sequence, list: self.sequence,
-                         dict: self.mapping, Citation: self.citation, float: self.number, Step: self.step,
-                         dt.date: lambda v: '"' + v.isoformat() + '"'}
-        for cls in (Status, EligibilityResult, Effect, RecusalResult, DutyState, ReportResult):
-            by_type[cls] = lambda v: text(v.value)
+        encode = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
+        self.quote = lambda s: encode(s).encode("utf-8", "backslashreplace")
+        self.memo: dict[tuple, bytes] = {}  # trace record → its step's text
+        self.ids: dict[int, tuple[Any, bytes]] = {}  # id → (immutable object, its text)
+        self.strings: dict[str, bytes] = {}
+        self.dates: dict[dt.date, bytes] = {}
+        self.keys: dict[str, bytes] = {}
+        self.sites: dict[TraceSite, tuple[bytes, tuple[bytes, ...], bytes]] = {}
+        self.heads: dict[str, bytes] = {}
+        self.lists: dict[tuple, bytes] = {}  # missing_facts → text
+        self.integers = {i: str(i).encode() for i in range(100)}
+        writers: dict = {Citation: self.mapping_of(Citation.to_dict), Step: self.step}
         for cls in (Eligibility, InvalidRenewal, UndeterminedRenewal, Term, Ground, Recusal, Obligation,
                     Violation, Report, Notice):
-            by_type[cls] = self.object_writer(cls)
+            writers[cls] = self.object_writer(cls)
+        self.writers = writers
+        string, shared = self.string, self.shared
+        by_type: dict = {str: string, int: self.integer, float: self.number, tuple: self.sequence,
+                         list: self.sequence, dict: self.mapping, dt.date: self.date, Step: self.step,
+                         Term: self.term, InvalidRenewal: self.renewal, UndeterminedRenewal: self.renewal}
+        for cls in (Status, EligibilityResult, Effect, RecusalResult, DutyState, ReportResult):
+            by_type[cls] = lambda v: string(v.value)
+        # Citations and the parts decisions share are immutable: their text is remembered by identity.
+        # (Terms and renewals are new with every decision: written afresh.)
+        for cls in (Citation, Eligibility, Ground, Recusal, Obligation, Violation, Report, Notice):
+            by_type[cls] = shared
         fallback = self.fallback
 
-        def value(v) -> str:
+        def value(v) -> bytes:
             if v is None:
-                return "null"
+                return b"null"
             if v is True:
-                return "true"
+                return b"true"
             if v is False:
-                return "false"
+                return b"false"
             write = by_type.get(type(v))
             return write(v) if write is not None else fallback(v)
         self.value = value
 
+    # -------------------------------------------------------------- decisions
     def decision(self, decision: "Decision") -> str:
-        value, text = self.value, self.text
-        return "".join((
-            '{"policy":', text(decision.policy), ',"as_of":"', decision.as_of.isoformat(),
-            '","eligibility":', value(decision.eligibility), ',"term":', value(decision.term),
-            ',"status":', text(str(decision.status)), ',"grounds":', value(decision.grounds),
-            ',"recusal":', value(decision.recusal), ',"obligations":', value(decision.obligations),
-            ',"violations":', value(decision.violations), ',"report":', value(decision.report),
-            ',"notices":', value(decision.notices), ',"missing_facts":', self.sequence(decision.missing_facts),
-            ',"explanation":', self.sequence(decision.explanation), "}"))
+        """The decision's JSON text (``decision_bytes`` decoded)."""
+        return self.decision_bytes(decision).decode("utf-8")
 
-    def fallback(self, v) -> str:
-        return json.dumps(_plain(v), ensure_ascii=self.ensure_ascii, separators=(",", ":"))
+    def decision_bytes(self, decision: "Decision", records=None) -> bytes:
+        """The decision's JSON; its explanation written from ``records`` (``(site, outcome, *values)``,
+        as evaluation recorded them) if given, else from ``decision.explanation``."""
+        value, sequence = self.value, self.sequence
+        head = self.heads.get(decision.policy)
+        if head is None:
+            head = self.heads[decision.policy] = b'{"policy":' + self.string(decision.policy) + b',"as_of":'
+        term, missing = decision.term, decision.missing_facts
+        missing_text = self.lists.get(missing) if type(missing) is tuple else None
+        if missing_text is None:
+            missing_text = sequence(missing)
+            if type(missing) is tuple and all(type(m) is str for m in missing):
+                if len(self.lists) >= self.SHARED:
+                    self.lists.clear()
+                self.lists[missing] = missing_text
+        return b"".join((
+            head, self.date(decision.as_of), b',"eligibility":', value(decision.eligibility),
+            b',"term":', b"null" if term is None else value(term),
+            b',"status":', self.string(str(decision.status)), b',"grounds":', sequence(decision.grounds),
+            b',"recusal":', value(decision.recusal), b',"obligations":', sequence(decision.obligations),
+            b',"violations":', sequence(decision.violations), b',"report":', value(decision.report),
+            b',"notices":', sequence(decision.notices), b',"missing_facts":', missing_text,
+            b',"explanation":', sequence(decision.explanation) if records is None else self.explanation(records),
+            b"}"))
 
-    def number(self, v: float) -> str:
-        return float.__repr__(v) if v == v and v not in (float("inf"), float("-inf")) else self.fallback(v)
+    # Terms and their renewals, new with every decision, spelled out: most decisions have a term.
+    def term(self, term: Term) -> bytes:
+        value, date, sequence = self.value, self.date, self.sequence
+        last_day, valid, invalid, undetermined = (term.last_day, term.valid_renewals, term.invalid_renewals,
+                                                  term.undetermined_renewals)
+        return b"".join((
+            b'{"years":', value(term.years), b',"start":', date(term.start),
+            b',"last_day":', b"null" if last_day is None else date(last_day), b',"terms":', value(term.terms),
+            b',"valid_renewals":', sequence(valid) if valid else b"[]",
+            b',"invalid_renewals":', sequence(invalid) if invalid else b"[]",
+            b',"undetermined_renewals":', sequence(undetermined) if undetermined else b"[]", b"}"))
 
-    def sequence(self, v) -> str:
+    def renewal(self, r: InvalidRenewal | UndeterminedRenewal) -> bytes:
+        if type(r) is InvalidRenewal:
+            opening, citations = b'{"on":', r.unmet
+            middle = b',"unmet":'
+        else:
+            opening, citations = b'{"on":', r.undetermined
+            middle = b',"undetermined":'
+        return b"".join((opening, self.value(r.on), middle, self.sequence(citations), b"}"))
+
+    def integer(self, v: int) -> bytes:
+        found = self.integers.get(v)
+        return found if found is not None else int.__repr__(v).encode()
+
+    def explanation(self, records) -> bytes:
+        """The JSON list of the steps recorded as ``records``."""
+        memo = self.memo
+        # Looked up all at once (a loop in C). Only records of memo sites are remembered, and a record
+        # equals only records of its own site, so a lookup never finds another site's text.
+        try:
+            texts = list(map(memo.get, records))
+        except TypeError:  # an unhashable value (a list of records, say): those are looked up one by one
+            texts = [self.lookup(r) for r in records]
+        if not all(texts):
+            record = self.record
+            for i, text in enumerate(texts):
+                if text is None:
+                    r = records[i]
+                    text = texts[i] = record(r)
+                    if r[0].memo:
+                        if len(memo) >= self.MEMO:
+                            memo.clear()
+                        memo[r] = text
+        return b"[" + b",".join(texts) + b"]"
+
+    def lookup(self, r: tuple) -> bytes | None:
+        try:
+            return self.memo.get(r)
+        except TypeError:
+            return None
+
+    def record(self, r: tuple) -> bytes:
+        """One recorded step's JSON: the site's opening, the outcome, the facts read."""
+        site = r[0]
+        parts = self.sites.get(site)
+        if parts is None:
+            parts = self.site_parts(site)
+        opening, keys, closing = parts
         value = self.value
-        return "[" + ",".join([value(item) for item in v]) + "]"
+        out = [opening, value(r[1])]
+        for key, item in zip(keys, r[2:]):
+            out.append(key)
+            out.append(value(item))
+        out.append(closing)
+        return b"".join(out)
 
-    def key(self, k: str) -> str:
-        found = self.keys.get(k)
+    def site_parts(self, site: TraceSite) -> tuple[bytes, tuple[bytes, ...], bytes]:
+        citation = b"null" if site.citation is None else self.value(site.citation)
+        opening = b'{"citation":' + citation + b',"rule":' + self.value(site.rule) + b',"outcome":'
+        keys = tuple((b',"facts":{' if i == 0 else b",") + self.quote(k) + b":" for i, k in enumerate(site.keys))
+        parts = (opening, keys, b"}}" if keys else b',"facts":{}}')
+        if len(self.sites) >= self.SHARED:
+            self.sites.clear()
+        self.sites[site] = parts
+        return parts
+
+    # -------------------------------------------------------------- values
+    def shared(self, v) -> bytes:
+        """The text of an immutable object, remembered by identity (the object is kept with it, so its
+        id cannot be reused while remembered)."""
+        found = self.ids.get(id(v))
+        if found is not None and found[0] is v:
+            return found[1]
+        text = self.writers[type(v)](v)
+        if len(self.ids) >= self.SHARED:
+            self.ids.clear()
+        self.ids[id(v)] = (v, text)
+        return text
+
+    def string(self, s: str) -> bytes:
+        found = self.strings.get(s)
         if found is None:
-            found = self.keys[k] = self.text(k) + ":"
+            found = self.quote(s)
+            if len(self.strings) >= self.SHARED:
+                self.strings.clear()
+            self.strings[s] = found
         return found
 
-    def mapping(self, v: dict) -> str:
-        value, keys = self.value, self.keys
+    def date(self, d: dt.date) -> bytes:
+        if type(d) is not dt.date:  # a datetime, say: whatever json.dumps of to_dict() makes of it
+            return self.fallback(d)
+        found = self.dates.get(d)
+        if found is None:
+            found = b'"' + d.isoformat().encode() + b'"'
+            if len(self.dates) >= self.SHARED:
+                self.dates.clear()
+            self.dates[d] = found
+        return found
+
+    def key(self, k: str) -> bytes:
+        found = self.keys.get(k)
+        if found is None:
+            found = self.quote(k) + b":"
+            if len(self.keys) >= self.SHARED:
+                self.keys.clear()
+            self.keys[k] = found
+        return found
+
+    def fallback(self, v) -> bytes:
+        return json.dumps(_plain(v), ensure_ascii=self.ensure_ascii,
+                          separators=(",", ":")).encode("utf-8", "backslashreplace")
+
+    def number(self, v: float) -> bytes:
+        return float.__repr__(v).encode() if v == v and v not in (float("inf"), float("-inf")) else self.fallback(v)
+
+    def sequence(self, v) -> bytes:
+        if not v:
+            return b"[]"
+        value = self.value
+        return b"[" + b",".join([value(item) for item in v]) + b"]"
+
+    def mapping(self, v: dict) -> bytes:
+        if not v:
+            return b"{}"
+        value, key = self.value, self.key
         parts = []
         for k, item in v.items():
-            found = keys.get(k)
-            if found is None:
-                if type(k) is not str:
-                    return self.fallback(v)
-                found = self.key(k)
-            parts.append(found + value(item))
-        return "{" + ",".join(parts) + "}"
+            if type(k) is not str:
+                return self.fallback(v)
+            parts.append(key(k) + value(item))
+        return b"{" + b",".join(parts) + b"}"
 
-    def citation(self, c: Citation) -> str:
-        found = self.citations.get(id(c))
-        if found is None or found[0] is not c:
-            found = self.citations[id(c)] = (c, self.mapping(c.to_dict()))
-        return found[1]
+    def mapping_of(self, to_dict):
+        return lambda v: self.mapping(to_dict(v))
 
-    def step(self, step: "Step") -> str:
-        citation, rule, outcome, facts = step.citation, step.rule, step.outcome, step.facts
-        memo = None
-        if type(facts) is dict and type(outcome) in _SCALARS and all(type(v) in _SCALARS for v in facts.values()):
-            # Same provision, same outcome, same facts read (names and values): same text. The
-            # types are checked, so True and 1, say, never share an entry.
-            memo = (id(citation), rule, outcome, *facts.items())
-            found = self.steps.get(memo)
-            if found is not None and found[0] is citation:
-                return found[1]
-        key = (id(citation), rule)
-        opening = self.openings.get(key)
-        if opening is None or opening[0] is not citation or type(rule) is not str:
-            where = "null" if citation is None else self.value(citation)
-            opening = self.openings[key] = (citation, f'{{"citation":{where},"rule":{self.value(rule)},"outcome":')
-        out = (opening[1] + self.value(outcome) + ',"facts":'
-               + (self.mapping(facts) if type(facts) is dict else self.value(facts)) + "}")
-        if memo is not None:
-            if len(self.steps) >= self.MEMO:
-                self.steps.clear()
-            self.steps[memo] = (citation, out)
-        return out
+    def step(self, step: "Step") -> bytes:
+        value, citation = self.value, step.citation
+        return b"".join((b'{"citation":', b"null" if citation is None else value(citation), b',"rule":',
+                         value(step.rule), b',"outcome":', value(step.outcome), b',"facts":', value(step.facts),
+                         b"}"))
 
     def object_writer(self, cls):
-        keys = tuple(('{' if i == 0 else ',') + self.key(f.name) for i, f in enumerate(attrs.fields(cls)))
-        names = tuple(f.name for f in attrs.fields(cls))
-        pairs = tuple(zip(keys, names))
+        pairs = tuple((('{' if i == 0 else ',').encode() + self.key(f.name), f.name)
+                      for i, f in enumerate(attrs.fields(cls)))
 
-        def write(v) -> str:
+        def write(v) -> bytes:
             value = self.value
-            return "".join([key + value(getattr(v, name)) for key, name in pairs]) + "}"
+            return b"".join([key + value(getattr(v, name)) for key, name in pairs]) + b"}"
         return write
-
-
-_SCALARS = frozenset({type(None), bool, str, dt.date})
 
 _PLAIN[Step] = _plain_step
 

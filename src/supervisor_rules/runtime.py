@@ -14,7 +14,7 @@ from . import periods
 from .compiler import CompiledPolicy, CRule
 from .decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground,
                        InvalidRenewal, Notice, Obligation, Recusal, RecusalResult, Report, ReportResult, Status,
-                       Step, Term, UndeterminedRenewal, Violation, make_step)
+                       Term, TraceSite, UndeterminedRenewal, Violation)
 from .workdays import MissingCalendarYear
 
 
@@ -38,15 +38,32 @@ _RANK = {"required": 2, "request": 1}
 
 def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
              trace: list | None = None) -> Decision:
-    """Decide one validated case. Without a trace this runs the policy's generated code (codegen.py);
-    with one, or for a policy the generator declines, the interpreter below. Both give the same decision."""
+    """Decide one validated case: the policy's generated code (codegen.py), or for a policy the generator
+    declines, the interpreter below. Both give the same decision. With a ``trace`` list, the
+    explanation's ``Step``\\ s are appended to it."""
     if trace is None:
         fast = policy.derived.get("fast", _UNBUILT)
         if fast is _UNBUILT:
             fast = fast_path(policy)
         if fast is not None:
             return fast(facts, sections, as_of, calendar_source)
-    return interpret(policy, facts, sections, as_of, calendar_source, trace)
+        return interpret(policy, facts, sections, as_of, calendar_source)
+    decision, records = evaluate_traced(policy, facts, sections, as_of, calendar_source)
+    trace.extend([record[0].step(record) for record in records])
+    return decision
+
+
+def evaluate_traced(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date,
+                    calendar_source) -> tuple[Decision, list]:
+    """The decision and its trace, as records ``(site, outcome, *values)`` (``decision.TraceSite``):
+    from the generated traced code where there is one, else from the interpreter. The same either way."""
+    traced = policy.derived.get("traced", _UNBUILT)
+    if traced is _UNBUILT:
+        traced = traced_path(policy)
+    records: list = []
+    if traced is not None:
+        return traced(facts, sections, as_of, calendar_source, records), records
+    return interpret(policy, facts, sections, as_of, calendar_source, records), records
 
 
 _UNBUILT = object()
@@ -64,27 +81,97 @@ def fast_path(policy: CompiledPolicy):
         return fast
 
 
+def traced_path(policy: CompiledPolicy):
+    """The generated evaluator that also records the trace (built on first use, apart from the plain
+    one: evaluation without a trace pays nothing for it); None where the interpreter must do."""
+    derived = policy.derived
+    try:
+        return derived["traced"]
+    except KeyError:
+        from . import codegen
+
+        traced = derived["traced"] = codegen.generate(policy, traced=True)
+        return traced
+
+
+class Sites:
+    """The trace sites of a policy (``decision.TraceSite``): one per rule, showing the facts it reads;
+    the term's two (its start unknown: the facts it reads; else its start), the renewal's (each
+    record's date, then the facts its condition reads) and the status's."""
+
+    def __init__(self, policy: CompiledPolicy):
+        types = {f"{name}.{field}": info.type for name, section in policy.checked.sections.items()
+                 for field, info in section.fields.items()}
+
+        def site(rule: CRule, keys: tuple[str, ...]) -> TraceSite:
+            keys = tuple(dict.fromkeys(keys))  # as the step's dict would have them: each once
+            memo = all(_repeats(types.get(k)) for k in keys)
+            return TraceSite(rule.citation, rule.kind, keys, listed=rule.kind == "prohibit", memo=memo)
+
+        self.by_rule: dict[int, TraceSite] = {}
+        for rules in (policy.requirements, policy.preferences, policy.grounds, policy.recusals,
+                      policy.prohibitions, policy.duties, policy.scopes, policy.categories, policy.rewards,
+                      policy.notices, (policy.dismissal_record,) if policy.dismissal_record else ()):
+            for rule in rules:
+                self.by_rule[id(rule)] = site(rule, rule.reads)
+        term, renewal = policy.term, policy.renewal
+        self.term_open = site(term, term.reads) if term is not None else None
+        self.term = site(term, (term.due[2],)) if term is not None else None
+        # (Its steps show each record's date: never remembered, see _repeats.)
+        self.renewal = site(renewal, (f"{renewal.key}[].{renewal.field}", *renewal.reads)) \
+            if renewal is not None else None
+        self.status = TraceSite(None, "status", (), memo=True)
+
+    def __getitem__(self, rule: CRule) -> TraceSite:
+        return self.by_rule[id(rule)]
+
+
+def _repeats(ftype) -> bool:
+    """Whether the JSON writer should remember steps showing facts of this type: equal values must
+    have equal JSON (and hash), and they should repeat from case to case. Booleans, texts and enum
+    values (and lists of them) do; dates hardly repeat, so steps showing one are written afresh."""
+    from .checker import BOOL, TEXT, EnumT, ListT
+
+    if ftype in (BOOL, TEXT) or isinstance(ftype, EnumT):
+        return True
+    return isinstance(ftype, ListT) and _repeats(ftype.element)
+
+
+def trace_sites(policy: CompiledPolicy) -> Sites:
+    """The policy's trace sites, made once (the generated code and the interpreter record the same)."""
+    derived = policy.derived
+    try:
+        return derived["sites"]
+    except KeyError:
+        sites = derived["sites"] = Sites(policy)
+        return sites
+
+
 def interpret(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
               trace: list | None = None) -> Decision:
-    """The reference evaluation, rule by rule over the compiled closures; records the trace if given."""
+    """The reference evaluation, rule by rule over the compiled closures. Given a ``trace`` list, it
+    appends a record ``(site, outcome, *values)`` per step (``decision.steps_of`` makes the Steps)."""
     env = Env(facts, sections, as_of)
     missing: set[str] = set()
     open_facts = policy.open_facts
+    sites = trace_sites(policy) if trace is not None else None
 
-    def note(rule: CRule, outcome, read_facts=None, advisory=False):
+    def note(rule: CRule, outcome, site: TraceSite | None = None, values: tuple | None = None, advisory=False):
         if outcome is None and not advisory:
             missing.update(k for k in rule.reads if k not in facts and k in open_facts)
         if trace is not None:
-            trace.append(make_step(rule.citation, rule.kind, outcome,
-                                   read_facts() if read_facts is not None else {k: facts.get(k) for k in rule.reads}))
+            site = site or sites[rule]
+            if values is None:
+                values = tuple([facts.get(k) for k in site.keys])
+            trace.append((site, tuple(outcome) if site.listed else outcome, *values))
         return outcome
 
     eligibility = _eligibility(policy, env, sections, note)
-    term = _term(policy, env, note)
+    term = _term(policy, env, note, sites)
     grounds, status = _status(policy, env, term, note)
     env.dismissed = True if status == Status.DISMISSED else None if status == Status.UNKNOWN else False
     if trace is not None:
-        trace.append(Step(None, "status", str(status), {}))
+        trace.append((sites.status, str(status)))
 
     violations = []
     for rule in policy.prohibitions:
@@ -245,14 +332,15 @@ def reasons(pairs, wanted, fallback: tuple) -> tuple:
     return found or fallback
 
 
-def _term(policy: CompiledPolicy, env: Env, note) -> Term | None:
+def _term(policy: CompiledPolicy, env: Env, note, sites: Sites | None) -> Term | None:
     rule = policy.term
     if rule is None:
         return None
     amount, unit, start_key = rule.due
     start = env.facts.get(start_key)
     if start is None:
-        note(rule, None, advisory=True)  # no appointment: not an unknown, a different question
+        # No appointment: not an unknown, a different question.
+        note(rule, None, sites and sites.term_open, advisory=True)
         env.expired = False  # nobody appointed: nothing can expire
         return None
     renewal = policy.renewal
@@ -275,14 +363,15 @@ def _term(policy: CompiledPolicy, env: Env, note) -> Term | None:
         else:
             undetermined.append(UndeterminedRenewal(on, _renewal_reasons(renewal, env, None)))
         note(renewal, "valid" if outcome is True else "invalid" if outcome is False else None,
-             lambda: {f"{renewal.key}[].{renewal.field}": on, **{k: env.facts.get(k) for k in renewal.reads}})
+             sites and sites.renewal,
+             sites and (on, *[env.facts.get(k) for k in sites.renewal.keys[1:]]))
     env.var = {}
     low, high = min(states), max(states)
     last_low, last_high = term_end(start, amount, unit, low), term_end(start, amount, unit, high)
     env.expired = True if env.as_of > last_high else False if env.as_of <= last_low else None
     known = low == high
     years = amount if unit == "years" else amount / 12
-    note(rule, last_high.isoformat() if known else None, lambda: {start_key: start})
+    note(rule, last_high.isoformat() if known else None, sites and sites.term, (start,))
     return Term(years, start, last_low if known else None, low + 1 if known else None, tuple(valid),
                 tuple(invalid), tuple(undetermined))
 
