@@ -21,6 +21,7 @@ unreadable files and malformed JSON all end in a message and an exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import pkgutil
@@ -28,12 +29,11 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import supervisor_rules as sr
-from supervisor_rules.decision import JsonWriter
 from supervisor_rules.errors import Diagnostic
 
 PROG = "supervisor-rules"
@@ -347,46 +347,28 @@ def _case_failure(fmt: str, message: str) -> int:
 
 
 # --------------------------------------------------------------------------- batch
-def _batch_lines(name: str) -> Iterator[bytes | str]:
-    """The input lines, read one at a time (memory stays flat however long the file)."""
+@contextlib.contextmanager
+def _batch_lines(name: str) -> Iterator[IO]:
+    """The input, to be read a line or a block at a time (memory stays flat however long the file):
+    binary where it can be, so lines are decoded (and checked) one by one."""
     if name == "-":
-        stream = sys.stdin
-        yield from getattr(stream, "buffer", stream)
+        yield getattr(sys.stdin, "buffer", sys.stdin)
         return
     with open(name, "rb") as f:
-        yield from f
+        yield f
 
 
-def _batch_result(policy: Any, raw: bytes | str, lineno: int, as_of: dt.date | None) -> tuple[Any, bool]:
-    """(the decision, an error object, or None for a blank line; whether the line was good)."""
-    if isinstance(raw, bytes):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return {"error": "line is not valid UTF-8", "line": lineno, "problems": []}, False
-    else:
-        line = raw
-    if lineno == 1:
-        line = line.lstrip("\ufeff")
-    if not line.strip():
-        return None, True
+def _jobs(text: str) -> int:
+    """``--jobs`` values: a count of processes; ``0`` or ``auto``, one per CPU."""
+    if text == "auto":
+        return os.cpu_count() or 1
     try:
-        case = json.loads(line)
-    except json.JSONDecodeError as exc:
-        message = f"invalid JSON: {exc.msg} (column {exc.colno})"
-        return {"error": message, "line": lineno, "problems": []}, False
-    try:
-        if not isinstance(case, dict):
-            raise _not_an_object(case)
-        decision = policy.evaluate(case, as_of=as_of)
-        decision.explanation  # the trace, here: whatever goes wrong is this line's error
-        return decision, True
-    except sr.CaseError as exc:
-        payload = exc.to_dict()
-        return {"error": payload.get("error", "invalid case"), "line": lineno,
-                "problems": payload.get("problems", [])}, False
-    except sr.RulesError as exc:
-        return {"error": _oneline(exc), "line": lineno, "problems": []}, False
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes or auto, got {text!r}") from None
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes or auto, got {text!r}")
+    return count or os.cpu_count() or 1
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
@@ -397,29 +379,28 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if policy is None:
         return status
 
-    lines: Iterable[bytes | str] = _batch_lines(args.batch)
-    bad = 0
-    write = sys.stdout.write
+    from supervisor_rules import batch
+
     ascii_only = not _utf8(sys.stdout)
-    # The same text as json.dumps(decision.to_dict(), ...), written without building the dict.
-    decision_json = JsonWriter(ensure_ascii=ascii_only).decision
+    # Output as bytes, the same as json.dumps(decision.to_dict(), ...) written through stdout would be.
+    write, flush = batch.sink(sys.stdout, ascii_only)
+    jobs = getattr(args, "jobs", 1)
     try:
-        for lineno, raw in enumerate(lines, 1):
-            result, ok = _batch_result(policy, raw, lineno, args.as_of)
-            if result is None:
-                continue
-            bad += not ok
-            if ok:
-                write(decision_json(result) + "\n")
+        with _batch_lines(args.batch) as source:
+            if jobs > 1:
+                bad = batch.run_parallel(policy, args.policy, args.as_of, ascii_only, jobs, source, write, flush)
             else:
-                write(json.dumps(result, ensure_ascii=ascii_only, separators=(",", ":")) + "\n")
+                bad = batch.run(batch.Decider(policy, args.as_of, ascii_only), source, write, flush,
+                                line_buffered=getattr(sys.stdout, "line_buffering", False) is True)
+    except batch.WorkerFailed as exc:
+        flush()
+        return _fail(f"a worker process failed: {str(exc).strip()}")
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
-        sys.stdout.flush()
+        flush()
         where = "<stdin>" if args.batch == "-" else args.batch
         return _fail(f"cannot read {where}: {_os_message(exc)}")
-    sys.stdout.flush()
     return EXIT_PROBLEMS if bad else EXIT_OK
 
 
@@ -492,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batch", metavar="CASES.jsonl",
                           help="decide each line of a JSON Lines file (- for standard input); "
                                "writes one JSON decision per line")
+    evaluate.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                          help="with --batch: decide in N worker processes (0 or auto: one per CPU; "
+                               "default 1, this process); the output keeps the input's order")
     evaluate.add_argument("--explain", action="store_true", help="add the trace to text output")
     output_options(evaluate, top=False)
     date_option(evaluate, top=False)

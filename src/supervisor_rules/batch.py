@@ -1,0 +1,338 @@
+"""``supervisor-rules eval POLICY --batch CASES.jsonl``: one JSON decision per input line, streamed.
+
+Each line is decided on its own: read, parsed, validated, decided with its trace
+(``runtime.evaluate_traced``), written as the DECISION.md JSON (``decision.JsonWriter``,
+bytes, no ``to_dict()``). A bad line yields ``{"error": ...}`` on its own line and
+the run goes on; blank lines yield nothing.
+
+Memory stays flat however long the input: lines are read a block at a time and
+output is written a block at a time. With ``jobs`` > 1, blocks of lines are
+decided by that many worker processes, each holding the policy (inherited when
+the platform forks, else loaded by path or id), and written in input order; at
+most two blocks per worker are in flight, so memory stays flat there too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+import os
+import pickle
+import signal
+import struct
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from . import case as case_module
+from . import runtime
+from .decision import JsonWriter
+from .errors import CaseError, RulesError
+
+#: Input read at a time (bytes, rounded up to whole lines): a block for one worker.
+BLOCK = 1 << 16
+#: Output gathered before it is written.
+OUTPUT = 1 << 18
+
+
+class Decider:
+    """Decides JSON Lines input under one policy: each line's output line, as bytes."""
+
+    def __init__(self, policy, as_of: dt.date | None, ensure_ascii: bool):
+        # What Policy.evaluate does, split open so that the trace is recorded in the same evaluation
+        # as the decision, not in a second one.
+        self.compiled = policy._compiled
+        self.sections = policy._sections
+        self.defaults = policy._defaults
+        self.calendar = lambda: policy.calendar
+        self.ensure_ascii = ensure_ascii
+        self.writer = JsonWriter(ensure_ascii)
+        self.as_of, self.as_of_problems = as_of, []
+        if as_of is not None:
+            self.as_of = case_module.parse_date(as_of, "as_of", self.as_of_problems)
+
+    def block(self, lines: Iterable[bytes | str], first: int) -> tuple[bytes, int]:
+        """(the output for ``lines``, numbered from ``first``; how many of them were bad)."""
+        out: list[bytes] = []
+        bad = 0
+        for lineno, raw in enumerate(lines, first):
+            text, ok = self.line(raw, lineno)
+            if text is not None:
+                out.append(text)
+                bad += not ok
+        return b"".join(out), bad
+
+    def line(self, raw: bytes | str, lineno: int) -> tuple[bytes | None, bool]:
+        """(one input line's output line, or None for a blank line; whether the line was good)."""
+        if type(raw) is bytes:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return self.error("line is not valid UTF-8", lineno), False
+        else:
+            line = raw
+        if lineno == 1:
+            line = line.lstrip("\ufeff")
+        try:
+            case = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if not line.strip():
+                return None, True  # a blank line (no JSON text parses as blank)
+            return self.error(f"invalid JSON: {exc.msg} (column {exc.colno})", lineno), False
+        except RecursionError:
+            return self.error("invalid JSON: nested too deeply", lineno), False
+        try:
+            if type(case) is not dict:
+                raise _not_an_object(case)
+            if self.as_of_problems:
+                raise CaseError(list(self.as_of_problems))
+            facts, sections, day = case_module.validate(self.sections, case, self.as_of, self.defaults)
+            decision, records = runtime.evaluate_traced(self.compiled, facts, sections, day, self.calendar)
+        except CaseError as exc:
+            payload = exc.to_dict()
+            return self.error(payload.get("error", "invalid case"), lineno, payload.get("problems", [])), False
+        except RulesError as exc:
+            return self.error(" ".join(str(exc).split()), lineno), False
+        return self.writer.decision_bytes(decision, records) + b"\n", True
+
+    def error(self, message: str, lineno: int, problems: list | None = None) -> bytes:
+        payload = {"error": message, "line": lineno, "problems": [] if problems is None else problems}
+        return (json.dumps(payload, ensure_ascii=self.ensure_ascii, separators=(",", ":"))
+                .encode("utf-8", "backslashreplace") + b"\n")
+
+
+def _not_an_object(value: object) -> CaseError:
+    kind = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+    return CaseError([("", f"a case must be a JSON object, got {kind}")])
+
+
+# ------------------------------------------------------------------ input and output
+def read_blocks(stream: IO) -> Iterator[list]:
+    """Lists of whole lines of about ``BLOCK`` bytes, to the end of ``stream`` (binary, or text)."""
+    while True:
+        lines = stream.readlines(BLOCK)
+        if not lines:
+            return
+        yield lines
+
+
+def sink(stream: IO[str], ensure_ascii: bool) -> tuple[Callable[[bytes], Any], Callable[[], Any]]:
+    """(write, flush) for output bytes on the text stream ``stream``: straight to its binary buffer
+    where the text layer would have written the very same bytes, else decoded through the text layer."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None and os.linesep == "\n" and _writes_as_is(getattr(stream, "encoding", None),
+                                                                   ensure_ascii):
+        stream.flush()  # whatever the text layer holds goes first
+        return buffer.write, buffer.flush
+    return (lambda data: stream.write(data.decode("utf-8"))), stream.flush
+
+
+def _writes_as_is(encoding: str | None, ensure_ascii: bool) -> bool:
+    """Whether ``encoding`` writes the writer's bytes unchanged: UTF-8 for UTF-8 output; for ASCII
+    output (``ensure_ascii``), any encoding that writes ASCII as ASCII (not UTF-16, say)."""
+    try:
+        name = codecs.lookup(encoding or "").name
+    except LookupError:
+        return False
+    if name == "utf-8":
+        return True
+    sample = '{"[]:,.-_\\ azAZ09}\n'
+    try:
+        return ensure_ascii and sample.encode(name) == sample.encode("ascii")
+    except (UnicodeError, LookupError):
+        return False
+
+
+# ------------------------------------------------------------------ the run
+def run(decider: Decider, source: IO, write: Callable[[bytes], Any], flush: Callable[[], Any], *,
+        line_buffered: bool = False) -> int:
+    """Decide every line of ``source`` in this process; returns how many lines were bad."""
+    bad = 0
+    pending: list[bytes] = []
+    size = 0
+    line = decider.line
+    for lineno, raw in enumerate(source, 1):
+        text, ok = line(raw, lineno)
+        if text is None:
+            continue
+        bad += not ok
+        if line_buffered:  # a terminal: each decision as soon as it is made
+            write(text)
+            flush()
+            continue
+        pending.append(text)
+        size += len(text)
+        if size >= OUTPUT:
+            write(b"".join(pending))
+            pending.clear()
+            size = 0
+    if pending:
+        write(b"".join(pending))
+    flush()
+    return bad
+
+
+def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: bool, jobs: int,
+                 source: IO, write: Callable[[bytes], Any], flush: Callable[[], Any]) -> int:
+    """Decide every line of ``source`` in ``jobs`` worker processes; returns how many lines were bad.
+
+    Block k of the input goes to worker k mod ``jobs`` (a feeder thread reads and sends them), and
+    this thread takes the outputs back in the same round, so they are written in input order; at most
+    two blocks per worker are in flight. Raises ``WorkerFailed`` if a worker cannot start or stops,
+    and the error of reading the input, if any."""
+    import multiprocessing
+
+    context = multiprocessing.get_context()
+    global _PARENT_POLICY
+    _PARENT_POLICY = (policy_name, policy)  # a forked worker inherits the policy: no second load
+    processes, connections = [], []
+    try:
+        for _ in range(jobs):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_worker, args=(theirs, policy_name, as_of, ensure_ascii),
+                                      daemon=True, name="supervisor-rules batch worker")
+            process.start()
+            theirs.close()
+            processes.append(process)
+            connections.append(ours)
+    except BaseException:
+        _stop(processes, connections)
+        raise
+    finally:
+        _PARENT_POLICY = None
+    slots = threading.Semaphore(2 * jobs)
+    feeder = _Feeder(source, connections, slots)
+    feeder.start()
+    bad = 0
+    try:
+        index = 0
+        while True:
+            connection = connections[index % jobs]
+            try:
+                header = connection.recv_bytes()
+                if header == _DONE:
+                    break
+                failed, count = _HEADER.unpack(header)
+                output = connection.recv_bytes()
+            except (EOFError, OSError):
+                raise WorkerFailed(f"worker {index % jobs + 1} stopped") from None
+            if failed:
+                raise WorkerFailed(output.decode("utf-8", "replace"))
+            slots.release()
+            write(output)
+            bad += count
+            index += 1
+        feeder.join()
+        if feeder.error is not None:
+            raise feeder.error
+        flush()
+    finally:
+        feeder.stopped = True
+        for _ in range(2 * jobs + 1):
+            slots.release()  # a feeder waiting for a slot sees it should stop
+        _stop(processes, connections)
+    return bad
+
+
+class WorkerFailed(RulesError):
+    """A batch worker process could not start or stopped; the message says why."""
+
+
+_DONE = b""  # the end: a block with no lines, and a worker's answer to it
+_HEADER = struct.Struct("<?q")  # (failed, bad lines) before each block's output
+
+
+class _Feeder(threading.Thread):
+    """Reads the input a block at a time and sends block k to worker k mod n, while a slot is free."""
+
+    def __init__(self, source: IO, connections: list, slots):
+        super().__init__(daemon=True, name="supervisor-rules batch feeder")
+        self.source, self.connections, self.slots = source, connections, slots
+        self.error: BaseException | None = None
+        self.stopped = False
+
+    def run(self) -> None:
+        connections, blocks = self.connections, read_blocks(self.source)
+        index, first = 0, 1
+        try:
+            while True:
+                try:
+                    lines = next(blocks, None)
+                except Exception as exc:  # reading the input failed: the main thread reports it
+                    self.error = exc
+                    break
+                if lines is None:
+                    break
+                self.slots.acquire()
+                if self.stopped:
+                    return
+                connections[index % len(connections)].send_bytes(
+                    pickle.dumps((first, lines), pickle.HIGHEST_PROTOCOL))
+                index += 1
+                first += len(lines)
+        except OSError:
+            return  # a worker is gone: the main thread finds out from its connection
+        finally:
+            for connection in connections:
+                try:
+                    connection.send_bytes(_DONE)
+                except OSError:
+                    pass
+
+
+def _stop(processes: list, connections: list) -> None:
+    for connection in connections:
+        connection.close()
+    for process in processes:
+        process.join(timeout=1)
+        if process.is_alive():
+            process.terminate()
+            process.join()
+
+
+_PARENT_POLICY: tuple[str, Any] | None = None
+
+
+def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: bool) -> None:
+    """A worker process: decides the blocks it is sent, answering each with its output, until the end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    try:
+        inherited = _PARENT_POLICY
+        if inherited is not None and inherited[0] == policy_name:
+            policy = inherited[1]
+        else:
+            from .policy import resolve_policy
+
+            policy = resolve_policy(policy_name)
+        decider = Decider(policy, as_of, ensure_ascii)
+    except Exception as exc:  # noqa: BLE001 - the parent reports it
+        _answer_failure(connection, f"cannot load policy {policy_name}: {' '.join(str(exc).split())}")
+        return
+    while True:
+        try:
+            message = connection.recv_bytes()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if message == _DONE:
+            connection.send_bytes(_DONE)
+            return
+        try:
+            first, lines = pickle.loads(message)
+            output, bad = decider.block(lines, first)
+        except Exception:  # noqa: BLE001 - a bug: the parent reports it
+            import traceback
+
+            _answer_failure(connection, traceback.format_exc())
+            return
+        connection.send_bytes(_HEADER.pack(False, bad))
+        connection.send_bytes(output)
+
+
+def _answer_failure(connection, message: str) -> None:
+    try:
+        connection.send_bytes(_HEADER.pack(True, 0))
+        connection.send_bytes(message.encode("utf-8", "replace"))
+    except OSError:
+        pass
