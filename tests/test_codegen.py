@@ -1,11 +1,13 @@
 """The generated fast path decides exactly as the interpreter does (codegen.py, case.py, decision.py).
 
 ``Policy.evaluate`` runs code generated per policy; ``runtime.interpret`` is the
-rule-by-rule reference evaluation (and still records every trace). They must
-give equal decisions — and the fast case validation the same facts as the
-thorough one, and the batch's JSON writer the same text as ``json.dumps`` of
-``to_dict()`` — over a seeded workload with boundary dates, every fixture case,
-and Hypothesis cases drawn from each policy's declarations.
+rule-by-rule reference evaluation. They must give equal decisions, and the
+generated traced variant (``explanation``, the batch) the same decision and the
+same trace records, value for value and type for type — and the fast case
+validation the same facts as the thorough one, and the batch's JSON writer the
+same text as ``json.dumps`` of ``to_dict()`` — over a seeded workload with
+boundary dates, every fixture case, and Hypothesis cases drawn from each
+policy's declarations.
 """
 
 from __future__ import annotations
@@ -109,15 +111,36 @@ def fixture_cases(city: str) -> list[dict]:
 
 
 def assert_same(policy, case) -> None:
-    """The fast path and the interpreter agree on ``case``, and so do the two validations."""
+    """The fast path and the interpreter agree on ``case`` (the traced path on the trace too), and so
+    do the two validations."""
     sections, defaults = policy._sections, policy._defaults
     fast = case_module.validate(sections, case, None, defaults)
     assert fast == case_module._validate(sections, case, None, defaults), case
     facts, present, as_of = fast
     calendar = lambda: policy.calendar  # noqa: E731
     generated = runtime.evaluate(policy._compiled, facts, present, as_of, calendar)
-    reference = runtime.interpret(policy._compiled, facts, present, as_of, calendar)
+    trace: list = []
+    reference = runtime.interpret(policy._compiled, facts, present, as_of, calendar, trace)
     assert generated == reference, case
+    traced, records = runtime.evaluate_traced(policy._compiled, facts, present, as_of, calendar)
+    assert traced == reference, case
+    assert_same_records(records, trace, case)
+
+
+def assert_same_records(records: list, reference: list, case) -> None:
+    """Equal trace records, down to the types of their values (True is not 1, a list not a tuple)."""
+    assert len(records) == len(reference), case
+    for got, want in zip(records, reference):
+        assert got[0] is want[0], (case, got, want)  # the same site
+        assert _typed(got[1:]) == _typed(want[1:]), (case, got, want)
+
+
+def _typed(value):
+    if isinstance(value, (tuple, list)):
+        return (type(value), tuple(_typed(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((k, _typed(v)) for k, v in value.items()))
+    return (type(value), value)
 
 
 @pytest.mark.parametrize("city", CITIES)
@@ -149,13 +172,58 @@ def test_generated_code_agrees_with_the_interpreter_on_drawn_cases(city):
 @pytest.mark.parametrize("city", CITIES)
 def test_json_writer_writes_what_json_dumps_writes(city):
     policy = sr.builtin_policy(city)
+    calendar = lambda: policy.calendar  # noqa: E731
     for ensure_ascii in (False, True):
         writer = JsonWriter(ensure_ascii)
+        encoding = "ascii" if ensure_ascii else "utf-8"
         for case in seeded_cases(city, 300, seed=11) + fixture_cases(city):
             decision = policy.evaluate(case)
             expected = json.dumps(decision.to_dict(), ensure_ascii=ensure_ascii, separators=(",", ":"))
             assert writer.decision(decision) == expected
             assert writer.decision(decision) == expected  # and again, from what it remembered
+            # As the batch writes it: from the trace records, as bytes (twice: remembered steps).
+            facts, present, as_of = case_module.validate(policy._sections, case, None, policy._defaults)
+            for _ in range(2):
+                traced, records = runtime.evaluate_traced(policy._compiled, facts, present, as_of, calendar)
+                assert writer.decision_bytes(traced, records) == expected.encode(encoding)
+
+
+def test_explanation_is_built_from_the_records():
+    """``explanation`` holds the Steps the records stand for: each rule's citation and kind, its outcome
+    (a prohibition's as a list) and the facts it shows, by name, in order."""
+    policy = sr.builtin_policy("wuhan")
+    case = {"as_of": "2024-03-01", "person": {"honest": True},
+            "appointment": {"start": "2020-02-29", "renewals": [{"on": "2023-02-28"}]},
+            "conduct": {"violations": ["leaked_secrets"]}}
+    decision = policy.evaluate(case)
+    facts, present, as_of = case_module.validate(policy._sections, case, None, policy._defaults)
+    _, records = runtime.evaluate_traced(policy._compiled, facts, present, as_of, lambda: policy.calendar)
+    steps = decision.explanation
+    assert len(steps) == len(records)
+    for step, record in zip(steps, records):
+        site = record[0]
+        assert (step.citation, step.rule) == (site.citation, site.rule)
+        assert list(step.facts) == list(site.keys)
+        assert list(step.facts.values()) == list(record[2:])
+    renewal = next(s for s in steps if s.rule == "renewal")
+    assert list(renewal.facts)[0] == "appointment.renewals[].on"
+    assert renewal.facts["appointment.renewals[].on"] == dt.date(2023, 2, 28)
+    leaked = [s for s in steps if s.rule == "prohibit" and s.outcome]
+    assert [s.outcome for s in leaked] == [["leaked_secrets"]]
+    status = [s for s in steps if s.rule == "status"]
+    assert [(s.citation, s.outcome, s.facts) for s in status] == [(None, str(decision.status), {})]
+    assert type(status[0].outcome) is str
+
+
+def test_json_writer_escapes_lone_surrogates():
+    """JSON may carry a lone surrogate (``"\\ud800"``), which UTF-8 cannot: it is written as its escape."""
+    policy = sr.builtin_policy("wuhan")
+    case = {"as_of": "2024-01-01", "appointment": {"method": "directed", "start": "2020-01-01",
+                                                   "recommended_by": "\ud800x"}}
+    decision = policy.evaluate(case)
+    for ensure_ascii in (False, True):
+        text = JsonWriter(ensure_ascii).decision_bytes(decision)
+        assert json.loads(text) == json.loads(json.dumps(decision.to_dict()))
 
 
 def test_fast_validation_declines_what_it_does_not_accept():

@@ -84,10 +84,14 @@ def no_processes(monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", refuse)
 
 
-def test_hostile_texts_stay_data(no_processes):
+TRACED = ("evaluate_traced", ("facts", "sections", "as_of", "calendar_source", "trace"))
+
+
+@pytest.mark.parametrize("traced", [False, True], ids=["plain", "traced"])
+def test_hostile_texts_stay_data(no_processes, traced):
     policy = sr.parse_policy(hostile_policy(), "hostile.rules")
-    source, namespace = codegen.source_of(policy._compiled)
-    codegen.verify(source, namespace)
+    source, namespace = codegen.source_of(policy._compiled, traced)
+    codegen.verify(source, namespace, *(TRACED if traced else ()))
     # No rule text is in the source; the payloads live in the namespace as data.
     for payload in PAYLOADS:
         assert payload not in source
@@ -101,6 +105,7 @@ def test_hostile_texts_stay_data(no_processes):
     assert literals <= declared, literals - declared
 
     assert runtime.fast_path(policy._compiled) is not None
+    assert runtime.traced_path(policy._compiled) is not None
     cases = [
         {"as_of": "2024-01-01", "p": {"a": True, "k": "甲", "ks": ["other"], "on": "2023-12-20",
                                       "start": "2021-06-30"}},
@@ -112,6 +117,9 @@ def test_hostile_texts_stay_data(no_processes):
         facts, present, as_of = case_module.validate(policy._sections, case, None, policy._defaults)
         calendar = lambda: policy.calendar  # noqa: E731
         assert policy.evaluate(case) == runtime.interpret(policy._compiled, facts, present, as_of, calendar)
+        trace: list = []
+        reference = runtime.interpret(policy._compiled, facts, present, as_of, calendar, trace)
+        assert runtime.evaluate_traced(policy._compiled, facts, present, as_of, calendar) == (reference, trace)
     decision = policy.evaluate(cases[0])
     messages = [n.message for n in decision.notices]
     assert len(messages) == len(PAYLOADS) and "\n__import__('os').system('echo pwned')\n" in messages
@@ -182,5 +190,8 @@ def test_shipped_policies_pass_both_checks():
         source, namespace = codegen.source_of(policy._compiled)
         codegen.verify(source, namespace)
         codegen.verify_code(compile(source, "<x>", "exec"), namespace, "evaluate")
+        source, namespace = codegen.source_of(policy._compiled, traced=True)
+        codegen.verify(source, namespace, *TRACED)
+        codegen.verify_code(compile(source, "<x>", "exec"), namespace, "evaluate_traced")
         source, namespace = codegen.validator_source(policy._sections)
         codegen.verify(source, namespace, "validate", ("case", "as_of", "defaults"))

@@ -295,14 +295,18 @@ def _stop(processes: list, connections: list) -> None:
 _PARENT_POLICY: tuple[str, Any] | None = None
 
 
+def _inherit(policy_name: str):
+    """The parent's policy, where this worker was forked from it (else None: the worker loads it)."""
+    inherited = _PARENT_POLICY
+    return inherited[1] if inherited is not None and inherited[0] == policy_name else None
+
+
 def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: bool) -> None:
     """A worker process: decides the blocks it is sent, answering each with its output, until the end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:
-        inherited = _PARENT_POLICY
-        if inherited is not None and inherited[0] == policy_name:
-            policy = inherited[1]
-        else:
+        policy = _inherit(policy_name)
+        if policy is None:
             from .policy import resolve_policy
 
             policy = resolve_policy(policy_name)
