@@ -190,7 +190,7 @@ def test_a_failing_worker_ends_the_run_with_a_message(capsys, monkeypatch, mixed
 
 @pytest.mark.skipif(not FORKS, reason="the worker must inherit the patched code")
 def test_a_worker_that_cannot_load_the_policy(capsys, monkeypatch, mixed):
-    def fail(self, policy, as_of, ensure_ascii):
+    def fail(self, *args):
         raise sr.RulesError("the rule file went away")
     monkeypatch.setattr(batch.Decider, "__init__", fail)
     code, out, err = run(capsys, "eval", "wuhan", "--batch", mixed[0], "--jobs", "2")
@@ -220,3 +220,20 @@ def test_decider_agrees_with_policy_evaluate_on_the_trace():
         for number, case in enumerate(seeded_cases(city, 200, seed=10), 2):
             text, ok = decider.line(json.dumps(case).encode(), number)
             assert ok and text == (expected_line(policy, case) + "\n").encode()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_no_explanation_leaves_out_only_the_explanation(capsys, tmp_path, jobs):
+    """Opt-in, and not DECISION.md's full format: every other key as before, in the same order."""
+    cases = seeded_cases("wuhan", 60, seed=12)
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in cases) + "[]\n", encoding="utf-8")
+    code, out, _ = run(capsys, "eval", "wuhan", "--batch", path, "--no-explanation", "--jobs", jobs)
+    assert code == 1
+    policy = sr.builtin_policy("wuhan")
+    lines = out.splitlines()
+    for line, case in zip(lines, cases):
+        expected = policy.evaluate(case).to_dict()
+        del expected["explanation"]
+        assert line == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+    assert json.loads(lines[-1])["line"] == len(cases) + 1

@@ -37,9 +37,10 @@ OUTPUT = 1 << 18
 
 
 class Decider:
-    """Decides JSON Lines input under one policy: each line's output line, as bytes."""
+    """Decides JSON Lines input under one policy: each line's output line, as bytes. Without
+    ``explain``, decisions leave out their explanation (not DECISION.md's full format: opt-in)."""
 
-    def __init__(self, policy, as_of: dt.date | None, ensure_ascii: bool):
+    def __init__(self, policy, as_of: dt.date | None, ensure_ascii: bool, explain: bool = True):
         # What Policy.evaluate does, split open so that the trace is recorded in the same evaluation
         # as the decision, not in a second one.
         self.compiled = policy._compiled
@@ -47,6 +48,7 @@ class Decider:
         self.defaults = policy._defaults
         self.calendar = lambda: policy.calendar
         self.ensure_ascii = ensure_ascii
+        self.explain = explain
         self.writer = JsonWriter(ensure_ascii)
         self.as_of, self.as_of_problems = as_of, []
         if as_of is not None:
@@ -88,6 +90,9 @@ class Decider:
             if self.as_of_problems:
                 raise CaseError(list(self.as_of_problems))
             facts, sections, day = case_module.validate(self.sections, case, self.as_of, self.defaults)
+            if not self.explain:
+                decision = runtime.evaluate(self.compiled, facts, sections, day, self.calendar)
+                return self.writer.decision_bytes(decision, explanation=False) + b"\n", True
             decision, records = runtime.evaluate_traced(self.compiled, facts, sections, day, self.calendar)
         except CaseError as exc:
             payload = exc.to_dict()
@@ -175,7 +180,7 @@ def run(decider: Decider, source: IO, write: Callable[[bytes], Any], flush: Call
 
 
 def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: bool, jobs: int,
-                 source: IO, write: Callable[[bytes], Any], flush: Callable[[], Any]) -> int:
+                 source: IO, write: Callable[[bytes], Any], flush: Callable[[], Any], explain: bool = True) -> int:
     """Decide every line of ``source`` in ``jobs`` worker processes; returns how many lines were bad.
 
     Block k of the input goes to worker k mod ``jobs`` (a feeder thread reads and sends them), and
@@ -191,7 +196,7 @@ def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: 
     try:
         for _ in range(jobs):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_worker, args=(theirs, policy_name, as_of, ensure_ascii),
+            process = context.Process(target=_worker, args=(theirs, policy_name, as_of, ensure_ascii, explain),
                                       daemon=True, name="supervisor-rules batch worker")
             process.start()
             theirs.close()
@@ -301,7 +306,7 @@ def _inherit(policy_name: str):
     return inherited[1] if inherited is not None and inherited[0] == policy_name else None
 
 
-def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: bool) -> None:
+def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: bool, explain: bool) -> None:
     """A worker process: decides the blocks it is sent, answering each with its output, until the end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:
@@ -310,7 +315,7 @@ def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: b
             from .policy import resolve_policy
 
             policy = resolve_policy(policy_name)
-        decider = Decider(policy, as_of, ensure_ascii)
+        decider = Decider(policy, as_of, ensure_ascii, explain)
     except Exception as exc:  # noqa: BLE001 - the parent reports it
         _answer_failure(connection, f"cannot load policy {policy_name}: {' '.join(str(exc).split())}")
         return

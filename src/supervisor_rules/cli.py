@@ -387,10 +387,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     jobs = getattr(args, "jobs", 1)
     try:
         with _batch_lines(args.batch) as source:
+            explain = not getattr(args, "no_explanation", False)
             if jobs > 1:
-                bad = batch.run_parallel(policy, args.policy, args.as_of, ascii_only, jobs, source, write, flush)
+                bad = batch.run_parallel(policy, args.policy, args.as_of, ascii_only, jobs, source, write, flush,
+                                         explain)
             else:
-                bad = batch.run(batch.Decider(policy, args.as_of, ascii_only), source, write, flush,
+                bad = batch.run(batch.Decider(policy, args.as_of, ascii_only, explain), source, write, flush,
                                 line_buffered=getattr(sys.stdout, "line_buffering", False) is True)
     except batch.WorkerFailed as exc:
         flush()
@@ -476,6 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                           help="with --batch: decide in N worker processes (0 or auto: one per CPU; "
                                "default 1, this process); the output keeps the input's order")
+    evaluate.add_argument("--no-explanation", action="store_true",
+                          help="with --batch: leave each decision's explanation (the trace) out, which is "
+                               "faster but no longer DECISION.md's full format")
     evaluate.add_argument("--explain", action="store_true", help="add the trace to text output")
     output_options(evaluate, top=False)
     date_option(evaluate, top=False)

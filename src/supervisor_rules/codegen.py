@@ -142,7 +142,7 @@ class _Generator:
         if not self.traced:
             return
         if values is None:
-            values = [f"get({self.text(k)})" for k in site.keys]
+            values = [self.fact_names.get(k) or f"get({self.text(k)})" for k in site.keys]
         self.emit(f"trace.append(({self.const(site)}, {outcome}{''.join(', ' + v for v in values)}))")
 
     def missing(self, rule: CRule, otherwise: str | None = None) -> None:
@@ -171,7 +171,7 @@ class _Generator:
     def x_Path(self, e: n.Path) -> str:
         if e.parts[0] == self.renewal_var:
             return f"record.get({self.text(e.parts[1])})"
-        return f"get({self.text(e.dotted)})"
+        return self.fact_names.get(e.dotted) or f"get({self.text(e.dotted)})"
 
     def x_Literal(self, e: n.Literal) -> str:
         value = e.value
@@ -270,6 +270,18 @@ class _Generator:
     # -------------------------------------------------------------- the function
     def build(self) -> tuple[str, dict]:
         policy = self.policy
+        # Traced: every fact a step shows is fetched once, into a local that conditions and records read
+        # (the facts never change during an evaluation).
+        self.fact_names: dict[str, str] = {}
+        fetch: list[str] = []
+        if self.traced:
+            declared = {f"{name}.{field}" for name, section in policy.checked.sections.items()
+                        for field in section.fields}
+            for site in self.sites.all():
+                for key in site.keys:
+                    if key in declared and key not in self.fact_names:
+                        self.fact_names[key] = f"fact{len(self.fact_names)}"
+                        fetch.append(f"{self.fact_names[key]} = get({self.text(key)})")
         # Requirement values first: eligibility, `satisfies` and renewal reasons all read them.
         self.requirement_value: dict[int, str] = {}
         head: list[str] = []
@@ -304,6 +316,7 @@ class _Generator:
                      else "def evaluate(facts, sections, as_of, calendar_source):")
         lines = [signature,
                  "    get = facts.get",
+                 *("    " + line for line in fetch),
                  "    missing = set()",
                  "    notices = []",
                  "    # requirements (eligibility, renewals and `satisfies` read them)",
@@ -452,7 +465,8 @@ class _Generator:
             site = self.sites.renewal if self.traced else None
             self.step(site, f"({self.const('valid')} if outcome is True else {self.const('invalid')} "
                             "if outcome is False else None)",
-                      ["on", *(f"get({self.text(k)})" for k in site.keys[1:])] if site else None)
+                      ["on", *(self.fact_names.get(k) or f"get({self.text(k)})" for k in site.keys[1:])]
+                      if site else None)
             self.depth -= 1
             self.emit("if states is None:")
             self.emit("    low = high = count")

@@ -347,17 +347,19 @@ class TraceSite:
     ``Step`` of the explanation from a record. ``listed``: the outcome is a list, recorded as a tuple
     (so that records hash). ``memo``: every value a record of this site can hold is of a type whose
     equal values have equal JSON (booleans, dates, texts, lists of these), so equal records may share
-    their text. Sites compare by identity."""
+    their text. ``lead``: how many of the keys, from the first, hold dates (a renewal's own date, say),
+    which seldom repeat. Sites compare by identity."""
 
-    __slots__ = ("citation", "rule", "keys", "listed", "memo")
+    __slots__ = ("citation", "rule", "keys", "listed", "memo", "lead")
 
     def __init__(self, citation: Citation | None, rule: str, keys: tuple[str, ...], listed: bool = False,
-                 memo: bool = False):
+                 memo: bool = False, lead: int = 0):
         self.citation = citation
         self.rule = rule
         self.keys = keys
         self.listed = listed
         self.memo = memo
+        self.lead = lead
 
     def __repr__(self) -> str:
         where = self.citation.ref if self.citation is not None else "-"
@@ -399,7 +401,8 @@ class JsonWriter:
         self.strings: dict[str, bytes] = {}
         self.dates: dict[dt.date, bytes] = {}
         self.keys: dict[str, bytes] = {}
-        self.sites: dict[TraceSite, tuple[bytes, tuple[bytes, ...], bytes]] = {}
+        # site → (its opening, its fact keys, its closing, the texts of its facts after the dates)
+        self.sites: dict[TraceSite, tuple[bytes, tuple[bytes, ...], bytes, dict]] = {}
         self.heads: dict[str, bytes] = {}
         self.lists: dict[tuple, bytes] = {}  # missing_facts → text
         self.integers = {i: str(i).encode() for i in range(100)}
@@ -436,9 +439,10 @@ class JsonWriter:
         """The decision's JSON text (``decision_bytes`` decoded)."""
         return self.decision_bytes(decision).decode("utf-8")
 
-    def decision_bytes(self, decision: "Decision", records=None) -> bytes:
+    def decision_bytes(self, decision: "Decision", records=None, *, explanation: bool = True) -> bytes:
         """The decision's JSON; its explanation written from ``records`` (``(site, outcome, *values)``,
-        as evaluation recorded them) if given, else from ``decision.explanation``."""
+        as evaluation recorded them) if given, else from ``decision.explanation``. Without
+        ``explanation``, the JSON has no ``explanation`` key (which leaves DECISION.md's format)."""
         value, sequence = self.value, self.sequence
         head = self.heads.get(decision.policy)
         if head is None:
@@ -458,7 +462,8 @@ class JsonWriter:
             b',"recusal":', value(decision.recusal), b',"obligations":', sequence(decision.obligations),
             b',"violations":', sequence(decision.violations), b',"report":', value(decision.report),
             b',"notices":', sequence(decision.notices), b',"missing_facts":', missing_text,
-            b',"explanation":', sequence(decision.explanation) if records is None else self.explanation(records),
+            (b"" if not explanation else b',"explanation":' + (
+                sequence(decision.explanation) if records is None else self.explanation(records))),
             b"}"))
 
     # Terms and their renewals, new with every decision, spelled out: most decisions have a term.
@@ -501,7 +506,10 @@ class JsonWriter:
                 if text is None:
                     r = records[i]
                     text = texts[i] = record(r)
-                    if r[0].memo:
+                    site = r[0]
+                    # A step showing a date is seldom seen again: not remembered (record() remembers
+                    # the rest of it), lest it crowd out those that are.
+                    if site.memo and not (site.lead and any(r[2:2 + site.lead])):
                         if len(memo) >= self.MEMO:
                             memo.clear()
                         memo[r] = text
@@ -519,20 +527,35 @@ class JsonWriter:
         parts = self.sites.get(site)
         if parts is None:
             parts = self.site_parts(site)
-        opening, keys, closing = parts
+        opening, keys, closing, rests = parts
         value = self.value
         out = [opening, value(r[1])]
+        lead = site.lead
+        if lead and site.memo and lead < len(keys):
+            # The dates first, then the rest of the facts, whose text is remembered.
+            for key, item in zip(keys, r[2:2 + lead]):
+                out.append(key)
+                out.append(value(item))
+            rest = r[2 + lead:]
+            text = rests.get(rest)
+            if text is None:
+                text = b"".join([key + value(item) for key, item in zip(keys[lead:], rest)]) + closing
+                if len(rests) >= self.SHARED:
+                    rests.clear()
+                rests[rest] = text
+            out.append(text)
+            return b"".join(out)
         for key, item in zip(keys, r[2:]):
             out.append(key)
             out.append(value(item))
         out.append(closing)
         return b"".join(out)
 
-    def site_parts(self, site: TraceSite) -> tuple[bytes, tuple[bytes, ...], bytes]:
+    def site_parts(self, site: TraceSite) -> tuple[bytes, tuple[bytes, ...], bytes, dict]:
         citation = b"null" if site.citation is None else self.value(site.citation)
         opening = b'{"citation":' + citation + b',"rule":' + self.value(site.rule) + b',"outcome":'
         keys = tuple((b',"facts":{' if i == 0 else b",") + self.quote(k) + b":" for i, k in enumerate(site.keys))
-        parts = (opening, keys, b"}}" if keys else b',"facts":{}}')
+        parts = (opening, keys, b"}}" if keys else b',"facts":{}}', {})
         if len(self.sites) >= self.SHARED:
             self.sites.clear()
         self.sites[site] = parts

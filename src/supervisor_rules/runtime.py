@@ -100,13 +100,18 @@ class Sites:
     record's date, then the facts its condition reads) and the status's."""
 
     def __init__(self, policy: CompiledPolicy):
+        from .checker import DATE
+
         types = {f"{name}.{field}": info.type for name, section in policy.checked.sections.items()
                  for field, info in section.fields.items()}
 
-        def site(rule: CRule, keys: tuple[str, ...]) -> TraceSite:
+        def site(rule: CRule, keys: tuple[str, ...], dated: str | None = None) -> TraceSite:
             keys = tuple(dict.fromkeys(keys))  # as the step's dict would have them: each once
-            memo = all(_repeats(types.get(k)) for k in keys)
-            return TraceSite(rule.citation, rule.kind, keys, listed=rule.kind == "prohibit", memo=memo)
+            kinds = [DATE if k == dated else types.get(k) for k in keys]
+            memo = all(_plain(kind) for kind in kinds)
+            lead = next((i for i, kind in enumerate(kinds) if kind != DATE), len(kinds))
+            return TraceSite(rule.citation, rule.kind, keys, listed=rule.kind == "prohibit", memo=memo,
+                             lead=lead)
 
         self.by_rule: dict[int, TraceSite] = {}
         for rules in (policy.requirements, policy.preferences, policy.grounds, policy.recusals,
@@ -117,24 +122,27 @@ class Sites:
         term, renewal = policy.term, policy.renewal
         self.term_open = site(term, term.reads) if term is not None else None
         self.term = site(term, (term.due[2],)) if term is not None else None
-        # (Its steps show each record's date: never remembered, see _repeats.)
-        self.renewal = site(renewal, (f"{renewal.key}[].{renewal.field}", *renewal.reads)) \
-            if renewal is not None else None
+        on = f"{renewal.key}[].{renewal.field}" if renewal is not None else None
+        self.renewal = site(renewal, (on, *renewal.reads), dated=on) if renewal is not None else None
         self.status = TraceSite(None, "status", (), memo=True)
 
     def __getitem__(self, rule: CRule) -> TraceSite:
         return self.by_rule[id(rule)]
 
+    def all(self) -> list[TraceSite]:
+        """Every site, in the order of the policy's rules."""
+        return [site for site in (*self.by_rule.values(), self.term_open, self.term, self.renewal, self.status)
+                if site is not None]
 
-def _repeats(ftype) -> bool:
-    """Whether the JSON writer should remember steps showing facts of this type: equal values must
-    have equal JSON (and hash), and they should repeat from case to case. Booleans, texts and enum
-    values (and lists of them) do; dates hardly repeat, so steps showing one are written afresh."""
-    from .checker import BOOL, TEXT, EnumT, ListT
 
-    if ftype in (BOOL, TEXT) or isinstance(ftype, EnumT):
+def _plain(ftype) -> bool:
+    """Whether equal values of a fact of this type always have equal JSON (and hash): booleans, dates,
+    texts, enum values and lists of these; so the JSON writer may remember steps showing them."""
+    from .checker import BOOL, DATE, TEXT, EnumT, ListT
+
+    if ftype in (BOOL, DATE, TEXT) or isinstance(ftype, EnumT):
         return True
-    return isinstance(ftype, ListT) and _repeats(ftype.element)
+    return isinstance(ftype, ListT) and _plain(ftype.element)
 
 
 def trace_sites(policy: CompiledPolicy) -> Sites:
