@@ -221,6 +221,7 @@ def grammar_strategy(*, checked_share: bool = True):
     explicit = {name: st.sampled_from(spellings) for name, spellings in keyword_spellings().items()}
     explicit.update(
         NAME=st.one_of(st.sampled_from(REAL_NAMES), st.sampled_from(OTHER_NAMES)),
+        PATH=st.lists(st.sampled_from(REAL_NAMES + OTHER_NAMES), min_size=2, max_size=3).map(".".join),
         STRING=st.sampled_from(STRINGS),
         INT=st.one_of(st.integers(0, 30), st.integers(0, 10**30)).map(str),
         DATE=st.sampled_from(DATES),
@@ -466,6 +467,8 @@ def _semantic_op(rng: random.Random, tokens: list[str], types: list[str]) -> Non
         tokens[i] = rng.choice(ODD_MARKERS)
     elif ty == "NAME":
         tokens[i] = rng.choice(REAL_NAMES + OTHER_NAMES)
+    elif ty == "PATH":
+        tokens[i] = ".".join(rng.choice(REAL_NAMES + OTHER_NAMES) for _ in range(rng.choice((1, 2, 3))))
     # Sometimes also swap two tokens of the same kind anywhere in the window.
     if rng.random() < 0.2:
         same = [k for k, other in enumerate(types) if other == ty]

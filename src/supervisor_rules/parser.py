@@ -1,24 +1,28 @@
 """Rule text → typed AST (``nodes.Module``).
 
-Lark (LALR, contextual lexer, strict) builds the parse tree from
-``grammars/policy.lark``; ``_Builder`` turns it into frozen nodes with spans.
-Every failure becomes a ``PolicySyntaxError`` with a position and the expected
+Lark (LALR, contextual lexer, strict) parses with ``grammars/policy.lark``
+and calls ``_Builder`` as it reduces each rule, so the frozen nodes (with
+spans) are built in one pass and no parse tree is made. Every failure becomes a ``PolicySyntaxError`` with a position and the expected
 tokens in words; no Lark exception escapes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
 import difflib
 import functools
+import gc
 import hashlib
 import os
 import re
+import threading
 from pathlib import Path
 
 import attrs
 import lark
-from lark import Token, Transformer, v_args
+from lark import Token
 
 from . import nodes as n
 from .errors import PolicySyntaxError
@@ -48,12 +52,26 @@ def _unit(text: str) -> str:
     return "years"
 
 
-@functools.cache
-def _lark() -> lark.Lark:
+class _TrustedContextualLexer(lark.lexer.ContextualLexer):
+    """Lark's contextual lexer without its load-time terminal-collision analysis.
+
+    With ``interegular`` installed Lark runs that analysis on every grammar
+    build, strict or not, and it takes seconds; the grammar does not change at
+    run time, so ``tests/test_grammar.py`` runs it once, in strict mode.
+    """
+
+    def __init__(self, conf, states, always_accept=()):
+        conf = copy.copy(conf)
+        conf.skip_validation = True
+        super().__init__(conf, states, always_accept)
+
+
+def _make_lark(kind: str, **options) -> lark.Lark:
     text = grammar_path().read_text(encoding="utf-8")
-    options = dict(parser="lalr", lexer="contextual", strict=True, propagate_positions=True,
-                   maybe_placeholders=False)
-    cache = _cache_file(text)
+    options = dict(parser="lalr", lexer="contextual", strict=True, maybe_placeholders=False,
+                   _plugins={"ContextualLexer": _TrustedContextualLexer}, **options)
+    # Lark keys its cache on the options too, so each kind of parser has its own file.
+    cache = _cache_file(text, kind)
     if cache is not None:
         try:
             return lark.Lark(text, cache=str(cache), **options)
@@ -62,7 +80,28 @@ def _lark() -> lark.Lark:
     return lark.Lark(text, **options)
 
 
-def _cache_file(grammar: str) -> Path | None:
+@functools.cache
+def _lark() -> lark.Lark:
+    """The grammar as a parse-tree builder with positions (formatter, tools, tests)."""
+    return _make_lark("tree", propagate_positions=True)
+
+
+@functools.cache
+def _module_parser() -> tuple[lark.Lark, "_Builder"]:
+    """The grammar with ``_Builder`` run as each rule is reduced: no parse tree is built.
+
+    The builder holds the state of one parse (source name, lines), so parses
+    through it take turns (``_PARSE_LOCK``); parsing is CPU-bound, so under
+    the GIL this costs no throughput.
+    """
+    builder = _Builder()
+    return _make_lark("nodes", transformer=builder), builder
+
+
+_PARSE_LOCK = threading.Lock()
+
+
+def _cache_file(grammar: str, kind: str) -> Path | None:
     """A per-user cache of the compiled grammar, keyed by its hash and Lark's version."""
     if os.environ.get("SUPERVISOR_RULES_NO_CACHE"):
         return None
@@ -73,14 +112,18 @@ def _cache_file(grammar: str) -> Path | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return folder / f"grammar-{digest}.lark-cache"
+    return folder / f"grammar-{digest}-{kind}.lark-cache"
+
+
+def _terminals():
+    return _module_parser()[0].terminals
 
 
 @functools.cache
 def keywords() -> dict[str, str]:
     """Every keyword spelling → its terminal name (``当`` → ``WHEN``)."""
     out: dict[str, str] = {}
-    for term in _lark().terminals:
+    for term in _terminals():
         if term.priority < 2 or term.name in ("DATE",):
             continue
         for spelling in _spellings(term.pattern):
@@ -116,7 +159,7 @@ def describe_terminal(name: str) -> str:
     """A terminal name in human words: ``WHEN`` → ```when` / `当```."""
     if name in _FIXED_WORDS:
         return _FIXED_WORDS[name]
-    for term in _lark().terminals:
+    for term in _terminals():
         if term.name == name:
             spellings = _spellings(term.pattern)
             if isinstance(term.pattern, lark.lexer.PatternStr) or spellings:
@@ -153,7 +196,7 @@ def _all_syntax_errors(text: str, lines: list[str], source: str, first: PolicySy
             continue  # the whole-file parse already reported the first problem
         chunk = text[begin:end]
         try:
-            _build(_lark().parse(chunk), chunk.splitlines(), source)
+            _parse(chunk, chunk.splitlines(), source)
         except lark.exceptions.UnexpectedInput as exc:
             d = _syntax_error(exc, chunk, chunk.splitlines(), source).diagnostics[0]
         except PolicySyntaxError as exc:
@@ -183,23 +226,39 @@ def parse_module(text: str, source: str = "<string>") -> n.Module:
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     try:
-        tree = _lark().parse(text)
+        return _parse(text, lines, source)
     except lark.exceptions.UnexpectedInput as exc:
         raise _all_syntax_errors(text, lines, source, _syntax_error(exc, text, lines, source)) from None
-    try:
-        return _build(tree, lines, source)
     except PolicySyntaxError as exc:
         raise _all_syntax_errors(text, lines, source, exc) from None
 
 
-def _build(tree, lines: list[str], source: str) -> n.Module:
-    _check_depth(tree, lines, source)
+def _parse(text: str, lines: list[str], source: str) -> n.Module:
+    grammar, builder = _module_parser()
+    with _PARSE_LOCK, _collector_paused():
+        builder.begin(source, lines)
+        try:
+            return grammar.parse(text)
+        finally:
+            builder.end()
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector while a file is parsed.
+
+    A parse allocates tens of thousands of acyclic objects that all survive
+    it, so each collection the allocations trigger scans a growing heap and
+    frees nothing: a quarter of the time for a large policy.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
     try:
-        return _Builder(source, lines).transform(tree)
-    except lark.exceptions.VisitError as exc:
-        if isinstance(exc.orig_exc, PolicySyntaxError):
-            raise exc.orig_exc from None
-        raise
+        yield
+    finally:
+        gc.enable()
 
 
 def _line(lines: list[str], number: int) -> str | None:
@@ -249,46 +308,69 @@ def _keyword_hint(found: str, expected) -> str | None:
     return close[0] if close else None
 
 
-_EXPRESSION_RULES = frozenset({"date_after", "or_expr", "and_expr", "not_", "compare", "member", "not_member", "has", "has_any",
-                               "is_known", "is_unknown", "is_empty", "not_empty", "violates", "satisfies"})
+def _nested(method):
+    """Mark a builder method as building an expression node and enforce ``MAX_NESTING``.
 
+    Later stages recurse over expressions, so absurd nesting is refused as
+    the parser reduces it, before anything recursive sees it.
+    """
 
-def _check_depth(tree, lines, source) -> None:
-    """Refuse absurd expression nesting before any recursive stage sees the tree."""
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if node.data in _EXPRESSION_RULES:
-            depth += 1
+    @functools.wraps(method)
+    def build(self, c):
+        depth = 1 + max((self._depths.get(id(x), (0,))[0] for x in c), default=0)
         if depth > MAX_NESTING:
-            meta = node.meta
-            line = getattr(meta, "line", 1)
-            column = getattr(meta, "column", 1)
-            raise PolicySyntaxError(source, line, column, "", (),
-                                    f"expression nested more than {MAX_NESTING} levels deep", _line(lines, line))
-        for child in node.children:
-            if isinstance(child, lark.Tree):
-                stack.append((child, depth))
+            self._error(self._span(c), f"expression nested more than {MAX_NESTING} levels deep")
+        node = method(self, c)
+        self._depths[id(node)] = (depth, node)  # holding the node keeps its id unique during the parse
+        return node
+
+    return build
+
+
+def _edge(items, last: bool) -> tuple[int, int, int, int] | None:
+    """(line, column, end line, end column) of the first (or last) positioned thing in ``items``."""
+    for x in reversed(items) if last else items:
+        if isinstance(x, Token):
+            return x.line, x.column, x.end_line, x.end_column
+        span = x if isinstance(x, n.Span) else getattr(x, "span", None)
+        if span is not None and span.line:
+            return span.line, span.column, span.end_line, span.end_column
+        if isinstance(x, (tuple, list)):
+            found = _edge(x, last)
+            if found is not None:
+                return found
+    return None
 
 
 def _is(token, name: str) -> bool:
     return isinstance(token, Token) and token.type == name
 
 
-@v_args(meta=True)
-class _Builder(Transformer):
-    """Parse tree → nodes. Methods are named after grammar rules."""
+class _Builder:
+    """Grammar rules → nodes, called by the LALR parser as it reduces each rule.
 
-    def __init__(self, source: str, lines: list[str]):
-        super().__init__()
+    Methods are named after grammar rules and receive the rule's children
+    (tokens and already-built nodes); anonymous punctuation is filtered out.
+    """
+
+    def __init__(self):
+        self.begin("<string>", [])
+
+    def begin(self, source: str, lines: list[str]) -> None:
         self.source = source
         self.lines = lines
+        self._depths: dict[int, tuple[int, object]] = {}
+
+    def end(self) -> None:
+        self.begin("<string>", [])
 
     # -------------------------------------------------------------- helpers
-    def _span(self, meta) -> n.Span:
-        if getattr(meta, "empty", False) or not hasattr(meta, "line"):
+    def _span(self, children) -> n.Span:
+        """From the first positioned child's start to the last one's end."""
+        first, last = _edge(children, False), _edge(children, True)
+        if first is None:
             return n.Span(self.source, 0, 0, 0, 0)
-        return n.Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
+        return n.Span(self.source, first[0], first[1], last[2], last[3])
 
     def _tspan(self, token: Token) -> n.Span:
         return n.Span(self.source, token.line, token.column, token.end_line, token.end_column)
@@ -310,7 +392,7 @@ class _Builder(Transformer):
         return next((c for c in children if isinstance(c, _Text)), None)
 
     # -------------------------------------------------------------- file
-    def start(self, meta, children):
+    def start(self, children):
         header = children[0] if children and isinstance(children[0], n.Header) else None
         groups = {n.Import: [], n.EnumDecl: [], n.RecordDecl: [], n.FactsDecl: [], n.Chapter: [], n.Article: [],
                   n.Invariant: []}
@@ -326,32 +408,32 @@ class _Builder(Transformer):
                         tuple(groups[n.RecordDecl]), tuple(groups[n.FactsDecl]), tuple(groups[n.Chapter]),
                         tuple(groups[n.Article]), tuple(groups[n.Invariant]))
 
-    def header(self, meta, children):
+    def header(self, children):
         fields = {}
         for child in children[2:]:
             key, value, span = child
             if key in fields:
                 self._error(span, f"the header gives `{key}` twice")
             fields[key] = value
-        return n.Header(self._name(children[1]), span=self._span(meta), **fields)
+        return n.Header(self._name(children[1]), span=self._span(children), **fields)
 
-    def title(self, meta, c):
-        return ("title", c[1].value, self._span(meta))
+    def title(self, c):
+        return ("title", c[1].value, self._span(c))
 
-    def authority(self, meta, c):
-        return ("authority", c[1].value, self._span(meta))
+    def authority(self, c):
+        return ("authority", c[1].value, self._span(c))
 
-    def document(self, meta, c):
-        return ("document", c[1].value, self._span(meta))
+    def document(self, c):
+        return ("document", c[1].value, self._span(c))
 
-    def effective(self, meta, c):
+    def effective(self, c):
         value = self._date(c[1]) if _is(c[1], "DATE") else "on_issuance"
-        return ("effective", value, self._span(meta))
+        return ("effective", value, self._span(c))
 
-    def status(self, meta, c):
-        return ("status", "trial" if str(c[1]) in ("trial", "试行") else "final", self._span(meta))
+    def status(self, c):
+        return ("status", "trial" if str(c[1]) in ("trial", "试行") else "final", self._span(c))
 
-    def text(self, meta, children):
+    def text(self, children):
         parts = []
         for token in children:
             raw = str(token)
@@ -359,39 +441,39 @@ class _Builder(Transformer):
                 parts.append(raw[1:-1])
             else:
                 parts.append(_unescape(raw[1:-1]))
-        return _Text("".join(parts), self._span(meta))
+        return _Text("".join(parts), self._span(children))
 
-    def import_(self, meta, c):
-        return n.Import(_unescape(str(c[1])[1:-1]), span=self._span(meta))
+    def import_(self, c):
+        return n.Import(_unescape(str(c[1])[1:-1]), span=self._span(c))
 
     # -------------------------------------------------------------- declarations
-    def enum_decl(self, meta, c):
+    def enum_decl(self, c):
         text = self._optional_text(c)
-        return n.EnumDecl(self._name(c[1]), text.value if text else None, c[-1], span=self._span(meta))
+        return n.EnumDecl(self._name(c[1]), text.value if text else None, c[-1], span=self._span(c))
 
-    def enum_body(self, meta, c):
+    def enum_body(self, c):
         return tuple(c)
 
-    def enum_value(self, meta, c):
+    def enum_value(self, c):
         text = self._optional_text(c)
-        return n.EnumValue(self._name(c[0]), text.value if text else None, span=self._span(meta))
+        return n.EnumValue(self._name(c[0]), text.value if text else None, span=self._span(c))
 
-    def record_decl(self, meta, c):
-        text = self._optional_text(c)
-        fields = tuple(x for x in c if isinstance(x, n.FieldDecl))
-        return n.RecordDecl(self._name(c[1]), text.value if text else None, fields, span=self._span(meta))
-
-    def facts_decl(self, meta, c):
+    def record_decl(self, c):
         text = self._optional_text(c)
         fields = tuple(x for x in c if isinstance(x, n.FieldDecl))
-        return n.FactsDecl(self._name(c[1]), text.value if text else None, fields, span=self._span(meta))
+        return n.RecordDecl(self._name(c[1]), text.value if text else None, fields, span=self._span(c))
 
-    def field_decl(self, meta, c):
+    def facts_decl(self, c):
+        text = self._optional_text(c)
+        fields = tuple(x for x in c if isinstance(x, n.FieldDecl))
+        return n.FactsDecl(self._name(c[1]), text.value if text else None, fields, span=self._span(c))
+
+    def field_decl(self, c):
         text = self._optional_text(c)
         default = next((x.value for x in c if isinstance(x, _Default)), None)
-        return n.FieldDecl(self._name(c[0]), c[1], default, text.value if text else None, span=self._span(meta))
+        return n.FieldDecl(self._name(c[0]), c[1], default, text.value if text else None, span=self._span(c))
 
-    def default(self, meta, c):
+    def default(self, c):
         value = c[0]
         if _is(value, "TRUE"):
             return _Default(True)
@@ -399,26 +481,26 @@ class _Builder(Transformer):
             return _Default(False)
         return _Default(())
 
-    def empty_list(self, meta, c):
+    def empty_list(self, c):
         return ()
 
-    def list_type(self, meta, c):
-        return n.ListType(c[1], span=self._span(meta))
+    def list_type(self, c):
+        return n.ListType(c[1], span=self._span(c))
 
-    def bool_type(self, meta, c):
-        return n.BoolType(span=self._span(meta))
+    def bool_type(self, c):
+        return n.BoolType(span=self._span(c))
 
-    def date_type(self, meta, c):
-        return n.DateType(span=self._span(meta))
+    def date_type(self, c):
+        return n.DateType(span=self._span(c))
 
-    def text_type(self, meta, c):
-        return n.TextType(span=self._span(meta))
+    def text_type(self, c):
+        return n.TextType(span=self._span(c))
 
-    def named_type(self, meta, c):
-        return n.NamedType(self._name(c[0]), span=self._span(meta))
+    def named_type(self, c):
+        return n.NamedType(self._name(c[0]), span=self._span(c))
 
-    def inline_enum(self, meta, c):
-        return n.InlineEnum(c[1], span=self._span(meta))
+    def inline_enum(self, c):
+        return n.InlineEnum(c[1], span=self._span(c))
 
     # -------------------------------------------------------------- structure
     def _number(self, token: Token, pattern: str) -> int:
@@ -429,9 +511,9 @@ class _Builder(Transformer):
         except (ValueError, AttributeError) as exc:
             self._error(token, f"`{raw}`: {exc}")
 
-    def chapter(self, meta, c):
+    def chapter(self, c):
         text = self._optional_text(c)
-        return n.Chapter(self._chapter_number(c[0]), text.value if text else None, span=self._span(meta))
+        return n.Chapter(self._chapter_number(c[0]), text.value if text else None, span=self._span(c))
 
     def _chapter_number(self, token):
         raw = str(token)
@@ -447,7 +529,7 @@ class _Builder(Transformer):
             item = self._number(token, r"\(\s*(\d+)\s*\)") if "(" in raw else None
         return article, item
 
-    def article(self, meta, c):
+    def article(self, c):
         number, item = self._article_ref(c[0])
         if item is not None:
             self._error(c[0], f"an article heading cannot name an item: write the item as its own line")
@@ -455,199 +537,218 @@ class _Builder(Transformer):
         rules = tuple(x for x in c[1:] if _is_rule(x))
         items = tuple(x for x in c if isinstance(x, n.Item))
         paragraphs = tuple(x for x in c if isinstance(x, n.Paragraph))
-        return n.Article(number, text.value if text else None, rules, items, paragraphs, span=self._span(meta))
+        return n.Article(number, text.value if text else None, rules, items, paragraphs, span=self._span(c))
 
-    def paragraph(self, meta, c):
+    def paragraph(self, c):
         raw = str(c[0])
         number = self._number(c[0], r"第(.+?)款") if raw.startswith("第") else self._number(c[0], r"(\d+)")
         text = self._optional_text(c)
         return n.Paragraph(number, text.value if text else None, tuple(x for x in c[1:] if _is_rule(x)),
-                           tuple(x for x in c if isinstance(x, n.Item)), span=self._span(meta))
+                           tuple(x for x in c if isinstance(x, n.Item)), span=self._span(c))
 
-    def item(self, meta, c):
+    def item(self, c):
         number = self._number(c[0], r"[（(]\s*(.+?)\s*[)）]")
         text = self._optional_text(c)
         return n.Item(number, text.value if text else None, tuple(x for x in c[1:] if _is_rule(x)),
-                      tuple(x for x in c if isinstance(x, n.SubItem)), span=self._span(meta))
+                      tuple(x for x in c if isinstance(x, n.SubItem)), span=self._span(c))
 
-    def sub_item(self, meta, c):
+    def sub_item(self, c):
         number = self._number(c[0], r"(\d+)")
         text = self._optional_text(c)
         return n.SubItem(number, text.value if text else None, tuple(x for x in c[1:] if _is_rule(x)),
-                         span=self._span(meta))
+                         span=self._span(c))
 
     # -------------------------------------------------------------- rules
-    def require(self, meta, c):
+    def require(self, c):
         exprs = [x for x in c if not isinstance(x, Token)]
-        return n.Require(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(meta))
+        return n.Require(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(c))
 
-    def prefer(self, meta, c):
+    def prefer(self, c):
         exprs = [x for x in c if not isinstance(x, Token)]
-        return n.Prefer(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(meta))
+        return n.Prefer(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(c))
 
-    def term(self, meta, c):
-        return n.Term(int(c[1]), _unit(str(c[2])), c[4], span=self._span(meta))
+    def term(self, c):
+        return n.Term(int(c[1]), _unit(str(c[2])), c[4], span=self._span(c))
 
-    def renewal(self, meta, c):
-        return n.Renewal(self._name(c[1]), c[3], c[5], c[7], span=self._span(meta))
+    def renewal(self, c):
+        return n.Renewal(self._name(c[1]), c[3], c[5], c[7], span=self._span(c))
 
-    def ground(self, meta, c):
+    def ground(self, c):
         effect = next(x for x in c if _is(x, "EFFECT"))
-        return n.Ground(_EFFECTS[str(effect)], c[-1], span=self._span(meta))
+        return n.Ground(_EFFECTS[str(effect)], c[-1], span=self._span(c))
 
-    def dismissal_record(self, meta, c):
-        return n.DismissalRecord(c[1], span=self._span(meta))
+    def dismissal_record(self, c):
+        return n.DismissalRecord(c[1], span=self._span(c))
 
-    def recusal(self, meta, c):
+    def recusal(self, c):
         kind = next(x for x in c if _is(x, "RECUSAL_KIND"))
         actor = next(x for x in c if _is(x, "ACTOR"))
-        return n.Recusal(_RECUSAL_KINDS[str(kind)], _ACTORS[str(actor)], c[-1], span=self._span(meta))
+        return n.Recusal(_RECUSAL_KINDS[str(kind)], _ACTORS[str(actor)], c[-1], span=self._span(c))
 
-    def prohibit(self, meta, c):
-        return n.Prohibit(c[1], tuple(c[2:]), span=self._span(meta))
+    def prohibit(self, c):
+        return n.Prohibit(c[1], tuple(c[2:]), span=self._span(c))
 
-    def duty(self, meta, c):
+    def duty(self, c):
         clauses = {}
         for clause in c[2:]:
             key, value, span = clause
             if key in clauses:
                 self._error(span, f"duty `{c[1]}` gives its `{key}` clause twice")
             clauses[key] = value
-        return n.Duty(self._name(c[1]), span=self._span(meta), **clauses)
+        return n.Duty(self._name(c[1]), span=self._span(c), **clauses)
 
-    def duty_when(self, meta, c):
-        return ("when", c[1], self._span(meta))
+    def duty_when(self, c):
+        return ("when", c[1], self._span(c))
 
-    def duty_due(self, meta, c):
+    def duty_due(self, c):
         if _is(c[1], "INT"):
             amount, unit, base = c[1], c[2], c[4]
         else:
             base, amount, unit = c[1], c[3], c[4]
-        return ("due", n.Due(int(amount), _unit(str(unit)), base, span=self._span(meta)), self._span(meta))
+        return ("due", n.Due(int(amount), _unit(str(unit)), base, span=self._span(c)), self._span(c))
 
-    def duty_done(self, meta, c):
-        return ("done_on", c[1], self._span(meta))
+    def duty_done(self, c):
+        return ("done_on", c[1], self._span(c))
 
-    def duty_met(self, meta, c):
-        return ("met", c[1], self._span(meta))
+    def duty_met(self, c):
+        return ("met", c[1], self._span(c))
 
-    def duty_breached(self, meta, c):
-        return ("breached", c[1], self._span(meta))
+    def duty_breached(self, c):
+        return ("breached", c[1], self._span(c))
 
-    def report_scope(self, meta, c):
-        return n.ReportScope(c[-1], span=self._span(meta))
+    def report_scope(self, c):
+        return n.ReportScope(c[-1], span=self._span(c))
 
-    def report_category(self, meta, c):
-        return n.ReportCategory(c[-1], span=self._span(meta))
+    def report_category(self, c):
+        return n.ReportCategory(c[-1], span=self._span(c))
 
-    def reward(self, meta, c):
-        return n.Reward(c[2], c[4].value, span=self._span(meta))
+    def reward(self, c):
+        return n.Reward(c[2], c[4].value, span=self._span(c))
 
-    def notice(self, meta, c):
-        return n.Notice(c[1].value, c[3], span=self._span(meta))
+    def notice(self, c):
+        return n.Notice(c[1].value, c[3], span=self._span(c))
 
-    def text_only(self, meta, c):
-        return n.TextOnly(span=self._span(meta))
+    def text_only(self, c):
+        return n.TextOnly(span=self._span(c))
 
     # -------------------------------------------------------------- invariants
-    def invariant(self, meta, c):
+    def invariant(self, c):
         text = self._optional_text(c)
         refs = tuple(x for x in c if isinstance(x, n.ArticleRef))
         exprs = [x for x in c[2:] if not isinstance(x, (Token, n.ArticleRef, _Text))]
         when = exprs[0] if len(exprs) == 2 else None
         return n.Invariant(self._name(c[1]), text.value if text else None, refs, when, exprs[-1],
-                           span=self._span(meta))
+                           span=self._span(c))
 
     # -------------------------------------------------------------- expressions
-    def date_after(self, meta, c):
-        return n.DateAfter(c[0], int(c[2]), _unit(str(c[3])), span=self._span(meta))
+    @_nested
+    def date_after(self, c):
+        return n.DateAfter(c[0], int(c[2]), _unit(str(c[3])), span=self._span(c))
 
-    def or_expr(self, meta, c):
-        return n.Or(tuple(x for x in c if not _is(x, "OR")), span=self._span(meta))
+    @_nested
+    def or_expr(self, c):
+        return n.Or(tuple(x for x in c if not _is(x, "OR")), span=self._span(c))
 
-    def and_expr(self, meta, c):
-        return n.And(tuple(x for x in c if not _is(x, "AND")), span=self._span(meta))
+    @_nested
+    def and_expr(self, c):
+        return n.And(tuple(x for x in c if not _is(x, "AND")), span=self._span(c))
 
-    def not_(self, meta, c):
-        return n.Not(c[1], span=self._span(meta))
+    @_nested
+    def not_(self, c):
+        return n.Not(c[1], span=self._span(c))
 
-    def compare(self, meta, c):
+    @_nested
+    def compare(self, c):
         op = str(c[1])
-        return n.Compare(_CMP.get(op, op), c[0], c[2], span=self._span(meta))
+        return n.Compare(_CMP.get(op, op), c[0], c[2], span=self._span(c))
 
-    def member(self, meta, c):
-        return n.Member(c[0], c[2], False, span=self._span(meta))
+    @_nested
+    def member(self, c):
+        return n.Member(c[0], c[2], False, span=self._span(c))
 
-    def not_member(self, meta, c):
-        return n.Member(c[0], c[2], True, span=self._span(meta))
+    @_nested
+    def not_member(self, c):
+        return n.Member(c[0], c[2], True, span=self._span(c))
 
-    def has(self, meta, c):
-        return n.Has(c[0], c[2], span=self._span(meta))
+    @_nested
+    def has(self, c):
+        return n.Has(c[0], c[2], span=self._span(c))
 
-    def has_any(self, meta, c):
-        return n.HasAny(c[0], c[2], span=self._span(meta))
+    @_nested
+    def has_any(self, c):
+        return n.HasAny(c[0], c[2], span=self._span(c))
 
-    def is_known(self, meta, c):
-        return n.IsKnown(c[0], False, span=self._span(meta))
+    @_nested
+    def is_known(self, c):
+        return n.IsKnown(c[0], False, span=self._span(c))
 
-    def is_unknown(self, meta, c):
-        return n.IsKnown(c[0], True, span=self._span(meta))
+    @_nested
+    def is_unknown(self, c):
+        return n.IsKnown(c[0], True, span=self._span(c))
 
-    def is_empty(self, meta, c):
-        return n.IsEmpty(c[0], False, span=self._span(meta))
+    @_nested
+    def is_empty(self, c):
+        return n.IsEmpty(c[0], False, span=self._span(c))
 
-    def not_empty(self, meta, c):
-        return n.IsEmpty(c[0], True, span=self._span(meta))
+    @_nested
+    def not_empty(self, c):
+        return n.IsEmpty(c[0], True, span=self._span(c))
 
-    def expired(self, meta, c):
-        return n.Expired(span=self._span(meta))
+    def expired(self, c):
+        return n.Expired(span=self._span(c))
 
-    def dismissed(self, meta, c):
-        return n.Dismissed(span=self._span(meta))
+    def dismissed(self, c):
+        return n.Dismissed(span=self._span(c))
 
-    def as_of(self, meta, c):
-        return n.AsOf(span=self._span(meta))
+    def as_of(self, c):
+        return n.AsOf(span=self._span(c))
 
-    def violates(self, meta, c):
-        return n.Violates(c[1], span=self._span(meta))
+    @_nested
+    def violates(self, c):
+        return n.Violates(c[1], span=self._span(c))
 
-    def satisfies(self, meta, c):
-        return n.Satisfies(c[1], span=self._span(meta))
+    @_nested
+    def satisfies(self, c):
+        return n.Satisfies(c[1], span=self._span(c))
 
-    def article_ref(self, meta, c):
+    def article_ref(self, c):
         chapter = self._chapter_number(c[0]) if len(c) == 2 else None
         article, item = self._article_ref(c[-1])
-        return n.ArticleRef(article, item, chapter, span=self._span(meta))
+        return n.ArticleRef(article, item, chapter, span=self._span(c))
 
-    def path(self, meta, c):
+    def path(self, c):
         # After a dot only a name can follow, so a keyword there is unambiguous
         # (`decision.status`); the first part is a section and must be a name.
-        return n.Path((self._name(c[0]), *(str(t) for t in c[1:])), span=self._span(meta))
+        token = c[0]
+        first, *rest = str(token).split(".")
+        if first in keywords():
+            self._error(token, f"`{first}` is a keyword and cannot be used as a name")
+        return n.Path((first, *rest), span=self._tspan(token))
 
-    def set_lit(self, meta, c):
+    def set_lit(self, c):
         return tuple(c)
 
-    def value(self, meta, c):
+    def value(self, c):
         token = c[0]
         canonical = {"EFFECT": _EFFECTS, "RECUSAL_KIND": _RECUSAL_KINDS, "ACTOR": _ACTORS}.get(token.type)
         name = canonical[str(token)] if canonical else self._name(token)
-        return n.Name(name, span=self._span(meta))
+        return n.Name(name, span=self._span(c))
 
-    def true(self, meta, c):
-        return n.Literal(True, span=self._span(meta))
+    def true(self, c):
+        return n.Literal(True, span=self._span(c))
 
-    def false(self, meta, c):
-        return n.Literal(False, span=self._span(meta))
+    def false(self, c):
+        return n.Literal(False, span=self._span(c))
 
-    def int_(self, meta, c):
-        return n.Literal(int(c[0]), span=self._span(meta))
+    def int_(self, c):
+        return n.Literal(int(c[0]), span=self._span(c))
 
-    def date(self, meta, c):
-        return n.Literal(self._date(c[0]), span=self._span(meta))
+    def date(self, c):
+        return n.Literal(self._date(c[0]), span=self._span(c))
 
-    def string(self, meta, c):
+    def string(self, c):
         return n.Literal(_unescape(str(c[0])[1:-1]) if str(c[0]).startswith('"') else str(c[0])[1:-1],
-                         span=self._span(meta))
+                         span=self._span(c))
 
     def _date(self, token: Token) -> dt.date:
         try:
@@ -679,7 +780,6 @@ def _is_rule(x) -> bool:
 
 
 def _evolve(node, **changes):
-    import attrs
     return attrs.evolve(node, **changes)
 
 

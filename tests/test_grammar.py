@@ -1,0 +1,88 @@
+"""The grammar itself, and how parser.py builds and runs it.
+
+Run-time builds skip Lark's terminal-collision analysis (it takes seconds), so
+this file runs it: Lark in strict mode refuses a grammar in which two
+terminals could match the same text with nothing to rank them, and an LALR
+conflict.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import lark
+import pytest
+
+from supervisor_rules import parser
+from supervisor_rules.errors import PolicySyntaxError
+from supervisor_rules.resources import grammar_path, policies_dir
+
+
+def test_grammar_is_clean_in_lark_strict_mode():
+    pytest.importorskip("interegular", reason="strict mode needs interegular (the `test` extra)")
+    text = grammar_path().read_text(encoding="utf-8")
+    # No cache and the standard contextual lexer: the full analysis, as Lark does it by default.
+    lark.Lark(text, parser="lalr", lexer="contextual", strict=True, maybe_placeholders=False)
+
+
+def test_strict_mode_would_catch_a_collision():
+    pytest.importorskip("interegular", reason="strict mode needs interegular (the `test` extra)")
+    text = grammar_path().read_text(encoding="utf-8")
+    # A second, unranked spelling of `when` as its own terminal collides with WHEN.
+    broken = text.replace("\nWHEN.2:", "\nWHEN2.2: /(?:when|当)(?!\\w)/\nwhen2: WHEN2\nWHEN.2:", 1)
+    broken = broken.replace("require: REQUIRE expr (WHEN expr)?", "require: REQUIRE expr (WHEN expr)? when2?", 1)
+    with pytest.raises(lark.exceptions.LexError, match="Collision"):
+        lark.Lark(broken, parser="lalr", lexer="contextual", strict=True, maybe_placeholders=False)
+
+
+def test_a_path_is_one_token_whose_later_parts_may_spell_keywords():
+    module = parser.parse_module("policy p\ninvariant i cites article 1 then decision.status = active\n")
+    assert module.invariants[0].then.left.parts == ("decision", "status")
+    with pytest.raises(PolicySyntaxError, match="`status` is a keyword"):
+        parser.parse_module("policy p\narticle 1\n  require status.x\n")
+
+
+# ------------------------------------------------------------------ the garbage collector
+def test_the_collector_is_back_on_after_a_parse_and_after_a_failed_one():
+    assert gc.isenabled()
+    parser.parse_module("policy p\n")
+    assert gc.isenabled()
+    with pytest.raises(PolicySyntaxError):
+        parser.parse_module("policy p\narticle 1\n  require (\n")
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_by_the_application_stays_off():
+    gc.disable()
+    try:
+        parser.parse_module("policy p\n")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+# ------------------------------------------------------------------ threads
+def test_parses_from_many_threads_each_get_their_own_file():
+    texts = {name: (policies_dir() / f"{name}.rules").read_text(encoding="utf-8") for name in ("guangxi", "wuhan")}
+    expected = {name: parser.parse_module(text, name) for name, text in texts.items()}
+    results, errors = [], []
+
+    def work(name):
+        try:
+            for _ in range(5):
+                results.append((name, parser.parse_module(texts[name], name)))
+                with pytest.raises(PolicySyntaxError) as exc:
+                    parser.parse_module("policy p\narticle 1\n  require (\n", f"{name}-broken")
+                assert exc.value.diagnostics[0].source == f"{name}-broken"
+        except BaseException as exc:  # reported below: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in ("guangxi", "wuhan") for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 30
+    assert all(module == expected[name] for name, module in results)
