@@ -5,7 +5,7 @@ travel inside the wheel (``supervisor_rules/grammars``, ``supervisor_rules/polic
 
 Offline-safe: the wheel is built without build isolation (hatchling comes with
 the ``test`` extra) and installed with ``--no-deps --no-index``; the runtime
-dependencies (lark, attrs, chinesecalendar, interegular) are borrowed from the
+dependencies (lark, attrs, chinesecalendar, pyyaml, hypothesis) are borrowed from the
 environment running the tests.
 """
 

@@ -55,8 +55,12 @@ class Policy:
             by_article.setdefault(citation.article, []).append(citation)
         self.articles: tuple[ArticleInfo, ...] = tuple(_article_info(a, tuple(by_article.get(a.number, ())))
                                                        for a in compiled.checked.articles)
+
+    @functools.cached_property
+    def invariants(self):
+        """The policy's invariants, compiled on first use (``check`` reads them; ``evaluate`` never does)."""
         from .invariants import compile_invariants
-        self.invariants = compile_invariants(compiled.checked)
+        return compile_invariants(self._compiled.checked)
 
     def __repr__(self) -> str:
         return f"<Policy {self.id!r}: {self.title or ''} ({len(self.articles)} articles)>"
@@ -148,7 +152,7 @@ def _load_modules(text: str, source: str, base_dir: Path | None):
                 continue
             try:
                 data = target.read_text(encoding="utf-8")
-                sub = parser.parse_module(data, str(target))
+                sub = _parse_imported(data, str(target))
             except PolicySyntaxError as exc:
                 problems.extend(exc.diagnostics)
                 continue
@@ -159,6 +163,17 @@ def _load_modules(text: str, source: str, base_dir: Path | None):
             imported.append(sub)
             queue.append((sub, target.parent))
     return root, imported, lines, problems
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_imported(text: str, source: str) -> nodes.Module:
+    """An imported file's module, parsed once per process for each content.
+
+    Policies share vocabularies (every shipped policy imports ``common.rules``),
+    and a module is immutable, so loading the next policy reuses the parse.
+    Keyed by the text itself: an edited file is parsed afresh.
+    """
+    return parser.parse_module(text, source)
 
 
 def _at(span: nodes.Span, lines: dict, message: str) -> Diagnostic:
