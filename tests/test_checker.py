@@ -579,3 +579,15 @@ def test_policy_error_str_holds_every_rendered_diagnostic(tmp_path):
     for d in info.value.diagnostics:
         assert d.render() in text
     assert re.search(rf"{re.escape(str(path))}:\d+:\d+: error: unknown fact", text)
+
+
+def test_an_edited_import_is_read_afresh(tmp_path):
+    # Imported files are parsed once per content and process: an edit must still be seen.
+    import supervisor_rules as sr
+
+    (tmp_path / "vocab.rules").write_text("facts s {\n  a: bool\n}\n", encoding="utf-8")
+    (tmp_path / "p.rules").write_text('policy p\nimport "vocab.rules"\narticle 1\n  require s.a\n', encoding="utf-8")
+    assert sr.load_policy(tmp_path / "p.rules").evaluate({"as_of": "2024-01-01", "s": {"a": True}}).eligibility.result == "eligible"
+    (tmp_path / "vocab.rules").write_text("facts s {\n  b: bool\n}\n", encoding="utf-8")
+    with pytest.raises(sr.PolicyError, match="s.a"):
+        sr.load_policy(tmp_path / "p.rules")
