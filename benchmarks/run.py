@@ -16,9 +16,14 @@
    (a) ``policy.evaluate(case)``; (b) the same plus ``decision.explain()``;
    (b') plus ``decision.to_dict()`` (the DECISION.md JSON, trace included);
    (c) ``policy.evaluate_many(cases)``; (d) ``supervisor-rules eval POLICY
-   --batch CASES.jsonl`` run in this process (output to ``os.devnull``);
-   (f) the hand-written function; and the peers. Medians per case, and each as
-   a multiple of (f) measured in the same rounds.
+   --batch CASES.jsonl`` run in this process (output to ``os.devnull``), and
+   (d') the same with ``--no-explanation`` (opt-in, not DECISION.md's full
+   format); (f) the hand-written function; and the peers. Medians per case, and
+   each as a multiple of (f) measured in the same rounds.
+   Then the batch's throughput in wall-clock time over a longer file (20,000
+   lines), with ``--jobs 1`` and ``--jobs 2`` (worker processes: CPU time of
+   this process alone would not count them), and the CPU time parent and
+   workers spent per line.
 4. Policy load (e): parse + check + compile of each shipped policy, cold (a
    fresh process with an empty grammar cache) and warm; the code generation
    that the first evaluation triggers; generated policies of 100, 1,000 and
@@ -37,6 +42,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -52,7 +58,7 @@ if (HERE.parent / "src" / "supervisor_rules").is_dir():
 
 import supervisor_rules as sr  # noqa: E402
 from supervisor_rules import case as case_module  # noqa: E402
-from supervisor_rules import checker, cli, codegen, compiler, runtime  # noqa: E402
+from supervisor_rules import batch, checker, cli, codegen, compiler, runtime  # noqa: E402
 from supervisor_rules import policy as policy_module  # noqa: E402
 from supervisor_rules.resources import policies_dir  # noqa: E402
 
@@ -178,9 +184,14 @@ def variants_for(city: str, policy, cases: list, jsonl: Path, engines: dict) -> 
         if run_cli(["eval", city, "--batch", str(jsonl), "--format", "json"]) != 0:
             sys.exit("the batch run failed")
 
+    def d_lean():
+        if run_cli(["eval", city, "--batch", str(jsonl), "--format", "json", "--no-explanation"]) != 0:
+            sys.exit("the batch run failed")
+
     out = {"(f) hand-written Python": (f, n), "(a) policy.evaluate": (a, n),
            "(b) evaluate + explain()": (b, n), "(b') evaluate + to_dict()": (b_dict, n),
-           "(c) evaluate_many": (c, n), "(d) CLI eval --batch (JSONL)": (d, n)}
+           "(c) evaluate_many": (c, n), "(d) CLI eval --batch (JSONL)": (d, n),
+           "(d') --batch --no-explanation (not DECISION.md)": (d_lean, n)}
     for name, engine in engines.items():
         def peer(engine=engine):
             for item in cases:
@@ -270,8 +281,9 @@ def scaling(sizes: list[int]) -> list[dict]:
     return rows
 
 
-def batch_memory(city: str, jsonl: Path, times: int) -> int:
-    """Peak traced memory (bytes) of the CLI batch over ``jsonl`` repeated ``times`` times."""
+def batch_memory(city: str, jsonl: Path, times: int, jobs: int = 1) -> int:
+    """Peak traced memory (bytes) of the CLI batch over ``jsonl`` repeated ``times`` times (with
+    ``jobs`` > 1, of the parent process, which reads, hands out blocks and writes)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "cases.jsonl"
         data = jsonl.read_bytes()
@@ -281,10 +293,36 @@ def batch_memory(city: str, jsonl: Path, times: int) -> int:
         gc.collect()
         tracemalloc.start()
         try:
-            run_cli(["eval", city, "--batch", str(path), "--format", "json"])
+            run_cli(["eval", city, "--batch", str(path), "--format", "json", "--jobs", str(jobs)])
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
+
+
+def batch_throughput(city: str, path: Path, lines: int, jobs: int, extra: list[str], rounds: int) -> dict:
+    """Wall-clock seconds (median of ``rounds``) of the CLI batch over ``path`` in this process, and the
+    CPU seconds this process and its worker processes spent, per line."""
+    walls, parents, workers = [], [], []
+    for _ in range(rounds):
+        gc.collect()
+        self_before, children_before = resource.getrusage(resource.RUSAGE_SELF), \
+            resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        if run_cli(["eval", city, "--batch", str(path), "--format", "json", "--jobs", str(jobs), *extra]) != 0:
+            sys.exit("the batch run failed")
+        walls.append(time.perf_counter() - start)
+        self_after, children_after = resource.getrusage(resource.RUSAGE_SELF), \
+            resource.getrusage(resource.RUSAGE_CHILDREN)
+        parents.append(_cpu(self_before, self_after))
+        workers.append(_cpu(children_before, children_after))
+    wall = statistics.median(walls)
+    return {"jobs": jobs, "lines": lines, "wall": wall, "per_line": wall / lines, "lines_per_s": lines / wall,
+            "parent_cpu_per_line": statistics.median(parents) / lines,
+            "worker_cpu_per_line": statistics.median(workers) / lines}
+
+
+def _cpu(before, after) -> float:
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 # ------------------------------------------------------------------ report
@@ -311,6 +349,11 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="4,000 cases, 500 timed, 3 rounds, sizes 100 and 1000")
     parser.add_argument("--no-peers", action="store_true", help="leave the peer engines out")
+    parser.add_argument("--batch-lines", type=int, default=20_000,
+                        help="lines of the file the batch's wall-clock throughput is measured on (default 20000)")
+    parser.add_argument("--batch-jobs", default=None,
+                        help="--jobs values to measure the batch's throughput with, comma-separated "
+                             "(default 1,2 with 2 CPUs or more, else 1)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     args = parser.parse_args(argv)
     if args.quick:
@@ -319,6 +362,8 @@ def main(argv=None) -> int:
         args.peer_check = args.peer_check or 1_000
     if args.sizes is None:
         args.sizes = "100,1000,10000"
+    if args.batch_jobs is None:
+        args.batch_jobs = "1,2" if (os.cpu_count() or 1) >= 2 else "1"
 
     log(f"workload: {args.cases} cases, seed {args.seed}")
     cases = workload.workload(args.cases, args.seed)
@@ -361,6 +406,36 @@ def main(argv=None) -> int:
                                           "lines_4x": 4 * len(subset), "peak_bytes_4x": four}
                 out += [f"(d) streams: peak traced memory {one / 1e6:.1f} MB for {len(subset)} lines, "
                         f"{four / 1e6:.1f} MB for {4 * len(subset)} lines", ""]
+                if "2" in args.batch_jobs.split(","):
+                    one, four = batch_memory(city, jsonl, 1, jobs=2), batch_memory(city, jsonl, 4, jobs=2)
+                    report["batch_memory_jobs_2"] = {"lines": len(subset), "peak_bytes": one,
+                                                     "lines_4x": 4 * len(subset), "peak_bytes_4x": four}
+                    out += [f"(d) --jobs 2: the parent's peak traced memory {one / 1e6:.1f} MB for {len(subset)} "
+                            f"lines, {four / 1e6:.1f} MB for {4 * len(subset)} lines (each worker holds at most "
+                            f"two blocks of about {batch.BLOCK // 1024} KB of input and their output)", ""]
+
+        log("batch throughput, wall clock …")
+        jobs_list = [int(j) for j in args.batch_jobs.split(",") if j]
+        out += [f"### (d) batch throughput, wall clock ({args.batch_lines:,} lines, in this process; "
+                f"median of 3)", "",
+                "| city | output | --jobs | lines/s | µs per line | CPU µs per line: parent | workers |",
+                "|---|---|---:|---:|---:|---:|---:|"]
+        report["batch_throughput"] = []
+        for city in CITIES:
+            pool = cases[city]
+            path = Path(folder) / f"{city}-long.jsonl"
+            with open(path, "w", encoding="utf-8") as f:
+                for number in range(args.batch_lines):
+                    f.write(json.dumps(pool[number % len(pool)], ensure_ascii=False) + "\n")
+            for label, extra in (("DECISION.md", []), ("--no-explanation", ["--no-explanation"])):
+                for jobs in jobs_list:
+                    row = batch_throughput(city, path, args.batch_lines, jobs, extra, 3)
+                    row.update(city=city, output=label)
+                    report["batch_throughput"].append(row)
+                    out.append(f"| {city} | {label} | {jobs} | {row['lines_per_s']:,.0f} | "
+                               f"{row['per_line'] * 1e6:.1f} | {row['parent_cpu_per_line'] * 1e6:.1f} | "
+                               f"{row['worker_cpu_per_line'] * 1e6:.1f} |")
+        out.append("")
 
     log("load times …")
     out += ["### (e) policy load, ms", "",

@@ -322,21 +322,24 @@ def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: b
     while True:
         try:
             message = connection.recv_bytes()
-        except (EOFError, OSError):
-            return  # the parent is gone
-        if message == _DONE:
-            connection.send_bytes(_DONE)
-            return
-        try:
+            if message == _DONE:
+                connection.send_bytes(_DONE)
+                return
             first, lines = pickle.loads(message)
+        except (EOFError, OSError):
+            return  # the parent is gone (it stopped early: its output closed, Ctrl-C)
+        try:
             output, bad = decider.block(lines, first)
         except Exception:  # noqa: BLE001 - a bug: the parent reports it
             import traceback
 
             _answer_failure(connection, traceback.format_exc())
             return
-        connection.send_bytes(_HEADER.pack(False, bad))
-        connection.send_bytes(output)
+        try:
+            connection.send_bytes(_HEADER.pack(False, bad))
+            connection.send_bytes(output)
+        except OSError:
+            return  # the parent is gone
 
 
 def _answer_failure(connection, message: str) -> None:
