@@ -131,7 +131,7 @@ def sink(stream: IO[str], ensure_ascii: bool) -> tuple[Callable[[bytes], Any], C
                                                                    ensure_ascii):
         stream.flush()  # whatever the text layer holds goes first
         return buffer.write, buffer.flush
-    return (lambda data: stream.write(data.decode("utf-8"))), stream.flush
+    return (lambda data: stream.write(str(data, "utf-8"))), stream.flush
 
 
 def _writes_as_is(encoding: str | None, ensure_ascii: bool) -> bool:
@@ -211,20 +211,22 @@ def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: 
     feeder = _Feeder(source, connections, slots)
     feeder.start()
     bad = 0
+    buffer = bytearray(1 << 20)  # each block's output is read into it: no bytes object per block
     try:
         index = 0
         while True:
-            connection = connections[index % jobs]
+            fd = connections[index % jobs].fileno()
             try:
-                header = connection.recv_bytes()
-                if header == _DONE:
-                    break
-                failed, count = _HEADER.unpack(header)
-                output = connection.recv_bytes()
+                status, count, size = _HEADER.unpack(_read(fd, memoryview(bytearray(_HEADER.size))))
+                if len(buffer) < size:
+                    buffer = bytearray(size)
+                output = _read(fd, memoryview(buffer)[:size])
             except (EOFError, OSError):
                 raise WorkerFailed(f"worker {index % jobs + 1} stopped") from None
-            if failed:
-                raise WorkerFailed(output.decode("utf-8", "replace"))
+            if status == _FINISHED:
+                break
+            if status == _FAILED:
+                raise WorkerFailed(str(output, "utf-8", "replace"))
             slots.release()
             write(output)
             bad += count
@@ -245,8 +247,30 @@ class WorkerFailed(RulesError):
     """A batch worker process could not start or stopped; the message says why."""
 
 
-_DONE = b""  # the end: a block with no lines, and a worker's answer to it
-_HEADER = struct.Struct("<?q")  # (failed, bad lines) before each block's output
+# Blocks go to a worker as messages of its connection (``send_bytes``), the end as an empty one. The
+# outputs come back as frames written straight to the connection's descriptor and read into one buffer
+# (a block's output is some hundreds of KB): a header (status, bad lines, size), then the output.
+_DONE = b""
+_HEADER = struct.Struct("<Bqq")
+_DECIDED, _FINISHED, _FAILED = 0, 1, 2
+
+
+def _read(fd: int, view: memoryview) -> memoryview:
+    """Fill ``view`` from ``fd``; EOFError at the end of input."""
+    done, size = 0, len(view)
+    while done < size:
+        count = os.readv(fd, [view[done:]])
+        if count == 0:
+            raise EOFError
+        done += count
+    return view
+
+
+def _write(fd: int, *parts: bytes) -> None:
+    for part in parts:
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
 
 
 class _Feeder(threading.Thread):
@@ -319,11 +343,12 @@ def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: b
     except Exception as exc:  # noqa: BLE001 - the parent reports it
         _answer_failure(connection, f"cannot load policy {policy_name}: {' '.join(str(exc).split())}")
         return
+    fd = connection.fileno()
     while True:
         try:
             message = connection.recv_bytes()
             if message == _DONE:
-                connection.send_bytes(_DONE)
+                _write(fd, _HEADER.pack(_FINISHED, 0, 0))
                 return
             first, lines = pickle.loads(message)
         except (EOFError, OSError):
@@ -336,15 +361,14 @@ def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: b
             _answer_failure(connection, traceback.format_exc())
             return
         try:
-            connection.send_bytes(_HEADER.pack(False, bad))
-            connection.send_bytes(output)
+            _write(fd, _HEADER.pack(_DECIDED, bad, len(output)), output)
         except OSError:
             return  # the parent is gone
 
 
 def _answer_failure(connection, message: str) -> None:
+    text = message.encode("utf-8", "replace")
     try:
-        connection.send_bytes(_HEADER.pack(True, 0))
-        connection.send_bytes(message.encode("utf-8", "replace"))
+        _write(connection.fileno(), _HEADER.pack(_FAILED, 0, len(text)), text)
     except OSError:
         pass
