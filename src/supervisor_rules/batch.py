@@ -32,8 +32,8 @@ from .errors import CaseError, RulesError
 
 #: Input read at a time (bytes, rounded up to whole lines): a block for one worker.
 BLOCK = 1 << 16
-#: Output gathered before it is written.
-OUTPUT = 1 << 18
+#: Output gathered before it is written, in pieces (a decision is about 30: some hundreds of KB).
+OUTPUT_PIECES = 1000
 
 
 class Decider:
@@ -58,15 +58,21 @@ class Decider:
         """(the output for ``lines``, numbered from ``first``; how many of them were bad)."""
         out: list[bytes] = []
         bad = 0
+        parts = self.parts
         for lineno, raw in enumerate(lines, first):
-            text, ok = self.line(raw, lineno)
-            if text is not None:
-                out.append(text)
+            pieces, ok = parts(raw, lineno)
+            if pieces is not None:
+                out += pieces
                 bad += not ok
         return b"".join(out), bad
 
     def line(self, raw: bytes | str, lineno: int) -> tuple[bytes | None, bool]:
         """(one input line's output line, or None for a blank line; whether the line was good)."""
+        pieces, ok = self.parts(raw, lineno)
+        return (b"".join(pieces) if pieces is not None else None), ok
+
+    def parts(self, raw: bytes | str, lineno: int) -> tuple[list[bytes] | None, bool]:
+        """``line``, the output line in pieces (joined with others, later: one copy of the text)."""
         if type(raw) is bytes:
             try:
                 line = raw.decode("utf-8")
@@ -92,19 +98,23 @@ class Decider:
             facts, sections, day = case_module.validate(self.sections, case, self.as_of, self.defaults)
             if not self.explain:
                 decision = runtime.evaluate(self.compiled, facts, sections, day, self.calendar)
-                return self.writer.decision_bytes(decision, explanation=False) + b"\n", True
+                parts = self.writer.decision_parts(decision, explanation=False)
+                parts.append(b"\n")
+                return parts, True
             decision, records = runtime.evaluate_traced(self.compiled, facts, sections, day, self.calendar)
         except CaseError as exc:
             payload = exc.to_dict()
             return self.error(payload.get("error", "invalid case"), lineno, payload.get("problems", [])), False
         except RulesError as exc:
             return self.error(" ".join(str(exc).split()), lineno), False
-        return self.writer.decision_bytes(decision, records) + b"\n", True
+        parts = self.writer.decision_parts(decision, records)
+        parts.append(b"\n")
+        return parts, True
 
-    def error(self, message: str, lineno: int, problems: list | None = None) -> bytes:
+    def error(self, message: str, lineno: int, problems: list | None = None) -> list[bytes]:
         payload = {"error": message, "line": lineno, "problems": [] if problems is None else problems}
-        return (json.dumps(payload, ensure_ascii=self.ensure_ascii, separators=(",", ":"))
-                .encode("utf-8", "backslashreplace") + b"\n")
+        return [json.dumps(payload, ensure_ascii=self.ensure_ascii, separators=(",", ":"))
+                .encode("utf-8", "backslashreplace"), b"\n"]
 
 
 def _not_an_object(value: object) -> CaseError:
@@ -156,23 +166,18 @@ def run(decider: Decider, source: IO, write: Callable[[bytes], Any], flush: Call
     """Decide every line of ``source`` in this process; returns how many lines were bad."""
     bad = 0
     pending: list[bytes] = []
-    size = 0
-    line = decider.line
+    parts = decider.parts
     for lineno, raw in enumerate(source, 1):
-        text, ok = line(raw, lineno)
-        if text is None:
+        pieces, ok = parts(raw, lineno)
+        if pieces is None:
             continue
         bad += not ok
-        if line_buffered:  # a terminal: each decision as soon as it is made
-            write(text)
-            flush()
-            continue
-        pending.append(text)
-        size += len(text)
-        if size >= OUTPUT:
+        pending += pieces
+        if line_buffered or len(pending) >= OUTPUT_PIECES:  # a terminal: each decision once it is made
             write(b"".join(pending))
             pending.clear()
-            size = 0
+            if line_buffered:
+                flush()
     if pending:
         write(b"".join(pending))
     flush()

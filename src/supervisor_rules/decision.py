@@ -443,6 +443,11 @@ class JsonWriter:
         """The decision's JSON; its explanation written from ``records`` (``(site, outcome, *values)``,
         as evaluation recorded them) if given, else from ``decision.explanation``. Without
         ``explanation``, the JSON has no ``explanation`` key (which leaves DECISION.md's format)."""
+        return b"".join(self.decision_parts(decision, records, explanation=explanation))
+
+    def decision_parts(self, decision: "Decision", records=None, *, explanation: bool = True) -> list[bytes]:
+        """``decision_bytes`` in pieces, for a caller that joins many decisions' pieces at once (each
+        join copies: a line's text is copied once here, not once per layer)."""
         value, sequence = self.value, self.sequence
         head = self.heads.get(decision.policy)
         if head is None:
@@ -455,16 +460,20 @@ class JsonWriter:
                 if len(self.lists) >= self.SHARED:
                     self.lists.clear()
                 self.lists[missing] = missing_text
-        return b"".join((
+        parts = [
             head, self.date(decision.as_of), b',"eligibility":', value(decision.eligibility),
             b',"term":', b"null" if term is None else value(term),
             b',"status":', self.string(str(decision.status)), b',"grounds":', sequence(decision.grounds),
             b',"recusal":', value(decision.recusal), b',"obligations":', sequence(decision.obligations),
             b',"violations":', sequence(decision.violations), b',"report":', value(decision.report),
-            b',"notices":', sequence(decision.notices), b',"missing_facts":', missing_text,
-            (b"" if not explanation else b',"explanation":' + (
-                sequence(decision.explanation) if records is None else self.explanation(records))),
-            b"}"))
+            b',"notices":', sequence(decision.notices), b',"missing_facts":', missing_text]
+        if not explanation:
+            parts.append(b"}")
+        elif records is None:
+            parts += (b',"explanation":', sequence(decision.explanation), b"}")
+        else:
+            parts += (b',"explanation":[', self.steps(records), b"]}")
+        return parts
 
     # Terms and their renewals, new with every decision, spelled out: most decisions have a term.
     def term(self, term: Term) -> bytes:
@@ -493,6 +502,10 @@ class JsonWriter:
 
     def explanation(self, records) -> bytes:
         """The JSON list of the steps recorded as ``records``."""
+        return b"[" + self.steps(records) + b"]"
+
+    def steps(self, records) -> bytes:
+        """The JSON of the steps recorded as ``records``, separated by commas."""
         memo = self.memo
         # Looked up all at once (a loop in C). Only records of memo sites are remembered, and a record
         # equals only records of its own site, so a lookup never finds another site's text.
@@ -513,7 +526,7 @@ class JsonWriter:
                         if len(memo) >= self.MEMO:
                             memo.clear()
                         memo[r] = text
-        return b"[" + b",".join(texts) + b"]"
+        return b",".join(texts)
 
     def lookup(self, r: tuple) -> bytes | None:
         try:
