@@ -41,6 +41,16 @@ def test_a_path_is_one_token_whose_later_parts_may_spell_keywords():
     assert module.invariants[0].then.left.parts == ("decision", "status")
     with pytest.raises(PolicySyntaxError, match="`status` is a keyword"):
         parser.parse_module("policy p\narticle 1\n  require status.x\n")
+    # `article` is a fine field name; only the Chinese markers are shaped like one word.
+    assert parser.parse_module("policy p\narticle 1\n  require s.article\n").articles[0].rules[0].condition.parts == (
+        "s", "article")
+
+
+@pytest.mark.parametrize("text", ["s.第二条", "第三章.x", "s.第一款.y"])
+def test_a_path_part_shaped_like_a_marker_is_refused_at_the_path(text):
+    with pytest.raises(PolicySyntaxError, match="marker, not a name") as exc:
+        parser.parse_module(f"policy p\narticle 1\n  require {text}\n")
+    assert (exc.value.line, exc.value.column) == (3, 11)
 
 
 # ------------------------------------------------------------------ the garbage collector

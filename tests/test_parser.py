@@ -526,8 +526,8 @@ def test_names_that_merely_start_with_a_keyword_are_fine(name):
 @pytest.mark.parametrize("text, needle", [
     ("policy p\nfacts 第二条 {\n}\n", "第二条"),
     ("办法 p\n枚举 e { a, 第二条 }\n", "第二条"),
-    # A path is one token, and a part of it cannot be an article marker: the path stops at the dot.
-    ("policy p\narticle 1\n  require s.第二条\n", ".第二条"),
+    # A path is one token; a part of it shaped like an article marker is refused, at the path.
+    ("policy p\narticle 1\n  require s.第二条\n", "s.第二条"),
     ("policy p\narticle 1\n  require 第二条.x\n", "第二条"),
     ("办法 第三章\n", "第三章"),
     ("办法 p\n事实 s {\n  第二款: 布尔\n}\n", "第二款"),

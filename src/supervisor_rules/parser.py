@@ -68,6 +68,7 @@ class _TrustedContextualLexer(lark.lexer.ContextualLexer):
 
 def _make_lark(kind: str, **options) -> lark.Lark:
     text = grammar_path().read_text(encoding="utf-8")
+    # `_plugins` is Lark's hook for replacing its parts (lark-cython uses it too).
     options = dict(parser="lalr", lexer="contextual", strict=True, maybe_placeholders=False,
                    _plugins={"ContextualLexer": _TrustedContextualLexer}, **options)
     # Lark keys its cache on the options too, so each kind of parser has its own file.
@@ -178,6 +179,7 @@ def too_large(size: int) -> str:
     return f"rule file is {size / 2**20:.1f} MiB; the limit is {MAX_SOURCE_BYTES // 2**20} MiB"
 
 
+_MARKER = re.compile(r"第[零〇一二三四五六七八九十百]+[条章款]")
 _CHUNK_START = re.compile(r"^[ \t\u3000]*(?:第[零〇一二三四五六七八九十百]+[条章]|article[ \t]+\d|chapter[ \t]+\d)", re.M)
 
 
@@ -720,9 +722,13 @@ class _Builder:
         # After a dot only a name can follow, so a keyword there is unambiguous
         # (`decision.status`); the first part is a section and must be a name.
         token = c[0]
-        first, *rest = str(token).split(".")
+        first, *rest = parts = str(token).split(".")
         if first in keywords():
             self._error(token, f"`{first}` is a keyword and cannot be used as a name")
+        for part in parts:
+            if _MARKER.match(part):
+                self._error(token, f"`{part}` is an article, chapter or paragraph marker, "
+                                   "not a name: it cannot be part of a path")
         return n.Path((first, *rest), span=self._tspan(token))
 
     def set_lit(self, c):
