@@ -237,3 +237,20 @@ def test_no_explanation_leaves_out_only_the_explanation(capsys, tmp_path, jobs):
         del expected["explanation"]
         assert line == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
     assert json.loads(lines[-1])["line"] == len(cases) + 1
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_policy_the_generator_declines_is_batched_by_the_interpreter(capsys, monkeypatch, tmp_path, jobs):
+    """Over ``codegen.MAX_RULES`` (here made tiny) the interpreter decides and records the trace."""
+    from supervisor_rules import codegen, runtime
+
+    monkeypatch.setattr(codegen, "MAX_RULES", 3)
+    policy_file = Path(__file__).resolve().parents[1] / "policies" / "wuhan.rules"
+    cases = seeded_cases("wuhan", 40, seed=13)
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+    code, out, _ = run(capsys, "eval", policy_file, "--batch", path, "--jobs", jobs)
+    assert code == 0
+    policy = sr.load_policy(policy_file)
+    assert runtime.traced_path(policy._compiled) is None
+    assert out.splitlines() == [expected_line(policy, c) for c in cases]

@@ -548,7 +548,8 @@ class _Generator:
             self.emit(f"        if {t} in {found}:")
             self.emit(f"            violations.append({found}[{t}])")
         for rule in self.policy.prohibitions if self.traced else ():
-            self.step(self.site(rule), f"kept({recorded[rule.key]}, {self.const(rule.codes)})")
+            name = recorded[rule.key]  # usually empty: then no call
+            self.step(self.site(rule), f"(kept({name}, {self.const(rule.codes)}) if {name} else ())")
 
     # recusal ----------------------------------------------------------
     def recusal(self) -> None:
