@@ -96,20 +96,18 @@ class Decider:
             if self.as_of_problems:
                 raise CaseError(list(self.as_of_problems))
             facts, sections, day = case_module.validate(self.sections, case, self.as_of, self.defaults)
-            if not self.explain:
-                decision = runtime.evaluate(self.compiled, facts, sections, day, self.calendar)
-                parts = self.writer.decision_parts(decision, explanation=False)
-                parts.append(b"\n")
-                return parts, True
-            decision, records = runtime.evaluate_traced(self.compiled, facts, sections, day, self.calendar)
+            if self.explain:
+                decision, records = runtime.evaluate_traced(self.compiled, facts, sections, day, self.calendar)
+            else:
+                decision, records = runtime.evaluate(self.compiled, facts, sections, day, self.calendar), None
         except CaseError as exc:
             payload = exc.to_dict()
             return self.error(payload.get("error", "invalid case"), lineno, payload.get("problems", [])), False
         except RulesError as exc:
             return self.error(" ".join(str(exc).split()), lineno), False
-        parts = self.writer.decision_parts(decision, records)
-        parts.append(b"\n")
-        return parts, True
+        pieces = self.writer.decision_parts(decision, records, explanation=self.explain)
+        pieces.append(b"\n")
+        return pieces, True
 
     def error(self, message: str, lineno: int, problems: list | None = None) -> list[bytes]:
         payload = {"error": message, "line": lineno, "problems": [] if problems is None else problems}

@@ -4,8 +4,10 @@
 operator. This module writes, once per policy, the same evaluation as Python
 source — every condition inlined as an expression over ``facts.get`` — and
 compiles it. The function returns the same ``Decision`` as the interpreter
-(``tests/test_codegen.py`` compares the two over thousands of cases); the
-interpreter still records the trace, when one is asked for.
+(``tests/test_codegen.py`` compares the two over thousands of cases). A second
+function, generated when a trace is first asked for (``explanation``, the CLI
+batch), does the same and also records the trace: each step as a tuple
+``(site, outcome, *values)``, exactly the records the interpreter makes.
 
 Safety. Rule files are untrusted input, so nothing a rule file says becomes
 source text except fact keys and enum values, which the grammar restricts to
@@ -590,7 +592,7 @@ class _Generator:
                 self.emit(f"if not sections.isdisjoint({self.const(rule.sections)}):")
                 self.depth += 1
             self.rule_value(rule, f"d{i}")
-            site = self.site(rule) if self.traced else None
+            site = self.site(rule)
             self.emit(f"if d{i} is None:")
             self.depth += 1
             self.missing(rule, "pass")

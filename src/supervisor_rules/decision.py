@@ -337,6 +337,8 @@ _PLAIN: dict = {dt.date: dt.date.isoformat, Citation: Citation.to_dict, list: _p
                                                                  DutyState, ReportResult)},
                 **{cls: _plain_object(cls) for cls in (Eligibility, InvalidRenewal, UndeterminedRenewal, Term,
                                                         Ground, Recusal, Obligation, Violation, Report, Notice)}}
+
+
 # ------------------------------------------------------------------ the trace, as recorded
 class TraceSite:
     """Where steps of a trace come from: one rule's citation and kind, and the facts its steps show.
@@ -499,10 +501,6 @@ class JsonWriter:
     def integer(self, v: int) -> bytes:
         found = self.integers.get(v)
         return found if found is not None else int.__repr__(v).encode()
-
-    def explanation(self, records) -> bytes:
-        """The JSON list of the steps recorded as ``records``."""
-        return b"[" + self.steps(records) + b"]"
 
     def steps(self, records) -> bytes:
         """The JSON of the steps recorded as ``records``, separated by commas."""

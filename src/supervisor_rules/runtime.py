@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 from . import periods
+from .checker import BOOL, DATE, TEXT, EnumT, ListT
 from .compiler import CompiledPolicy, CRule
 from .decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground,
                        InvalidRenewal, Notice, Obligation, Recusal, RecusalResult, Report, ReportResult, Status,
-                       Term, TraceSite, UndeterminedRenewal, Violation)
+                       Term, TraceSite, UndeterminedRenewal, Violation, steps_of)
 from .workdays import MissingCalendarYear
 
 
@@ -39,8 +40,8 @@ _RANK = {"required": 2, "request": 1}
 def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
              trace: list | None = None) -> Decision:
     """Decide one validated case: the policy's generated code (codegen.py), or for a policy the generator
-    declines, the interpreter below. Both give the same decision. With a ``trace`` list, the
-    explanation's ``Step``\\ s are appended to it."""
+    declines, the interpreter below. Both give the same decision. Given a ``trace`` list, the steps of
+    the explanation (``Step`` objects) are appended to it."""
     if trace is None:
         fast = policy.derived.get("fast", _UNBUILT)
         if fast is _UNBUILT:
@@ -49,7 +50,7 @@ def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt
             return fast(facts, sections, as_of, calendar_source)
         return interpret(policy, facts, sections, as_of, calendar_source)
     decision, records = evaluate_traced(policy, facts, sections, as_of, calendar_source)
-    trace.extend([record[0].step(record) for record in records])
+    trace.extend(steps_of(records))
     return decision
 
 
@@ -100,12 +101,11 @@ class Sites:
     record's date, then the facts its condition reads) and the status's."""
 
     def __init__(self, policy: CompiledPolicy):
-        from .checker import DATE
-
         types = {f"{name}.{field}": info.type for name, section in policy.checked.sections.items()
                  for field, info in section.fields.items()}
 
         def site(rule: CRule, keys: tuple[str, ...], dated: str | None = None) -> TraceSite:
+            """``dated``: a key no fact declares, that holds dates (a renewal record's own date)."""
             keys = tuple(dict.fromkeys(keys))  # as the step's dict would have them: each once
             kinds = [DATE if k == dated else types.get(k) for k in keys]
             memo = all(_plain(kind) for kind in kinds)
@@ -130,7 +130,7 @@ class Sites:
         return self.by_rule[id(rule)]
 
     def all(self) -> list[TraceSite]:
-        """Every site, in the order of the policy's rules."""
+        """Every site."""
         return [site for site in (*self.by_rule.values(), self.term_open, self.term, self.renewal, self.status)
                 if site is not None]
 
@@ -138,8 +138,6 @@ class Sites:
 def _plain(ftype) -> bool:
     """Whether equal values of a fact of this type always have equal JSON (and hash): booleans, dates,
     texts, enum values and lists of these; so the JSON writer may remember steps showing them."""
-    from .checker import BOOL, DATE, TEXT, EnumT, ListT
-
     if ftype in (BOOL, DATE, TEXT) or isinstance(ftype, EnumT):
         return True
     return isinstance(ftype, ListT) and _plain(ftype.element)
