@@ -7,6 +7,7 @@ walkers (checker, compiler, formatter) need no per-class plumbing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Union
 
 import attrs
@@ -468,8 +469,16 @@ def walk(node):
         if isinstance(current, (tuple, list)):
             stack.extend(reversed(current))
             continue
-        if not attrs.has(type(current)):
+        names = _child_fields(type(current))
+        if names is None:
             continue
         yield current
-        children = [getattr(current, f.name) for f in attrs.fields(type(current)) if f.name != "span"]
-        stack.extend(reversed(children))
+        stack.extend([getattr(current, name) for name in names])
+
+
+@functools.cache
+def _child_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields of a node class that may hold nodes, last first (for ``walk``'s stack); None for non-nodes."""
+    if not attrs.has(cls):
+        return None
+    return tuple(reversed([f.name for f in attrs.fields(cls) if f.name != "span"]))
