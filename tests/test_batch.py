@@ -254,3 +254,13 @@ def test_a_policy_the_generator_declines_is_batched_by_the_interpreter(capsys, m
     policy = sr.load_policy(policy_file)
     assert runtime.traced_path(policy._compiled) is None
     assert out.splitlines() == [expected_line(policy, c) for c in cases]
+
+
+def test_without_worker_processes_jobs_runs_in_this_process(capsys, monkeypatch, mixed):
+    """Where worker processes are not available (not POSIX), --jobs N decides in this process."""
+    monkeypatch.setattr(batch, "PARALLEL", False)
+    monkeypatch.setattr(batch, "run_parallel", None)  # never called
+    path, want = mixed
+    code, out, _ = run(capsys, "eval", "wuhan", "--batch", path, "--jobs", "2")
+    assert code == 1
+    check_output(out, want, sr.builtin_policy("wuhan"))

@@ -34,6 +34,8 @@ from .errors import CaseError, RulesError
 BLOCK = 1 << 16
 #: Output gathered before it is written, in pieces (a decision is about 30: some hundreds of KB).
 OUTPUT_PIECES = 1000
+#: Worker processes need POSIX: the outputs come back through file descriptors (``os.readv``).
+PARALLEL = os.name == "posix" and hasattr(os, "readv")
 
 
 class Decider:

@@ -388,7 +388,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     try:
         with _batch_lines(args.batch) as source:
             explain = not getattr(args, "no_explanation", False)
-            if jobs > 1:
+            if jobs > 1 and batch.PARALLEL:
                 bad = batch.run_parallel(policy, args.policy, args.as_of, ascii_only, jobs, source, write, flush,
                                          explain)
             else:
@@ -477,7 +477,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "writes one JSON decision per line")
     evaluate.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                           help="with --batch: decide in N worker processes (0 or auto: one per CPU; "
-                               "default 1, this process); the output keeps the input's order")
+                               "default 1, this process; POSIX systems only, elsewhere always this process); "
+                               "the output keeps the input's order")
     evaluate.add_argument("--no-explanation", action="store_true",
                           help="with --batch: leave each decision's explanation (the trace) out, which is "
                                "faster but no longer DECISION.md's full format")
