@@ -12,7 +12,9 @@ Commands::
 
 Options: ``--format text|json`` (text when standard output is a terminal, JSON
 otherwise), ``--as-of DATE`` (overrides the case's ``as_of``) and, for ``eval``,
-``--explain`` (adds the trace to text output).
+``--explain`` (adds the trace to text output); with ``--batch``, ``--jobs N``
+(worker processes, output in input order) and ``--no-explanation`` (opt-in:
+decisions without their trace, which is not DECISION.md's full format).
 
 Bad input never produces a traceback: rule-file problems, invalid cases,
 unreadable files and malformed JSON all end in a message and an exit code.
