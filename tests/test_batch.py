@@ -43,6 +43,7 @@ BAD = {
     '{"as_of": "2024-02-30"}': "invalid case",
     '{"as_of": "2024-01-10", "person": {"\\ud800": true}}': "invalid case",  # a lone surrogate, escaped
     "[" * 100_000: "invalid JSON: nested too deeply",
+    '{"as_of": ' + "9" * 5000 + "}": "invalid JSON: ",  # more digits than Python converts (its message follows)
 }
 
 
@@ -75,7 +76,8 @@ def check_output(out: str, want: list, policy) -> None:
         else:
             error, number = expected
             result = json.loads(line)
-            assert (result["error"], result["line"]) == (error, number), line
+            assert result["line"] == number, line
+            assert result["error"] == error or error.endswith(": ") and result["error"].startswith(error), line
 
 
 @pytest.mark.parametrize("jobs", ["1", "2", "3"])

@@ -92,6 +92,8 @@ class Decider:
             return self.error(f"invalid JSON: {exc.msg} (column {exc.colno})", lineno), False
         except RecursionError:
             return self.error("invalid JSON: nested too deeply", lineno), False
+        except ValueError as exc:  # a number of more digits than Python converts, say
+            return self.error(f"invalid JSON: {' '.join(str(exc).split())}", lineno), False
         try:
             if type(case) is not dict:
                 raise _not_an_object(case)
