@@ -96,3 +96,29 @@ def test_parses_from_many_threads_each_get_their_own_file():
     assert not errors
     assert len(results) == 30
     assert all(module == expected[name] for name, module in results)
+
+
+# ------------------------------------------------------------------ the grammar cache
+def test_the_grammar_cache_is_per_user_and_prunes_other_versions(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("SUPERVISOR_RULES_NO_CACHE", raising=False)
+    folder = tmp_path / "supervisor-rules"
+    folder.mkdir()
+    stale = folder / "grammar-0123456789abcdef-nodes.lark-cache"
+    stale.write_bytes(b"from an older version")
+    unrelated = folder / "notes.txt"
+    unrelated.write_text("not ours to remove")
+    text = grammar_path().read_text(encoding="utf-8")
+    path = parser._cache_file(text, "nodes")
+    assert path.parent == folder and path.name.endswith("-nodes.lark-cache")
+    assert not stale.exists() and unrelated.exists()
+    parser._make_lark("nodes", transformer=parser._Builder())  # writes the cache
+    assert path.exists()
+    sibling = parser._cache_file(text, "tree")
+    assert path.exists(), "the current version's other parser keeps its cache"
+    assert sibling != path
+
+
+def test_no_cache_when_asked(monkeypatch):
+    monkeypatch.setenv("SUPERVISOR_RULES_NO_CACHE", "1")
+    assert parser._cache_file(grammar_path().read_text(encoding="utf-8"), "nodes") is None

@@ -113,7 +113,20 @@ def _cache_file(grammar: str, kind: str) -> Path | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return folder / f"grammar-{digest}-{kind}.lark-cache"
+    path = folder / f"grammar-{digest}-{kind}.lark-cache"
+    if not path.exists():
+        _prune(folder, digest)
+    return path
+
+
+def _prune(folder: Path, digest: str) -> None:
+    """Remove caches of other grammar or Lark versions, so upgrades do not pile them up."""
+    for old in folder.glob("grammar-*.lark-cache"):
+        if not old.name.startswith(f"grammar-{digest}-"):
+            try:
+                old.unlink()
+            except OSError:
+                pass  # another process's, or not ours to remove: harmless
 
 
 def _terminals():
