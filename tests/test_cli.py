@@ -268,7 +268,11 @@ def test_eval_wrong_type_lists_every_problem(capsys, tmp_path):
     assert "person.honest" in paths and "person.professional_background" in paths
 
 
-@pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""])
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", "",
+                                     # nested past Python's recursion limit; a number too long to convert
+                                     '{"as_of": "2024-01-01", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                                     '{"as_of": "2024-01-01", "person": {"age": ' + "9" * 5000 + "}}"],
+                         ids=["broken", "array", "empty", "deep", "long-number"])
 def test_eval_bad_json_is_exit_2(capsys, tmp_path, content):
     case = tmp_path / "bad.json"
     case.write_text(content, encoding="utf-8")

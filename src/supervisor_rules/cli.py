@@ -312,6 +312,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         case = json.loads(text)
     except json.JSONDecodeError as exc:
         return _case_failure(fmt, f"case {source}: {_json_error(exc)}")
+    except RecursionError:
+        return _case_failure(fmt, f"case {source}: invalid JSON: nested too deeply")
+    except ValueError as exc:  # a number of more digits than Python converts, say
+        return _case_failure(fmt, f"case {source}: invalid JSON: {' '.join(str(exc).split())}")
 
     policy, status = _load(args.policy, fmt)
     if policy is None:
