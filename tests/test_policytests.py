@@ -285,3 +285,22 @@ def test_cli_accepts_the_test_file_itself(gx_copy):
                      encoding="utf-8")
     code, out, _ = run_cli("test", str(tests), "--format", "json")
     assert code == 0 and json.loads(out)["policies"][0]["tests"] == 1
+
+
+@pytest.mark.parametrize("nested", ["[" * 50_000 + "]" * 50_000,
+                                    "\n      " + "- " * 300 + "x"],  # block sequences in compact form
+                         ids=["flow", "block"])
+def test_yaml_nested_absurdly_deep_is_refused_not_a_crash(nested):
+    # Building the document recurses in C per level: deep enough input would kill the process.
+    with pytest.raises(pt.TestFileError) as exc:
+        pt.parse_tests(f"policy: wuhan\ntests:\n  - name: x\n    case: {nested}\n", "deep.tests.yaml")
+    (d,) = exc.value.diagnostics
+    assert f"nested more than {pt.MAX_YAML_NESTING} levels deep" in d.message
+    assert d.line >= 4
+
+
+def test_yaml_nesting_at_the_limit_still_reads():
+    inner = "[" * (pt.MAX_YAML_NESTING - 3) + "]" * (pt.MAX_YAML_NESTING - 3)
+    with pytest.raises(pt.TestFileError) as exc:  # read, then refused for what it says, not for its depth
+        pt.parse_tests(f"policy: wuhan\ntests:\n  - name: x\n    case: {inner}\n", "t.tests.yaml")
+    assert all("nested" not in d.message for d in exc.value.diagnostics)

@@ -209,6 +209,28 @@ def load_tests(path: str | Path) -> TestFile:
     return parse_tests(text, source)
 
 
+#: Deepest YAML nesting accepted. Building the document recurses once per level
+#: (in C with libyaml, where running out of stack kills the process), so deeper
+#: input is refused first.
+MAX_YAML_NESTING = 200
+
+
+def _too_deep(text: str):
+    """The mark where nesting first passes ``MAX_YAML_NESTING``, or None.
+
+    Reads the event stream, which the parser produces without recursing.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_NESTING:
+                return event.start_mark
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def parse_tests(text: str, source: str = "<tests>") -> TestFile:
     """A test file from its YAML text."""
     lines = tuple(text.splitlines())
@@ -218,6 +240,10 @@ def parse_tests(text: str, source: str = "<tests>") -> TestFile:
         return Diagnostic(source, line, column, message, "error", shown, length, "test-file")
 
     try:
+        too_deep = _too_deep(text)
+        if too_deep is not None:
+            raise TestFileError([at(too_deep.line + 1, too_deep.column + 1,
+                                    f"YAML nested more than {MAX_YAML_NESTING} levels deep")])
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
