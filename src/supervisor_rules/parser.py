@@ -342,19 +342,25 @@ def _nested(method):
     return build
 
 
-def _edge(items, last: bool) -> tuple[int, int, int, int] | None:
-    """(line, column, end line, end column) of the first (or last) positioned thing in ``items``."""
+def _edge(items, last: bool):
+    """The first (or last) positioned thing in ``items``: a token or a span, or None."""
     for x in reversed(items) if last else items:
-        if isinstance(x, Token):
-            return x.line, x.column, x.end_line, x.end_column
-        span = x if isinstance(x, n.Span) else getattr(x, "span", None)
-        if span is not None and span.line:
-            return span.line, span.column, span.end_line, span.end_column
-        if isinstance(x, (tuple, list)):
+        if isinstance(x, (Token, n.Span)):
+            return x
+        span = getattr(x, "span", None)
+        if span is not None:
+            if span.line:
+                return span
+        elif isinstance(x, (tuple, list)):
             found = _edge(x, last)
             if found is not None:
                 return found
     return None
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
 
 
 def _is(token, name: str) -> bool:
@@ -382,10 +388,11 @@ class _Builder:
     # -------------------------------------------------------------- helpers
     def _span(self, children) -> n.Span:
         """From the first positioned child's start to the last one's end."""
-        first, last = _edge(children, False), _edge(children, True)
+        first = _edge(children, False)
         if first is None:
             return n.Span(self.source, 0, 0, 0, 0)
-        return n.Span(self.source, first[0], first[1], last[2], last[3])
+        last = _edge(children, True)
+        return n.Span(self.source, first.line, first.column, last.end_line, last.end_column)
 
     def _tspan(self, token: Token) -> n.Span:
         return n.Span(self.source, token.line, token.column, token.end_line, token.end_column)
@@ -520,7 +527,7 @@ class _Builder:
     # -------------------------------------------------------------- structure
     def _number(self, token: Token, pattern: str) -> int:
         raw = str(token)
-        match = re.search(pattern, raw)
+        match = _compiled(pattern).search(raw)
         try:
             return parse_number(match.group(1))
         except (ValueError, AttributeError) as exc:
@@ -805,8 +812,13 @@ def _evolve(node, **changes):
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 
+_ESCAPE = re.compile(r"\\(.)")
+
+
 def _unescape(raw: str) -> str:
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), raw)
+    if "\\" not in raw:
+        return raw
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), raw)
 
 
 def parse_file(path: str | Path) -> n.Module:
