@@ -122,3 +122,12 @@ def test_the_grammar_cache_is_per_user_and_prunes_other_versions(tmp_path, monke
 def test_no_cache_when_asked(monkeypatch):
     monkeypatch.setenv("SUPERVISOR_RULES_NO_CACHE", "1")
     assert parser._cache_file(grammar_path().read_text(encoding="utf-8"), "nodes") is None
+
+
+def test_every_terminal_is_described_in_words():
+    # Error messages list what was expected; a terminal must never show as its bare name (`path`).
+    for term in parser._terminals():
+        if term.name.startswith("__ANON") or term.name in ("COMMENT",) or term.name.startswith("__"):
+            continue
+        words = parser.describe_terminal(term.name)
+        assert "`" in words or words.startswith(("a ", "an ", "the ", "quoted")), (term.name, words)

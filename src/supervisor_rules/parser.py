@@ -161,7 +161,7 @@ def _spellings(pattern) -> list[str]:
     return out
 
 
-_FIXED_WORDS = {"_COLON": "`:`", "NAME": "a name", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
+_FIXED_WORDS = {"_COLON": "`:`", "NAME": "a name", "PATH": "a fact (`section.fact`)", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
                 "CHAPTER": "a chapter heading (第…章 / chapter N)", "ARTICLE": "an article (第…条 / article N)",
                 "PARAGRAPH": "a paragraph (第…款 / paragraph N)", "ITEM": "an item marker （…） / (N)",
                 "SUB": "a sub-item marker (1.)", "CMP_OP": "a comparison (= != < <= > >=)",
