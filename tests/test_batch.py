@@ -23,7 +23,15 @@ from supervisor_rules import batch, cli
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_codegen import seeded_cases  # noqa: E402
 
-FORKS = multiprocessing.get_start_method() == "fork"
+# Tests that patch the worker's code need workers forked from this process (they inherit the patch);
+# they ask for fork explicitly, so they run wherever the platform can fork, whatever its default.
+FORKS = batch.PARALLEL and "fork" in multiprocessing.get_all_start_methods()
+
+
+@pytest.fixture
+def forked_workers(monkeypatch):
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: fork)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -180,8 +188,8 @@ def test_a_stream_without_bytes(monkeypatch, tmp_path):
     assert stdout.getvalue() == "".join(expected_line(policy, c, True) + "\n" for c in cases)
 
 
-@pytest.mark.skipif(not FORKS, reason="the worker must inherit the patched code")
-def test_a_failing_worker_ends_the_run_with_a_message(capsys, monkeypatch, mixed):
+@pytest.mark.skipif(not FORKS, reason="the worker must inherit the patched code: needs fork")
+def test_a_failing_worker_ends_the_run_with_a_message(capsys, monkeypatch, mixed, forked_workers):
     def fail(self, lines, first):
         raise RuntimeError("boom")
     monkeypatch.setattr(batch.Decider, "block", fail)
@@ -190,8 +198,8 @@ def test_a_failing_worker_ends_the_run_with_a_message(capsys, monkeypatch, mixed
     assert "a worker process failed" in err and "boom" in err
 
 
-@pytest.mark.skipif(not FORKS, reason="the worker must inherit the patched code")
-def test_a_worker_that_cannot_load_the_policy(capsys, monkeypatch, mixed):
+@pytest.mark.skipif(not FORKS, reason="the worker must inherit the patched code: needs fork")
+def test_a_worker_that_cannot_load_the_policy(capsys, monkeypatch, mixed, forked_workers):
     def fail(self, *args):
         raise sr.RulesError("the rule file went away")
     monkeypatch.setattr(batch.Decider, "__init__", fail)
