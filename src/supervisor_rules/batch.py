@@ -89,11 +89,10 @@ class Decider:
         except json.JSONDecodeError as exc:
             if not line.strip():
                 return None, True  # a blank line (no JSON text parses as blank)
+            # The line number is the record's own: the column alone says where.
             return self.error(f"invalid JSON: {exc.msg} (column {exc.colno})", lineno), False
-        except RecursionError:
-            return self.error("invalid JSON: nested too deeply", lineno), False
-        except ValueError as exc:  # a number of more digits than Python converts, say
-            return self.error(f"invalid JSON: {' '.join(str(exc).split())}", lineno), False
+        except (ValueError, RecursionError) as exc:
+            return self.error(case_module.json_problem(exc), lineno), False
         try:
             if type(case) is not dict:
                 raise _not_an_object(case)

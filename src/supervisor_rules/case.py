@@ -9,6 +9,7 @@ problem is collected with its JSON path; nothing is half-validated.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any, Mapping
 
@@ -38,6 +39,18 @@ def _kind(value) -> str:
     if isinstance(value, Mapping):
         return "an object"
     return type(value).__name__
+
+
+def json_problem(exc: Exception) -> str | None:
+    """What ``json.loads`` failing with ``exc`` says about a case's JSON text, in one line (None: not
+    a JSON problem). Besides syntax: nesting past the recursion limit, a number too long to convert."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: nested too deeply"
+    if isinstance(exc, ValueError):
+        return f"invalid JSON: {' '.join(str(exc).split())}"
+    return None
 
 
 def parse_date(value, path: str, problems: list) -> dt.date | None:

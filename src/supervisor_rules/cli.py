@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import supervisor_rules as sr
+from supervisor_rules.case import json_problem
 from supervisor_rules.errors import Diagnostic
 
 PROG = "supervisor-rules"
@@ -98,10 +99,6 @@ def _oneline(text: object) -> str:
 
 def _os_message(exc: OSError) -> str:
     return exc.strerror or _oneline(exc) or type(exc).__name__
-
-
-def _json_error(exc: json.JSONDecodeError) -> str:
-    return f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
 
 
 def _format_of(args: argparse.Namespace) -> str:
@@ -310,12 +307,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         return _case_failure(fmt, f"case {source} is not valid UTF-8")
     try:
         case = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return _case_failure(fmt, f"case {source}: {_json_error(exc)}")
-    except RecursionError:
-        return _case_failure(fmt, f"case {source}: invalid JSON: nested too deeply")
-    except ValueError as exc:  # a number of more digits than Python converts, say
-        return _case_failure(fmt, f"case {source}: invalid JSON: {' '.join(str(exc).split())}")
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        return _case_failure(fmt, f"case {source}: {json_problem(exc)}")
 
     policy, status = _load(args.policy, fmt)
     if policy is None:

@@ -38,7 +38,7 @@ _NOT_KEYWORDS = frozenset({"DATE"})
 def _terminals():
     from . import parser
 
-    return parser._lark().terminals
+    return parser._terminals()  # the grammar's terminals, without building a second parser
 
 
 @functools.cache
