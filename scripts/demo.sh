@@ -20,7 +20,7 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e .
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints/test.txt -e .
 
 SR="$VENV/bin/supervisor-rules"
 run() {

@@ -218,10 +218,14 @@ MAX_YAML_NESTING = 200
 def _too_deep(text: str):
     """The mark where nesting first passes ``MAX_YAML_NESTING``, or None.
 
-    Reads the event stream, which the parser produces without recursing.
+    Reads the event stream of PyYAML's pure-Python parser, which produces it
+    without recursing and has no depth limit of its own: the C scanner's limit
+    (libyaml refuses flow nesting past 1,000 in some releases) must not decide
+    which message an author sees, so the project's guard runs first, the same
+    whatever PyYAML release is installed.
     """
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_NESTING:
