@@ -5,28 +5,20 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
 import supervisor_rules as sr
-from supervisor_rules import cli, diffing
+from supervisor_rules import diffing
 
 pytest.importorskip("hypothesis")
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = cli.main(list(argv))
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(scope="module")
-def gx_wh() -> dict:
+def gx_wh(run_cli) -> dict:
     """`diff guangxi wuhan --format json`, at the default number of examples (run once)."""
     code, out, err = run_cli("diff", "guangxi", "wuhan", "--format", "json")
     assert code == 1, err
@@ -164,7 +156,7 @@ def test_the_commitment_witness_is_the_simple_case(gx_wh):
     assert [str(x.effect) for x in wh.grounds if x.citation.ref == "11(3)"] == ["discretionary"]
 
 
-def test_witnesses_are_ready_for_eval(gx_wh, monkeypatch):
+def test_witnesses_are_ready_for_eval(run_cli, gx_wh, monkeypatch):
     for g in gx_wh["behavioural"]["groups"][:3]:
         for policy in ("guangxi", "wuhan"):
             monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(g["witness"])))
@@ -180,7 +172,7 @@ def test_search_is_derandomised():
     assert [(g.key, g.count, g.witness) for g in first.groups] == [(g.key, g.count, g.witness) for g in second.groups]
 
 
-def test_text_output_names_the_differences():
+def test_text_output_names_the_differences(run_cli):
     code, out, _ = run_cli("diff", "guangxi", "wuhan", "--examples", "300", "--format", "text")
     assert code == 1
     assert "guangxi: 8 term 2 years from appointment.start" in out
@@ -195,7 +187,7 @@ def test_text_output_names_the_differences():
 
 
 # ---------------------------------------------------------------- versions of one policy
-def test_same_policy_has_no_difference():
+def test_same_policy_has_no_difference(run_cli):
     code, out, _ = run_cli("diff", "guangxi", "guangxi", "--examples", "100", "--format", "json")
     report = json.loads(out)
     assert code == 0 and not report["behaviour_differs"] and report["behavioural"]["groups"] == []
@@ -204,7 +196,7 @@ def test_same_policy_has_no_difference():
     assert {r["change"] for r in report["structural"]["roles"]} == {"same"}
 
 
-def test_a_changed_term_is_a_structural_and_behavioural_change(tmp_path):
+def test_a_changed_term_is_a_structural_and_behavioural_change(run_cli, tmp_path):
     path = _copy(tmp_path, ("term 2 years from appointment.start", "term 3 years from appointment.start"))
     code, out, _ = run_cli("diff", "guangxi", str(path), "--examples", "300", "--format", "json")
     assert code == 1
@@ -220,14 +212,14 @@ def test_a_changed_term_is_a_structural_and_behavioural_change(tmp_path):
     assert code == 0
 
 
-def test_a_wording_change_alone_changes_no_behaviour(tmp_path):
+def test_a_wording_change_alone_changes_no_behaviour(run_cli, tmp_path):
     path = _copy(tmp_path, ("社会义务监督员的聘任期为二年。", "社会义务监督员的聘任期为二年（修订）。"))
     code, out, _ = run_cli("diff", "guangxi", str(path), "--examples", "100", "--format", "text")
     assert code == 0
     assert "Wording changed only (1): 8" in out and "No behavioural difference found" in out
 
 
-def test_a_provision_added_is_listed_with_its_rule(tmp_path):
+def test_a_provision_added_is_listed_with_its_rule(run_cli, tmp_path):
     path = _copy(tmp_path, ('  (7) "其他应当遵守的公序良俗和纪律规定。"\n    prohibit conduct.violations: other_discipline',
                             '  (7) "其他应当遵守的公序良俗和纪律规定。"\n    prohibit conduct.violations: other_discipline\n'
                             '  (8) "持证从事办法以外事项。"\n    prohibit conduct.violations: certificate_misuse'))
@@ -243,7 +235,7 @@ def test_a_provision_added_is_listed_with_its_rule(tmp_path):
     assert (role["change"], role["old"][0]["ref"], role["new"][0]["ref"]) == ("renumbered", "7(5)", "7(8)")
 
 
-def test_usage_errors_exit_2(tmp_path):
+def test_usage_errors_exit_2(run_cli, tmp_path):
     assert run_cli("diff", "guangxi", "no-such-policy", "--format", "json")[0] == 2
     bad = tmp_path / "bad.rules"
     bad.write_text("policy bad\narticle 1 \"x\"\n  require person.nothing\n", encoding="utf-8")

@@ -12,18 +12,16 @@ comments, long conditions and sets):
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supervisor_rules import cli, formatter, parser
+from supervisor_rules import formatter, parser
 from supervisor_rules.errors import PolicySyntaxError, display_width
 from supervisor_rules.numerals import to_chinese
 
@@ -584,24 +582,16 @@ def test_a_file_that_does_not_parse_raises_every_problem():
 
 
 # ------------------------------------------------------------------ the command
-def run(capsys, *argv, stdin: str | None = None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8"))
-    code = cli.main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 UGLY = 'policy   p title "t"\narticle 1 "x"   text only\n'
 PRETTY = 'policy p\n  title "t"\n\narticle 1 "x"\n  text only\n'
 
 
-def test_fmt_rewrites_files_in_place(capsys, tmp_path):
+def test_fmt_rewrites_files_in_place(cli, capsys, tmp_path):
     ugly, pretty = tmp_path / "ugly.rules", tmp_path / "pretty.rules"
     ugly.write_text(UGLY, encoding="utf-8")
     pretty.write_text(PRETTY, encoding="utf-8")
     ugly.chmod(0o640)
-    code, out, err = run(capsys, "fmt", ugly, pretty, "--format", "text")
+    code, out, err = cli("fmt", ugly, pretty, "--format", "text")
     assert code == 0 and out == ""
     assert ugly.read_text(encoding="utf-8") == PRETTY and pretty.read_text(encoding="utf-8") == PRETTY
     assert ugly.stat().st_mode & 0o777 == 0o640
@@ -610,86 +600,86 @@ def test_fmt_rewrites_files_in_place(capsys, tmp_path):
     assert list(tmp_path.glob(".fmt-*")) == []
 
 
-def test_fmt_check_exits_1_and_writes_nothing(capsys, tmp_path):
+def test_fmt_check_exits_1_and_writes_nothing(cli, capsys, tmp_path):
     ugly = tmp_path / "ugly.rules"
     ugly.write_text(UGLY, encoding="utf-8")
-    code, out, err = run(capsys, "fmt", "--check", ugly, "--format", "text")
+    code, out, err = cli("fmt", "--check", ugly, "--format", "text")
     assert code == 1
     assert ugly.read_text(encoding="utf-8") == UGLY
     assert out.startswith(f"{ugly}:1:1: error: not in the canonical layout")
     assert "1 file would be reformatted." in err
 
 
-def test_fmt_check_exits_0_on_formatted_files(capsys):
-    code, out, _ = run(capsys, "fmt", "--check", *POLICIES, "--format", "text")
+def test_fmt_check_exits_0_on_formatted_files(cli, capsys):
+    code, out, _ = cli("fmt", "--check", *POLICIES, "--format", "text")
     assert code == 0 and out == ""
 
 
-def test_fmt_diff_prints_a_patch_and_writes_nothing(capsys, tmp_path):
+def test_fmt_diff_prints_a_patch_and_writes_nothing(cli, capsys, tmp_path):
     ugly = tmp_path / "ugly.rules"
     ugly.write_text(UGLY, encoding="utf-8")
-    code, out, _ = run(capsys, "fmt", "--diff", ugly)
+    code, out, _ = cli("fmt", "--diff", ugly)
     assert code == 0
     assert out.startswith(f"--- {ugly}\n+++ {ugly} (formatted)\n")
     assert "-policy   p title \"t\"\n" in out and "+  title \"t\"\n" in out
     assert ugly.read_text(encoding="utf-8") == UGLY
-    code, _, _ = run(capsys, "fmt", "--diff", "--check", ugly)
+    code, _, _ = cli("fmt", "--diff", "--check", ugly)
     assert code == 1
 
 
-def test_fmt_diff_goes_with_text_only(capsys, tmp_path):
+def test_fmt_diff_goes_with_text_only(cli, capsys, tmp_path):
     ugly = tmp_path / "ugly.rules"
     ugly.write_text(UGLY, encoding="utf-8")
-    code, _, err = run(capsys, "fmt", "--diff", ugly, "--format", "json")
+    code, _, err = cli("fmt", "--diff", ugly, "--format", "json")
     assert code == 2 and "--diff" in err
 
 
-def test_fmt_reads_standard_input(capsys, monkeypatch):
-    code, out, err = run(capsys, "fmt", "-", "--lang", "zh", stdin=UGLY, monkeypatch=monkeypatch)
+def test_fmt_reads_standard_input(cli, capsys, monkeypatch):
+    code, out, err = cli("fmt", "-", "--lang", "zh", stdin=UGLY)
     assert code == 0
     assert out == '办法 p\n  标题 "t"\n\n第一条 "x"\n  仅文本\n'
 
 
-def test_fmt_lang_rewrites_keywords(capsys, tmp_path):
+def test_fmt_lang_rewrites_keywords(cli, capsys, tmp_path):
     path = tmp_path / "p.rules"
     path.write_text(PRETTY, encoding="utf-8")
-    assert run(capsys, "fmt", "--lang", "zh", path, "--format", "text")[0] == 0
+    assert cli("fmt", "--lang", "zh", path, "--format", "text")[0] == 0
     assert path.read_text(encoding="utf-8") == '办法 p\n  标题 "t"\n\n第一条 "x"\n  仅文本\n'
-    assert run(capsys, "fmt", "--check", "--lang", "en", path, "--format", "text")[0] == 1
-    assert run(capsys, "fmt", "--check", "--lang", "zh", path, "--format", "text")[0] == 0
+    assert cli("fmt", "--check", "--lang", "en", path, "--format", "text")[0] == 1
+    assert cli("fmt", "--check", "--lang", "zh", path, "--format", "text")[0] == 0
 
 
-def test_fmt_on_a_file_that_does_not_parse_exits_2_and_leaves_it(capsys, tmp_path):
+def test_fmt_on_a_file_that_does_not_parse_exits_2_and_leaves_it(cli, capsys, tmp_path):
     bad = tmp_path / "bad.rules"
     bad.write_text("article 1\n  require and\n", encoding="utf-8")
-    code, out, err = run(capsys, "fmt", bad, "--format", "text")
+    code, out, err = cli("fmt", bad, "--format", "text")
     assert code == 2
     assert f"{bad}:2:11: error:" in err
     assert bad.read_text(encoding="utf-8") == "article 1\n  require and\n"
 
 
-def test_fmt_unreadable_or_not_utf8_exits_2(capsys, tmp_path):
+def test_fmt_unreadable_or_not_utf8_exits_2(cli, capsys, tmp_path):
     missing = tmp_path / "missing.rules"
     binary = tmp_path / "binary.rules"
     binary.write_bytes(b"\xff\xfe article")
-    code, out, err = run(capsys, "fmt", missing, binary, "--format", "json")
+    code, out, err = cli("fmt", missing, binary, "--format", "json")
     assert code == 2
     messages = [d["message"] for d in json.loads(out)]
     assert any("cannot read" in m for m in messages) and any("not valid UTF-8" in m for m in messages)
     assert "Traceback" not in err
 
 
-def test_fmt_check_in_machine_formats(capsys, tmp_path):
+def test_fmt_check_in_machine_formats(cli, capsys, tmp_path):
     ugly = tmp_path / "ugly.rules"
     ugly.write_text(UGLY, encoding="utf-8")
-    code, out, _ = run(capsys, "fmt", "--check", ugly, "--format", "json")
+    code, out, _ = cli("fmt", "--check", ugly, "--format", "json")
     assert code == 1 and json.loads(out)[0]["line"] == 1
-    code, out, _ = run(capsys, "fmt", "--check", ugly, "--format", "github")
+    code, out, _ = cli("fmt", "--check", ugly, "--format", "github")
     assert code == 1 and out.startswith(f"::error file={ugly},line=1,col=1,title=supervisor-rules fmt::")
-    code, out, _ = run(capsys, "fmt", "--check", ugly, "--format", "sarif")
+    code, out, _ = cli("fmt", "--check", ugly, "--format", "sarif")
     assert code == 1 and json.loads(out)["runs"][0]["results"][0]["ruleId"] == "fmt"
 
 
-def test_fmt_needs_a_file(capsys):
-    code, _, err = run(capsys, "fmt")
+def test_fmt_needs_a_file(cli, capsys):
+    code, _, err = cli("fmt")
     assert code == 2 and "usage" in err

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
 import supervisor_rules as sr
-from supervisor_rules import cli, policytests as pt
+from supervisor_rules import policytests as pt
 from supervisor_rules.expect import match, mismatches
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "decisions"
 CITIES = ("guangxi", "wuhan")
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = cli.main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +189,7 @@ def test_failures_are_reported_at_the_failing_expectation(gx_copy):
     assert (d.line, d.code) == (11, "test") and "9(1) 第九条第（一）项" in d.message
 
 
-def test_cli_text_shows_expected_and_actual_with_citations(gx_copy):
+def test_cli_text_shows_expected_and_actual_with_citations(run_cli, gx_copy):
     gx_copy.with_name("guangxi.tests.yaml").write_text(FAILING, encoding="utf-8")
     code, out, _ = run_cli("test", str(gx_copy), "--format", "text")
     assert code == 1
@@ -209,7 +200,7 @@ def test_cli_text_shows_expected_and_actual_with_citations(gx_copy):
     assert "Coverage by provision:" in out and "PARTIAL" in out
 
 
-def test_cli_shipped_policies_pass_at_full_coverage():
+def test_cli_shipped_policies_pass_at_full_coverage(run_cli):
     code, out, err = run_cli("test", "guangxi", "wuhan", "--coverage-min", "100", "--format", "json")
     assert code == 0, out + err
     report = json.loads(out)
@@ -218,13 +209,13 @@ def test_cli_shipped_policies_pass_at_full_coverage():
         ("guangxi", 0, 100.0), ("wuhan", 0, 100.0)]
 
 
-def test_cli_default_tests_every_shipped_policy():
+def test_cli_default_tests_every_shipped_policy(run_cli):
     code, out, _ = run_cli("test", "--format", "json")
     assert code == 0
     assert [p["policy"] for p in json.loads(out)["policies"]] == sr.builtin_policy_ids()
 
 
-def test_cli_coverage_below_minimum_is_a_finding(gx_copy):
+def test_cli_coverage_below_minimum_is_a_finding(run_cli, gx_copy):
     tests = gx_copy.with_name("guangxi.tests.yaml")
     tests.write_text("tests:\n  - name: nothing much\n    case: {as_of: 2024-07-02}\n"
                      "    expect: {status: not_appointed}\n", encoding="utf-8")
@@ -236,7 +227,7 @@ def test_cli_coverage_below_minimum_is_a_finding(gx_copy):
 
 
 @pytest.mark.parametrize("fmt", ["github", "sarif"])
-def test_cli_ci_formats(gx_copy, fmt):
+def test_cli_ci_formats(run_cli, gx_copy, fmt):
     pytest.importorskip("supervisor_rules.reporting")
     gx_copy.with_name("guangxi.tests.yaml").write_text(FAILING, encoding="utf-8")
     code, out, _ = run_cli("test", str(gx_copy), "--coverage-min", "100", "--format", fmt)
@@ -253,7 +244,7 @@ def test_cli_ci_formats(gx_copy, fmt):
         assert failing[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 11
 
 
-def test_cli_clean_ci_formats_say_nothing():
+def test_cli_clean_ci_formats_say_nothing(run_cli):
     pytest.importorskip("supervisor_rules.reporting")
     code, out, _ = run_cli("test", "guangxi", "--coverage-min", "100", "--format", "github")
     assert (code, out.strip()) == (0, "")
@@ -265,7 +256,7 @@ def test_cli_clean_ci_formats_say_nothing():
     (lambda d: d.write_text("policy: wuhan\ntests: []\n", encoding="utf-8"), "test file is for policy `wuhan`"),
     (lambda d: d.write_bytes(b"\xff\xfe tests"), "not valid UTF-8"),
 ])
-def test_cli_unreadable_input_exits_2(gx_copy, make, words):
+def test_cli_unreadable_input_exits_2(run_cli, gx_copy, make, words):
     make(gx_copy.with_name("guangxi.tests.yaml"))
     code, out, err = run_cli("test", str(gx_copy), "--format", "text")
     assert code == 2 and words in err
@@ -273,13 +264,13 @@ def test_cli_unreadable_input_exits_2(gx_copy, make, words):
     assert code == 2 and words in json.dumps(json.loads(out)["errors"], ensure_ascii=False)
 
 
-def test_cli_usage_errors_exit_2():
+def test_cli_usage_errors_exit_2(run_cli):
     assert run_cli("test", "no-such-policy", "--format", "json")[0] == 2
     assert run_cli("test", "guangxi", "--coverage-min", "101")[0] == 2
     assert run_cli("test", "guangxi", "--format", "xml")[0] == 2
 
 
-def test_cli_accepts_the_test_file_itself(gx_copy):
+def test_cli_accepts_the_test_file_itself(run_cli, gx_copy):
     tests = gx_copy.with_name("guangxi.tests.yaml")
     tests.write_text("tests:\n  - name: ok\n    case: {as_of: 2024-07-02}\n    expect: {status: not_appointed}\n",
                      encoding="utf-8")

@@ -25,12 +25,6 @@ VALIDATOR = jsonschema.Draft4Validator(SCHEMA)
 BROKEN = 'policy demo\n  title "示例"\nfacts person "申请人" {\n  honest: bool "诚信"\n}\narticle 1 "申请人应当诚信。"\n  require person.honst\n'
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def diagnostics() -> list[Diagnostic]:
     return [
         Diagnostic("policies/城市.rules", 7, 11, "unknown fact `person.honst` (did you mean `person.honest`?)",
@@ -121,38 +115,38 @@ def test_unknown_format_is_refused():
 
 
 # ------------------------------------------------------------------ check --format
-def test_check_github(capsys, tmp_path):
+def test_check_github(cli, capsys, tmp_path):
     bad = tmp_path / "broken.rules"
     bad.write_text(BROKEN, encoding="utf-8")
-    code, out, err = run(capsys, "check", bad, "--format", "github")
+    code, out, err = cli("check", bad, "--format", "github")
     assert code == 1
     assert out.splitlines()[-1] == (f"::error file={bad},line=7,col=11,title=supervisor-rules policy::"
                                     "unknown fact `person.honst` (did you mean `person.honest`?)")
     assert all(line.startswith("::") for line in out.splitlines())
 
 
-def test_check_sarif(capsys, tmp_path):
+def test_check_sarif(cli, capsys, tmp_path):
     bad = tmp_path / "broken.rules"
     bad.write_text(BROKEN, encoding="utf-8")
-    code, out, _ = run(capsys, "check", bad, POLICIES / "wuhan.rules", "--format", "sarif")
+    code, out, _ = cli("check", bad, POLICIES / "wuhan.rules", "--format", "sarif")
     assert code == 1
     results = validate_sarif(out)["runs"][0]["results"]
     assert any(r["message"]["text"].startswith("unknown fact `person.honst`") for r in results)
 
 
-def test_check_sarif_and_github_on_clean_files(capsys):
-    code, out, _ = run(capsys, "check", POLICIES / "wuhan.rules", POLICIES / "guangxi.rules", "--format", "sarif")
+def test_check_sarif_and_github_on_clean_files(cli, capsys):
+    code, out, _ = cli("check", POLICIES / "wuhan.rules", POLICIES / "guangxi.rules", "--format", "sarif")
     assert code == 0 and validate_sarif(out)["runs"][0]["results"] == []
-    code, out, _ = run(capsys, "check", POLICIES / "wuhan.rules", "--format", "github")
+    code, out, _ = cli("check", POLICIES / "wuhan.rules", "--format", "github")
     assert code == 0 and out == ""
 
 
-def test_check_text_and_json_are_unchanged(capsys, tmp_path):
+def test_check_text_and_json_are_unchanged(cli, capsys, tmp_path):
     bad = tmp_path / "broken.rules"
     bad.write_text(BROKEN, encoding="utf-8")
-    code, out, _ = run(capsys, "check", bad, "--format", "json")
+    code, out, _ = cli("check", bad, "--format", "json")
     assert code == 1 and json.loads(out)[-1]["message"].startswith("unknown fact")
-    code, out, _ = run(capsys, "check", POLICIES / "wuhan.rules", "--format", "text", "--examples", "0")
+    code, out, _ = cli("check", POLICIES / "wuhan.rules", "--format", "text", "--examples", "0")
     assert code == 0 and out.strip().endswith("articles)")
 
 
