@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT, Section, suggest
 from .errors import CaseError
@@ -197,114 +197,121 @@ def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defa
 # and builds the same facts as ``_validate``. Anything else — a problem, a
 # ``Mapping`` that is not a dict, a ``date`` object, a type the plan does not
 # know — makes ``_fast`` return None, and ``_validate`` decides (and explains).
-_BAD = object()
-_DATES: dict[str, dt.date] = {}  # date text → date, for the dates cases repeat (bounded)
+# The plan is generated code (codegen.validator, built from the checks below);
+# this module never imports the generator: the policy layer installs it
+# (``use_fast_validators``).
+#: What a fast-path check returns for a value it does not accept.
+BAD = object()
+#: Date text → date, for the dates cases repeat (bounded); the generated validator reads it too.
+DATES: dict[str, dt.date] = {}
 _MAX_DATES = 100_000
 
 
-def _date(value):
+def check_date(value):
+    """A case's date text → the date (cached in ``DATES``), or ``BAD``."""
     if type(value) is not str:
-        return _BAD
-    found = _DATES.get(value)
+        return BAD
+    found = DATES.get(value)
     if found is None:
         problems: list = []
         found = parse_date(value, "", problems)
         if problems:
-            return _BAD
-        if len(_DATES) >= _MAX_DATES:
-            _DATES.clear()
-        _DATES[value] = found
+            return BAD
+        if len(DATES) >= _MAX_DATES:
+            DATES.clear()
+        DATES[value] = found
     return found
 
 
-def _text(value):
-    return value if type(value) is str else _BAD
+def check_text(value):
+    """A case's text value as is, or ``BAD``."""
+    return value if type(value) is str else BAD
 
 
-def _check(ftype):
-    """A function value → runtime value (or ``_BAD``) for one declared type; None means bool (tested inline)."""
+def value_check(ftype):
+    """A function value → runtime value (or ``BAD``) for one declared type; None means bool (tested inline)."""
     if ftype == BOOL:
         return None
     if ftype == DATE:
-        return _date
+        return check_date
     if ftype == TEXT:
-        return _text
+        return check_text
     if isinstance(ftype, EnumT):
         values = frozenset(ftype.values)
 
         def check_enum(value):
-            return value if type(value) is str and value in values else _BAD
+            return value if type(value) is str and value in values else BAD
         check_enum.enum_values = values
         return check_enum
     if isinstance(ftype, ListT):
         return _list_check(ftype.element)
     if isinstance(ftype, RecordT):
         return _record_check(ftype)
-    raise _Unplanned(ftype)
+    raise Unplanned(ftype)
 
 
-class _Unplanned(Exception):
+class Unplanned(Exception):
     """A declared type the fast path does not cover: such policies always take ``_validate``."""
 
 
 def _list_check(element):
-    check = _check(element)
+    check = value_check(element)
     if isinstance(element, EnumT):
         values = frozenset(element.values)
 
         def check_enums(value):
             if type(value) is not list and type(value) is not tuple or len(value) > MAX_LIST:
-                return _BAD
+                return BAD
             for item in value:
                 if type(item) is not str or item not in values:
-                    return _BAD
+                    return BAD
             return tuple(value)
         return check_enums
 
     def check_list(value):
         if type(value) is not list and type(value) is not tuple or len(value) > MAX_LIST:
-            return _BAD
+            return BAD
         if check is None:
             for item in value:
                 if item is not True and item is not False:
-                    return _BAD
+                    return BAD
             return tuple(value)
         out = []
         for item in value:
             item = check(item)
-            if item is _BAD:
-                return _BAD
+            if item is BAD:
+                return BAD
             out.append(item)
         return tuple(out)
     return check_list
 
 
 def _record_check(record: RecordT):
-    fields = {name: _check(info.type) for name, info in record.fields.items()}
+    fields = {name: value_check(info.type) for name, info in record.fields.items()}
     required = tuple(name for name, info in record.fields.items() if not info.closed)
     closed = tuple((name, info.default) for name, info in record.fields.items() if info.closed)
 
     def check_record(value):
         if type(value) is not dict:
-            return _BAD
+            return BAD
         out = {}
         for key, item in value.items():
             if key not in fields:
-                return _BAD
+                return BAD
             if item is None:
                 continue
             check = fields[key]
             if check is None:
                 if item is not True and item is not False:
-                    return _BAD
+                    return BAD
             else:
                 item = check(item)
-                if item is _BAD:
-                    return _BAD
+                if item is BAD:
+                    return BAD
             out[key] = item
         for name in required:
             if name not in out:
-                return _BAD
+                return BAD
         for name, default in closed:
             if name not in out:
                 out[name] = default
@@ -313,15 +320,23 @@ def _record_check(record: RecordT):
 
 
 _PLANS: dict[int, tuple] = {}  # id(sections) → (sections, generated validator or None); bounded
+_make_validator: Callable[[Mapping[str, Section]], Callable | None] | None = None
+
+
+def use_fast_validators(make: Callable[[Mapping[str, Section]], Callable | None]) -> None:
+    """Install ``make(sections)`` → the generated fast-path validator of those sections, or None
+    (``codegen.validator``); until then every case takes the thorough path."""
+    global _make_validator
+    _make_validator = make
+    _PLANS.clear()
 
 
 def _plan(sections: Mapping[str, Section]):
     entry = _PLANS.get(id(sections))
     if entry is not None and entry[0] is sections:
         return entry[1]
-    from . import codegen
-
-    check = codegen.validator(sections)
+    make = _make_validator
+    check = make(sections) if make is not None else None
     if len(_PLANS) >= 64:
         _PLANS.clear()
     _PLANS[id(sections)] = (sections, check)

@@ -37,6 +37,7 @@ from typing import IO, Any
 
 import supervisor_rules as sr
 from supervisor_rules.case import json_problem
+from supervisor_rules.cli_output import format_of as _format_of, out as _out, utf8 as _utf8
 from supervisor_rules.errors import Diagnostic
 
 PROG = "supervisor-rules"
@@ -68,19 +69,10 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a real calendar date") from None
 
 
-def _utf8(stream: IO[str]) -> bool:
-    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
-    return encoding in ("utf-8", "utf8", "utf-8-sig")
-
-
 def _dumps(obj: Any, *, indent: int | None = 2) -> str:
     # Chinese stays readable where the stream can carry it; \u escapes elsewhere
     # (still valid JSON, never a UnicodeEncodeError).
     return json.dumps(obj, ensure_ascii=not _utf8(sys.stdout), indent=indent)
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def _err(text: str) -> None:
@@ -99,15 +91,6 @@ def _oneline(text: object) -> str:
 
 def _os_message(exc: OSError) -> str:
     return exc.strerror or _oneline(exc) or type(exc).__name__
-
-
-def _format_of(args: argparse.Namespace) -> str:
-    if args.format:
-        return args.format
-    try:
-        return "text" if sys.stdout.isatty() else "json"
-    except (AttributeError, ValueError):  # a closed or exotic stream
-        return "json"
 
 
 def _policy_error_payload(name: str, exc: sr.RulesError) -> dict:

@@ -34,6 +34,7 @@ import inspect
 import types
 from typing import Callable
 
+from . import case as case_module
 from . import nodes as n
 from . import runtime
 from .compiler import CompiledPolicy, CRule
@@ -823,11 +824,9 @@ def validator(sections) -> Callable | None:
 
 
 def validator_source(sections) -> tuple[str, dict]:
-    from . import case as case_module
-
     namespace: dict = {"__builtins__": {}, "dict": dict, "type": type, "str": str, "list": list,
-                       "frozenset": frozenset, "DATE": case_module._date, "DATES": case_module._DATES,
-                       "BAD": case_module._BAD}
+                       "frozenset": frozenset, "DATE": case_module.check_date, "DATES": case_module.DATES,
+                       "BAD": case_module.BAD}
     def const(value) -> str:
         name = f"K{len(namespace)}"
         namespace[name] = value
@@ -851,21 +850,21 @@ def validator_source(sections) -> tuple[str, dict]:
         lines.append(f"{body}present.append(key)")
         for fname, info in section.fields.items():
             try:
-                check = case_module._check(info.type)
-            except case_module._Unplanned:
+                check = case_module.value_check(info.type)
+            except case_module.Unplanned:
                 raise Unsupported(repr(info.type)) from None
             lines.append(f"{body}v = value.get({text(fname)})")
             lines.append(f"{body}if v is not None:")
             if check is None:
                 lines.append(f"{body}    if v is not True and v is not False:")
                 lines.append(f"{body}        return None")
-            elif check is case_module._text:
+            elif check is case_module.check_text:
                 lines.append(f"{body}    if type(v) is not str:")
                 lines.append(f"{body}        return None")
             elif hasattr(check, "enum_values"):
                 lines.append(f"{body}    if type(v) is not str or v not in {const(check.enum_values)}:")
                 lines.append(f"{body}        return None")
-            elif check is case_module._date:
+            elif check is case_module.check_date:
                 # Dates repeat across cases: most are found in the cache of parsed dates.
                 lines.append(f"{body}    d = DATES.get(v) if type(v) is str else None")
                 lines.append(f"{body}    if d is None:")

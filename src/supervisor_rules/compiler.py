@@ -381,6 +381,29 @@ class _Compiler:
                                  for fname, info in section.fields.items() if not info.closed))
 
 
+class ExpressionCompiler(_Compiler):
+    """Compiles further expressions of a checked policy into closures ``env -> value`` (Kleene's three
+    values), exactly as its rules' conditions are: ``satisfies`` and ``violates`` see the policy's own
+    requirements and prohibitions, which the constructor compiles first.
+
+    Extension point: a subclass may add or override ``x_<Node>`` methods (``x_Path``, ``x_Compare`` …),
+    one per node class of ``nodes``, each taking the node and returning its closure; ``super()`` gives
+    the rule semantics. They apply to the policy's rules too (``invariants`` reads decision fields so)."""
+
+    def __init__(self, checked: Checked):
+        super().__init__(checked)
+        self.compile()  # collects the requirements and prohibitions that `satisfies`/`violates` refer to
+
+    def expression(self, e, *, renewal_var: str | None = None) -> Fn:
+        """The closure of expression ``e``; ``renewal_var`` names the renewal record a renewal
+        condition's paths may start with (read from ``env.var``)."""
+        self.renewal_var = renewal_var
+        try:
+            return self.expr(e)
+        finally:
+            self.renewal_var = None
+
+
 def _within(citation: Citation, ref: n.ArticleRef) -> bool:
     return citation.article == ref.article and (ref.item is None or citation.item == ref.item)
 

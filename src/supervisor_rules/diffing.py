@@ -36,7 +36,7 @@ from . import nodes as n
 from . import periods
 from .checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
 from .errors import RulesError
-from .policytests import _atoms, describe_expr, describe_rule
+from .policytests import collect_atoms, describe_expr, describe_rule
 
 DEFAULT_EXAMPLES = 2000
 
@@ -91,10 +91,11 @@ def _prov_dict(p: ProvisionInfo) -> dict:
 
 # ------------------------------------------------------------------ roles
 AREAS = ("term", "qualifications", "grounds", "recusal", "discipline", "duties", "reports", "notices")
-_AREA_TITLES = {"term": "Term, renewal and expiry", "qualifications": "Qualifications (by fact)",
-                "grounds": "Dismissal grounds (by circumstance)", "recusal": "Recusal",
-                "discipline": "Discipline (by prohibited code)", "duties": "Duties (by code)",
-                "reports": "Reports and rewards", "notices": "Notices (advisory)"}
+#: Each area's heading in the text report (``supervisor-rules diff``).
+AREA_TITLES = {"term": "Term, renewal and expiry", "qualifications": "Qualifications (by fact)",
+               "grounds": "Dismissal grounds (by circumstance)", "recusal": "Recusal",
+               "discipline": "Discipline (by prohibited code)", "duties": "Duties (by code)",
+               "reports": "Reports and rewards", "notices": "Notices (advisory)"}
 
 
 def _reads(expr) -> tuple[str, ...]:
@@ -123,7 +124,7 @@ def _roles(policy) -> list[tuple[str, tuple, str, str, str]]:
                 out.append(("term", ("renewal",), ref, cite, f"renewal requires {describe_expr(rule.condition)}"))
             elif isinstance(rule, n.Ground):
                 atoms: list = []
-                _atoms(rule.condition, atoms)
+                collect_atoms(rule.condition, atoms)
                 key = tuple(sorted(describe_expr(a) for a in atoms))
                 area = "term" if key == ("expired",) else "grounds"
                 out.append((area, ("ground",) + key, ref, cite, f"{rule.effect} ground when {describe_expr(rule.condition)}"))

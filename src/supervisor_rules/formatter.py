@@ -90,13 +90,13 @@ class FormatError(RulesError):
 # --------------------------------------------------------------------------- grammar knowledge
 @functools.cache
 def _keyword_types() -> frozenset[str]:
-    return frozenset(t.name for t in parser._lark().terminals if t.priority >= 2) - {"DATE", "SUB"}
+    return frozenset(t.name for t in parser.tree_parser().terminals if t.priority >= 2) - {"DATE", "SUB"}
 
 
 @functools.cache
 def _inline_rules() -> frozenset[str]:
     """Tree nodes that never start a line: expressions, types, text (from the grammar)."""
-    lk = parser._lark()
+    lk = parser.tree_parser()
     by_origin: dict[str, list] = {}
     for rule in lk.rules:
         by_origin.setdefault(rule.origin.name, []).append(rule)
@@ -140,7 +140,7 @@ def _lang(spelling: str) -> str:
 def _meaning(terminal: str, spelling: str):
     """What a spelling means, for keywords whose spellings are not all synonyms."""
     if terminal == "UNIT":
-        return parser._unit(spelling)
+        return parser.unit_value(spelling)
     tables = {"EFFECT": "_EFFECTS", "RECUSAL_KIND": "_RECUSAL_KINDS", "ACTOR": "_ACTORS"}
     table = getattr(parser, tables.get(terminal, ""), None)
     if table is not None:
@@ -152,7 +152,7 @@ def _meaning(terminal: str, spelling: str):
 def keyword_spellings() -> dict[str, tuple[tuple[str, str, object], ...]]:
     """Keyword terminal → its spellings as (spelling, language, meaning), in grammar order."""
     out = {}
-    for term in parser._lark().terminals:
+    for term in parser.tree_parser().terminals:
         if term.name not in _keyword_types() or term.name in _MARKERS:
             continue
         spellings = _expand(term.pattern)
@@ -293,7 +293,7 @@ class _Formatter:
     def __init__(self, text: str, lang: str | None):
         self.text = text
         self.lang = lang
-        interactive = parser._lark().parse_interactive(text)
+        interactive = parser.tree_parser().parse_interactive(text)
         self.tokens: list[Token] = list(interactive.iter_parse())
         self.tree: Tree = interactive.feed_eof()
         self.by_start = {t.start_pos: i for i, t in enumerate(self.tokens)}

@@ -19,7 +19,7 @@ import attrs
 from . import case as case_module
 from . import nodes as n
 from .checker import DECISION_ALIASES, DECISION_HEADS
-from .compiler import _Compiler
+from .compiler import ExpressionCompiler
 from .decision import Decision, Status
 from .workdays import MissingCalendarYear
 
@@ -64,7 +64,7 @@ class _Env:
         self.expired, self.dismissed, self.calendar = expired, dismissed, calendar
 
 
-class _InvariantCompiler(_Compiler):
+class _InvariantCompiler(ExpressionCompiler):
     """The rule compiler, plus the decision's fields and dates counted like deadlines."""
 
     def x_Path(self, e: n.Path):
@@ -101,14 +101,13 @@ def compile_invariants(checked) -> tuple[CompiledInvariant, ...]:
     if not checked.invariants:
         return ()
     compiler = _InvariantCompiler(checked)
-    compiler.compile()  # collects the requirements and prohibitions that `satisfies`/`violates` refer to
     out = []
     for inv in checked.invariants:
         refs = tuple(str(r.article) + (f"({r.item})" if r.item is not None else "") for r in inv.cites)
         cites = "、".join(next((p.cite for p in checked.provisions if p.within(r)), r.__repr__()) for r in inv.cites)
         out.append(CompiledInvariant(inv.name, inv.text, refs, cites,
-                                     compiler.expr(inv.when) if inv.when is not None else None,
-                                     compiler.expr(inv.then), inv.span))
+                                     compiler.expression(inv.when) if inv.when is not None else None,
+                                     compiler.expression(inv.then), inv.span))
     return tuple(out)
 
 

@@ -133,6 +133,21 @@ def _terminals():
     return _module_parser()[0].terminals
 
 
+def terminals():
+    """The grammar's terminal definitions (Lark ``TerminalDef``s), from the parser already built."""
+    return _terminals()
+
+
+def tree_parser() -> lark.Lark:
+    """The grammar as a Lark parser that builds parse trees with positions (formatter, tools)."""
+    return _lark()
+
+
+def unit_value(text: str) -> str:
+    """The unit a spelling of the UNIT keyword stands for (``个工作日`` → ``working_days``)."""
+    return _unit(text)
+
+
 @functools.cache
 def keywords() -> dict[str, str]:
     """Every keyword spelling → its terminal name (``当`` → ``WHEN``)."""

@@ -20,6 +20,22 @@ from .workdays import WorkdayCalendar, default_calendar
 MAX_IMPORTS = 32
 
 
+# The generated fast paths (codegen.py) for case validation and evaluation. codegen imports case and
+# runtime, so they never import it: this layer installs it, imported on first use as before.
+def _generate(compiled: compiler.CompiledPolicy, traced: bool = False):
+    from . import codegen
+    return codegen.generate(compiled, traced=traced)
+
+
+def _validator(sections):
+    from . import codegen
+    return codegen.validator(sections)
+
+
+runtime.use_generator(_generate)
+case_module.use_fast_validators(_validator)
+
+
 @attrs.frozen
 class ArticleInfo:
     """An article of the policy, for applications that show the regulation."""

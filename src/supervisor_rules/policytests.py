@@ -496,12 +496,13 @@ def _conditions(rule) -> tuple:
     return ()
 
 
-def _atoms(expr, out: list) -> None:
+def collect_atoms(expr, out: list) -> None:
+    """Append to ``out`` the atomic conditions of ``expr`` (what and / or / not combine), each once, in order."""
     if isinstance(expr, (n.And, n.Or)):
         for operand in expr.operands:
-            _atoms(operand, out)
+            collect_atoms(operand, out)
     elif isinstance(expr, n.Not):
-        _atoms(expr.operand, out)
+        collect_atoms(expr.operand, out)
     elif expr not in out:
         out.append(expr)
 
@@ -595,8 +596,7 @@ class Coverage:
         self.provisions: list[ProvisionCoverage] = []
         # (citation, kind) → [(RuleCoverage, [_Condition])]
         self._by_step: dict[tuple, list] = {}
-        comp = compiler._Compiler(compiled.checked)
-        comp.compile()  # sets up what `satisfies` / `violates` refer to
+        comp = compiler.ExpressionCompiler(compiled.checked)
         for provision, citation in zip(compiled.checked.provisions, compiled.citations):
             rules = []
             for rule in provision.rules:
@@ -605,15 +605,11 @@ class Coverage:
                     continue
                 atoms: list = []
                 for expr in _conditions(rule):
-                    _atoms(expr, atoms)
+                    collect_atoms(expr, atoms)
                 var = rule.var if isinstance(rule, n.Renewal) else None
                 conditions = []
                 for atom in atoms:
-                    comp.renewal_var = var
-                    try:
-                        fn = comp.expr(atom)
-                    finally:
-                        comp.renewal_var = None
+                    fn = comp.expression(atom, renewal_var=var)
                     conditions.append(_Condition(ConditionCoverage(describe_expr(atom)), fn,
                                                  rule.source.dotted if var else None))
                 cov = RuleCoverage(kind, describe_rule(rule), [c.cov for c in conditions],

@@ -38,7 +38,7 @@ _NOT_KEYWORDS = frozenset({"DATE"})
 def _terminals():
     from . import parser
 
-    return parser._terminals()  # the grammar's terminals, without building a second parser
+    return parser.terminals()  # the grammar's terminals, without building a second parser
 
 
 @functools.cache

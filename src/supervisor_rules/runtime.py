@@ -9,6 +9,7 @@ is unknown. A pure function of (policy, facts, as_of, calendar).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
 from . import periods
 from .checker import BOOL, DATE, TEXT, EnumT, ListT
@@ -68,6 +69,15 @@ def evaluate_traced(policy: CompiledPolicy, facts: dict, sections: frozenset, as
 
 
 _UNBUILT = object()
+_generate: Callable[..., Callable | None] | None = None
+
+
+def use_generator(generate: Callable[..., Callable | None]) -> None:
+    """Install ``generate(policy, traced=False)`` → the policy's generated evaluator, or None where the
+    interpreter must do (``codegen.generate``, which imports this module: so the policy layer installs
+    it); until then every policy is interpreted."""
+    global _generate
+    _generate = generate
 
 
 def fast_path(policy: CompiledPolicy):
@@ -76,9 +86,7 @@ def fast_path(policy: CompiledPolicy):
     try:
         return derived["fast"]
     except KeyError:
-        from . import codegen
-
-        fast = derived["fast"] = codegen.generate(policy)
+        fast = derived["fast"] = _generate(policy) if _generate is not None else None
         return fast
 
 
@@ -89,9 +97,7 @@ def traced_path(policy: CompiledPolicy):
     try:
         return derived["traced"]
     except KeyError:
-        from . import codegen
-
-        traced = derived["traced"] = codegen.generate(policy, traced=True)
+        traced = derived["traced"] = _generate(policy, traced=True) if _generate is not None else None
         return traced
 
 

@@ -17,7 +17,7 @@ import sys
 
 import supervisor_rules as sr
 # Output helpers shared by every command.
-from supervisor_rules.cli import _format_of as _format, _out, _utf8
+from supervisor_rules.cli_output import format_of as _format, out as _out, utf8 as _utf8
 from supervisor_rules import diffing
 
 PROG = "supervisor-rules"
@@ -165,7 +165,7 @@ def _text(old, new, structure: dict, behaviour) -> None:
             continue
         shown = [e for e in entries if e["change"] != "same"]
         same = len(entries) - len(shown)
-        _out(f"{diffing._AREA_TITLES[area]}:" + (f" ({same} the same)" if same else ""))
+        _out(f"{diffing.AREA_TITLES[area]}:" + (f" ({same} the same)" if same else ""))
         for e in shown:
             sym = _SYMBOL[e["change"]]
             if e["change"] == "added":

@@ -23,6 +23,7 @@ import sys
 import tempfile
 
 from supervisor_rules import formatter, reporting
+from supervisor_rules.cli_output import format_of
 from supervisor_rules.errors import Diagnostic, PolicyError
 
 FORMATS = reporting.FORMATS
@@ -50,9 +51,7 @@ def register(commands, options) -> None:
 def _format_of(args: argparse.Namespace) -> str:
     if getattr(args, "format", None) is None and args.diff:
         return "text"  # a patch is text
-    from supervisor_rules.cli import _format_of as cli_format
-
-    return cli_format(args)
+    return format_of(args)
 
 
 def _read(name: str) -> str:

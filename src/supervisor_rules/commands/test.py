@@ -20,7 +20,7 @@ import attrs
 
 import supervisor_rules as sr
 # Output helpers shared by every command.
-from supervisor_rules.cli import _format_of as _format, _out, _utf8
+from supervisor_rules.cli_output import format_of as _format, out as _out, utf8 as _utf8
 from supervisor_rules import policytests as pt
 from supervisor_rules.errors import Diagnostic, display_width
 
