@@ -361,6 +361,7 @@ def rule_files(draw) -> str:
     return "".join(out)
 
 
+@pytest.mark.slow
 @GENERATED
 @given(rule_files())
 def test_generated_files_keep_their_ast_and_format_idempotently(text):
@@ -370,6 +371,7 @@ def test_generated_files_keep_their_ast_and_format_idempotently(text):
     assert fmt(out) == out
 
 
+@pytest.mark.slow
 @GENERATED
 @given(rule_files(), st.sampled_from(["zh", "en"]))
 def test_generated_files_in_either_language(text, lang):
@@ -384,6 +386,7 @@ def test_generated_files_in_either_language(text, lang):
             assert str(token).isascii() == (lang == "en"), token
 
 
+@pytest.mark.slow
 @GENERATED
 @given(rule_files(), st.sampled_from(LANGS))
 def test_generated_files_keep_comments_and_provision_text(text, lang):
@@ -395,6 +398,7 @@ def test_generated_files_keep_comments_and_provision_text(text, lang):
     assert strings(tokens_out) == strings(tokens_in)
 
 
+@pytest.mark.slow
 @GENERATED
 @given(rule_files())
 def test_generated_lines_are_at_most_100_columns_unless_unbreakable(text):

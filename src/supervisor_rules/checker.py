@@ -235,11 +235,11 @@ class _Checker:
             for decl in module.enums:
                 self.declare_enum(decl)
         for module in modules:
-            for decl in module.records:
-                self.declare_record(decl)
+            for record in module.records:
+                self.declare_record(record)
         for module in modules:
-            for decl in module.facts:
-                self.declare_section(decl)
+            for facts in module.facts:
+                self.declare_section(facts)
         self.check_structure()
         self.check_rules()
         self.check_invariants()
@@ -392,14 +392,17 @@ class _Checker:
         def deep(node) -> bool:
             return any(has_rules(x.rules) for x in n.walk(node) if hasattr(x, "rules") and not isinstance(x, n.Duty))
 
-        for node in [article, *article.items, *[s for i in article.items for s in i.subitems], *article.paragraphs,
-                     *[i for p in article.paragraphs for i in p.items]]:
+        provisions: list[n.Article | n.Paragraph | n.Item | n.SubItem] = [
+            article, *article.items, *[s for i in article.items for s in i.subitems], *article.paragraphs,
+            *[i for p in article.paragraphs for i in p.items]]
+        for node in provisions:
             if any(isinstance(r, n.TextOnly) for r in node.rules) and has_rules(node.rules):
                 self.report(node.span, "a provision marked `text only` cannot also carry rules")
         if not text_only and not deep(article):
             self.warn(article.span, f"article {a} has no rules; mark it `text only` / `仅文本` if it is informative")
         elif not text_only:
-            for unit in [*article.items, *article.paragraphs]:
+            units: list[n.Item | n.Paragraph] = [*article.items, *article.paragraphs]
+            for unit in units:
                 marked = any(isinstance(r, n.TextOnly) for r in unit.rules)
                 if not marked and not deep(unit):
                     label = f"item ({unit.number})" if isinstance(unit, n.Item) else f"paragraph {unit.number}"
@@ -435,7 +438,7 @@ class _Checker:
     def check_rule(self, rule, provision: Provision) -> None:
         kind = type(rule)
         allowed = _PHASE.get(kind, frozenset())
-        scope = {}
+        scope: dict = {}
         if isinstance(rule, n.Require) or isinstance(rule, n.Prefer):
             self.expect_bool(rule.condition, allowed, kind, scope)
             if rule.guard is not None:
@@ -513,15 +516,16 @@ class _Checker:
         prohibited = next((self.type_of(r.path, frozenset(), None, {}) for p in self.provisions for r in p.rules
                            if isinstance(r, n.Prohibit)), None)
         violation = prohibited.element if isinstance(prohibited, ListT) else EnumT("violation", ())
-        types = {}
-        for name, (_, kind) in DECISION_FIELDS.items():
-            if kind == "duties":
-                kind = ListT(EnumT("duty", duties))
-            elif kind == "violations":
-                kind = ListT(violation)
-            elif kind is None:
-                kind = _SCALAR_FIELDS[name]
-            types[name] = kind
+        types: dict[str, object] = {}
+        for name, (_, declared) in DECISION_FIELDS.items():
+            if declared == "duties":
+                types[name] = ListT(EnumT("duty", duties))
+            elif declared == "violations":
+                types[name] = ListT(violation)
+            elif declared is None:
+                types[name] = _SCALAR_FIELDS[name]
+            else:
+                types[name] = declared
         self.decision_types = types
         seen: dict[str, n.Span] = {}
         for inv in self.root.invariants:

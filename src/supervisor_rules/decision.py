@@ -226,8 +226,8 @@ class Decision:
             out.append(f"聘期 term: {t.years} 年, {t.start.isoformat()} 起, 届满日 {last}, 第 {t.terms or '?'} 届")
             for r in t.invalid_renewals:
                 out.append(f"  无效续聘 {r.on.isoformat()}: " + "、".join(c.cite for c in r.unmet))
-            for r in t.undetermined_renewals:
-                out.append(f"  续聘效力待定 {r.on.isoformat()}: " + "、".join(c.cite for c in r.undetermined))
+            for u in t.undetermined_renewals:
+                out.append(f"  续聘效力待定 {u.on.isoformat()}: " + "、".join(c.cite for c in u.undetermined))
         if self.recusal.result != RecusalResult.NOT_APPLICABLE:
             who = {"supervisor": "监督员", "department": "医疗保障部门"}.get(self.recusal.decided_by or "", "")
             out.append(f"回避 recusal: {self.recusal.result}" + (f"（由{who}决定）" if who else "")
@@ -238,9 +238,10 @@ class Decision:
             due = f", 期限 {o.due.isoformat()}" if o.due else ""
             out.append(f"义务 obligation: {o.duty} — {o.citation.cite}: {o.state}{due}")
         if self.report.result != ReportResult.NOT_APPLICABLE:
-            r = self.report
-            category = f" {r.category.cite}" if r.category else ""
-            out.append(f"举报 report: {r.result}{category}" + (f"; 奖励依据 {r.reward_rules}" if r.reward_referral else ""))
+            report = self.report
+            category = f" {report.category.cite}" if report.category else ""
+            out.append(f"举报 report: {report.result}{category}"
+                       + (f"; 奖励依据 {report.reward_rules}" if report.reward_referral else ""))
         for notice in self.notices:
             where = f"{notice.citation.cite}: " if notice.citation else ""
             out.append(f"提示 notice: {where}{notice.message}")
@@ -417,12 +418,12 @@ class JsonWriter:
         by_type: dict = {str: string, int: self.integer, float: self.number, tuple: self.sequence,
                          list: self.sequence, dict: self.mapping, dt.date: self.date, Step: self.step,
                          Term: self.term, InvalidRenewal: self.renewal, UndeterminedRenewal: self.renewal}
-        for cls in (Status, EligibilityResult, Effect, RecusalResult, DutyState, ReportResult):
-            by_type[cls] = lambda v: string(v.value)
+        for enum_cls in (Status, EligibilityResult, Effect, RecusalResult, DutyState, ReportResult):
+            by_type[enum_cls] = lambda v: string(v.value)
         # Citations and the parts decisions share are immutable: their text is remembered by identity.
         # (Terms and renewals are new with every decision: written afresh.)
-        for cls in (Citation, Eligibility, Ground, Recusal, Obligation, Violation, Report, Notice):
-            by_type[cls] = shared
+        for shared_cls in (Citation, Eligibility, Ground, Recusal, Obligation, Violation, Report, Notice):
+            by_type[shared_cls] = shared
         fallback = self.fallback
 
         def value(v) -> bytes:
@@ -490,7 +491,7 @@ class JsonWriter:
             b',"undetermined_renewals":', sequence(undetermined) if undetermined else b"[]", b"}"))
 
     def renewal(self, r: InvalidRenewal | UndeterminedRenewal) -> bytes:
-        if type(r) is InvalidRenewal:
+        if isinstance(r, InvalidRenewal):
             opening, citations = b'{"on":', r.unmet
             middle = b',"unmet":'
         else:
@@ -524,7 +525,7 @@ class JsonWriter:
                         if len(memo) >= self.MEMO:
                             memo.clear()
                         memo[r] = text
-        return b",".join(texts)
+        return b",".join(texts)  # type: ignore[arg-type]  # every None was filled in above
 
     def lookup(self, r: tuple) -> bytes | None:
         try:
@@ -566,7 +567,7 @@ class JsonWriter:
         citation = b"null" if site.citation is None else self.value(site.citation)
         opening = b'{"citation":' + citation + b',"rule":' + self.value(site.rule) + b',"outcome":'
         keys = tuple((b',"facts":{' if i == 0 else b",") + self.quote(k) + b":" for i, k in enumerate(site.keys))
-        parts = (opening, keys, b"}}" if keys else b',"facts":{}}', {})
+        parts: tuple = (opening, keys, b"}}" if keys else b',"facts":{}}', {})
         if len(self.sites) >= self.SHARED:
             self.sites.clear()
         self.sites[site] = parts

@@ -76,6 +76,14 @@ def _years_repr(years: frozenset[int]) -> str:
     return "{" + ", ".join(map(str, sorted(years))) + "}"
 
 
+def _frozen_dates(days: Iterable[datetime.date]) -> frozenset[datetime.date]:
+    return frozenset(days)
+
+
+def _frozen_years(years: Iterable[int]) -> frozenset[int]:
+    return frozenset(years)
+
+
 @attrs.frozen
 class WorkdayCalendar:
     """Immutable working-day data for a set of complete years.
@@ -86,9 +94,9 @@ class WorkdayCalendar:
     listed date must fall in one of ``years``.
     """
 
-    holidays: frozenset[datetime.date] = attrs.field(converter=frozenset, repr=False)
-    adjusted_workdays: frozenset[datetime.date] = attrs.field(converter=frozenset, repr=False)
-    years: frozenset[int] = attrs.field(converter=frozenset, repr=_years_repr)
+    holidays: frozenset[datetime.date] = attrs.field(converter=_frozen_dates, repr=False)
+    adjusted_workdays: frozenset[datetime.date] = attrs.field(converter=_frozen_dates, repr=False)
+    years: frozenset[int] = attrs.field(converter=_frozen_years, repr=_years_repr)
     source: str = attrs.field(validator=attrs.validators.instance_of(str))
 
     def __attrs_post_init__(self) -> None:
