@@ -8,13 +8,12 @@ see tests/matching.py for how `expect` is compared with the engine's output.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from matching import match  # noqa: E402
+from supervisor_rules.expect import match
+
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "decisions"
 CITIES = ("guangxi", "wuhan")

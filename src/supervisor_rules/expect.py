@@ -65,8 +65,6 @@ def brief(value: Any) -> Any:
     return value
 
 
-_brief = brief  # the name tests/matching.py used
-
 
 def _join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)

@@ -835,20 +835,3 @@ def _unescape(raw: str) -> str:
         return raw
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), raw)
 
-
-def parse_file(path: str | Path) -> n.Module:
-    """Read and parse a rule file (UTF-8)."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise PolicySyntaxError(str(path), 1, 1, "", (), too_large(size))
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise PolicySyntaxError(str(path), line, 1, "", (), "rule file is not valid UTF-8") from None
-    return parse_module(text, str(path))
