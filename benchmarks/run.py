@@ -58,8 +58,11 @@ if (HERE.parent / "src" / "supervisor_rules").is_dir():
     sys.path.insert(0, str(HERE.parent / "src"))  # a source checkout runs without installing
 
 import supervisor_rules as sr  # noqa: E402
-from supervisor_rules import case as case_module  # noqa: E402
-from supervisor_rules import batch, checker, cli, codegen, compiler, runtime  # noqa: E402
+from supervisor_rules.contracts import case as case_module  # noqa: E402
+from supervisor_rules.tools import batch  # noqa: E402
+from supervisor_rules.lang import checker  # noqa: E402
+from supervisor_rules import cli  # noqa: E402
+from supervisor_rules.engine import codegen, compiler, runtime  # noqa: E402
 from supervisor_rules import policy as policy_module  # noqa: E402
 from supervisor_rules.resources import policies_dir  # noqa: E402
 

@@ -57,7 +57,7 @@ except ImportError:  # run from a checkout without PYTHONPATH=src
 import lark  # noqa: E402
 
 from supervisor_rules import PolicyError  # noqa: E402
-from supervisor_rules import parser  # noqa: E402
+from supervisor_rules.lang import parser
 
 POLICIES = ROOT / "policies"
 GRAMMAR = ROOT / "grammars" / "policy.lark"

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 import supervisor_rules as sr
-from supervisor_rules import batch, cli
+from supervisor_rules.tools import batch
+from supervisor_rules import cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_codegen import seeded_cases  # noqa: E402
@@ -252,7 +253,7 @@ def test_no_explanation_leaves_out_only_the_explanation(capsys, tmp_path, jobs):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_policy_the_generator_declines_is_batched_by_the_interpreter(capsys, monkeypatch, tmp_path, jobs):
     """Over ``codegen.MAX_RULES`` (here made tiny) the interpreter decides and records the trace."""
-    from supervisor_rules import codegen, runtime
+    from supervisor_rules.engine import codegen, runtime
 
     monkeypatch.setattr(codegen, "MAX_RULES", 3)
     policy_file = Path(__file__).resolve().parents[1] / "policies" / "wuhan.rules"

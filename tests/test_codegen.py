@@ -21,9 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import supervisor_rules as sr
-from supervisor_rules import case as case_module
-from supervisor_rules import codegen, periods, runtime, testing
-from supervisor_rules.decision import JsonWriter
+from supervisor_rules.contracts import case as case_module
+from supervisor_rules.engine import codegen, runtime
+from supervisor_rules.dates import periods
+from supervisor_rules import testing
+from supervisor_rules.contracts.decision import JsonWriter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decisions"
 CITIES = ("wuhan", "guangxi")

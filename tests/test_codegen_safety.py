@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 import supervisor_rules as sr
-from supervisor_rules import case as case_module
-from supervisor_rules import codegen, runtime
+from supervisor_rules.contracts import case as case_module
+from supervisor_rules.engine import codegen, runtime
 
 PAYLOADS = [
     '"); __import__("os").system("echo pwned") #',

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import supervisor_rules as sr
-from supervisor_rules import diffing
+from supervisor_rules.tools import diffing
 
 pytest.importorskip("hypothesis")
 

@@ -21,9 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supervisor_rules import formatter, parser
+from supervisor_rules.tools import formatter
+from supervisor_rules.lang import parser
 from supervisor_rules.errors import PolicySyntaxError, display_width
-from supervisor_rules.numerals import to_chinese
+from supervisor_rules.lang.numerals import to_chinese
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = sorted((ROOT / "policies").glob("*.rules"))

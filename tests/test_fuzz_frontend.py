@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import supervisor_rules as sr
-from supervisor_rules import PolicyError, parser
+from supervisor_rules import PolicyError
+from supervisor_rules.lang import parser
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"

@@ -112,7 +112,7 @@ def test_did_you_mean(name, suggestion):
 
 
 def test_expected_tokens_are_named_in_words_not_terminal_names():
-    from supervisor_rules import parser
+    from supervisor_rules.lang import parser
 
     names = {t.name for t in parser._lark().terminals} | {"$END"}
     terminals = re.compile(r"(?<![\w$])(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))

@@ -14,7 +14,7 @@ import threading
 import lark
 import pytest
 
-from supervisor_rules import parser
+from supervisor_rules.lang import parser  # noqa: E402
 from supervisor_rules.errors import PolicySyntaxError
 from supervisor_rules.resources import grammar_path, policies_dir
 

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 import supervisor_rules as sr
-from supervisor_rules.invariants import _violated, check_invariants, describe_failure
+from supervisor_rules.tools.invariants import _violated, check_invariants, describe_failure
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 

@@ -11,8 +11,8 @@ import pytest
 pygments = pytest.importorskip("pygments")
 from pygments.token import Comment, Error, Keyword, Literal, Name, Operator, String  # noqa: E402
 
-from supervisor_rules import parser  # noqa: E402
-from supervisor_rules.pygments_lexer import SupervisorRulesLexer  # noqa: E402
+from supervisor_rules.lang import parser  # noqa: E402
+from supervisor_rules.tools.pygments_lexer import SupervisorRulesLexer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = sorted((ROOT / "policies").glob("*.rules"))
@@ -87,7 +87,7 @@ def test_strings_comments_dates_and_markers():
 def test_registered_as_a_pygments_entry_point():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     entry = project["entry-points"]["pygments.lexers"]["supervisor-rules"]
-    assert entry == "supervisor_rules.pygments_lexer:SupervisorRulesLexer"
+    assert entry == "supervisor_rules.tools.pygments_lexer:SupervisorRulesLexer"
     assert any(r.startswith("pygments") for r in project["optional-dependencies"]["highlight"])
 
 
@@ -114,6 +114,6 @@ def test_highlights_to_html_and_terminal():
 
 
 def test_no_policy_content_in_the_lexer():
-    source = (ROOT / "src" / "supervisor_rules" / "pygments_lexer.py").read_text(encoding="utf-8")
+    source = (ROOT / "src" / "supervisor_rules" / "tools" / "pygments_lexer.py").read_text(encoding="utf-8")
     assert "武汉" not in source and "广西" not in source
-    assert sys.modules["supervisor_rules.pygments_lexer"] is not None
+    assert sys.modules["supervisor_rules.tools.pygments_lexer"] is not None

@@ -78,7 +78,7 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("supervisor_rules/__init__.py", "supervisor_rules/cli.py", "supervisor_rules/__main__.py",
+    for required in ("supervisor_rules/__init__.py", "supervisor_rules/cli/main.py", "supervisor_rules/__main__.py",
                      "supervisor_rules/grammars/policy.lark", "supervisor_rules/policies/common.rules",
                      "supervisor_rules/policies/wuhan.rules", "supervisor_rules/policies/guangxi.rules"):
         assert required in names, f"{required} missing from {wheel.name}"

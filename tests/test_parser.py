@@ -12,10 +12,10 @@ import datetime as dt
 import pytest
 
 import supervisor_rules as sr
-from supervisor_rules import nodes as n
-from supervisor_rules import parser
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.lang import parser
 from supervisor_rules.errors import PolicyError, PolicySyntaxError
-from supervisor_rules.numerals import parse_chinese, parse_number, to_chinese
+from supervisor_rules.lang.numerals import parse_chinese, parse_number, to_chinese
 
 
 def parse(text: str, source: str = "t.rules") -> n.Module:

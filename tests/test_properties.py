@@ -22,9 +22,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import supervisor_rules as sr
-from supervisor_rules import case as case_module
-from supervisor_rules import periods, runtime, testing
-from supervisor_rules.checker import BOOL, DATE
+from supervisor_rules.contracts import case as case_module
+from supervisor_rules.dates import periods
+from supervisor_rules.engine import runtime
+from supervisor_rules import testing
+from supervisor_rules.lang.checker import BOOL, DATE
 
 POLICIES = ["guangxi", "wuhan"]
 YEARS = {"guangxi": 2, "wuhan": 3}  # GX 8 聘任期为二年; WH 5 每届聘任期限为三年

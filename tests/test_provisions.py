@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from supervisor_rules.expect import match
+from supervisor_rules.tools.expect import match
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "decisions"

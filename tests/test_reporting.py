@@ -14,7 +14,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from supervisor_rules import cli, reporting
+from supervisor_rules import cli
+from supervisor_rules.tools import reporting
 from supervisor_rules.errors import Diagnostic
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ from mypy import api as mypy_api  # the test extra (constraints/test.txt)
 
 
 SRC = Path(__file__).resolve().parent.parent / "src"
-TYPED_CORE = ("__init__", "nodes", "errors", "periods", "numerals", "workdays", "decision", "case", "checker",
-              "policy")
+TYPED_CORE = ("__init__", "errors", "policy", "lang/nodes", "lang/numerals", "lang/checker", "dates/periods",
+              "dates/workdays", "contracts/decision", "contracts/case")
 
 
 @pytest.mark.slow

@@ -9,12 +9,10 @@ The Python code knows no regulation: every article, fact and city lives in the
 rule files (see ``sr.builtin_policy_ids()`` for the shipped ones).
 """
 
-from .decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, Notice,
-                       Obligation, Recusal, RecusalResult, Report, ReportResult, Status, Step, Term, Violation)
-from .errors import CaseError, Diagnostic, PolicyError, PolicySyntaxError, RulesError
-from .policy import (ArticleInfo, Policy, builtin_policy, builtin_policy_ids, check_paths, load_policy,
-                     parse_policy, resolve_policy)
-from .workdays import MissingCalendarYear, WorkdayCalendar, default_calendar
+from supervisor_rules.contracts.decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, Notice, Obligation, Recusal, RecusalResult, Report, ReportResult, Status, Step, Term, Violation)
+from supervisor_rules.errors import CaseError, Diagnostic, PolicyError, PolicySyntaxError, RulesError
+from supervisor_rules.policy import (ArticleInfo, Policy, builtin_policy, builtin_policy_ids, check_paths, load_policy, parse_policy, resolve_policy)
+from supervisor_rules.dates.workdays import MissingCalendarYear, WorkdayCalendar, default_calendar
 
 __version__ = "0.1.0"
 

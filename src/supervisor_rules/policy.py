@@ -10,12 +10,13 @@ from typing import Iterable, Iterator, Mapping
 
 import attrs
 
-from . import case as case_module
-from . import checker, compiler, nodes, parser, runtime
-from .decision import Citation, Decision
-from .errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
-from .resources import policies_dir
-from .workdays import WorkdayCalendar, default_calendar
+from supervisor_rules.contracts import case as case_module
+from supervisor_rules.lang import checker, nodes, parser
+from supervisor_rules.engine import compiler, runtime
+from supervisor_rules.contracts.decision import Citation, Decision
+from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
+from supervisor_rules.resources import policies_dir
+from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
 
 MAX_IMPORTS = 32
 
@@ -23,12 +24,12 @@ MAX_IMPORTS = 32
 # The generated fast paths (codegen.py) for case validation and evaluation. codegen imports case and
 # runtime, so they never import it: this layer installs it, imported on first use as before.
 def _generate(compiled: compiler.CompiledPolicy, traced: bool = False):
-    from . import codegen
+    from supervisor_rules.engine import codegen
     return codegen.generate(compiled, traced=traced)
 
 
 def _validator(sections):
-    from . import codegen
+    from supervisor_rules.engine import codegen
     return codegen.validator(sections)
 
 
@@ -75,7 +76,7 @@ class Policy:
     @functools.cached_property
     def invariants(self):
         """The policy's invariants, compiled on first use (``check`` reads them; ``evaluate`` never does)."""
-        from .invariants import compile_invariants
+        from supervisor_rules.tools.invariants import compile_invariants
         return compile_invariants(self._compiled.checked)
 
     def __repr__(self) -> str:

@@ -49,10 +49,10 @@ from typing import Any, Iterable, Mapping
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from . import periods
-from .case import MAX_DATE, MIN_DATE
-from .checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
-from .errors import RulesError
+from supervisor_rules.dates import periods
+from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE
+from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
+from supervisor_rules.errors import RulesError
 
 __all__ = ["MAX_DATE", "MIN_DATE", "cases", "dates", "section", "values"]
 

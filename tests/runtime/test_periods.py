@@ -1,4 +1,4 @@
-"""Tests for supervisor_rules.periods (Civil Code arts. 201-202)."""
+"""Tests for supervisor_rules.dates.periods (Civil Code arts. 201-202)."""
 
 import datetime as dt
 
@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supervisor_rules.periods import PeriodOutOfRange, add_months, add_years
+from supervisor_rules.dates.periods import PeriodOutOfRange, add_months, add_years
 
 D = dt.date
 

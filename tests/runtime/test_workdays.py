@@ -1,4 +1,4 @@
-"""Tests for supervisor_rules.workdays."""
+"""Tests for supervisor_rules.dates.workdays."""
 
 import datetime as dt
 import json
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supervisor_rules.workdays import MissingCalendarYear, WorkdayCalendar, default_calendar
+from supervisor_rules.dates.workdays import MissingCalendarYear, WorkdayCalendar, default_calendar
 
 D = dt.date
 

@@ -34,13 +34,11 @@ import inspect
 import types
 from typing import Callable
 
-from . import case as case_module
-from . import nodes as n
-from . import runtime
-from .compiler import CompiledPolicy, CRule
-from .decision import (Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, InvalidRenewal, Notice,
-                       Obligation, Recusal, RecusalResult, Report, ReportResult, Status, UndeterminedRenewal,
-                       Violation, make_term)
+from supervisor_rules.contracts import case as case_module
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.engine import runtime
+from supervisor_rules.engine.compiler import CompiledPolicy, CRule
+from supervisor_rules.contracts.decision import (Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, InvalidRenewal, Notice, Obligation, Recusal, RecusalResult, Report, ReportResult, Status, UndeterminedRenewal, Violation, make_term)
 
 #: Above this many rules the interpreter serves the policy: compiling the function would cost more than it saves.
 MAX_RULES = 1000

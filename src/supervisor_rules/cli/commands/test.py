@@ -20,8 +20,8 @@ import attrs
 
 import supervisor_rules as sr
 # Output helpers shared by every command.
-from supervisor_rules.cli_output import format_of as _format, out as _out, utf8 as _utf8
-from supervisor_rules import policytests as pt
+from supervisor_rules.cli.output import format_of as _format, out as _out, utf8 as _utf8
+from supervisor_rules.tools import policytests as pt
 from supervisor_rules.errors import Diagnostic, display_width
 
 PROG = "supervisor-rules"
@@ -139,9 +139,9 @@ def run(args) -> int:
             if minimum is not None:
                 diagnostics.extend(pt.coverage_diagnostics(r, minimum))
         try:
-            from supervisor_rules import reporting
+            from supervisor_rules.tools import reporting
         except ImportError:
-            sys.stderr.write(f"{PROG}: error: --format {fmt} needs supervisor_rules.reporting\n")
+            sys.stderr.write(f"{PROG}: error: --format {fmt} needs supervisor_rules.tools.reporting\n")
             return EXIT_USAGE
         # paths relative to the working directory where they lie under it (as CI annotations want)
         diagnostics = [attrs.evolve(d, source=_display(d.source)) for d in diagnostics]

@@ -17,8 +17,8 @@ import sys
 
 import supervisor_rules as sr
 # Output helpers shared by every command.
-from supervisor_rules.cli_output import format_of as _format, out as _out, utf8 as _utf8
-from supervisor_rules import diffing
+from supervisor_rules.cli.output import format_of as _format, out as _out, utf8 as _utf8
+from supervisor_rules.tools import diffing
 
 PROG = "supervisor-rules"
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

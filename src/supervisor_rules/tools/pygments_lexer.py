@@ -36,7 +36,7 @@ _NOT_KEYWORDS = frozenset({"DATE"})
 
 
 def _terminals():
-    from . import parser
+    from supervisor_rules.lang import parser
 
     return parser.terminals()  # the grammar's terminals, without building a second parser
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 
-from . import periods
-from .checker import BOOL, DATE, TEXT, EnumT, ListT
-from .compiler import CompiledPolicy, CRule
-from .decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground,
-                       InvalidRenewal, Notice, Obligation, Recusal, RecusalResult, Report, ReportResult, Status,
-                       Term, TraceSite, UndeterminedRenewal, Violation, steps_of)
-from .workdays import MissingCalendarYear
+from supervisor_rules.dates import periods
+from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT
+from supervisor_rules.engine.compiler import CompiledPolicy, CRule
+from supervisor_rules.contracts.decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, InvalidRenewal, Notice, Obligation, Recusal, RecusalResult, Report, ReportResult, Status, Term, TraceSite, UndeterminedRenewal, Violation, steps_of)
+from supervisor_rules.dates.workdays import MissingCalendarYear
 
 
 class Env:

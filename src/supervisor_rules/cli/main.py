@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import supervisor_rules as sr
-from supervisor_rules.case import json_problem
-from supervisor_rules.cli_output import format_of as _format_of, out as _out, utf8 as _utf8
+from supervisor_rules.contracts.case import json_problem
+from supervisor_rules.cli.output import format_of as _format_of, out as _out, utf8 as _utf8
 from supervisor_rules.errors import Diagnostic
 
 PROG = "supervisor-rules"
@@ -172,7 +172,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 policy = sr.load_policy(name)
             except (sr.RulesError, OSError):
                 continue  # a vocabulary file, or problems already reported
-            from supervisor_rules.invariants import invariant_report
+            from supervisor_rules.tools.invariants import invariant_report
 
             lines, found = invariant_report(policy, args.examples)
             invariant_lines.extend(f"{policy.id}: {line}" for line in lines)
@@ -183,7 +183,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     failed = EXIT_USAGE if len(readable) < len(names) else EXIT_PROBLEMS if diagnostics else EXIT_OK
 
     if fmt in ("github", "sarif"):
-        from supervisor_rules import reporting
+        from supervisor_rules.tools import reporting
 
         rendered = reporting.render(diagnostics, fmt, ensure_ascii=not _utf8(sys.stdout))
         if rendered:
@@ -361,7 +361,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if policy is None:
         return status
 
-    from supervisor_rules import batch
+    from supervisor_rules.tools import batch
 
     ascii_only = not _utf8(sys.stdout)
     # Output as bytes, the same as json.dumps(decision.to_dict(), ...) written through stdout would be.
@@ -475,8 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     output_options(schema, top=False)
     schema.set_defaults(handler=_cmd_schema)
 
-    # Commands beyond INTERFACE.md's four live in supervisor_rules.commands, one module each.
-    from supervisor_rules import commands as extra
+    # Commands beyond INTERFACE.md's four live in supervisor_rules.cli.commands, one module each.
+    from supervisor_rules.cli import commands as extra
 
     options = Options(
         output=lambda p, formats=("text", "json"): p.add_argument(

@@ -13,8 +13,8 @@ import json
 import re
 from typing import Any, Callable, Mapping
 
-from .checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT, Section, suggest
-from .errors import CaseError
+from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT, Section, suggest
+from supervisor_rules.errors import CaseError
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 #: Dates a case may carry: wide enough for any appointment, narrow enough that

@@ -25,10 +25,10 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-from . import case as case_module
-from . import runtime
-from .decision import JsonWriter
-from .errors import CaseError, RulesError
+from supervisor_rules.contracts import case as case_module
+from supervisor_rules.engine import runtime
+from supervisor_rules.contracts.decision import JsonWriter
+from supervisor_rules.errors import CaseError, RulesError
 
 #: Input read at a time (bytes, rounded up to whole lines): a block for one worker.
 BLOCK = 1 << 16
@@ -342,7 +342,7 @@ def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: b
     try:
         policy = _inherit(policy_name)
         if policy is None:
-            from .policy import resolve_policy
+            from supervisor_rules.policy import resolve_policy
 
             policy = resolve_policy(policy_name)
         decider = Decider(policy, as_of, ensure_ascii, explain)

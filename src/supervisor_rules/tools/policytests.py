@@ -13,7 +13,7 @@ A test file sits next to its policy: ``city.rules`` → ``city.tests.yaml``
           status: dismissed
           grounds: [{citation: "9(2)", effect: mandatory}]
 
-``expect`` is matched partially (``supervisor_rules.expect``): only what it says
+``expect`` is matched partially (``supervisor_rules.tools.expect``): only what it says
 is checked. ``run_tests`` evaluates every case, compares, and records
 **coverage by provision** from each decision's trace: every rule under an
 article, paragraph, item or sub-item, and every condition inside those rules,
@@ -41,11 +41,12 @@ from typing import Any, Iterable, Mapping, Sequence
 import attrs
 import yaml
 
-from . import case as case_module
-from . import checker, compiler, nodes as n, runtime
-from .decision import Citation, Decision
-from .errors import CaseError, Diagnostic, RulesError
-from .expect import Mismatch, mismatches
+from supervisor_rules.contracts import case as case_module
+from supervisor_rules.lang import checker, nodes as n
+from supervisor_rules.engine import compiler, runtime
+from supervisor_rules.contracts.decision import Citation, Decision
+from supervisor_rules.errors import CaseError, Diagnostic, RulesError
+from supervisor_rules.tools.expect import Mismatch, mismatches
 
 __all__ = [
     "Coverage", "PolicyTest", "ProvisionCoverage", "RunResult", "TestFile", "TestFileError", "TestResult",

@@ -13,9 +13,9 @@ from typing import Callable
 
 import attrs
 
-from . import nodes as n
-from .checker import Checked, ListT, Provision, RecordT
-from .decision import Citation
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.lang.checker import Checked, ListT, Provision, RecordT
+from supervisor_rules.contracts.decision import Citation
 
 Fn = Callable[[object], object]
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from .errors import Diagnostic
+from supervisor_rules.errors import Diagnostic
 
 __all__ = ["FORMATS", "SARIF_SCHEMA", "SARIF_VERSION", "render", "sarif_log"]
 
@@ -83,7 +83,7 @@ def _version() -> str:
 
         return version("supervisor-rules")
     except (ImportError, PackageNotFoundError):
-        from . import __version__
+        from supervisor_rules import __version__
 
         return __version__
 

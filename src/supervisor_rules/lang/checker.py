@@ -14,9 +14,9 @@ from typing import Iterable
 
 import attrs
 
-from . import nodes as n
-from .errors import Diagnostic
-from .numerals import cite_number
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.errors import Diagnostic
+from supervisor_rules.lang.numerals import cite_number
 
 
 # ------------------------------------------------------------------ semantic types

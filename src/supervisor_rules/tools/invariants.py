@@ -16,12 +16,12 @@ from typing import Callable
 
 import attrs
 
-from . import case as case_module
-from . import nodes as n
-from .checker import DECISION_ALIASES, DECISION_HEADS
-from .compiler import ExpressionCompiler
-from .decision import Decision, Status
-from .workdays import MissingCalendarYear
+from supervisor_rules.contracts import case as case_module
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.lang.checker import DECISION_ALIASES, DECISION_HEADS
+from supervisor_rules.engine.compiler import ExpressionCompiler
+from supervisor_rules.contracts.decision import Decision, Status
+from supervisor_rules.dates.workdays import MissingCalendarYear
 
 #: Examples tried per invariant when the caller gives no budget.
 DEFAULT_EXAMPLES = 300
@@ -90,7 +90,7 @@ class _InvariantCompiler(ExpressionCompiler):
                     return env.calendar().add_working_days(base, amount)
                 if unit == "days":
                     return base + dt.timedelta(days=amount)
-                from .periods import add_months
+                from supervisor_rules.dates.periods import add_months
                 return add_months(base, amount * (12 if unit == "years" else 1))
             except (MissingCalendarYear, ValueError, OverflowError):
                 return None  # a date that cannot be counted is unknown, never guessed
@@ -167,7 +167,7 @@ def check_invariants(policy, examples: int = DEFAULT_EXAMPLES) -> list[Invariant
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
 
-    from . import testing
+    from supervisor_rules import testing
 
     invariants = policy.invariants
     if not invariants:
@@ -220,7 +220,7 @@ def describe_failure(result: InvariantResult) -> str:
 
 def invariant_report(policy, examples: int = DEFAULT_EXAMPLES):
     """For ``check``: (one summary line per invariant, diagnostics for failures and unexercised ones)."""
-    from .errors import Diagnostic
+    from supervisor_rules.errors import Diagnostic
 
     lines, diagnostics = [], []
     for result in check_invariants(policy, examples):

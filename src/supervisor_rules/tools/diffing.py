@@ -32,11 +32,11 @@ from typing import Any, Callable, Iterable
 
 import attrs
 
-from . import nodes as n
-from . import periods
-from .checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
-from .errors import RulesError
-from .policytests import collect_atoms, describe_expr, describe_rule
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.dates import periods
+from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
+from supervisor_rules.errors import RulesError
+from supervisor_rules.tools.policytests import collect_atoms, describe_expr, describe_rule
 
 DEFAULT_EXAMPLES = 2000
 

@@ -51,9 +51,9 @@ from dataclasses import dataclass, field
 import lark
 from lark import Token, Tree
 
-from . import parser
-from .errors import RulesError, display_width
-from .numerals import parse_number, to_chinese
+from supervisor_rules.lang import parser
+from supervisor_rules.errors import RulesError, display_width
+from supervisor_rules.lang.numerals import parse_number, to_chinese
 
 __all__ = ["WIDTH", "FormatError", "format_text", "is_formatted", "keyword_spellings"]
 

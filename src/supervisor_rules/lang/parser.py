@@ -24,10 +24,10 @@ import attrs
 import lark
 from lark import Token
 
-from . import nodes as n
-from .errors import PolicySyntaxError
-from .numerals import parse_number
-from .resources import grammar_path
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.errors import PolicySyntaxError
+from supervisor_rules.lang.numerals import parse_number
+from supervisor_rules.resources import grammar_path
 
 #: Rule files larger than this are refused before parsing (real ones are ~20 KB).
 MAX_SOURCE_BYTES = 4 * 1024 * 1024

@@ -22,8 +22,8 @@ import os
 import sys
 import tempfile
 
-from supervisor_rules import formatter, reporting
-from supervisor_rules.cli_output import format_of
+from supervisor_rules.tools import formatter, reporting
+from supervisor_rules.cli.output import format_of
 from supervisor_rules.errors import Diagnostic, PolicyError
 
 FORMATS = reporting.FORMATS
