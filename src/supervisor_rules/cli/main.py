@@ -341,16 +341,17 @@ def _batch_lines(name: str) -> Iterator[IO]:
 
 
 def _jobs(text: str) -> int:
-    """``--jobs`` values: a count of processes; ``0`` or ``auto``, one per CPU."""
+    """``--jobs`` values: a count of processes (at most ``batch.MAX_JOBS``); ``0`` or ``auto``, one per
+    CPU. The batch starts no more than the CPUs and the input's blocks can use."""
+    from supervisor_rules.tools.batch import MAX_JOBS, usable_cpus
+
     if text == "auto":
-        return os.cpu_count() or 1
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of processes or auto, got {text!r}") from None
-    if count < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of processes or auto, got {text!r}")
-    return count or os.cpu_count() or 1
+        return usable_cpus()
+    count = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else -1
+    if count < 0 or count > MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"expected a number of processes from 0 to {MAX_JOBS}, or auto, "
+                                         f"got {text[:40]!r}")
+    return count or usable_cpus()
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:

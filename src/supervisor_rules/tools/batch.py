@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import json
 import os
 import pickle
 import signal
 import struct
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
@@ -34,6 +36,8 @@ from supervisor_rules.errors import CaseError, RulesError
 BLOCK = 1 << 16
 #: Output gathered before it is written, in pieces (a decision is about 30: some hundreds of KB).
 OUTPUT_PIECES = 1000
+#: At most this many worker processes, whatever ``jobs`` asks (and never more than the CPUs).
+MAX_JOBS = 256
 #: Worker processes need POSIX: the outputs come back through file descriptors (``os.readv``).
 PARALLEL = os.name == "posix" and hasattr(os, "readv")
 
@@ -187,22 +191,36 @@ def run(decider: Decider, source: IO, write: Callable[[bytes], Any], flush: Call
 
 def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: bool, jobs: int,
                  source: IO, write: Callable[[bytes], Any], flush: Callable[[], Any], explain: bool = True) -> int:
-    """Decide every line of ``source`` in ``jobs`` worker processes; returns how many lines were bad.
+    """Decide every line of ``source`` in up to ``jobs`` worker processes; returns how many lines were bad.
 
-    Block k of the input goes to worker k mod ``jobs`` (a feeder thread reads and sends them), and
+    No more workers start than there are CPUs to run them or blocks of input to give them (five
+    lines get one process, however many were asked for); with one, the lines are decided here.
+    Block k of the input goes to worker k mod n (a feeder thread reads and sends them), and
     this thread takes the outputs back in the same round, so they are written in input order; at most
-    two blocks per worker are in flight. Raises ``WorkerFailed`` if a worker cannot start or stops,
-    and the error of reading the input, if any."""
+    two blocks per worker are in flight. A worker exits when this process ends, however it ends
+    (it holds no other end of any pipe, and on Linux asks for a signal when its parent dies).
+    Raises ``WorkerFailed`` if a worker cannot start or stops, and the error of reading the input."""
     import multiprocessing
 
+    blocks = read_blocks(source)
+    first = list(itertools.islice(blocks, max(1, min(jobs, MAX_JOBS, usable_cpus()))))
+    jobs = len(first)
+    if jobs <= 1:
+        lines = itertools.chain.from_iterable(itertools.chain(first, blocks))
+        return run(Decider(policy, as_of, ensure_ascii, explain), lines, write, flush)
     context = multiprocessing.get_context()
+    forked = context.get_start_method() == "fork"
     global _PARENT_POLICY
     _PARENT_POLICY = (policy_name, policy)  # a forked worker inherits the policy: no second load
     processes, connections = [], []
     try:
         for _ in range(jobs):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_worker, args=(theirs, policy_name, as_of, ensure_ascii, explain),
+            # A forked worker holds a copy of every descriptor the parent has: it closes the other
+            # ends, or the parent's death would never reach it as the end of its input.
+            others = (*connections, ours) if forked else ()
+            process = context.Process(target=_worker, args=(theirs, policy_name, as_of, ensure_ascii, explain,
+                                                            others),
                                       daemon=True, name="supervisor-rules batch worker")
             process.start()
             theirs.close()
@@ -214,7 +232,7 @@ def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: 
     finally:
         _PARENT_POLICY = None
     slots = threading.Semaphore(2 * jobs)
-    feeder = _Feeder(source, connections, slots)
+    feeder = _Feeder(itertools.chain(first, blocks), connections, slots)
     feeder.start()
     bad = 0
     buffer = bytearray(1 << 20)  # each block's output is read into it: no bytes object per block
@@ -282,14 +300,14 @@ def _write(fd: int, *parts: bytes) -> None:
 class _Feeder(threading.Thread):
     """Reads the input a block at a time and sends block k to worker k mod n, while a slot is free."""
 
-    def __init__(self, source: IO, connections: list, slots):
+    def __init__(self, blocks: Iterator[list], connections: list, slots):
         super().__init__(daemon=True, name="supervisor-rules batch feeder")
-        self.source, self.connections, self.slots = source, connections, slots
+        self.blocks, self.connections, self.slots = blocks, connections, slots
         self.error: BaseException | None = None
         self.stopped = False
 
     def run(self) -> None:
-        connections, blocks = self.connections, read_blocks(self.source)
+        connections, blocks = self.connections, self.blocks
         index, first = 0, 1
         try:
             while True:
@@ -336,9 +354,14 @@ def _inherit(policy_name: str):
     return inherited[1] if inherited is not None and inherited[0] == policy_name else None
 
 
-def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: bool, explain: bool) -> None:
-    """A worker process: decides the blocks it is sent, answering each with its output, until the end."""
+def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: bool, explain: bool,
+            inherited: tuple = ()) -> None:
+    """A worker process: decides the blocks it is sent, answering each with its output, until the end
+    (or until the parent is gone). ``inherited``: the parent's connections a forked worker holds copies of."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    for other in inherited:
+        other.close()
+    _die_with_parent()
     try:
         policy = _inherit(policy_name)
         if policy is None:
@@ -370,6 +393,34 @@ def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: b
             _write(fd, _HEADER.pack(_DECIDED, bad, len(output)), output)
         except OSError:
             return  # the parent is gone
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this process when its parent ends, even mid-block (the closed
+    pipe tells a waiting worker too, but not one still deciding a block)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        parent = os.getppid()
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the platform tells it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _answer_failure(connection, message: str) -> None:
