@@ -498,9 +498,11 @@ class Options:
 
 
 def _prepare_streams() -> None:
-    # Never die with UnicodeEncodeError on a terminal that cannot show Chinese.
+    # Never die with UnicodeEncodeError: not on a terminal that cannot show Chinese, and not on a lone
+    # surrogate that a case's JSON (`"\ud800"`) or a file name may carry, which no encoding writes.
+    # Escaped as `\ud800`, it is also what JSON output should say.
     for stream in (sys.stdout, sys.stderr):
-        if not _utf8(stream) and hasattr(stream, "reconfigure"):
+        if hasattr(stream, "reconfigure"):
             try:
                 stream.reconfigure(errors="backslashreplace")
             except (AttributeError, ValueError, OSError):
@@ -509,13 +511,13 @@ def _prepare_streams() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (never raises SystemExit)."""
+    _prepare_streams()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
-    _prepare_streams()
     try:
         return args.handler(args)
     except sr.RulesError as exc:  # a command's last resort: a message, never a traceback

@@ -1,0 +1,57 @@
+"""Hostile input at the edges (issue 10): each class of finding, with its regression test.
+
+These run the real command in a subprocess where the failure lived in the process's own
+streams or limits (an in-process run writes to a StringIO, which never fails to encode)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+POLICY = """policy demo
+  title "示例"
+facts person "申请人" {
+  honest: bool "诚信"
+  name: text "姓名"
+}
+article 1 "申请人应当诚信。"
+  require person.honest and person.name is known
+"""
+
+
+def _run(*argv, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "supervisor_rules", *map(str, argv)], cwd=cwd,
+                          capture_output=True, timeout=120)
+
+
+# ------------------------------------------------------------------ 2. lone surrogates in output
+@pytest.mark.parametrize("fmt", [["--format", "json"], ["--format", "text", "--explain"], ["--format", "text"]],
+                         ids=["json", "text-explain", "text"])
+@pytest.mark.parametrize("case, code", [
+    ('{"as_of":"2024-01-01","person":{"honest":true,"name":"\\ud83d"}}', 0),
+    ('{"as_of":"\\ud800"}', 2),
+], ids=["valid-case-holds-one", "bad-date-is-one"])
+def test_a_lone_surrogate_is_written_escaped_never_a_traceback(tmp_path, fmt, case, code):
+    (tmp_path / "p.rules").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "c.json").write_text(case + "\n", encoding="utf-8")
+    done = _run("eval", "p.rules", "c.json", *fmt, cwd=tmp_path)
+    out, err = done.stdout.decode("utf-8"), done.stderr.decode("utf-8")  # strict: the output is UTF-8
+    assert done.returncode == code, err
+    assert "Traceback" not in err
+    shown = out + err
+    if "explain" in fmt or code:
+        assert "\\ud83d" in shown or "\\ud800" in shown  # the value, escaped
+    if fmt[1] == "json":
+        payload = json.loads(out)  # still valid JSON, the escape being JSON's own
+        assert ("\ud83d" in json.dumps(payload, ensure_ascii=False)) or code == 2
+
+
+def test_a_surrogate_escaped_file_name_is_shown_not_a_crash(tmp_path):
+    name = b"\xff.json"  # not UTF-8: Python hands it over as a surrogate escape
+    done = subprocess.run([sys.executable.encode(), b"-m", b"supervisor_rules", b"eval", b"wuhan", name,
+                           b"--format", b"text"], cwd=tmp_path, capture_output=True, timeout=120)
+    assert done.returncode == 2
+    assert b"Traceback" not in done.stderr and b"\\udcff" in done.stderr
