@@ -55,3 +55,45 @@ def test_a_surrogate_escaped_file_name_is_shown_not_a_crash(tmp_path):
                            b"--format", b"text"], cwd=tmp_path, capture_output=True, timeout=120)
     assert done.returncode == 2
     assert b"Traceback" not in done.stderr and b"\\udcff" in done.stderr
+
+
+# ------------------------------------------------------------------ 11. errors and decisions pickle
+def _decide_in_worker(case: dict):
+    import supervisor_rules as sr
+
+    return sr.builtin_policy("wuhan").evaluate(case)
+
+
+def test_errors_and_decisions_round_trip_through_pickle():
+    import pickle
+
+    import supervisor_rules as sr
+
+    policy = sr.builtin_policy("wuhan")
+    decision = policy.evaluate({"as_of": "2024-01-01", "person": {"honest": True}})
+    again = pickle.loads(pickle.dumps(decision))
+    assert again == decision and again.explanation == decision.explanation and again.to_dict() == decision.to_dict()
+    errors = []
+    for bad in (lambda: policy.evaluate({"as_of": "x"}), lambda: sr.parse_policy("policy x\nbad bad"),
+                lambda: sr.parse_policy("policy x\narticle 1\n  require person.honest")):
+        with pytest.raises(sr.RulesError) as caught:
+            bad()
+        errors.append(caught.value)
+    assert {type(e) for e in errors} == {sr.CaseError, sr.PolicySyntaxError, sr.PolicyError}
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error) and vars(copy) == vars(error)
+
+
+def test_a_process_pool_hands_back_a_case_error():
+    from concurrent.futures import ProcessPoolExecutor
+
+    import supervisor_rules as sr
+
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        good = pool.submit(_decide_in_worker, {"as_of": "2024-01-01"}).result(timeout=60)
+        bad = pool.submit(_decide_in_worker, {"as_of": "not a date"})
+        with pytest.raises(sr.CaseError) as caught:
+            bad.result(timeout=60)
+    assert good.status == sr.builtin_policy("wuhan").evaluate({"as_of": "2024-01-01"}).status
+    assert caught.value.problems[0][0] == "as_of"

@@ -65,7 +65,18 @@ class Diagnostic:
 
 
 class RulesError(Exception):
-    """Base of every error supervisor-rules raises on purpose."""
+    """Base of every error supervisor-rules raises on purpose. Every one pickles (a process pool
+    hands them back to its caller) with all its attributes, whatever its constructor takes."""
+
+    def __reduce__(self):
+        return _rebuild_error, (type(self), self.args, self.__dict__)
+
+
+def _rebuild_error(cls: type, args: tuple, state: dict) -> RulesError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class PolicyError(RulesError):

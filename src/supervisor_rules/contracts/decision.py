@@ -171,6 +171,12 @@ class Decision:
     _trace: Callable[[], tuple[Step, ...]] | None = attrs.field(default=None, repr=False, eq=False)
     _explanation: tuple[Step, ...] | None = attrs.field(default=None, repr=False, eq=False)
 
+    def __reduce__(self):
+        # The trace is a closure over the evaluation; what crosses to another process is its result.
+        return Decision, (self.policy, self.as_of, self.eligibility, self.term, self.status, self.grounds,
+                          self.recusal, self.obligations, self.violations, self.report, self.notices,
+                          self.missing_facts, None, self.explanation)
+
     @property
     def explanation(self) -> tuple[Step, ...]:
         """The trace, computed on first use: undecorated evaluation pays nothing for it."""
