@@ -6,6 +6,7 @@ streams or limits (an in-process run writes to a StringIO, which never fails to 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -97,3 +98,38 @@ def test_a_process_pool_hands_back_a_case_error():
             bad.result(timeout=60)
     assert good.status == sr.builtin_policy("wuhan").evaluate({"as_of": "2024-01-01"}).status
     assert caught.value.problems[0][0] == "as_of"
+
+
+# ------------------------------------------------------------------ 12. fmt writes through links
+UNFORMATTED = POLICY.replace("  require person.honest", "      require   person.honest")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_fmt_writes_through_a_symlink_and_keeps_hard_links(cli, tmp_path):
+    target = tmp_path / "real" / "p.rules"
+    target.parent.mkdir()
+    target.write_text(UNFORMATTED, encoding="utf-8")
+    link = tmp_path / "link.rules"
+    link.symlink_to(target)
+    hard = tmp_path / "hard.rules"
+    os.link(target, hard)
+    code, _, err = cli("fmt", str(link))
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    formatted = target.read_text(encoding="utf-8")
+    assert formatted != UNFORMATTED and hard.read_text(encoding="utf-8") == formatted
+    assert os.stat(target).st_ino == os.stat(hard).st_ino
+    assert cli("fmt", "--check", str(hard))[0] == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_fmt_replaces_the_file_a_symlink_names_atomically(cli, tmp_path):
+    target = tmp_path / "p.rules"
+    target.write_text(UNFORMATTED, encoding="utf-8")
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.rules"
+    link.symlink_to(target.name)
+    assert cli("fmt", str(link))[0] == 0
+    assert link.is_symlink() and os.readlink(link) == "p.rules"
+    assert target.read_text(encoding="utf-8") != UNFORMATTED and os.stat(target).st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.rules", "p.rules"]  # no temporary left

@@ -65,8 +65,16 @@ def _read(name: str) -> str:
 
 
 def _write(name: str, text: str) -> None:
-    """Replace the file's contents atomically, keeping its permissions."""
-    folder = os.path.dirname(os.path.abspath(name))
+    """Replace the file's contents, keeping its permissions: atomically, through a symbolic link to
+    the file it names (the link stays a link); a file with other hard links is rewritten in place,
+    since a replacement would leave the other names holding the old text."""
+    name = os.path.realpath(name)
+    if os.stat(name).st_nlink > 1:
+        with open(name, "r+b") as f:
+            f.write(text.encode("utf-8"))
+            f.truncate()
+        return
+    folder = os.path.dirname(name)
     fd, temporary = tempfile.mkstemp(prefix=".fmt-", suffix=".rules", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
