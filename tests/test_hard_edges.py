@@ -133,3 +133,56 @@ def test_fmt_replaces_the_file_a_symlink_names_atomically(cli, tmp_path):
     assert link.is_symlink() and os.readlink(link) == "p.rules"
     assert target.read_text(encoding="utf-8") != UNFORMATTED and os.stat(target).st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.rules", "p.rules"]  # no temporary left
+
+
+# ------------------------------------------------------------------ 3. numbers out of bounds
+HUGE = "9" * 5000
+NUMBERED = """policy demo
+facts s {{
+  d: date
+  e: date
+  n: bool
+}}
+article 1 "x"
+  {rule}
+invariant sane under article 1 then s.d after {after} years != s.d
+"""
+
+
+@pytest.mark.parametrize("rule, after, bad", [
+    (f"term {HUGE} years from s.d", "1", HUGE),
+    (f"duty x due {HUGE} calendar days after s.d done on s.e", "1", HUGE),
+    (f"require s.n = {HUGE}", "1", HUGE),
+    ("term 2 years from s.d", HUGE, HUGE),
+    ("term ３ years from s.d", "1", "３"),
+    ("term 1234567890 years from s.d", "1", "1234567890"),
+], ids=["term", "due", "literal", "after", "fullwidth-digit", "ten-digits"])
+@pytest.mark.parametrize("command", ["check", "fmt", "schema", "eval"])
+def test_a_number_out_of_bounds_is_a_positioned_error(run_cli, tmp_path, rule, after, bad, command):
+    text = NUMBERED.format(rule=rule, after=after)
+    path = tmp_path / "n.rules"
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / "c.json").write_text('{"as_of": "2024-01-01"}', encoding="utf-8")
+    argv = {"check": ["check", "--format", "text"], "fmt": ["fmt", "--check", "--format", "text"],
+            "schema": ["schema", "--format", "text"], "eval": ["eval", "--format", "text"]}[command]
+    code, out, err = run_cli(*argv, path, *([tmp_path / "c.json"] if command == "eval" else []))
+    assert code == (1 if command == "check" else 2), (out, err)
+    shown = out + err
+    assert "Traceback" not in shown and len(shown) < 2000
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if bad in t)
+    column = text.splitlines()[line - 1].index(bad) + 1
+    assert f"n.rules:{line}:{column}: error:" in shown
+    assert ("digits" in shown) if bad != "３" else ("the digits 0-9" in shown)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n", "2:8: error: YAML aliases"),
+    (f"- name: big\n  case: {{as_of: 2024-01-01, n: {HUGE}}}\n  expect: {{status: active}}\n",
+     "2:32: error: a whole number longer than 18 digits"),
+], ids=["alias-bomb", "huge-integer"])
+def test_a_test_file_refuses_aliases_and_huge_numbers(run_cli, tmp_path, text, message):
+    tests = tmp_path / "x.tests.yaml"
+    tests.write_text(text, encoding="utf-8")
+    code, out, err = run_cli("test", "wuhan", tests, "--format", "text")
+    assert code == 2 and message in out + err and "Traceback" not in out + err

@@ -33,6 +33,8 @@ from supervisor_rules.resources import grammar_path
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 #: Deepest expression nesting accepted; deeper input is refused with a position.
 MAX_NESTING = 100
+#: Longest whole number a rule may hold (digits): terms, deadlines and counts are far shorter.
+MAX_NUMBER_DIGITS = 9
 
 _EFFECTS = {"automatic": "automatic", "自然解聘": "automatic", "mandatory": "mandatory", "应当解聘": "mandatory",
             "discretionary": "discretionary", "可以解聘": "discretionary"}
@@ -428,6 +430,16 @@ class _Builder:
     def _optional_text(self, children):
         return next((c for c in children if isinstance(c, _Text)), None)
 
+    def _int(self, token: Token) -> int:
+        """A whole number written in the rules: ASCII digits (as article numbers are), at most
+        ``MAX_NUMBER_DIGITS`` of them (past 4,300 Python would not even read it)."""
+        text = str(token)
+        if not text.isascii():
+            self._error(token, f"write numbers with the digits 0-9, not `{text[:20]}`")
+        if len(text) > MAX_NUMBER_DIGITS:
+            self._error(token, f"a number longer than {MAX_NUMBER_DIGITS} digits is surely a mistake")
+        return int(text)
+
     # -------------------------------------------------------------- file
     def start(self, children):
         header = children[0] if children and isinstance(children[0], n.Header) else None
@@ -605,7 +617,7 @@ class _Builder:
         return n.Prefer(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(c))
 
     def term(self, c):
-        return n.Term(int(c[1]), _unit(str(c[2])), c[4], span=self._span(c))
+        return n.Term(self._int(c[1]), _unit(str(c[2])), c[4], span=self._span(c))
 
     def renewal(self, c):
         return n.Renewal(self._name(c[1]), c[3], c[5], c[7], span=self._span(c))
@@ -642,7 +654,7 @@ class _Builder:
             amount, unit, base = c[1], c[2], c[4]
         else:
             base, amount, unit = c[1], c[3], c[4]
-        return ("due", n.Due(int(amount), _unit(str(unit)), base, span=self._span(c)), self._span(c))
+        return ("due", n.Due(self._int(amount), _unit(str(unit)), base, span=self._span(c)), self._span(c))
 
     def duty_done(self, c):
         return ("done_on", c[1], self._span(c))
@@ -680,7 +692,7 @@ class _Builder:
     # -------------------------------------------------------------- expressions
     @_nested
     def date_after(self, c):
-        return n.DateAfter(c[0], int(c[2]), _unit(str(c[3])), span=self._span(c))
+        return n.DateAfter(c[0], self._int(c[2]), _unit(str(c[3])), span=self._span(c))
 
     @_nested
     def or_expr(self, c):
@@ -782,7 +794,7 @@ class _Builder:
         return n.Literal(False, span=self._span(c))
 
     def int_(self, c):
-        return n.Literal(int(c[0]), span=self._span(c))
+        return n.Literal(self._int(c[0]), span=self._span(c))
 
     def date(self, c):
         return n.Literal(self._date(c[0]), span=self._span(c))

@@ -216,23 +216,38 @@ def load_tests(path: str | Path) -> TestFile:
 MAX_YAML_NESTING = 200
 
 
-def _too_deep(text: str):
-    """The mark where nesting first passes ``MAX_YAML_NESTING``, or None.
+#: Longest whole number a test file may hold (digits): far past any date, count or amount, and short
+#: of the 4,300 digits past which Python refuses to read an integer at all.
+MAX_NUMBER_DIGITS = 18
+
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+
+
+def _screen(text: str):
+    """(mark, message) for the first thing the loader must not build, or None.
 
     Reads the event stream of PyYAML's pure-Python parser, which produces it
     without recursing and has no depth limit of its own: the C scanner's limit
     (libyaml refuses flow nesting past 1,000 in some releases) must not decide
     which message an author sees, so the project's guard runs first, the same
-    whatever PyYAML release is installed.
+    whatever PyYAML release is installed. It refuses nesting past
+    ``MAX_YAML_NESTING``, aliases (a few hundred bytes of them expand to
+    gigabytes: a test file has no use for them) and whole numbers longer than
+    ``MAX_NUMBER_DIGITS``.
     """
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_NESTING:
-                return event.start_mark
+                return event.start_mark, f"YAML nested more than {MAX_YAML_NESTING} levels deep"
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            return event.start_mark, "YAML aliases (`*name`) are not allowed in a test file; write the value out"
+        elif (isinstance(event, yaml.ScalarEvent) and event.style is None and len(event.value) > MAX_NUMBER_DIGITS
+              and _INTEGER.fullmatch(event.value)):
+            return event.start_mark, f"a whole number longer than {MAX_NUMBER_DIGITS} digits"
     return None
 
 
@@ -245,10 +260,10 @@ def parse_tests(text: str, source: str = "<tests>") -> TestFile:
         return Diagnostic(source, line, column, message, "error", shown, length, "test-file")
 
     try:
-        too_deep = _too_deep(text)
-        if too_deep is not None:
-            raise TestFileError([at(too_deep.line + 1, too_deep.column + 1,
-                                    f"YAML nested more than {MAX_YAML_NESTING} levels deep")])
+        refused = _screen(text)
+        if refused is not None:
+            mark, message = refused
+            raise TestFileError([at(mark.line + 1, mark.column + 1, message)])
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
