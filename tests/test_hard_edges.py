@@ -186,3 +186,87 @@ def test_a_test_file_refuses_aliases_and_huge_numbers(run_cli, tmp_path, text, m
     tests.write_text(text, encoding="utf-8")
     code, out, err = run_cli("test", "wuhan", tests, "--format", "text")
     assert code == 2 and message in out + err and "Traceback" not in out + err
+
+
+# ------------------------------------------------------------------ 4, 10. imports stay in the policy's folder
+IMPORTING = 'policy demo\nimport "{path}"\nfacts person {{\n  honest: bool\n}}\narticle 1 "x"\n  require person.honest\n'
+
+
+@pytest.fixture
+def folders(tmp_path):
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / ".env").write_text("SECRET=hunter2\n", encoding="utf-8")
+    (tmp_path / "other" / "x.rules").write_text("enum secret_vocabulary { a }\n", encoding="utf-8")
+    policy = tmp_path / "pol"
+    (policy / "sub").mkdir(parents=True)
+    (policy / "sub" / "ok.rules").write_text("enum ok { b }\n", encoding="utf-8")
+    if hasattr(os, "symlink"):
+        (policy / "loop.rules").symlink_to("loop.rules")
+        (policy / "out.rules").symlink_to(tmp_path / "other" / "x.rules")
+    return tmp_path
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/etc/hostname", "an import names a rule file (`*.rules`)"),
+    ("../other/.env", "an import names a rule file (`*.rules`)"),
+    ("../other/x.rules", "an import stays inside the folder of the policy it serves (pol/)"),
+    ("../other/missing.rules", "an import stays inside the folder of the policy it serves (pol/)"),
+    ("{tmp}/other/x.rules", "an import is a path relative to the importing file"),
+    ("out.rules", "an import stays inside the folder of the policy it serves (pol/)"),
+    ("loop.rules", "cannot import `loop.rules`"),
+    ("missing.rules", "no such file next to"),
+])
+def test_an_import_outside_the_policy_folder_is_refused_unread(run_cli, folders, path, message):
+    if path in ("out.rules", "loop.rules") and not hasattr(os, "symlink"):
+        pytest.skip("needs symbolic links")
+    rules = folders / "pol" / "p.rules"
+    rules.write_text(IMPORTING.format(path=path.replace("{tmp}", str(folders))), encoding="utf-8")
+    for fmt in ("text", "json", "sarif", "github"):
+        code, out, err = run_cli("check", "--format", fmt, rules)
+        shown = out + err
+        assert code == 1 and message in shown and "Traceback" not in shown, shown
+        assert "hunter2" not in shown and "secret_vocabulary" not in shown  # nothing of the file is echoed
+
+
+def test_an_import_inside_the_folder_tree_loads(folders):
+    import supervisor_rules as sr
+
+    rules = folders / "pol" / "p.rules"
+    rules.write_text(IMPORTING.format(path="sub/ok.rules"), encoding="utf-8")
+    assert sr.load_policy(rules).id == "demo"
+
+
+def test_an_oversized_import_is_refused_before_it_is_read(folders, monkeypatch):
+    import supervisor_rules as sr
+    from supervisor_rules.lang import parser
+
+    monkeypatch.setattr(parser, "MAX_SOURCE_BYTES", 160)  # the policy itself is shorter
+    (folders / "pol" / "big.rules").write_text("# " + "x" * 300 + "\n", encoding="utf-8")
+    rules = folders / "pol" / "p.rules"
+    rules.write_text(IMPORTING.format(path="big.rules"), encoding="utf-8")
+    with pytest.raises(sr.PolicyError) as caught:
+        sr.parse_policy(rules.read_text(encoding="utf-8"), str(rules), base_dir=rules.parent)
+    assert "cannot import `big.rules`" in str(caught.value) and "x" * 50 not in str(caught.value)
+
+
+# ------------------------------------------------------------------ 14. wrong argument types
+@pytest.mark.parametrize("call", [
+    lambda sr: sr.load_policy(None), lambda sr: sr.load_policy("a\x00b"), lambda sr: sr.builtin_policy(None),
+    lambda sr: sr.resolve_policy(None), lambda sr: sr.resolve_policy("a\x00b"),
+    lambda sr: sr.builtin_policy("wuhan").with_calendar("x"), lambda sr: sr.check_paths(None),
+    lambda sr: sr.parse_policy("policy x\n", base_dir=1), lambda sr: sr.parse_policy("policy x\n", source=1),
+    lambda sr: list(sr.builtin_policy("wuhan").evaluate_many(None)),
+], ids=["load-None", "load-NUL", "builtin-None", "resolve-None", "resolve-NUL", "calendar-str", "check_paths-None",
+        "base_dir-int", "source-int", "evaluate_many-None"])
+def test_a_wrong_argument_is_a_rules_error_that_says_what_was_given(call):
+    import supervisor_rules as sr
+
+    with pytest.raises(sr.RulesError) as caught:
+        call(sr)
+    assert any(word in str(caught.value) for word in ("NoneType", "NUL", "str", "int"))
+
+
+def test_check_paths_takes_one_name_as_a_list_of_one():
+    import supervisor_rules as sr
+
+    assert sr.check_paths("wuhan") == sr.check_paths(["wuhan"])

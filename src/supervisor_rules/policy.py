@@ -91,6 +91,8 @@ class Policy:
 
     def with_calendar(self, calendar: WorkdayCalendar) -> "Policy":
         """The same policy counting working days on ``calendar`` (e.g. with a newly published year)."""
+        if not isinstance(calendar, WorkdayCalendar):
+            raise RulesError(f"with_calendar takes a WorkdayCalendar, not {type(calendar).__name__}")
         return Policy(self._compiled, self.warnings, calendar, self.source)
 
     def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
@@ -113,6 +115,9 @@ class Policy:
 
     def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
         """Decide each case in turn (lazily); an invalid case raises ``CaseError`` when reached."""
+        if not isinstance(cases, Iterable) or isinstance(cases, (str, bytes, Mapping)):
+            raise case_module.CaseError([("", f"evaluate_many takes an iterable of cases, not "
+                                              f"{type(cases).__name__}")])
         for item in cases:
             yield self.evaluate(item, as_of=as_of)
 
@@ -145,17 +150,29 @@ def _load_modules(text: str, source: str, base_dir: Path | None):
     imported: list[nodes.Module] = []
     problems: list[Diagnostic] = []
     seen: set[Path] = set()
+    top = (base_dir or Path.cwd()).resolve()  # imports stay inside the policy's own folder tree
     queue = [(root, base_dir)]
     while queue:
         module, folder = queue.pop(0)
         for imp in module.imports:
+            refused = _refused_import(imp.path)
+            if refused is not None:
+                problems.append(_at(imp.span, lines, f"cannot import `{_shown(imp.path)}`: {refused}"))
+                continue
             target = (folder or Path.cwd()) / imp.path
             try:
                 resolved = target.resolve()
-                exists = target.is_file()
-            except (OSError, ValueError) as exc:  # a name too long, a NUL byte, …
-                problems.append(_at(imp.span, lines, f"cannot import `{imp.path}`: "
+                inside = resolved.is_relative_to(top)
+                exists = inside and resolved.is_file()
+                size = resolved.stat().st_size if exists else 0
+            except (OSError, ValueError, RuntimeError) as exc:  # a name too long, a symlink loop, …
+                problems.append(_at(imp.span, lines, f"cannot import `{_shown(imp.path)}`: "
                                                      f"{getattr(exc, 'strerror', None) or exc}"))
+                continue
+            if not inside:
+                # Said before looking: whether the file exists out there is not the policy's business.
+                problems.append(_at(imp.span, lines, f"cannot import `{_shown(imp.path)}`: an import stays inside "
+                                                     f"the folder of the policy it serves ({top.name}/)"))
                 continue
             if resolved in seen:
                 continue
@@ -164,22 +181,43 @@ def _load_modules(text: str, source: str, base_dir: Path | None):
                 problems.append(_at(imp.span, lines, f"more than {MAX_IMPORTS} imported files"))
                 return root, imported, lines, problems
             if not exists:
-                problems.append(_at(imp.span, lines, f"cannot import `{imp.path}`: no such file next to "
+                problems.append(_at(imp.span, lines, f"cannot import `{_shown(imp.path)}`: no such file next to "
                                                      f"{module.source}"))
                 continue
+            if size > parser.MAX_SOURCE_BYTES:
+                problems.append(_at(imp.span, lines, f"cannot import `{_shown(imp.path)}`: {parser.too_large(size)}"))
+                continue
             try:
-                data = target.read_text(encoding="utf-8")
+                data = resolved.read_text(encoding="utf-8")
                 sub = _parse_imported(data, str(target))
             except PolicySyntaxError as exc:
                 problems.extend(exc.diagnostics)
                 continue
             except (OSError, UnicodeDecodeError) as exc:
-                problems.append(_at(imp.span, lines, f"cannot import `{imp.path}`: {exc}"))
+                reason = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else exc.strerror or exc
+                problems.append(_at(imp.span, lines, f"cannot import `{_shown(imp.path)}`: {reason}"))
                 continue
             lines[str(target)] = _source_lines(data)
             imported.append(sub)
             queue.append((sub, target.parent))
     return root, imported, lines, problems
+
+
+def _refused_import(path: str) -> str | None:
+    """Why an import path is refused before any file is looked at, or None."""
+    if not path.endswith(".rules"):
+        return "an import names a rule file (`*.rules`)"
+    if Path(path).is_absolute() or path.startswith(("~", "\\")) or (len(path) > 1 and path[1] == ":"):
+        return "an import is a path relative to the importing file"
+    if "\0" in path:
+        return "the path holds a NUL character"
+    return None
+
+
+def _shown(path: str) -> str:
+    """An import path as a message quotes it: short, one line, no control characters."""
+    text = "".join(c if c.isprintable() else "?" for c in path)
+    return text if len(text) <= 80 else text[:77] + "…"
 
 
 @functools.lru_cache(maxsize=64)
@@ -214,7 +252,10 @@ def parse_policy(text: str, source: str = "inline", *, base_dir: str | Path | No
     """A policy from rule text; imports resolve against ``base_dir`` (default: the working directory)."""
     if not isinstance(text, str):
         raise PolicySyntaxError(str(source), 1, 1, "", (), f"rule text must be a str, not {type(text).__name__}")
-    compiled, diagnostics = _build(text, source, Path(base_dir) if base_dir is not None else None)
+    if not isinstance(source, str):
+        raise PolicySyntaxError("inline", 1, 1, "", (), f"source must be a str, not {type(source).__name__}")
+    folder = _as_path(base_dir, "base_dir", source) if base_dir is not None else None
+    compiled, diagnostics = _build(text, source, folder)
     errors = [d for d in diagnostics if d.severity == "error"]
     if compiled is None:
         raise PolicyError(errors)
@@ -226,15 +267,23 @@ def parse_policy(text: str, source: str = "inline", *, base_dir: str | Path | No
 
 def load_policy(path: str | Path, *, calendar: WorkdayCalendar | None = None) -> Policy:
     """A policy from a rule file (UTF-8); imports resolve next to it."""
-    path = Path(path)
+    path = _as_path(path, "a rule file's path")
     text = _read(path)
     return parse_policy(text, str(path), base_dir=path.parent, calendar=calendar)
+
+
+def _as_path(value, what: str, source: str | None = None) -> Path:
+    """``value`` as a Path, or a PolicySyntaxError that says what was given instead."""
+    if isinstance(value, (str, Path)) and "\0" not in str(value):
+        return Path(value)
+    shown = "a name holding a NUL character" if isinstance(value, (str, Path)) else type(value).__name__
+    raise PolicySyntaxError(source or "<arguments>", 1, 1, "", (), f"{what}: expected a str or Path, got {shown}")
 
 
 def _read(path: Path) -> str:
     try:
         size = path.stat().st_size
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {exc.strerror or exc}") from None
     if size > parser.MAX_SOURCE_BYTES:
         raise PolicySyntaxError(str(path), 1, 1, "", (), parser.too_large(size))
@@ -267,6 +316,8 @@ def _builtin(policy_id: str) -> Policy:
 def builtin_policy(policy_id: str, *, calendar: WorkdayCalendar | None = None) -> Policy:
     """A policy shipped in the package, by id (``builtin_policy_ids()`` lists them)."""
     ids = builtin_policy_ids()
+    if not isinstance(policy_id, str):
+        raise RulesError(f"a shipped policy's id is a str (one of {', '.join(ids)}), not {type(policy_id).__name__}")
     if policy_id not in ids:
         hint = checker.suggest(policy_id, ids)
         raise RulesError(f"no shipped policy `{policy_id}`{hint}; shipped: {', '.join(ids)}")
@@ -276,17 +327,26 @@ def builtin_policy(policy_id: str, *, calendar: WorkdayCalendar | None = None) -
 
 def resolve_policy(name: str | Path) -> Policy:
     """A path to a rule file, or the id of a shipped policy."""
-    path = Path(name)
+    path = _as_path(name, "a policy (a rule file's path or a shipped id)")
     if path.exists() or str(name).endswith(".rules") or "/" in str(name):
         return load_policy(path)
     return builtin_policy(str(name))
 
 
 def check_paths(names: Iterable[str | Path]) -> list[Diagnostic]:
-    """Every problem (errors and warnings) in the given rule files or shipped ids; never raises for them."""
+    """Every problem (errors and warnings) in the given rule files or shipped ids; never raises for them.
+    One name (a str or Path) is taken as a list of one."""
+    if isinstance(names, (str, Path)):
+        names = [names]
+    if not isinstance(names, Iterable):
+        raise RulesError(f"check_paths takes rule files or shipped ids, not {type(names).__name__}")
     out: list[Diagnostic] = []
     for name in names:
-        path = Path(name)
+        try:
+            path = _as_path(name, "a rule file's path")
+        except PolicyError as exc:
+            out.extend(exc.diagnostics)
+            continue
         if not path.exists() and not str(name).endswith(".rules") and str(name) in builtin_policy_ids():
             path = policies_dir() / f"{name}.rules"
         try:
