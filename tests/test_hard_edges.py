@@ -270,3 +270,18 @@ def test_check_paths_takes_one_name_as_a_list_of_one():
     import supervisor_rules as sr
 
     assert sr.check_paths("wuhan") == sr.check_paths(["wuhan"])
+
+
+# ------------------------------------------------------------------ 5. a long bad value is not echoed whole
+@pytest.mark.parametrize("case", [
+    {"as_of": "2024-01-01", "conduct": {"violations": ["x" * 2_000_000]}},
+    {"as_of": "2024-01-01", "y" * 2_000_000: 1},
+    {"as_of": "2024-01-01", "person": {"z" * 2_000_000: True}},
+], ids=["enum-value", "section-name", "fact-name"])
+def test_a_long_bad_value_gets_a_short_message(case):
+    import supervisor_rules as sr
+
+    with pytest.raises(sr.CaseError) as caught:
+        sr.builtin_policy("wuhan").evaluate(case)
+    (path, message), = caught.value.problems
+    assert len(path) + len(message) < 600 and "…" in path + message

@@ -25,6 +25,12 @@ _SCHEMA_DATE = {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9
 MAX_LIST = 10_000
 
 
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` as a message may echo it: at most ``limit`` characters (a bad value may be megabytes)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _kind(value) -> str:
     if value is None:
         return "null"
@@ -90,7 +96,7 @@ def _value(ftype, value, path: str, problems: list):
         if isinstance(value, str) and value in ftype.values:
             return value
         if isinstance(value, str):
-            problems.append((path, f'"{value}" is not one of {", ".join(ftype.values)}'
+            problems.append((path, f'"{shown(value)}" is not one of {", ".join(ftype.values)}'
                              f'{suggest(value, ftype.values)}'))
         else:
             problems.append((path, f"expected one of {', '.join(ftype.values)}, got {_kind(value)}"))
@@ -117,7 +123,7 @@ def _record(record: RecordT, value, path: str, problems: list):
     for key, item in value.items():
         info = record.fields.get(key)
         if info is None:
-            problems.append((f"{path}.{key}", f"unknown field{suggest(str(key), record.fields)}"))
+            problems.append((f"{path}.{shown(key)}", f"unknown field{suggest(str(key), record.fields)}"))
             continue
         if item is not None:
             out[key] = _value(info.type, item, f"{path}.{key}", problems)
@@ -160,7 +166,7 @@ def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defa
             continue
         section = sections.get(key)
         if section is None:
-            problems.append((str(key), f"unknown section{suggest(str(key), [*sections, 'as_of'])}"
+            problems.append((shown(key), f"unknown section{suggest(str(key), [*sections, 'as_of'])}"
                                         f"; this policy's case has: as_of, {', '.join(sections)}"))
             continue
         if value is None:
@@ -173,7 +179,7 @@ def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defa
             info = section.fields.get(name)
             if info is None:
                 dotted = [f"{key}.{f}" for f in section.fields]
-                problems.append((f"{key}.{name}", f"unknown fact{suggest(f'{key}.{name}', dotted)}"))
+                problems.append((f"{key}.{shown(name)}", f"unknown fact{suggest(f'{key}.{name}', dotted)}"))
                 continue
             if item is None:
                 continue  # null means not given

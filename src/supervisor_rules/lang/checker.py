@@ -138,6 +138,9 @@ class Checked:
 
 # ------------------------------------------------------------------ decision vocabulary
 #: The decision as invariants see it: ``decision.FIELD`` (Chinese ``结论.字段``).
+#: Longest name a "did you mean" is looked for.
+MAX_SUGGESTED = 64
+
 DECISION_HEADS = ("decision", "结论")
 _STATUS = EnumT("status", ("not_appointed", "active", "dismissed", "unknown"))
 _ELIGIBILITY = EnumT("eligibility", ("eligible", "ineligible", "unknown", "not_applicable"))
@@ -186,6 +189,10 @@ _KIND_WORDS = {n.Require: "a requirement", n.Prefer: "a preference", n.Renewal: 
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean `x`?)`` for the closest of ``candidates``, or "". Only for names of a sane
+    length: difflib's cost grows with the name's, and a long one is no misspelling."""
+    if len(name) > MAX_SUGGESTED:
+        return ""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
 
