@@ -268,9 +268,10 @@ class _Checker:
             if value.name in seen:
                 self.report(value.span, f"enum value `{value.name}` is listed twice")
             seen.add(value.name)
-        unique = tuple(dict.fromkeys(v.name for v in values))
-        labels = tuple(next(v.label for v in values if v.name == u) for u in unique)
-        return EnumT(name, unique, labels)
+        first: dict[str, str | None] = {}  # value → its first label, in one pass (40,000 values are fine)
+        for value in values:
+            first.setdefault(value.name, value.label)
+        return EnumT(name, tuple(first), tuple(first.values()))
 
     def resolve_type(self, t, where: str) -> object:
         if isinstance(t, n.BoolType):
