@@ -285,3 +285,15 @@ def test_a_long_bad_value_gets_a_short_message(case):
         sr.builtin_policy("wuhan").evaluate(case)
     (path, message), = caught.value.problems
     assert len(path) + len(message) < 600 and "…" in path + message
+
+
+# ------------------------------------------------------------------ 9. report.result unknown, as documented
+@pytest.mark.parametrize("city", ["wuhan", "guangxi"])
+def test_a_report_without_its_target_is_unknown_and_says_what_is_missing(city):
+    import supervisor_rules as sr
+
+    decision = sr.builtin_policy(city).evaluate({"as_of": "2024-01-01", "report": {}})
+    assert decision.to_dict()["report"]["result"] == "unknown"
+    assert "report.target_type" in decision.missing_facts
+    schema_values = {"in_scope", "out_of_scope", "unknown", "not_applicable"}  # DECISION.md v2's `report`
+    assert {str(v) for v in sr.ReportResult} == schema_values
