@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -297,3 +298,38 @@ def test_a_report_without_its_target_is_unknown_and_says_what_is_missing(city):
     assert "report.target_type" in decision.missing_facts
     schema_values = {"in_scope", "out_of_scope", "unknown", "not_applicable"}  # DECISION.md v2's `report`
     assert {str(v) for v in sr.ReportResult} == schema_values
+
+
+# ------------------------------------------------------------------ 13. diff: a changed case contract is a difference
+POLICIES = Path(__file__).resolve().parents[1] / "policies"
+WUHAN = (POLICIES / "wuhan.rules").read_text(encoding="utf-8")
+COMMON = (POLICIES / "common.rules").read_text(encoding="utf-8")
+
+
+def _changed_wuhan(folder: Path, wuhan: str = WUHAN, common: str = COMMON) -> Path:
+    (folder / "common.rules").write_text(common, encoding="utf-8")
+    (folder / "wuhan.rules").write_text(wuhan, encoding="utf-8")
+    return folder / "wuhan.rules"
+
+
+@pytest.mark.parametrize("wuhan, common, expected", [
+    (WUHAN.replace("person.honest", "person.honesty").replace("\n  honest: ", "\n  honesty: "), COMMON,
+     "fact `person.honest` removed (renamed `person.honesty`?)"),
+    (WUHAN, COMMON.replace('  excellent "优秀",\n', ""),
+     "fact `conduct.annual_rating`: enum annual_rating (excellent, competent, basically_competent, incompetent) → "
+     "enum annual_rating (competent, basically_competent, incompetent)"),
+], ids=["renamed", "enum-value-dropped"])
+def test_diff_fails_when_a_case_valid_before_is_refused_after(cli, tmp_path, wuhan, common, expected):
+    new = _changed_wuhan(tmp_path, wuhan, common)
+    code, out, err = cli("diff", "wuhan", new, "--examples", "0", "--format", "text")
+    assert code == 1 and expected in out, out + err
+    code, out, _ = cli("diff", "wuhan", new, "--examples", "0", "--format", "json")
+    assert code == 1 and expected in json.loads(out)["contract_breaks"]
+    assert cli("diff", "wuhan", new, "--examples", "0", "--allow-behaviour-change")[0] == 0
+
+
+def test_adding_facts_or_enum_values_breaks_no_contract(cli, tmp_path):
+    new = _changed_wuhan(tmp_path, WUHAN.replace("\n  honest: 布尔", "\n  nickname: 文本\n  honest: 布尔"),
+                         COMMON.replace('  excellent "优秀",\n', '  excellent "优秀",\n  outstanding "杰出",\n'))
+    code, out, err = cli("diff", "wuhan", new, "--examples", "0", "--format", "json")
+    assert json.loads(out)["contract_breaks"] == [], out + err

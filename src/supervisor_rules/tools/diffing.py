@@ -234,6 +234,44 @@ def _same_type(a, b) -> bool:
     return a == b
 
 
+def contract_breaks(old, new) -> list[str]:
+    """What makes a case valid under ``old`` invalid under ``new``, in words: a section or fact removed
+    (or renamed), a type that refuses some old value (an enum value dropped, a list made a scalar), a
+    record field added that a case must give. Adding facts, sections or enum values breaks nothing."""
+    out = []
+    for name, section in old._sections.items():
+        other = new._sections.get(name)
+        if other is None:
+            out.append(f"section `{name}` removed")
+            continue
+        for f, info in section.fields.items():
+            if f not in other.fields:
+                added = [g for g, o in other.fields.items() if g not in section.fields and _same_type(o.type, info.type)]
+                out.append(f"fact `{name}.{f}` removed" + (f" (renamed `{name}.{added[0]}`?)" if len(added) == 1 else ""))
+            elif not _accepts(other.fields[f].type, info.type):
+                out.append(f"fact `{name}.{f}`: {_type_words(info.type)} → {_type_words(other.fields[f].type)}")
+    return out
+
+
+def _accepts(new_type, old_type) -> bool:
+    """Whether every value of ``old_type`` is a valid value of ``new_type``."""
+    if isinstance(old_type, EnumT) and isinstance(new_type, EnumT):
+        return set(old_type.values) <= set(new_type.values)
+    if isinstance(old_type, ListT) and isinstance(new_type, ListT):
+        return _accepts(new_type.element, old_type.element)
+    if isinstance(old_type, RecordT) and isinstance(new_type, RecordT):
+        return (all(k in new_type.fields and _accepts(new_type.fields[k].type, v.type)
+                    for k, v in old_type.fields.items())
+                and all(v.closed for k, v in new_type.fields.items() if k not in old_type.fields))
+    return _same_type(old_type, new_type)
+
+
+def _type_words(t) -> str:
+    if isinstance(t, EnumT):
+        return f"{t} ({', '.join(t.values)})" if len(t.values) <= 8 else f"{t} ({len(t.values)} values)"
+    return str(t)
+
+
 def shared_facts(old, new) -> dict[str, dict[str, Any]]:
     """section → fact → FieldInfo (old's) for the facts both policies declare with the same type."""
     out: dict[str, dict[str, Any]] = {}

@@ -32,7 +32,7 @@ def register(commands, options) -> None:
                     "matched by role across numberings, in words. Behaviour: a derandomised search over cases "
                     "valid for both (facts both declare with the same type) for decisions that differ; each "
                     "kind of difference is shown with a minimal witness case, ready for `eval`. Exit 0 when "
-                    "behaviour is the same, 1 when it differs (unless --allow-behaviour-change), 2 usage error "
+                    "behaviour and the case contract are the same, 1 when decisions differ or a case valid for OLD is refused by NEW (unless --allow-behaviour-change), 2 usage error "
                     "or unreadable policy.")
     p.add_argument("old", metavar="OLD", help="a rule file or a shipped policy id")
     p.add_argument("new", metavar="NEW", help="a rule file or a shipped policy id")
@@ -88,15 +88,24 @@ def run(args) -> int:
             return EXIT_USAGE
         behaviour = diffing.behavioural(old, new, examples=args.examples)
     differs = bool(behaviour and behaviour.groups)
-    status = EXIT_FINDINGS if differs and not args.allow else EXIT_OK
+    # A case that the old policy took and the new one refuses is a change every client sees.
+    breaks = diffing.contract_breaks(old, new)
+    status = EXIT_FINDINGS if (differs or breaks) and not args.allow else EXIT_OK
 
     if fmt == "json":
         payload = {"old": old.id, "new": new.id, "structural": structure,
                    "behavioural": diffing.behaviour_to_dict(behaviour, old, new) if behaviour else None,
-                   "behaviour_differs": differs}
+                   "behaviour_differs": differs, "contract_breaks": breaks}
         _out(json.dumps(payload, ensure_ascii=not _utf8(sys.stdout), indent=2))
         return status
     _text(old, new, structure, behaviour)
+    if breaks:
+        _out("")
+        names = (old.id, new.id) if old.id != new.id else ("the old policy", "the new")
+        _out(f"Case contract changed: {len(breaks)} way(s) a case valid under {names[0]} is refused under {names[1]}"
+             + (" (allowed by --allow-behaviour-change):" if args.allow else "; exit 1:"))
+        for line in breaks:
+            _out(f"  - {line}")
     if differs:
         _out("")
         _out(f"Behaviour differs in {len(behaviour.groups)} way(s)"
