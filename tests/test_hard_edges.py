@@ -333,3 +333,40 @@ def test_adding_facts_or_enum_values_breaks_no_contract(cli, tmp_path):
                          COMMON.replace('  excellent "优秀",\n', '  excellent "优秀",\n  outstanding "杰出",\n'))
     code, out, err = cli("diff", "wuhan", new, "--examples", "0", "--format", "json")
     assert json.loads(out)["contract_breaks"] == [], out + err
+
+
+# ------------------------------------------------------------------ 14. smaller inconsistencies
+def test_a_duplicate_key_is_refused_in_a_case_and_in_a_batch_line(cli, tmp_path):
+    path = tmp_path / "dup.json"
+    path.write_text('{"as_of": "2024-01-01", "person": {"honest": true, "honest": false}}\n', encoding="utf-8")
+    code, out, err = cli("eval", "wuhan", path, "--format", "text")
+    assert code == 2 and 'duplicate key "honest"' in err
+    code, out, err = cli("eval", "wuhan", "--batch", path)
+    assert code == 1 and json.loads(out)["error"] == 'invalid JSON: duplicate key "honest"'
+
+
+@pytest.mark.parametrize("blank", ["\u3000", "\x1c", "\x85"], ids=["ideographic-space", "file-separator", "NEL"])
+def test_only_json_whitespace_makes_a_batch_line_blank(cli, tmp_path, blank):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"as_of": "2024-01-01"}\n \t\r\n' + blank + "\n", encoding="utf-8")
+    code, out, err = cli("eval", "wuhan", "--batch", path)
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 2 and json.loads(lines[1])["line"] == 3
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["eval", "wuhan", "--batch", "-", "--as-of", "1899-12-31"], "1899-12-31 is out of range (1900-01-01 to 2999-12-31)"),
+    (["check", "wuhan", "--examples", "-5"], "expected 0 to 1000000 examples, got '-5'"),
+])
+def test_a_bad_option_value_is_a_usage_error(cli, argv, message):
+    code, out, err = cli(*argv, stdin='{"as_of": "2024-01-01"}\n')
+    assert code == 2 and out == "" and message in err
+
+
+def test_check_never_prints_a_terminal_escape_from_a_rule_file(cli, tmp_path):
+    path = tmp_path / "esc.rules"
+    path.write_text('policy demo\nfacts person {\n  honest: bool\n}\narticle 1 "x\x1b[31mRED"\n'
+                    '  require person.honest and \x1b[2J\u202e\n', encoding="utf-8")
+    code, out, err = cli("check", path, "--format", "text")
+    assert code == 1 and "6:29: error" in out
+    assert "\x1b" not in out + err and "\u202e" not in out + err and "\ufffd[2J" in out

@@ -18,6 +18,17 @@ def display_width(text: str) -> int:
 
 _WINDOW = 60
 
+# Control characters (ESC starts a terminal escape sequence) and the bidirectional overrides that make
+# text read other than it is: a terminal must see neither from a rule file.
+_UNSAFE = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F),
+                         *range(0x2066, 0x206A)], "\ufffd")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: each control character but tab and newline shown as
+    U+FFFD (one column, so a caret under the line still points at the right place)."""
+    return text.translate(_UNSAFE)
+
 
 @attrs.frozen
 class Diagnostic:
@@ -33,13 +44,13 @@ class Diagnostic:
     code: str = "policy"  # a stable rule id for machine-readable reports (e.g. SARIF ruleId)
 
     def header(self) -> str:
-        return f"{self.source}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        return printable(f"{self.source}:{self.line}:{self.column}: {self.severity}: {self.message}")
 
     def render(self) -> str:
         """The cel-python / rustc style: the header, the source line, a caret under the spot."""
         if self.source_line is None:
             return self.header()
-        line = self.source_line.rstrip("\n").replace("\t", " ")
+        line = printable(self.source_line.rstrip("\n").replace("\t", " "))
         column = self.column
         if len(line) > _WINDOW * 2:
             # Show a window around the spot, not a 20,000-character line.

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import supervisor_rules as sr
-from supervisor_rules.contracts.case import json_problem
+from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE, json_problem, loads as case_loads
 from supervisor_rules.cli.output import format_of as _format_of, out as _out, utf8 as _utf8
 from supervisor_rules.errors import Diagnostic
 
@@ -64,9 +64,20 @@ def _iso_date(text: str) -> dt.date:
     if not _ISO_DATE.match(text):
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a real calendar date") from None
+    if not MIN_DATE <= day <= MAX_DATE:  # the case format's range: every line of a batch would fail
+        raise argparse.ArgumentTypeError(f"{text} is out of range ({MIN_DATE} to {MAX_DATE})")
+    return day
+
+
+def _examples(text: str) -> int:
+    """``check --examples`` values: a count of cases from 0 (no search) to 1,000,000."""
+    count = int(text) if text.isascii() and text.isdigit() and len(text) <= 7 else -1
+    if not 0 <= count <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"expected 0 to 1000000 examples, got {text[:40]!r}")
+    return count
 
 
 def _dumps(obj: Any, *, indent: int | None = 2) -> str:
@@ -289,7 +300,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         return _case_failure(fmt, f"case {source} is not valid UTF-8")
     try:
-        case = json.loads(text)
+        case = case_loads(text)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         return _case_failure(fmt, f"case {source}: {json_problem(exc)}")
 
@@ -441,7 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Parse and statically check rule files; report every problem "
                                             "as FILE:LINE:COL. Exit 0 clean, 1 problems found, 2 usage error.")
     check.add_argument("files", nargs="+", metavar="FILE")
-    check.add_argument("--examples", type=int, default=300, metavar="N",
+    check.add_argument("--examples", type=_examples, default=300, metavar="N",
                        help="cases tried per file when searching for counterexamples to its invariants "
                             "(default 300; 0 skips the search)")
     check.add_argument("--format", choices=("text", "json", "github", "sarif"), default=argparse.SUPPRESS,

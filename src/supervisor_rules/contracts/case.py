@@ -47,6 +47,29 @@ def _kind(value) -> str:
     return type(value).__name__
 
 
+class DuplicateKey(ValueError):
+    """A JSON object that gives one key twice: which value was meant is not for the engine to guess."""
+
+
+def _unique_keys(pairs: list) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(f'duplicate key "{shown(key)}"')
+            seen.add(key)
+    return out
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
+def loads(text: str):
+    """A case's JSON text as Python values (``json.loads``), refusing an object that repeats a key."""
+    return _DECODER.decode(text)
+
+
 def json_problem(exc: Exception) -> str | None:
     """What ``json.loads`` failing with ``exc`` says about a case's JSON text, in one line (None: not
     a JSON problem). Besides syntax: nesting past the recursion limit, a number too long to convert."""

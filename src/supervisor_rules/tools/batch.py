@@ -89,10 +89,10 @@ class Decider:
         if lineno == 1:
             line = line.lstrip("\ufeff")
         try:
-            case = json.loads(line)
+            case = case_module.loads(line)
         except json.JSONDecodeError as exc:
-            if not line.strip():
-                return None, True  # a blank line (no JSON text parses as blank)
+            if not line.strip(" \t\n\r"):
+                return None, True  # a blank line: JSON's own whitespace only (not U+3000, not \x1c)
             # The line number is the record's own: the column alone says where.
             return self.error(f"invalid JSON: {exc.msg} (column {exc.colno})", lineno), False
         except (ValueError, RecursionError) as exc:
