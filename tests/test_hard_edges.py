@@ -370,3 +370,30 @@ def test_check_never_prints_a_terminal_escape_from_a_rule_file(cli, tmp_path):
     code, out, err = cli("check", path, "--format", "text")
     assert code == 1 and "6:29: error" in out
     assert "\x1b" not in out + err and "\u202e" not in out + err and "\ufffd[2J" in out
+
+
+# ------------------------------------------------------------------ 14. the JSON Schema says what the engine does
+@pytest.mark.parametrize("appointment", [
+    {"start": "2023-02-29"}, {"start": "2024-02-29"}, {"start": "1900-02-29"}, {"start": "2000-02-29"},
+    {"start": "2023-04-31"}, {"start": "1899-12-31"}, {"start": "2999-12-31"},
+    {"start": "2021-03-01", "renewals": [{"on": "2024-03-01", "consent": None}]},
+    {"start": "2021-03-01", "renewals": [{"on": None, "consent": True}]},
+    {"start": "2021-03-01", "renewals": [{"consent": True}]},
+    {"start": "2021-03-01", "renewals": [{"on": "2024-03-01"}] * 10_001},
+    {"start": "2021-03-01", "renewals": [{"on": "2024-03-01"}] * 10_000},
+], ids=lambda a: json.dumps(a)[:60])
+@pytest.mark.parametrize("city", ["wuhan", "guangxi"])
+def test_the_case_schema_accepts_exactly_what_the_engine_accepts(city, appointment):
+    import jsonschema
+
+    import supervisor_rules as sr
+
+    policy = sr.builtin_policy(city)
+    case = {"as_of": "2024-06-01", "appointment": appointment}
+    try:
+        policy.evaluate(case)
+        engine = True
+    except sr.CaseError:
+        engine = False
+    schema = jsonschema.Draft202012Validator(policy.schema())  # no format checks: the pattern must do
+    assert schema.is_valid(case) == engine

@@ -20,8 +20,12 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 #: Dates a case may carry: wide enough for any appointment, narrow enough that
 #: term arithmetic (up to 100-year terms) never leaves the calendar.
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
-#: The same dates for JSON Schema, whose patterns are ECMA-262 regexes: years 1900-2999.
-_SCHEMA_DATE = {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
+#: The same dates for JSON Schema, whose patterns are ECMA-262 regexes: real calendar dates of the
+#: years 1900-2999 (29 February only in leap years: 1900 is none, 2000, 2400 and 2800 are), so that a
+#: validator without format checks refuses what the engine refuses.
+_SCHEMA_DATE = {"type": "string", "format": "date", "pattern": (
+    "^(?:(?:19|2[0-9])[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:(?:19|2[0-9])(?:0[48]|[2468][048]|[13579][26])|2000|2400|2800)-02-29)$")}
 MAX_LIST = 10_000
 
 
@@ -399,10 +403,12 @@ def _schema_of(ftype, label: str | None) -> dict:
     elif isinstance(ftype, EnumT):
         out = {"type": "string", "enum": list(ftype.values)}
     elif isinstance(ftype, ListT):
-        out = {"type": "array", "items": _schema_of(ftype.element, None)}
+        out = {"type": "array", "items": _schema_of(ftype.element, None), "maxItems": MAX_LIST}
     elif isinstance(ftype, RecordT):
+        # A null field is one not given: a closed-world field then takes its default, an open one is missing.
         out = {"type": "object", "additionalProperties": False,
-               "properties": {k: _schema_of(f.type, f.label) for k, f in ftype.fields.items()},
+               "properties": {k: _nullable(_schema_of(f.type, f.label)) if f.closed else _schema_of(f.type, f.label)
+                              for k, f in ftype.fields.items()},
                "required": [k for k, f in ftype.fields.items() if not f.closed]}
     else:
         out = {}
