@@ -83,7 +83,7 @@ class RulesError(Exception):
         return _rebuild_error, (type(self), self.args, self.__dict__)
 
 
-def _rebuild_error(cls: type, args: tuple, state: dict) -> RulesError:
+def _rebuild_error(cls: type[RulesError], args: tuple, state: dict) -> RulesError:
     error = cls.__new__(cls)
     error.args = args
     error.__dict__.update(state)
