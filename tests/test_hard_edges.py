@@ -397,3 +397,30 @@ def test_the_case_schema_accepts_exactly_what_the_engine_accepts(city, appointme
         engine = False
     schema = jsonschema.Draft202012Validator(policy.schema())  # no format checks: the pattern must do
     assert schema.is_valid(case) == engine
+
+
+# ------------------------------------------------------------------ 14. evaluation imports nothing
+def test_evaluating_imports_no_module_once_a_policy_is_loaded():
+    script = """
+import sys
+import supervisor_rules as sr
+policies = [sr.builtin_policy(p) for p in sr.builtin_policy_ids()]
+before = set(sys.modules)
+for policy in policies:
+    for case in ({"as_of": "2024-01-01"},
+                 {"as_of": "2024-01-01", "person": {"honest": True}, "appointment": {"start": "2021-01-01"},
+                  "conduct": {"information_changed_on": "2023-12-20"}}):
+        try:
+            decision = policy.evaluate(case)
+        except sr.CaseError:
+            continue
+        decision.to_dict(), decision.to_text(explain=True)
+    try:
+        policy.evaluate({"as_of": "nope"})
+    except sr.CaseError:
+        pass
+print(sorted(set(sys.modules) - before))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

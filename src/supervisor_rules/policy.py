@@ -12,7 +12,7 @@ import attrs
 
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import checker, nodes, parser
-from supervisor_rules.engine import compiler, runtime
+from supervisor_rules.engine import codegen, compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision
 from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
 from supervisor_rules.resources import policies_dir
@@ -22,19 +22,14 @@ MAX_IMPORTS = 32
 
 
 # The generated fast paths (codegen.py) for case validation and evaluation. codegen imports case and
-# runtime, so they never import it: this layer installs it, imported on first use as before.
+# runtime, so they never import it: this layer installs it. Imported with the package, not on the first
+# evaluation, so that evaluating reads no file.
 def _generate(compiled: compiler.CompiledPolicy, traced: bool = False):
-    from supervisor_rules.engine import codegen
     return codegen.generate(compiled, traced=traced)
 
 
-def _validator(sections):
-    from supervisor_rules.engine import codegen
-    return codegen.validator(sections)
-
-
 runtime.use_generator(_generate)
-case_module.use_fast_validators(_validator)
+case_module.use_fast_validators(codegen.validator)
 
 
 @attrs.frozen
@@ -57,7 +52,10 @@ class Policy:
         self._compiled = compiled
         self._sections = compiled.checked.sections
         self._defaults = case_module.closed_world_defaults(self._sections)
-        self._calendar = calendar
+        # A policy that counts working days gets its calendar now, not in its first evaluation
+        # (building the default one reads the chinesecalendar package).
+        counts_workdays = any(rule.due is not None and rule.due[1] == "working_days" for rule in compiled.duties)
+        self._calendar = calendar if calendar is not None or not counts_workdays else default_calendar()
         self.warnings = warnings
         self.source = source
         header = compiled.checked.header
@@ -284,7 +282,7 @@ def _read(path: Path) -> str:
     try:
         size = path.stat().st_size
     except (OSError, ValueError) as exc:
-        raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {exc.strerror or exc}") from None
+        raise PolicySyntaxError(str(path), 1, 1, "", (), f"cannot read rule file: {getattr(exc, 'strerror', None) or exc}") from None
     if size > parser.MAX_SOURCE_BYTES:
         raise PolicySyntaxError(str(path), 1, 1, "", (), parser.too_large(size))
     try:
