@@ -13,12 +13,15 @@ import attrs
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import checker, nodes, parser
 from supervisor_rules.engine import codegen, compiler, runtime
-from supervisor_rules.contracts.decision import Citation, Decision
+from supervisor_rules.contracts.decision import Citation, Decision, steps_of
 from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
 from supervisor_rules.resources import policies_dir
 from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
 
 MAX_IMPORTS = 32
+
+#: The evaluation backends ``Policy.evaluate_with`` runs; ``evaluate`` is the first.
+BACKENDS = ("generated", "interpreter")
 
 
 # The generated fast paths (codegen.py) for case validation and evaluation. codegen imports case and
@@ -93,14 +96,29 @@ class Policy:
             raise RulesError(f"with_calendar takes a WorkdayCalendar, not {type(calendar).__name__}")
         return Policy(self._compiled, self.warnings, calendar, self.source)
 
-    def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
-        """Decide one case (a dict in the case format). Raises ``CaseError`` for an invalid case."""
-        if as_of is not None:
+    @property
+    def compiled(self) -> compiler.CompiledPolicy:
+        """The compiled form (rules, citations, the checked AST): what the package's tools read."""
+        return self._compiled
+
+    @property
+    def sections(self) -> Mapping[str, checker.Section]:
+        """The case format's sections as checked: name → its fields and their types."""
+        return self._sections
+
+    def read_case(self, case: Mapping, as_of: dt.date | str | None = None) -> tuple[dict, frozenset, dt.date]:
+        """``(facts, sections present, as_of)``: the case as evaluation reads it, closed-world
+        defaults filled in. Raises ``CaseError`` for an invalid case or ``as_of``."""
+        if as_of is not None and not isinstance(as_of, dt.date):
             problems: list = []
             as_of = case_module.parse_date(as_of, "as_of", problems)
             if problems:
                 raise case_module.CaseError(problems)
-        facts, sections, day = case_module.validate(self._sections, case, as_of, self._defaults)
+        return case_module.validate(self._sections, case, as_of, self._defaults)
+
+    def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
+        """Decide one case (a dict in the case format). Raises ``CaseError`` for an invalid case."""
+        facts, sections, day = self.read_case(case, as_of)
         compiled, calendar = self._compiled, lambda: self.calendar
         decision = runtime.evaluate(compiled, facts, sections, day, calendar)
 
@@ -110,6 +128,25 @@ class Policy:
             return tuple(steps)
         decision._trace = trace
         return decision
+
+    def evaluate_with(self, backend: str, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
+        """Decide one case on the named backend (one of ``BACKENDS``), explanation included.
+
+        ``generated`` is what ``evaluate`` runs: code generated for this policy. ``interpreter``
+        walks the compiled rules one closure at a time. ``reference`` is the plain interpreter over
+        the checked rules, written from docs/decisions.md and sharing only the calendar arithmetic
+        with the other two. All three must give the same decision: the conformance suite holds them
+        to it."""
+        if backend not in BACKENDS:
+            raise RulesError(f"no backend `{_shown(str(backend))}`; the backends are {', '.join(BACKENDS)}")
+        if backend == "generated":
+            decision = self.evaluate(case, as_of=as_of)
+            decision.explanation  # noqa: B018 (recorded now, on the backend asked for)
+            return decision
+        facts, sections, day = self.read_case(case, as_of)
+        records: list = []
+        decision = runtime.interpret(self._compiled, facts, sections, day, lambda: self.calendar, records)
+        return attrs.evolve(decision, explanation=steps_of(records))
 
     def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
         """Decide each case in turn (lazily); an invalid case raises ``CaseError`` when reached."""

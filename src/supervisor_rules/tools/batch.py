@@ -49,9 +49,8 @@ class Decider:
     def __init__(self, policy, as_of: dt.date | None, ensure_ascii: bool, explain: bool = True):
         # What Policy.evaluate does, split open so that the trace is recorded in the same evaluation
         # as the decision, not in a second one.
-        self.compiled = policy._compiled
-        self.sections = policy._sections
-        self.defaults = policy._defaults
+        self.compiled = policy.compiled
+        self.read_case = policy.read_case
         self.calendar = lambda: policy.calendar
         self.ensure_ascii = ensure_ascii
         self.explain = explain
@@ -102,7 +101,7 @@ class Decider:
                 raise _not_an_object(case)
             if self.as_of_problems:
                 raise CaseError(list(self.as_of_problems))
-            facts, sections, day = case_module.validate(self.sections, case, self.as_of, self.defaults)
+            facts, sections, day = self.read_case(case, self.as_of)
             if self.explain:
                 decision, records = runtime.evaluate_traced(self.compiled, facts, sections, day, self.calendar)
             else:

@@ -53,7 +53,7 @@ class ProvisionInfo:
 
 def provisions(policy) -> list[ProvisionInfo]:
     out = []
-    for p in policy._compiled.checked.provisions:
+    for p in policy.compiled.checked.provisions:
         rules = tuple(r for r in p.rules if not isinstance(r, n.TextOnly))
         out.append(ProvisionInfo(p.ref, p.cite, p.text, rules, tuple(describe_rule(r) for r in rules)))
     return out
@@ -109,7 +109,7 @@ def _reads(expr) -> tuple[str, ...]:
 def _roles(policy) -> list[tuple[str, tuple, str, str, str]]:
     """(area, role key, ref, cite, words) for every rule of the policy."""
     out = []
-    for p in policy._compiled.checked.provisions:
+    for p in policy.compiled.checked.provisions:
         ref, cite = p.ref, p.cite
         for rule in p.rules:
             if isinstance(rule, (n.Require, n.Prefer)):
@@ -207,8 +207,8 @@ def _fact_changes(old, new) -> dict:
     out: dict = {"shared": sum(len(f) for f in shared.values()), "old_only": [], "new_only": [],
                  "different_type": []}
     for a, b, key in ((old, new, "old_only"), (new, old, "new_only")):
-        for name, section in a._sections.items():
-            other = b._sections.get(name)
+        for name, section in a.sections.items():
+            other = b.sections.get(name)
             for f, info in section.fields.items():
                 if f in shared.get(name, {}):
                     continue
@@ -239,8 +239,8 @@ def contract_breaks(old, new) -> list[str]:
     (or renamed), a type that refuses some old value (an enum value dropped, a list made a scalar), a
     record field added that a case must give. Adding facts, sections or enum values breaks nothing."""
     out = []
-    for name, section in old._sections.items():
-        other = new._sections.get(name)
+    for name, section in old.sections.items():
+        other = new.sections.get(name)
         if other is None:
             out.append(f"section `{name}` removed")
             continue
@@ -275,8 +275,8 @@ def _type_words(t) -> str:
 def shared_facts(old, new) -> dict[str, dict[str, Any]]:
     """section → fact → FieldInfo (old's) for the facts both policies declare with the same type."""
     out: dict[str, dict[str, Any]] = {}
-    for name, section in old._sections.items():
-        other = new._sections.get(name)
+    for name, section in old.sections.items():
+        other = new.sections.get(name)
         if other is None:
             continue
         fields = {f: info for f, info in section.fields.items()
@@ -287,7 +287,7 @@ def shared_facts(old, new) -> dict[str, dict[str, Any]]:
 
 
 def _term_months(policy) -> int | None:
-    term = policy._compiled.term
+    term = policy.compiled.term
     if term is None or term.due is None:
         return None
     amount, unit, _ = term.due
@@ -295,7 +295,7 @@ def _term_months(policy) -> int | None:
 
 
 def _start_key(policy) -> tuple[str, str] | None:
-    term = policy._compiled.term
+    term = policy.compiled.term
     if term is None or term.due is None:
         return None
     section, _, name = term.due[2].partition(".")

@@ -16,7 +16,6 @@ from typing import Callable
 
 import attrs
 
-from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.checker import DECISION_ALIASES, DECISION_HEADS
 from supervisor_rules.engine.compiler import ExpressionCompiler
@@ -136,7 +135,7 @@ def decision_values(decision: Decision) -> dict:
 
 def _violated(policy, invariants, case: dict, exercised: dict | None = None):
     """The invariants ``case`` violates (one evaluation for all of them), and its decision."""
-    facts, sections, as_of = case_module.validate(policy._sections, case, None, policy._defaults)
+    facts, sections, as_of = policy.read_case(case)
     decision = policy.evaluate(case)
     term = decision.term
     if term is None or as_of < term.start:

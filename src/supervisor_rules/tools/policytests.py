@@ -41,7 +41,6 @@ from typing import Any, Iterable, Mapping, Sequence
 import attrs
 import yaml
 
-from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import checker, nodes as n
 from supervisor_rules.engine import compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision
@@ -607,7 +606,7 @@ class Coverage:
 
     def __init__(self, policy):
         self.policy = policy
-        compiled = policy._compiled
+        compiled = policy.compiled
         self._compiled = compiled
         self.provisions: list[ProvisionCoverage] = []
         # (citation, kind) → [(RuleCoverage, [_Condition])]
@@ -639,7 +638,7 @@ class Coverage:
     def record(self, case: Mapping, decision: Decision) -> None:
         """Add what one decision (evaluated from ``case``) exercised."""
         policy = self.policy
-        facts, sections, day = case_module.validate(policy._sections, case, None, policy._defaults)
+        facts, sections, _ = policy.read_case(case)
         env = runtime.Env(facts, sections, decision.as_of)
         term = decision.term
         if term is None:
@@ -788,18 +787,19 @@ class RunResult:
         return not self.failures
 
 
-def run_tests(policy, tests: TestFile | Iterable[PolicyTest]) -> RunResult:
-    """Run every test against ``policy`` and measure provision coverage."""
+def run_tests(policy, tests: TestFile | Iterable[PolicyTest], *, backend: str = "generated") -> RunResult:
+    """Run every test against ``policy`` and measure provision coverage. ``backend`` (one of
+    ``policy.BACKENDS``) is what decides the cases: the conformance suite runs them on each."""
     file = tests if isinstance(tests, TestFile) else TestFile("<tests>", None, tuple(tests))
     coverage = Coverage(policy)
-    refs = {c.ref for c in policy._compiled.citations}
+    refs = {c.ref for c in policy.compiled.citations}
     results = []
     for test in file.tests:
-        results.append(_run_one(policy, test, coverage, refs))
+        results.append(_run_one(policy, test, coverage, refs, backend))
     return RunResult(policy, file, tuple(results), coverage)
 
 
-def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str]) -> TestResult:
+def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str], backend: str) -> TestResult:
     unknown = [p for p in test.provisions if p not in refs]
     if unknown:
         return TestResult(test, False, error=f"`provisions` names {', '.join(unknown)}, which "
@@ -810,7 +810,7 @@ def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str]) -> Te
                                              + ", ".join(f"`{k}`{checker.suggest(str(k), DECISION_KEYS)}"
                                                          for k in fields))
     try:
-        decision = policy.evaluate(test.case)
+        decision = policy.evaluate_with(backend, test.case)
     except CaseError as exc:
         problems = "; ".join(f"{p}: {m}" if p else m for p, m in exc.problems)
         return TestResult(test, False, error=f"invalid case: {problems}")
@@ -826,7 +826,7 @@ def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str]) -> Te
 def citation_index(policy) -> dict[str, str]:
     """ref → Chinese citation (``cite``); refs shared by an article and its paragraphs are joined with "/"."""
     out: dict[str, list[str]] = {}
-    for c in policy._compiled.citations:
+    for c in policy.compiled.citations:
         out.setdefault(c.ref, [])
         if c.cite not in out[c.ref]:
             out[c.ref].append(c.cite)
