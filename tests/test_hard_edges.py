@@ -101,6 +101,35 @@ def test_a_process_pool_hands_back_a_case_error():
     assert caught.value.problems[0][0] == "as_of"
 
 
+def _evaluate(policy, case: dict):
+    return policy.evaluate(case)
+
+
+def test_a_policy_pickles_and_decides_alike_in_a_worker(tmp_path):
+    """A policy crosses to a worker as its checked form; the files it came from are not read again."""
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    import supervisor_rules as sr
+
+    facts = POLICY[POLICY.index("facts"):POLICY.index("article")]
+    (tmp_path / "vocab.rules").write_text(facts, encoding="utf-8")
+    (tmp_path / "p.rules").write_text(POLICY.replace(facts, 'import "vocab.rules"\n'), encoding="utf-8")
+    local = sr.load_policy(tmp_path / "p.rules")
+    data = pickle.dumps(local)
+    (tmp_path / "vocab.rules").unlink()  # the copy needs none of its files
+    copy = pickle.loads(data)
+    assert (copy.id, copy.source, copy.articles, copy.facts) == (local.id, local.source, local.articles, local.facts)
+    cases = [{"as_of": "2024-01-01", "person": {"honest": value}} for value in (True, False, None)]
+    assert [copy.evaluate(c).to_dict() for c in cases] == [local.evaluate(c).to_dict() for c in cases]
+    shipped = sr.builtin_policy("wuhan")
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        remote = list(pool.map(_evaluate, [shipped] * 2, [{"as_of": "2024-01-01"}, {"as_of": "2030-06-01"}]))
+        with pytest.raises(sr.CaseError):
+            pool.submit(_evaluate, shipped, {"as_of": "never"}).result(timeout=60)
+    assert remote == [shipped.evaluate({"as_of": "2024-01-01"}), shipped.evaluate({"as_of": "2030-06-01"})]
+
+
 # ------------------------------------------------------------------ 12. fmt writes through links
 UNFORMATTED = POLICY.replace("  require person.honest", "      require   person.honest")
 

@@ -80,6 +80,12 @@ class Policy:
         from supervisor_rules.tools.invariants import compile_invariants
         return compile_invariants(self._compiled.checked)
 
+    def __reduce__(self):
+        # What crosses to another process (a ProcessPoolExecutor's worker) is the checked policy; the
+        # worker compiles it again (its generated code is built there on first use). Nothing is re-read
+        # from files, so the copy is this policy even if its files have changed since.
+        return _rebuild_policy, (self._compiled.checked, self.warnings, self._calendar, self.source)
+
     def __repr__(self) -> str:
         return f"<Policy {self.id!r}: {self.title or ''} ({len(self.articles)} articles)>"
 
@@ -165,6 +171,11 @@ class Policy:
         """Declared facts: section → fact → its type in words."""
         return {name: {f: str(info.type) for f, info in section.fields.items()}
                 for name, section in self._sections.items()}
+
+
+def _rebuild_policy(checked: checker.Checked, warnings: tuple[Diagnostic, ...], calendar: WorkdayCalendar | None,
+                    source: str) -> Policy:
+    return Policy(compiler.compile_policy(checked), warnings, calendar, source)
 
 
 def _article_info(article: nodes.Article, citations: tuple[Citation, ...]) -> ArticleInfo:
