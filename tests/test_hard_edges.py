@@ -453,3 +453,29 @@ print(sorted(set(sys.modules) - before))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------ 14. a deadline duty's two halves
+DUTY_POLICY = """policy demo
+facts conduct "行为" {
+  changed_on: date "变更日期"
+  reported_on: date "报告日期"
+}
+article 1 "变更后七日内报告。"
+  duty report_change DUTY
+"""
+
+
+@pytest.mark.parametrize(("clause", "says"), [
+    ("due 7 calendar days after conduct.changed_on", "has a deadline (`due …`) but not the day it was done: add `done on"),
+    ("done on conduct.reported_on", "but this duty has no deadline: add `due N working days after"),
+])
+def test_a_deadline_duty_missing_a_half_says_which_half(clause, says):
+    import supervisor_rules as sr
+
+    with pytest.raises(sr.PolicyError) as caught:
+        sr.parse_policy(DUTY_POLICY.replace("DUTY", clause))
+    [problem] = caught.value.diagnostics
+    assert says in problem.message and (problem.line, problem.column) == (7, 3)
+    both = sr.parse_policy(DUTY_POLICY.replace("DUTY", "due 7 calendar days after conduct.changed_on done on conduct.reported_on"))
+    assert both.evaluate({"as_of": "2024-01-10", "conduct": {"changed_on": "2024-01-01"}}).obligations

@@ -505,8 +505,12 @@ class _Checker:
                     self.report(rule.due.span, "a deadline of more than 1,000 units is surely a mistake")
             if rule.done_on is not None:
                 self.expect_path(rule.done_on, DATE, "the day a duty was done")
-            if (rule.due is None) != (rule.done_on is None):
-                self.report(rule.span, "a deadline duty gives both `due …` and `done on …`")
+            if rule.due is not None and rule.done_on is None:
+                self.report(rule.span, "this duty has a deadline (`due …`) but not the day it was done: "
+                                       "add `done on <date fact>` (`完成日期 …`)")
+            elif rule.due is None and rule.done_on is not None:
+                self.report(rule.span, "`done on …` is the day a deadline duty was done, but this duty has no "
+                                       "deadline: add `due N working days after <date fact>` (`期限 <date fact> 后 N 个工作日`)")
             if rule.due is not None and (rule.met is not None or rule.breached is not None):
                 self.report(rule.span, "a deadline duty is met by its `done on` date; drop `met when`/`breached when`")
         elif isinstance(rule, (n.ReportScope, n.ReportCategory, n.Reward)):
