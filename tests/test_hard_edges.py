@@ -479,3 +479,41 @@ def test_a_deadline_duty_missing_a_half_says_which_half(clause, says):
     assert says in problem.message and (problem.line, problem.column) == (7, 3)
     both = sr.parse_policy(DUTY_POLICY.replace("DUTY", "due 7 calendar days after conduct.changed_on done on conduct.reported_on"))
     assert both.evaluate({"as_of": "2024-01-10", "conduct": {"changed_on": "2024-01-01"}}).obligations
+
+
+# ------------------------------------------------------------------ a case's size is bounded
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_line_longer_than_a_case_is_reported_and_never_held_whole(cli, tmp_path, jobs):
+    import json
+    import tracemalloc
+
+    from supervisor_rules.contracts.case import MAX_CASE_BYTES
+
+    good = json.dumps({"as_of": "2024-01-01"})
+    huge = '{"as_of": "2024-01-01", "x": "' + "a" * (MAX_CASE_BYTES * 2) + '"}'
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join([good, huge, good, "x" * 1000, good]) + "\n", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        code, out, err = cli("eval", "wuhan", "--batch", cases, "--jobs", jobs, "--no-explanation")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(lines) == 5
+    assert [("error" in line) for line in lines] == [False, True, False, True, False]
+    assert lines[1]["line"] == 2 and f"{len(huge):,} bytes" in lines[1]["error"]
+    assert peak < 2.5 * MAX_CASE_BYTES  # the line held whole (and copied) would be more than 4
+    assert lines[3]["error"].startswith("invalid JSON")
+
+
+def test_a_case_file_larger_than_a_case_is_refused_before_it_is_read(cli, tmp_path):
+    from supervisor_rules.contracts.case import MAX_CASE_BYTES
+
+    case = tmp_path / "big.json"
+    with open(case, "wb") as f:
+        f.truncate(MAX_CASE_BYTES + 1)  # sparse: nothing to read, only its size
+    code, out, err = cli("eval", "wuhan", case, "--format", "text")
+    assert code == 2 and "too large" in err and f"{MAX_CASE_BYTES + 1:,} bytes" in err
+    code, out, err = cli("eval", "wuhan", "-", "--format", "text", stdin=" " * (MAX_CASE_BYTES + 5))
+    assert code == 2 and "more than" in err and "Traceback" not in err

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import supervisor_rules as sr
-from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE, json_problem, loads as case_loads
+from supervisor_rules.contracts.case import MAX_CASE_BYTES, MAX_DATE, MIN_DATE, json_problem, too_large
+from supervisor_rules.contracts.case import loads as case_loads
 from supervisor_rules.cli.output import format_of as _format_of, out as _out, utf8 as _utf8
 from supervisor_rules.errors import Diagnostic
 
@@ -274,15 +275,26 @@ def _check_summary(name: str, diagnostics: Sequence[Diagnostic]) -> str | None:
 
 
 # --------------------------------------------------------------------------- eval
+class _CaseTooLarge(Exception):
+    pass
+
+
 def _read_case_text(name: str) -> str:
+    """The case's text, read no further than ``MAX_CASE_BYTES`` (and one byte to know it is more)."""
+    limit = MAX_CASE_BYTES + 1
     if name == "-":
         stream = sys.stdin
         buffer = getattr(stream, "buffer", None)
-        if buffer is not None:
-            return buffer.read().decode("utf-8-sig")
-        return stream.read()
-    with open(name, "rb") as f:
-        return f.read().decode("utf-8-sig")
+        data = buffer.read(limit) if buffer is not None else stream.read(limit).encode("utf-8", "surrogatepass")
+    else:
+        with open(name, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_CASE_BYTES:
+                raise _CaseTooLarge(too_large(size))
+            data = f.read(limit)
+    if len(data) > MAX_CASE_BYTES:
+        raise _CaseTooLarge(too_large())
+    return data.decode("utf-8-sig")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -299,6 +311,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         return _case_failure(fmt, f"cannot read case {source}: {_os_message(exc)}")
     except UnicodeDecodeError:
         return _case_failure(fmt, f"case {source} is not valid UTF-8")
+    except _CaseTooLarge as exc:
+        return _case_failure(fmt, f"case {source} is {exc}")
     try:
         case = case_loads(text)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError

@@ -27,6 +27,16 @@ _SCHEMA_DATE = {"type": "string", "format": "date", "pattern": (
     "^(?:(?:19|2[0-9])[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
     "|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:(?:19|2[0-9])(?:0[48]|[2468][048]|[13579][26])|2000|2400|2800)-02-29)$")}
 MAX_LIST = 10_000
+#: The largest case's JSON text, in bytes (a batch line, a case file): a case is a few KB, and this
+#: bounds what one input can make the engine read and hold.
+MAX_CASE_BYTES = 16 * 1024 * 1024
+
+
+def too_large(size: int | None = None) -> str:
+    """The message for a case's text of ``size`` bytes (None: a stream, read no further than the
+    limit), over ``MAX_CASE_BYTES``."""
+    shown = f"{size:,} bytes" if size is not None else f"more than {MAX_CASE_BYTES:,} bytes"
+    return f"too large ({shown}; a case is at most {MAX_CASE_BYTES:,})"
 
 
 def shown(text: str, limit: int = 60) -> str:

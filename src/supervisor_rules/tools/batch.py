@@ -27,6 +27,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
+import attrs
+
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.engine import runtime
 from supervisor_rules.contracts.decision import JsonWriter
@@ -76,13 +78,15 @@ class Decider:
         pieces, ok = self.parts(raw, lineno)
         return (b"".join(pieces) if pieces is not None else None), ok
 
-    def parts(self, raw: bytes | str, lineno: int) -> tuple[list[bytes] | None, bool]:
+    def parts(self, raw: bytes | str | Overlong, lineno: int) -> tuple[list[bytes] | None, bool]:
         """``line``, the output line in pieces (joined with others, later: one copy of the text)."""
         if type(raw) is bytes:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 return self.error("line is not valid UTF-8", lineno), False
+        elif type(raw) is Overlong:
+            return self.error(f"line is {case_module.too_large(raw.size)}", lineno), False
         else:
             line = raw
         if lineno == 1:
@@ -128,13 +132,52 @@ def _not_an_object(value: object) -> CaseError:
 
 
 # ------------------------------------------------------------------ input and output
-def read_blocks(stream: IO) -> Iterator[list]:
-    """Lists of whole lines of about ``BLOCK`` bytes, to the end of ``stream`` (binary, or text)."""
+@attrs.frozen
+class Overlong:
+    """Stands in a block for a line longer than ``case.MAX_CASE_BYTES`` (``size``: its length without
+    the newline): read past in pieces, never held whole; its output line says so."""
+
+    size: int
+
+
+def lines_of(stream: IO) -> Iterator:
+    """The lines of ``stream`` (binary, or text) one by one, each read as soon as it is whole (a
+    terminal's too); a line longer than a case may be is an ``Overlong``, read past in pieces."""
+    limit = case_module.MAX_CASE_BYTES
+    readline = stream.readline
     while True:
-        lines = stream.readlines(BLOCK)
-        if not lines:
+        line = readline(limit + 2)  # the longest line kept, its newline, one more to know
+        if not line:
             return
-        yield lines
+        newline = b"\n" if isinstance(line, bytes) else "\n"
+        if len(line) > limit and len(line.rstrip(newline)) > limit:
+            length = len(line)
+            del line  # the rest is read in small pieces, and dropped
+            line = newline[:0]
+            while not line.endswith(newline):
+                line = readline(BLOCK)
+                if not line:
+                    break
+                length += len(line)
+            yield Overlong(length - line.endswith(newline))
+            continue
+        yield line
+
+
+def read_blocks(stream: IO) -> Iterator[list]:
+    """Lists of whole lines (see ``lines_of``) of about ``BLOCK`` bytes, to the end of ``stream``."""
+    lines = lines_of(stream)
+    while True:
+        block: list = []
+        size = 0
+        for line in lines:
+            block.append(line)
+            size += len(line) if type(line) is not Overlong else BLOCK
+            if size >= BLOCK:
+                break
+        if not block:
+            return
+        yield block
 
 
 def sink(stream: IO[str], ensure_ascii: bool) -> tuple[Callable[[bytes], Any], Callable[[], Any]]:
@@ -165,13 +208,14 @@ def _writes_as_is(encoding: str | None, ensure_ascii: bool) -> bool:
 
 
 # ------------------------------------------------------------------ the run
-def run(decider: Decider, source: IO, write: Callable[[bytes], Any], flush: Callable[[], Any], *,
+def run(decider: Decider, source: IO | Iterable, write: Callable[[bytes], Any], flush: Callable[[], Any], *,
         line_buffered: bool = False) -> int:
     """Decide every line of ``source`` in this process; returns how many lines were bad."""
     bad = 0
     pending: list[bytes] = []
     parts = decider.parts
-    for lineno, raw in enumerate(source, 1):
+    lines = lines_of(source) if hasattr(source, "readline") else source  # a stream, or its lines
+    for lineno, raw in enumerate(lines, 1):
         pieces, ok = parts(raw, lineno)
         if pieces is None:
             continue
@@ -324,13 +368,15 @@ class _Feeder(threading.Thread):
                     pickle.dumps((first, lines), pickle.HIGHEST_PROTOCOL))
                 index += 1
                 first += len(lines)
-        except OSError:
-            return  # a worker is gone: the main thread finds out from its connection
+        # A worker is gone, or the main thread closed the connections while a send was under way
+        # (multiprocessing then fails with TypeError, its handle being None): it knows, and reports.
+        except (OSError, TypeError):
+            return
         finally:
             for connection in connections:
                 try:
                     connection.send_bytes(_DONE)
-                except OSError:
+                except (OSError, TypeError):
                     pass
 
 
