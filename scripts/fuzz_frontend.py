@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import multiprocessing
 import random
 import re
@@ -57,7 +58,7 @@ except ImportError:  # run from a checkout without PYTHONPATH=src
 import lark  # noqa: E402
 
 from supervisor_rules import PolicyError  # noqa: E402
-from supervisor_rules.lang import parser
+from supervisor_rules.lang import keywords, parser
 
 POLICIES = ROOT / "policies"
 GRAMMAR = ROOT / "grammars" / "policy.lark"
@@ -150,18 +151,21 @@ def check_one(text: str, limit: float = 10.0, base_dir: Path = POLICIES) -> Outc
 
 # --------------------------------------------------------------------------- keywords and samples
 
+@functools.cache
 def keyword_spellings() -> dict[str, list[str]]:
-    """Every keyword terminal → its spellings (English and Chinese), from the grammar itself."""
-    out: dict[str, list[str]] = {}
-    for term in parser._lark().terminals:
-        spellings = parser._spellings(term.pattern)
-        if spellings:
-            out[term.name] = spellings
-    return out
+    """Every keyword terminal → its spellings (English and Chinese), from the keyword table."""
+    return {terminal: list(keywords.spellings(terminal)) for terminal in keywords.terminals()}
+
+
+@functools.cache
+def fixed_spellings() -> dict[str, list[str]]:
+    """Every terminal with fixed spellings: the keywords, and the grammar's punctuation (``{``, ``,``)."""
+    punctuation = {t.name: [t.pattern.value] for t in parser.tree_parser().terminals if t.pattern.type == "str"}
+    return {**keyword_spellings(), **punctuation}
 
 
 def _other_language(terminal: str, spelling: str) -> list[str]:
-    spellings = keyword_spellings().get(terminal, [])
+    spellings = fixed_spellings().get(terminal, [])
     chinese = bool(_CJK.search(spelling))
     return [s for s in spellings if bool(_CJK.search(s)) != chinese] or spellings
 
@@ -218,7 +222,7 @@ def grammar_strategy(*, checked_share: bool = True):
     from hypothesis import strategies as st
     from hypothesis.extra.lark import from_lark
 
-    explicit = {name: st.sampled_from(spellings) for name, spellings in keyword_spellings().items()}
+    explicit = {name: st.sampled_from(spellings) for name, spellings in fixed_spellings().items()}
     explicit.update(
         NAME=st.one_of(st.sampled_from(REAL_NAMES), st.sampled_from(OTHER_NAMES)),
         PATH=st.lists(st.sampled_from(REAL_NAMES + OTHER_NAMES), min_size=2, max_size=3).map(".".join),
@@ -285,7 +289,7 @@ class Policy:
 
 def _piece(text: str) -> Piece:
     tokens, gaps, at = [], [], 0
-    for tok in parser._lark().lex(text):
+    for tok in parser.tree_parser().lex(text):
         gaps.append(text[at:tok.start_pos])
         tokens.append((tok.type, str(tok)))
         at = tok.end_pos
@@ -348,12 +352,12 @@ def _token_ops(rng: random.Random, tokens: list[str], types: list[str], donors: 
     elif op == 2 and i + 1 < len(tokens):  # swap with the next
         tokens[i], tokens[i + 1] = tokens[i + 1], tokens[i]
     elif op == 3:  # the same keyword in the other language (often still valid)
-        if types[i] in keyword_spellings():
+        if types[i] in fixed_spellings():
             tokens[i] = rng.choice(_other_language(types[i], tokens[i]))
         else:
-            tokens[i] = rng.choice(rng.choice(list(keyword_spellings().values())))
-    elif op == 4:  # any keyword
-        tokens[i] = rng.choice(rng.choice(list(keyword_spellings().values())))
+            tokens[i] = rng.choice(rng.choice(list(fixed_spellings().values())))
+    elif op == 4:  # any keyword (or punctuation)
+        tokens[i] = rng.choice(rng.choice(list(fixed_spellings().values())))
     elif op == 5:  # another token of the same kind, or any token, from the corpus
         same = [t for ty, t in donors if ty == types[i]] if rng.random() < 0.7 else []
         tokens[i] = rng.choice(same or [t for _, t in donors])
@@ -448,7 +452,7 @@ def _semantic_op(rng: random.Random, tokens: list[str], types: list[str]) -> Non
     i = rng.randrange(len(tokens))
     ty, t = types[i], tokens[i]
     donors = donor_tokens()
-    spellings = keyword_spellings()
+    spellings = fixed_spellings()
     if ty == "INT":
         tokens[i] = str(rng.choice((rng.randrange(0, 40), rng.randrange(0, 40), rng.choice(BIG_NUMBERS))))
     elif ty == "DATE":
@@ -607,9 +611,9 @@ def _run_batch(job: tuple[str, int, int, float]) -> tuple[str, int, Tally]:
 
 
 def _warm() -> None:
-    parser._lark()
+    parser.tree_parser()
     corpus()
-    keyword_spellings()
+    fixed_spellings()
     donor_tokens()
 
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supervisor_rules.tools import formatter
-from supervisor_rules.lang import parser
+from supervisor_rules.lang import keywords, parser
 from supervisor_rules.errors import PolicySyntaxError, display_width
 from supervisor_rules.lang.numerals import to_chinese
 
@@ -45,7 +45,7 @@ def ast(text: str):
 
 def lexed(text: str):
     """(tokens, comments) as the real parser reads them (independently of the formatter)."""
-    interactive = parser._lark().parse_interactive(text.lstrip("\ufeff"))
+    interactive = parser.tree_parser().parse_interactive(text.lstrip("\ufeff"))
     tokens = list(interactive.iter_parse())
     interactive.feed_eof()
     body, comments, end = text.lstrip("\ufeff"), [], 0
@@ -57,7 +57,7 @@ def lexed(text: str):
 
 
 def keyword_tokens(tokens):
-    kinds = {t.name for t in parser._lark().terminals if t.priority >= 2} - {"DATE", "SUB"}
+    kinds = set(keywords.terminals()) | {"CHAPTER", "ARTICLE", "PARAGRAPH", "ITEM"}
     return [t for t in tokens if t.type in kinds]
 
 
@@ -90,34 +90,18 @@ def test_lang_writes_every_keyword_in_that_language(path, lang):
 
 # ------------------------------------------------------------------ generated rule files
 NAMES = ["alpha", "beta", "gamma", "on", "note", "人员", "诚信", "起始"]
-KW = {
-    "policy": ["policy", "办法"], "title": ["title", "标题"], "authority": ["authority", "发文机关"],
-    "document": ["document", "文号"], "effective": ["effective", "施行"],
-    "issuance": ["on issuance", "on \t issuance", "发布之日", "印发之日", "颁布之日"],
-    "status": ["status", "状态"], "trial": ["trial", "试行"], "final": ["final", "正式"],
-    "import": ["import", "引用"], "enum": ["enum", "枚举"], "record": ["record", "记录"], "facts": ["facts", "事实"],
-    "bool": ["bool", "布尔"], "date": ["date", "日期"], "text": ["text", "文本"], "list of": ["list of", "list  of", "列表"],
-    "true": ["true", "真"], "false": ["false", "假"],
-    "require": ["require", "requires", "须"], "prefer": ["prefer", "优先"], "when": ["when", "当"],
-    "term": ["term", "聘期"], "from": ["from", "自"], "renewal": ["renewal", "续聘"], "of": ["of", "取自"],
-    "dated": ["dated", "日期为"], "ground": ["ground", "解聘事由"], "dismissal recorded": ["dismissal recorded", "解聘记录"],
-    "recusal": ["recusal", "回避"], "decided by": ["decided by", "由"], "prohibit": ["prohibit", "禁止"],
-    "duty": ["duty", "义务"], "due": ["due", "期限"], "after": ["after", "后"], "done on": ["done on", "完成日期"],
-    "met when": ["met when", "履行条件"], "breached when": ["breached when", "违反条件"],
-    "report scope": ["report scope", "举报范围"], "report category": ["report category", "举报类别"],
-    "reward": ["reward", "奖励"], "under": ["under", "依据"], "notice": ["notice", "提示"],
-    "text only": ["text only", "text\tonly", "仅文本"],
-    "and": ["and", "并且", "且"], "or": ["or", "或者", "或"], "not": ["not", "非"], "in": ["in", "属于"],
-    "not in": ["not in", "不属于"], "has": ["has", "包含"], "has any of": ["has any of", "包含任一"],
-    "is known": ["is known", "已知"], "is unknown": ["is unknown", "未知"], "is empty": ["is empty", "为空"],
-    "is not empty": ["is not empty", "非空"], "expired": ["expired", "期满未续聘"], "dismissed": ["dismissed", "已解聘"],
-    "as_of": ["as_of", "基准日"], "violates": ["violates", "违反"], "satisfies": ["satisfies", "符合"],
-}
-EFFECTS = [["automatic", "自然解聘"], ["mandatory", "应当解聘"], ["discretionary", "可以解聘"]]
-KINDS = [["required", "必须"], ["request", "申请"]]
-ACTORS = [["supervisor", "监督员"], ["department", "部门"]]
-UNITS = [["years", "year", "年"], ["months", "month", "个月"], ["working days", "个工作日", "工作日"],
-         ["calendar days", "日", "天"]]
+
+
+def _written(spellings: tuple[str, ...]) -> list[str]:
+    """The spellings, and each multi-word one also with odd white space between its words."""
+    return [*spellings, *(s.replace(" ", " \t ") for s in spellings if " " in s)]
+
+
+# Every keyword from the table (keyed by its first spelling); the values stand apart.
+KW = {(entry.en or entry.zh)[0]: _written(entry.spellings()) for entry in keywords.KEYWORDS
+      if len(keywords.by_terminal(entry.terminal)) == 1}
+EFFECTS, KINDS, ACTORS, UNITS = ([_written(row.spellings()) for row in keywords.by_terminal(t)]
+                                 for t in ("EFFECT", "RECUSAL_KIND", "ACTOR", "UNIT"))
 SEPARATORS = [" ", " ", " ", "  ", "\t", "\n", "\n    ", "\n\n", "\u3000", "  # 注释 comment\n", "\n# own line\n  "]
 TEXT_CHARS = "社会监督员应当诚信守法。、；：（）abc #\"\\「"
 
@@ -319,7 +303,7 @@ def rule_files(draw) -> str:
         fields = draw(st.permutations(["title", "authority", "document", "effective", "status"]))
         for name in fields[: draw(st.integers(0, 5))]:
             if name == "effective":
-                tokens += [kw(draw, "effective"), draw(st.sampled_from(["2020-01-01", kw(draw, "issuance")]))]
+                tokens += [kw(draw, "effective"), draw(st.sampled_from(["2020-01-01", kw(draw, "on issuance")]))]
             elif name == "status":
                 tokens += [kw(draw, "status"), kw(draw, draw(st.sampled_from(["trial", "final"])))]
             else:

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 import supervisor_rules as sr
 from supervisor_rules import PolicyError
-from supervisor_rules.lang import parser
+from supervisor_rules.lang import keywords, parser
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -143,6 +143,9 @@ def test_keyword_swaps_cover_both_languages():
     assert ff._other_language("WHEN", "when") == ["当"]
     assert "when" in ff._other_language("WHEN", "当")
     assert len(spellings) > 50
+    # From the keyword table: every spelling, English units too; punctuation only where tokens are placed.
+    assert {s for v in spellings.values() for s in v} == set(keywords.spellings())
+    assert "years" in spellings["UNIT"] and ff.fixed_spellings()["LBRACE"] == ["{"]
 
 
 def test_the_fuzz_entry_reports_and_exits_zero(capsys, tmp_path):

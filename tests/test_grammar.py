@@ -126,7 +126,7 @@ def test_no_cache_when_asked(monkeypatch):
 
 def test_every_terminal_is_described_in_words():
     # Error messages list what was expected; a terminal must never show as its bare name (`path`).
-    for term in parser._terminals():
+    for term in parser.terminals():
         if term.name.startswith("__ANON") or term.name in ("COMMENT",) or term.name.startswith("__"):
             continue
         words = parser.describe_terminal(term.name)

@@ -11,7 +11,7 @@ import pytest
 pygments = pytest.importorskip("pygments")
 from pygments.token import Comment, Error, Keyword, Literal, Name, Operator, String  # noqa: E402
 
-from supervisor_rules.lang import parser  # noqa: E402
+from supervisor_rules.lang import keywords, parser  # noqa: E402
 from supervisor_rules.tools.pygments_lexer import SupervisorRulesLexer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,9 +37,9 @@ def test_shipped_policies_lex_without_errors_and_losslessly(path):
 @pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
 def test_every_keyword_the_parser_sees_is_a_keyword_or_label(path):
     text = path.read_text(encoding="utf-8")
-    interactive = parser._lark().parse_interactive(text)
-    keywords = {t.name for t in parser._lark().terminals if t.priority >= 2} - {"DATE"}
-    expected = [str(t) for t in interactive.iter_parse() if t.type in keywords]
+    interactive = parser.tree_parser().parse_interactive(text)
+    words = set(keywords.terminals()) | {"CHAPTER", "ARTICLE", "PARAGRAPH", "ITEM", "SUB"}
+    expected = [str(t) for t in interactive.iter_parse() if t.type in words]
     highlighted = [value for kind, value in SupervisorRulesLexer().get_tokens(text)
                    if kind in Keyword or kind in Operator.Word or kind in Name.Label]
     assert highlighted == expected
@@ -61,6 +61,19 @@ def test_kinds_of_keywords():
     assert kind_of(text, "第一条") is Name.Label
     for word in ("且", "包含任一", "或", "非", "非空"):
         assert kind_of(text, word) is Operator.Word, word
+
+
+# What each category of the keyword table is shown as.
+CATEGORY_KINDS = {keywords.DECLARATION: Keyword.Declaration, keywords.IMPORT: Keyword.Namespace,
+                  keywords.TYPE: Keyword.Type, keywords.LITERAL: Keyword.Constant, keywords.VALUE: Keyword.Constant,
+                  keywords.UNIT: Keyword.Constant, keywords.OPERAND: Keyword.Constant, keywords.OPERATOR: Operator.Word}
+
+
+@pytest.mark.parametrize("spelling", keywords.spellings())
+def test_every_spelling_in_the_keyword_table_is_one_token_of_its_category(spelling):
+    kind = CATEGORY_KINDS.get(keywords.lookup(spelling).category, Keyword)
+    for written in (spelling, spelling.replace(" ", " \t ")):
+        assert tokens(f"{written} x") == [(kind, written), (Name, "x")]
 
 
 def test_longer_keywords_win_and_prefixes_are_names():

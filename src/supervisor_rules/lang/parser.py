@@ -24,6 +24,7 @@ import attrs
 import lark
 from lark import Token
 
+from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.errors import PolicySyntaxError
 from supervisor_rules.lang.numerals import parse_number
@@ -36,22 +37,9 @@ MAX_NESTING = 100
 #: Longest whole number a rule may hold (digits): terms, deadlines and counts are far shorter.
 MAX_NUMBER_DIGITS = 9
 
-_EFFECTS = {"automatic": "automatic", "自然解聘": "automatic", "mandatory": "mandatory", "应当解聘": "mandatory",
-            "discretionary": "discretionary", "可以解聘": "discretionary"}
-_RECUSAL_KINDS = {"required": "required", "必须": "required", "request": "request", "申请": "request"}
-_ACTORS = {"supervisor": "supervisor", "监督员": "supervisor", "department": "department", "部门": "department"}
 _CMP = {"≠": "!="}
-
-
-def _unit(text: str) -> str:
-    text = " ".join(text.split())
-    if text in ("working day", "working days", "个工作日", "工作日"):
-        return "working_days"
-    if text in ("calendar day", "calendar days", "日", "天"):
-        return "days"
-    if text in ("month", "months", "个月"):
-        return "months"
-    return "years"
+# Keyword terminals whose spellings stand for values in the AST (the rest are synonyms).
+_VALUED = frozenset({"EFFECT", "RECUSAL_KIND", "ACTOR"})
 
 
 class _TrustedContextualLexer(lark.lexer.ContextualLexer):
@@ -147,35 +135,14 @@ def tree_parser() -> lark.Lark:
 
 def unit_value(text: str) -> str:
     """The unit a spelling of the UNIT keyword stands for (``个工作日`` → ``working_days``)."""
-    return _unit(text)
+    return kw.value_of(text)
 
 
 @functools.cache
 def keywords() -> dict[str, str]:
-    """Every keyword spelling → its terminal name (``当`` → ``WHEN``)."""
-    out: dict[str, str] = {}
-    for term in _terminals():
-        if term.priority < 2 or term.name in ("DATE",):
-            continue
-        for spelling in _spellings(term.pattern):
-            if re.fullmatch(r"[^\W\d]\w*", spelling):
-                out[spelling] = term.name
-    return out
-
-
-def _spellings(pattern) -> list[str]:
-    if isinstance(pattern, lark.lexer.PatternStr):
-        return [pattern.value]
-    body = pattern.value
-    match = re.fullmatch(r"\(\?:(.*)\)\(\?!\\w\)", body)
-    if not match:
-        return []
-    out = []
-    for alt in match.group(1).split("|"):
-        alt = alt.replace("[ \\t]+", " ").replace("[ \t]+", " ")
-        if "\\" not in alt and "?" not in alt and "[" not in alt:
-            out.append(alt)
-    return out
+    """Every reserved keyword spelling → its terminal name (``当`` → ``WHEN``), from ``keywords.py``."""
+    reserved = kw.reserved_words()
+    return {s: entry.terminal for entry in kw.KEYWORDS for s in entry.spellings() if s in reserved}
 
 
 _FIXED_WORDS = {"_COLON": "`:`", "NAME": "a name", "PATH": "a fact (`section.fact`)", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
@@ -190,11 +157,11 @@ def describe_terminal(name: str) -> str:
     """A terminal name in human words: ``WHEN`` → ```when` / `当```."""
     if name in _FIXED_WORDS:
         return _FIXED_WORDS[name]
+    if name in kw.terminals():
+        return " / ".join(f"`{s}`" for s in kw.spellings(name))
     for term in _terminals():
-        if term.name == name:
-            spellings = _spellings(term.pattern)
-            if isinstance(term.pattern, lark.lexer.PatternStr) or spellings:
-                return " / ".join(f"`{s}`" for s in (spellings or [term.pattern.value]))
+        if term.name == name and isinstance(term.pattern, lark.lexer.PatternStr):
+            return f"`{term.pattern.value}`"
     return name.lower().replace("_", " ")
 
 
@@ -476,11 +443,11 @@ class _Builder:
         return ("document", c[1].value, self._span(c))
 
     def effective(self, c):
-        value = self._date(c[1]) if _is(c[1], "DATE") else "on_issuance"
+        value = self._date(c[1]) if _is(c[1], "DATE") else kw.value_of(str(c[1]))
         return ("effective", value, self._span(c))
 
     def status(self, c):
-        return ("status", "trial" if str(c[1]) in ("trial", "试行") else "final", self._span(c))
+        return ("status", kw.value_of(str(c[1])), self._span(c))
 
     def text(self, children):
         parts = []
@@ -617,14 +584,14 @@ class _Builder:
         return n.Prefer(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(c))
 
     def term(self, c):
-        return n.Term(self._int(c[1]), _unit(str(c[2])), c[4], span=self._span(c))
+        return n.Term(self._int(c[1]), kw.value_of(str(c[2])), c[4], span=self._span(c))
 
     def renewal(self, c):
         return n.Renewal(self._name(c[1]), c[3], c[5], c[7], span=self._span(c))
 
     def ground(self, c):
         effect = next(x for x in c if _is(x, "EFFECT"))
-        return n.Ground(_EFFECTS[str(effect)], c[-1], span=self._span(c))
+        return n.Ground(kw.value_of(str(effect)), c[-1], span=self._span(c))
 
     def dismissal_record(self, c):
         return n.DismissalRecord(c[1], span=self._span(c))
@@ -632,7 +599,7 @@ class _Builder:
     def recusal(self, c):
         kind = next(x for x in c if _is(x, "RECUSAL_KIND"))
         actor = next(x for x in c if _is(x, "ACTOR"))
-        return n.Recusal(_RECUSAL_KINDS[str(kind)], _ACTORS[str(actor)], c[-1], span=self._span(c))
+        return n.Recusal(kw.value_of(str(kind)), kw.value_of(str(actor)), c[-1], span=self._span(c))
 
     def prohibit(self, c):
         return n.Prohibit(c[1], tuple(c[2:]), span=self._span(c))
@@ -654,7 +621,7 @@ class _Builder:
             amount, unit, base = c[1], c[2], c[4]
         else:
             base, amount, unit = c[1], c[3], c[4]
-        return ("due", n.Due(self._int(amount), _unit(str(unit)), base, span=self._span(c)), self._span(c))
+        return ("due", n.Due(self._int(amount), kw.value_of(str(unit)), base, span=self._span(c)), self._span(c))
 
     def duty_done(self, c):
         return ("done_on", c[1], self._span(c))
@@ -692,7 +659,7 @@ class _Builder:
     # -------------------------------------------------------------- expressions
     @_nested
     def date_after(self, c):
-        return n.DateAfter(c[0], self._int(c[2]), _unit(str(c[3])), span=self._span(c))
+        return n.DateAfter(c[0], self._int(c[2]), kw.value_of(str(c[3])), span=self._span(c))
 
     @_nested
     def or_expr(self, c):
@@ -783,8 +750,7 @@ class _Builder:
 
     def value(self, c):
         token = c[0]
-        canonical = {"EFFECT": _EFFECTS, "RECUSAL_KIND": _RECUSAL_KINDS, "ACTOR": _ACTORS}.get(token.type)
-        name = canonical[str(token)] if canonical else self._name(token)
+        name = kw.value_of(str(token)) if token.type in _VALUED else self._name(token)
         return n.Name(name, span=self._span(c))
 
     def true(self, c):

@@ -34,8 +34,8 @@ The layout:
 
 Keywords keep the author's language unless ``lang`` is ``"zh"`` or ``"en"``:
 then every keyword, and the structural markers (``article 3`` ↔ the Chinese
-heading with its numeral), is written in that language. The spellings come
-from the grammar's terminal patterns.
+heading with its numeral), is written in that language. The spellings, and
+which one is written, come from the keyword table (``lang/keywords.py``).
 
 Every result is checked: parsing it must give the same AST as the input
 (spans aside), or ``FormatError`` is raised and nothing is written.
@@ -51,11 +51,12 @@ from dataclasses import dataclass, field
 import lark
 from lark import Token, Tree
 
+from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import parser
 from supervisor_rules.errors import RulesError, display_width
 from supervisor_rules.lang.numerals import parse_number, to_chinese
 
-__all__ = ["WIDTH", "FormatError", "format_text", "is_formatted", "keyword_spellings"]
+__all__ = ["WIDTH", "FormatError", "format_text", "is_formatted"]
 
 #: Longest line, in terminal columns (a CJK character takes two).
 WIDTH = 100
@@ -72,12 +73,10 @@ _BLOCKS = frozenset({"start", "header", "article", "paragraph", "item", "sub_ite
                      "enum_body"})
 # Top-level nodes that are single lines, not blocks; any other top-level node is a block.
 _TOP_LINES = frozenset({"import_", "chapter", "enum_decl"})
-# Spellings preferred when translating, where the grammar lists a longer synonym first
-# (the order of a regex alternation is for matching, not for reading).
-_PREFERRED = {("REQUIRE", "en"): "require", ("AND", "zh"): "且", ("OR", "zh"): "或"}
-# A keyword with no spelling in the other language that the grammar marks optional.
-_OPTIONAL_ZH_ONLY = frozenset({"DECIDE"})
 _MARKERS = frozenset({"CHAPTER", "ARTICLE", "PARAGRAPH", "ITEM"})
+# Tokens that are the language's words (translated with ``lang``); a marker is one too, so
+# that a heading counts as a keyword where lines may break.
+_KEYWORD_TYPES = frozenset(kw.terminals()) | _MARKERS
 
 _NO_SPACE_BEFORE = frozenset({",", ".", ")", "]", "}", ":", "："})
 _NO_SPACE_AFTER = frozenset({"(", "[", ".", "{"})
@@ -88,11 +87,6 @@ class FormatError(RulesError):
 
 
 # --------------------------------------------------------------------------- grammar knowledge
-@functools.cache
-def _keyword_types() -> frozenset[str]:
-    return frozenset(t.name for t in parser.tree_parser().terminals if t.priority >= 2) - {"DATE", "SUB"}
-
-
 @functools.cache
 def _inline_rules() -> frozenset[str]:
     """Tree nodes that never start a line: expressions, types, text (from the grammar)."""
@@ -115,72 +109,17 @@ def _inline_rules() -> frozenset[str]:
     return frozenset(names)
 
 
-def _expand(pattern) -> list[str]:
-    """The spellings a keyword terminal matches, in grammar order (``years?`` → years, year)."""
-    if isinstance(pattern, lark.lexer.PatternStr):
-        return [pattern.value]
-    match = re.fullmatch(r"\(\?:(.*)\)\(\?!\\w\)", pattern.value, re.S)
-    if not match:
-        return []
-    out = []
-    for alt in match.group(1).split("|"):
-        alt = alt.replace("[ \\t]+", " ").replace("[ \t]+", " ")
-        optional = re.fullmatch(r"([^\\\[\]()?*+.]*?)(\w)\?", alt)
-        if optional:
-            out += [optional.group(1) + optional.group(2), optional.group(1)]
-        elif re.fullmatch(r"[^\\\[\]()?*+.|]+", alt):
-            out.append(alt)
-    return out
-
-
-def _lang(spelling: str) -> str:
-    return "en" if spelling.isascii() else "zh"
-
-
-def _meaning(terminal: str, spelling: str):
-    """What a spelling means, for keywords whose spellings are not all synonyms."""
-    if terminal == "UNIT":
-        return parser.unit_value(spelling)
-    tables = {"EFFECT": "_EFFECTS", "RECUSAL_KIND": "_RECUSAL_KINDS", "ACTOR": "_ACTORS"}
-    table = getattr(parser, tables.get(terminal, ""), None)
-    if table is not None:
-        return table.get(spelling)
-    return "same"
-
-
-@functools.cache
-def keyword_spellings() -> dict[str, tuple[tuple[str, str, object], ...]]:
-    """Keyword terminal → its spellings as (spelling, language, meaning), in grammar order."""
-    out = {}
-    for term in parser.tree_parser().terminals:
-        if term.name not in _keyword_types() or term.name in _MARKERS:
-            continue
-        spellings = _expand(term.pattern)
-        entries = tuple((s, _lang(s), _meaning(term.name, s)) for s in spellings)
-        known_meanings = term.name == "UNIT" or _meaning(term.name, spellings[0] if spellings else "") != "same"
-        langs = [sum(1 for e in entries if e[1] == lang) for lang in _LANGS]
-        if not known_meanings and min(langs) >= 2:
-            # Several spellings in both languages and no table of what each means:
-            # they may not be synonyms, so never translate them.
-            entries = tuple((s, lang, ("untranslatable", s)) for s, lang, _ in entries)
-        out[term.name] = entries
-    return out
-
-
-def _translate_keyword(terminal: str, text: str, lang: str | None, previous: str | None) -> str | None:
+def _translate_keyword(text: str, lang: str | None, previous: str | None) -> str | None:
     """The token's text in ``lang`` (None: drop the token); as written (space-normalised) otherwise."""
     written = " ".join(text.split())
-    if lang is None:
-        return written
-    entries = keyword_spellings().get(terminal, ())
-    current = next((e for e in entries if e[0] == written), None)
-    if current is None or current[1] == lang:
-        return written
-    candidates = [s for s, lang_, meaning in entries if lang_ == lang and meaning == current[2]]
+    entry = kw.lookup(written)
+    if lang is None or entry is None or kw.language_of(written) == lang:
+        return written  # the author's spelling stays when it is already in that language
+    candidates = entry.spellings(lang)
     if not candidates:
-        return None if terminal in _OPTIONAL_ZH_ONLY else written
-    choice = _PREFERRED.get((terminal, lang))
-    choice = choice if choice in candidates else candidates[0]
+        # Only an optional word can have no spelling in a language (决定): it goes.
+        return None if entry.category == kw.MODIFIER else written
+    choice = candidates[0]
     if previous == "1" and choice.endswith("s") and choice[:-1] in candidates:
         choice = choice[:-1]  # 1 year, 1 working day
     return choice
@@ -332,8 +271,8 @@ class _Formatter:
         kind, text = token.type, str(token)
         if kind in _MARKERS:
             return _translate_marker(kind, text, self.lang)
-        if kind in _keyword_types():
-            return _translate_keyword(kind, text, self.lang, previous)
+        if kind in _KEYWORD_TYPES:
+            return _translate_keyword(text, self.lang, previous)
         return text
 
     # ---------------------------------------------------------------- structure
@@ -356,7 +295,7 @@ class _Formatter:
 
     def _clauses(self, node: Tree, block: bool) -> None:
         """Where a statement may (or must) break: before a clause keyword or clause."""
-        inline, keywords = _inline_rules(), _keyword_types()
+        inline, keywords = _inline_rules(), _KEYWORD_TYPES
         kids = node.children
         clauses = [c for c in kids if isinstance(c, Tree) and c.data not in inline]
         forced = not block and len(clauses) >= 2

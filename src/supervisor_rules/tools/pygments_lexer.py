@@ -5,9 +5,10 @@ it is registered under the ``pygments.lexers`` entry point: ``pygmentize -l
 supervisor-rules FILE``, Sphinx or MkDocs code blocks marked ``supervisor-rules``
 (or ``rules``), and any file named ``*.rules``.
 
-The keyword patterns are the grammar's own terminals (``grammars/policy.lark``),
-so the lexer knows every keyword in both languages, and a keyword added to the
-grammar is highlighted without a change here.
+The keywords come from the keyword table (``lang/keywords.py``, which the
+grammar's keyword terminals are generated from), shown by their category; the
+structural markers (第三条, ``article 3``, （一）, ``1.``) are the grammar's own
+terminals. A keyword added to the table is highlighted without a change here.
 """
 
 from __future__ import annotations
@@ -19,40 +20,38 @@ from pygments.lexer import RegexLexer, bygroups
 from pygments.token import (Comment, Keyword, Literal, Name, Number, Operator, Punctuation, String, Text,
                             Whitespace)
 
+from supervisor_rules.lang import keywords as kw
+
 __all__ = ["SupervisorRulesLexer"]
 
-# How each kind of keyword is shown; a terminal not listed is a plain Keyword.
+# How each category of keyword is shown; a category not listed is a plain Keyword.
 _KINDS = {
-    Keyword.Declaration: ("POLICY", "ENUM", "RECORD", "FACTS", "INVARIANT"),
-    Keyword.Namespace: ("IMPORT",),
-    Keyword.Type: ("BOOL", "DATE_TYPE", "TEXT_TYPE", "LIST_OF"),
-    Keyword.Constant: ("TRUE", "FALSE", "TRIAL", "FINAL", "ISSUANCE", "EFFECT", "RECUSAL_KIND", "ACTOR",
-                       "EXPIRED", "DISMISSED", "AS_OF", "UNIT"),
-    Operator.Word: ("AND", "OR", "NOT", "IN", "NOT_IN", "HAS", "HAS_ANY", "IS_KNOWN", "IS_UNKNOWN", "IS_EMPTY",
-                    "NOT_EMPTY"),
-    Name.Label: ("CHAPTER", "ARTICLE", "PARAGRAPH", "ITEM", "SUB"),
+    kw.DECLARATION: Keyword.Declaration,
+    kw.IMPORT: Keyword.Namespace,
+    kw.TYPE: Keyword.Type,
+    kw.LITERAL: Keyword.Constant,
+    kw.VALUE: Keyword.Constant,
+    kw.UNIT: Keyword.Constant,
+    kw.OPERAND: Keyword.Constant,
+    kw.OPERATOR: Operator.Word,
 }
-_NOT_KEYWORDS = frozenset({"DATE"})
+_MARKERS = ("CHAPTER", "ARTICLE", "PARAGRAPH", "ITEM", "SUB")
 
 
-def _terminals():
+def _markers():
     from supervisor_rules.lang import parser
 
-    return parser.terminals()  # the grammar's terminals, without building a second parser
+    # The grammar's terminals, without building a second parser.
+    return [term for term in parser.terminals() if term.name in _MARKERS]
 
 
 @functools.cache
 def _keyword_rules() -> list[tuple[str, object]]:
-    kind_of = {name: kind for kind, names in _KINDS.items() for name in names}
-    rules = []
-    for term in _terminals():
-        if term.priority < 2 or term.name in _NOT_KEYWORDS:
-            continue
-        regex = term.pattern.to_regexp()
-        if term.pattern.type == "str":
-            regex = re.escape(term.pattern.value) + r"(?!\w)"
-        rules.append((term.priority, len(term.pattern.value), regex, kind_of.get(term.name, Keyword)))
-    # Higher priority first, then the longer pattern (`not in` before `not`).
+    rules = [(1, len(term.pattern.value), term.pattern.to_regexp(), Name.Label) for term in _markers()]
+    for terminal in kw.terminals():
+        regex = kw.pattern(terminal)
+        rules.append((0, len(regex), regex, _KINDS.get(kw.by_terminal(terminal)[0].category, Keyword)))
+    # Markers first (as in the grammar), then the longer pattern (`not in` before `not`).
     rules.sort(key=lambda r: (-r[0], -r[1]))
     return [(regex, kind) for _, _, regex, kind in rules]
 
