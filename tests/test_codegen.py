@@ -295,11 +295,12 @@ def test_very_large_policies_are_interpreted(monkeypatch):
 
 
 def test_deep_nesting_is_decided_either_way():
-    """Nesting the language allows (under 100 levels) may be deeper than Python's parser takes in the
-    generated source; then the interpreter decides. Either way, the same decision."""
-    for inner in ("not ({})", "(p.b or ({}))", "(({}) and p.b)"):
+    """Nesting the language allows (up to 100 levels, parentheses counted) may be deeper than Python's
+    parser takes in the generated source; then the interpreter decides. Either way, the same decision."""
+    # Levels each wrapping adds: `not` and its parentheses; or/and and two pairs of parentheses.
+    for inner, levels in (("not ({})", 2), ("(p.b or ({}))", 3), ("(({}) and p.b)", 3)):
         expr = "p.a"
-        for _ in range(99):
+        for _ in range(99 // levels):
             expr = inner.format(expr)
         text = f'policy deep\nfacts p {{ a: bool "a"  b: bool "b" }}\narticle 1 "x"\n  require {expr}\n'
         policy = sr.parse_policy(text, "deep.rules")

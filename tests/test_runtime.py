@@ -6,7 +6,6 @@ import itertools
 import pytest
 
 import supervisor_rules as sr
-from supervisor_rules.dates.workdays import WorkdayCalendar
 
 LOGIC = """
 policy logic title "三值逻辑"

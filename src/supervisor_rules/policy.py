@@ -115,7 +115,7 @@ class Policy:
     def read_case(self, case: Mapping, as_of: dt.date | str | None = None) -> tuple[dict, frozenset, dt.date]:
         """``(facts, sections present, as_of)``: the case as evaluation reads it, closed-world
         defaults filled in. Raises ``CaseError`` for an invalid case or ``as_of``."""
-        if as_of is not None and not isinstance(as_of, dt.date):
+        if as_of is not None and type(as_of) is not dt.date:  # a datetime is refused by parse_date
             problems: list = []
             as_of = case_module.parse_date(as_of, "as_of", problems)
             if problems:

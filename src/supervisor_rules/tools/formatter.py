@@ -459,12 +459,18 @@ class _Formatter:
                 for comment in chunk[0].lead:
                     out.append(" " * first + comment.text)
             for line_indent, line_atoms in _emit(chunk, first, indent + CONT):
-                text = " " * line_indent
+                # Built in parts, the column kept as it grows: measuring the whole line at each atom
+                # made a long line quadratic.
+                parts, width = [" " * line_indent], line_indent
                 for i, atom in enumerate(line_atoms):
                     if i:
-                        text += _space(line_atoms[i - 1], atom)
-                    columns[id(atom)] = display_width(text)
-                    text += atom.text
+                        space = _space(line_atoms[i - 1], atom)
+                        parts.append(space)
+                        width += len(space)
+                    columns[id(atom)] = width
+                    parts.append(atom.text)
+                    width += display_width(atom.text)
+                text = "".join(parts)
                 if line_atoms[-1].trail is not None:
                     text += "  " + line_atoms[-1].trail
                 out.append(text.rstrip())
