@@ -28,17 +28,18 @@ for hostile rule files. A construct the generator does not know
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import dis
 import inspect
 import types
 from typing import Callable
 
+import attrs
+
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.engine import runtime
-from supervisor_rules.engine.compiler import CompiledPolicy, CRule
-from supervisor_rules.contracts.decision import (Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, InvalidRenewal, Notice, Obligation, Recusal, RecusalResult, Report, ReportResult, Status, UndeterminedRenewal, Violation, make_term)
+from supervisor_rules.engine import questions, runtime
+from supervisor_rules.engine.compiler import CompiledPolicy, CRule, violated
+from supervisor_rules.contracts.decision import Decision
 
 #: Above this many rules the interpreter serves the policy: compiling the function would cost more than it saves.
 MAX_RULES = 1000
@@ -76,16 +77,24 @@ def _load(source: str, namespace: dict, name: str, filename: str) -> Callable:
 def source_of(policy: CompiledPolicy, traced: bool = False) -> tuple[str, dict]:
     """(Python source of ``evaluate`` — or ``evaluate_traced`` —, the namespace it runs in). Raises
     ``Unsupported``."""
-    count = (len(policy.requirements) + len(policy.preferences) + len(policy.grounds) + len(policy.recusals)
-             + len(policy.prohibitions) + len(policy.duties) + len(policy.scopes) + len(policy.categories)
-             + len(policy.rewards) + len(policy.notices))
+    count = sum(len(getattr(policy, kind.field)) for kind in questions.rule_kinds() if not kind.single)
     if count > MAX_RULES:
         raise Unsupported(f"{count} rules")
     return _Generator(policy, traced).build()
 
 
 # ------------------------------------------------------------------ the generator
+#: The Decision fields the questions decide, in Decision's order: the generated function passes the
+#: local variable of each name (after ``policy`` and ``as_of``; before ``missing_facts``).
+DECIDED = tuple(f.name for f in attrs.fields(Decision) if f.name not in ("policy", "as_of", "missing_facts")
+                and not f.name.startswith("_"))
+if sorted(DECIDED) != sorted(field for question in questions.QUESTIONS for field in question.decides):
+    raise questions.UnregisteredRule(f"a Decision has {DECIDED}: each must be decided by exactly one question")
+
+
 class _Generator:
+    """The emitter the questions' ``generate`` write through, and the expressions' translation."""
+
     def __init__(self, policy: CompiledPolicy, traced: bool = False):
         self.policy = policy
         # Traced: each step the interpreter would note is also recorded, `trace.append((site, outcome,
@@ -96,19 +105,14 @@ class _Generator:
         self.depth = 1
         self.namespace: dict = {
             "__builtins__": {},  # the generated code reaches only what is bound here
-            "Decision": Decision, "Eligibility": Eligibility, "Term": make_term, "Recusal": Recusal,
-            "Report": Report, "Obligation": Obligation, "InvalidRenewal": InvalidRenewal,
-            "UndeterminedRenewal": UndeterminedRenewal,
+            "Decision": Decision,
             "set": set, "tuple": tuple, "sorted": sorted, "len": len, "min": min, "max": max,
-            "end_of": runtime.end_of, "advance": runtime.advance,
-            "reasons": runtime.reasons, "deadline": runtime.deadline, "sort_notices": runtime.sort_notices,
-            "add_missing": _add_missing, "violates": _violates, "kept": _kept, "ISO": dt.date.isoformat,
-            "POLICY": policy,
-            "INELIGIBLE": EligibilityResult.INELIGIBLE, "UNKNOWN": EligibilityResult.UNKNOWN,
-            "ELIGIBLE": EligibilityResult.ELIGIBLE,
-            "NOT_APPOINTED": Status.NOT_APPOINTED, "DISMISSED": Status.DISMISSED, "ACTIVE": Status.ACTIVE,
-            "STATUS_UNKNOWN": Status.UNKNOWN,
+            "add_missing": _add_missing, "violates": violated, "POLICY": policy,
         }
+        for question in questions.QUESTIONS:  # the names each question's code calls
+            for name, value in question.namespace.items():
+                if self.namespace.setdefault(name, value) is not value:
+                    raise UnsafeSource(f"two meanings for {name!r} in the generated code's namespace")
         self.constants: dict = {}  # (type, value) → name, for hashable constants
         self.temps = 0
         self.renewal_var: str | None = None
@@ -196,19 +200,24 @@ class _Generator:
         t = self.temp()
         return f"(None if ({t} := {self.expr(e.operand)}) is None else not {t})"
 
-    def x_And(self, e: n.And) -> str:
-        # Kleene: false if any part is false, else unknown if any is unknown, else true. A false
-        # part ends the test early; the parts are pure, so that changes nothing but the time.
-        names = [self.temp() for _ in e.operands]
-        parts = " or ".join(f"({t} := {self.expr(o)}) is False" for t, o in zip(names, e.operands))
+    @staticmethod
+    def kleene(dominant: bool, names: list[str], exprs: list[str] | None = None) -> str:
+        """Kleene's and (``dominant`` False) or or (True) of the values ``names`` hold — or, given
+        ``exprs``, take as each is computed: ``dominant`` if any part is, else unknown if any is, else the
+        other. A dominant part ends the test early; the parts are pure, so that changes nothing but the
+        time. (``questions.base.kleene_and`` / ``kleene_or``, as an expression.)"""
+        held = names if exprs is None else [f"({t} := {x})" for t, x in zip(names, exprs)]
+        parts = " or ".join(f"{h} is {dominant}" for h in held)
         unknown = " or ".join(f"{t} is None" for t in names)
-        return f"(False if {parts} else None if {unknown} else True)"
+        return f"({dominant} if {parts} else None if {unknown} else {not dominant})"
+
+    def x_And(self, e: n.And) -> str:
+        names = [self.temp() for _ in e.operands]
+        return self.kleene(False, names, [self.expr(o) for o in e.operands])
 
     def x_Or(self, e: n.Or) -> str:
         names = [self.temp() for _ in e.operands]
-        parts = " or ".join(f"({t} := {self.expr(o)}) is True" for t, o in zip(names, e.operands))
-        unknown = " or ".join(f"{t} is None" for t in names)
-        return f"(True if {parts} else None if {unknown} else False)"
+        return self.kleene(True, names, [self.expr(o) for o in e.operands])
 
     def x_Compare(self, e: n.Compare) -> str:
         op = _OPS[e.op]
@@ -253,7 +262,7 @@ class _Generator:
         if key not in self.violated:
             self.violated[key] = f"violated{len(self.violated)}"
             checks = tuple((rule.key, rule.codes) for rule in self.policy.prohibitions
-                           if _within(rule, e.ref))
+                           if e.ref.covers(rule.citation.article, rule.citation.item))
             self.prelude.append(f"{self.violated[key]} = violates(get, {self.const(checks)})")
         return self.violated[key]
 
@@ -262,9 +271,8 @@ class _Generator:
         if key not in self.satisfied:
             self.satisfied[key] = f"satisfied{len(self.satisfied)}"
             parts = [self.requirement_value[rule.order] for rule in self.policy.requirements
-                     if _within(rule, e.ref)]
-            value = (f"(False if {' or '.join(f'{q} is False' for q in parts)} else "
-                     f"None if {' or '.join(f'{q} is None' for q in parts)} else True)" if parts else "True")
+                     if e.ref.covers(rule.citation.article, rule.citation.item)]
+            value = self.kleene(False, parts) if parts else "True"
             self.prelude.append(f"{self.satisfied[key]} = {value}")
         return self.satisfied[key]
 
@@ -291,25 +299,11 @@ class _Generator:
             head.append(f"q{i} = {self.expr(rule.expr)}")
         self.prelude: list[str] = []  # `satisfies` / `violates` values, filled in while the body is written
         body_start = len(self.lines)
-        self.emit('# eligibility')
-        self.eligibility()
-        self.emit('# term')
-        self.term()
-        self.emit('# status')
-        self.status()
-        self.emit('# violations')
-        self.violations()
-        self.emit('# recusal')
-        self.recusal()
-        self.emit('# obligations')
-        self.obligations()
-        self.emit('# report')
-        self.report()
-        self.emit('# notices')
-        self.notices()
+        for question in questions.QUESTIONS:  # each leaves the fields it decides in locals of their names
+            self.emit(f"# {question.name}")
+            question.generate(self)
         self.emit("# the decision")
-        self.emit("return Decision(POLICY_ID, as_of, eligibility, term, status, grounds, recusal, "
-                  "tuple(obligations), tuple(violations), report, tuple(notices), "
+        self.emit(f"return Decision(POLICY_ID, as_of, {', '.join(DECIDED)}, "
                   "tuple(sorted(missing)) if missing else ())")
         self.namespace["POLICY_ID"] = policy.id
         body = self.lines[body_start:]
@@ -340,469 +334,12 @@ class _Generator:
         read = self.policy.sections_read(rules)
         return f"not sections.isdisjoint({self.const(read)})" if read else None
 
-    # eligibility ------------------------------------------------------
-    def eligibility(self) -> None:
-        policy = self.policy
-        na = self.const(Eligibility(EligibilityResult.NOT_APPLICABLE))
-        test = self.applicable(policy.requirements) if policy.requirements else None
-        if test is None:
-            self.emit(f"eligibility = {na}")
-            return
-        # Which requirements are unmet / undetermined (and which preferences hold / are unknown), as bit
-        # masks: the Eligibility for a combination is built once and then shared (it is immutable).
-        self.emit(f"if {test}:")
-        self.depth += 1
-        self.emit("outcome = 0")
-        for i, rule in enumerate(policy.requirements):
-            self.step(self.site(rule), f"q{i}")
-        bit = 1
-        for i, rule in enumerate(policy.requirements):
-            self.emit(f"if q{i} is not True:")
-            self.depth += 1
-            self.emit(f"if q{i} is False:")
-            self.emit(f"    outcome |= {bit}")
-            self.emit("else:")
-            self.depth += 1
-            self.emit(f"outcome |= {bit << 1}")
-            self.missing(rule)
-            self.depth -= 2
-            bit <<= 2
-        for i, rule in enumerate(policy.preferences):
-            self.rule_value(rule, f"p{i}")
-            self.step(self.site(rule), f"p{i}")
-            self.emit(f"if p{i} is True:")
-            self.emit(f"    outcome |= {bit}")
-            self.emit(f"elif p{i} is None:")
-            self.depth += 1
-            self.emit(f"outcome |= {bit << 1}")
-            self.missing(rule)
-            self.depth -= 1
-            bit <<= 2
-        memo = self.const(_Eligibilities(policy))
-        self.emit(f"eligibility = {memo}.get_or_make(outcome)")
-        self.depth -= 1
-        self.emit("else:")
-        self.emit(f"    eligibility = {na}")
-
-    # term -------------------------------------------------------------
-    def term(self) -> None:
-        policy = self.policy
-        rule = policy.term
-        self.emit("expired = None")
-        if rule is None:
-            self.emit("term = None")
-            return
-        amount, unit, start_key = rule.due
-        years = amount if unit == "years" else amount / 12
-        step = self.const(amount * (12 if unit == "years" else 1))
-        self.emit(f"start = get({self.text(start_key)})")
-        self.emit("if start is None:")
-        self.emit("    term = None")
-        self.emit("    expired = False")
-        if self.traced:
-            self.depth += 1
-            self.step(self.sites.term_open, "None")
-            self.depth -= 1
-        self.emit("else:")
-        self.depth += 1
-        renewal = policy.renewal
-        if renewal is None:
-            self.emit("low = high = 0")
-            self.emit("valid = invalid = undetermined_renewals = ()")
-        else:
-            self.emit(f"records = get({self.text(renewal.key)})")
-            self.emit("if not records:")
-            self.emit("    low = high = 0")
-            self.emit("    valid = invalid = undetermined_renewals = ()")
-            self.emit("else:")
-            self.depth += 1
-            self.emit("valid = []")
-            self.emit("invalid = []")
-            self.emit("undetermined_renewals = []")
-            # How many valid renewals the chain has reached: `count`, while that is certain (`states` is
-            # None); once a renewal's validity is unknown, the set of possible counts (runtime.advance).
-            self.emit("count = 0")
-            self.emit("states = None")
-            self.emit("for record in records:")
-            self.depth += 1
-            self.emit(f"on = record[{self.text(renewal.field)}]")
-            self.renewal_var = renewal.var
-            self.emit(f"condition = {self.expr(renewal.expr)}")
-            self.renewal_var = None
-            # runtime.index_of, inline: the term (0-based) the record renews.
-            self.emit(f"index = max(-(-((on.year - start.year) * 12 + on.month - start.month + (start.day < on.day))"
-                      f" // {step}) - 1, 0) if on >= start else None")
-            self.emit("if states is not None:")
-            self.emit("    states, outcome, timely = advance(states, index, condition)")
-            self.emit("elif index == count:")
-            self.emit("    timely = True")
-            self.emit("    if condition is True:")
-            self.emit("        outcome = True")
-            self.emit("        count += 1")
-            self.emit("    elif condition is None:")
-            self.emit("        outcome = None")
-            self.emit("        states = {count, count + 1}")
-            self.emit("    else:")
-            self.emit("        outcome = False")
-            self.emit("else:")
-            self.emit("    timely = outcome = False")
-            own = self.const((renewal.citation,))
-            if renewal.requirements:
-                pairs = "(" + "".join(f"({self.requirement_value[r.order]}, {self.const(r.citation)}), "
-                                      for r in renewal.requirements) + ")"
-                unmet, undetermined = f"reasons({pairs}, False, {own})", f"reasons({pairs}, None, {own})"
-            else:
-                unmet = undetermined = own
-            self.emit("if outcome is True:")
-            self.emit("    valid.append(on)")
-            self.emit("elif outcome is False:")
-            self.emit(f"    invalid.append(InvalidRenewal(on, {unmet} "
-                      f"if timely and condition is False else {self.const((rule.citation,))}))")
-            self.emit("else:")
-            self.depth += 1
-            self.emit(f"undetermined_renewals.append(UndeterminedRenewal(on, {undetermined}))")
-            self.missing(renewal)
-            self.depth -= 1
-            site = self.sites.renewal if self.traced else None
-            self.step(site, f"({self.const('valid')} if outcome is True else {self.const('invalid')} "
-                            "if outcome is False else None)",
-                      ["on", *(self.fact_names.get(k) or f"get({self.text(k)})" for k in site.keys[1:])]
-                      if site else None)
-            self.depth -= 1
-            self.emit("if states is None:")
-            self.emit("    low = high = count")
-            self.emit("else:")
-            self.emit("    low = min(states)")
-            self.emit("    high = max(states)")
-            self.emit("valid = tuple(valid)")
-            self.emit("invalid = tuple(invalid)")
-            self.emit("undetermined_renewals = tuple(undetermined_renewals)")
-            self.depth -= 1
-        self.emit(f"last_low = end_of(start, {step}, low)")
-        self.emit(f"last_high = last_low if high == low else end_of(start, {step}, high)")
-        self.emit("expired = True if as_of > last_high else False if as_of <= last_low else None")
-        self.emit("if low == high:")
-        self.emit(f"    term = Term({self.const(years)}, start, last_low, low + 1, valid, invalid, "
-                  "undetermined_renewals)")
-        self.emit("else:")
-        self.depth += 1
-        self.emit(f"term = Term({self.const(years)}, start, None, None, valid, invalid, undetermined_renewals)")
-        self.missing(rule)
-        self.depth -= 1
-        if self.traced:
-            self.step(self.sites.term, "ISO(last_high) if low == high else None", ["start"])
-        self.depth -= 1
-
-    # status -----------------------------------------------------------
-    def status(self) -> None:
-        policy = self.policy
-        self.emit("if term is None or as_of < term.start:")
-        self.emit("    grounds = ()")
-        self.emit("    status = NOT_APPOINTED")
-        self.emit("else:")
-        self.depth += 1
-        self.emit("grounds = []")
-        self.emit("ended = False")
-        self.emit("ending_unknown = False")
-        for i, rule in enumerate(policy.grounds):
-            ends = rule.effect != "discretionary"
-            self.rule_value(rule, f"g{i}")
-            self.step(self.site(rule), f"g{i}")
-            self.emit(f"if g{i} is True:")
-            self.emit(f"    grounds.append({self.const(Ground(rule.citation, Effect(rule.effect)))})")
-            if ends:
-                self.emit("    ended = True")
-            if ends or any(k in policy.open_facts for k in rule.reads):
-                self.emit(f"elif g{i} is None:")
-                self.depth += 1
-                if ends:
-                    self.emit("ending_unknown = True")
-                self.missing(rule)
-                self.depth -= 1
-        record = policy.dismissal_record
-        if record is not None:
-            self.emit(f"recorded_on = get({self.text(record.key)})")
-            self.step(self.site(record), "(recorded_on is not None and recorded_on <= as_of)")
-            self.emit("if recorded_on is not None and recorded_on <= as_of:")
-            self.emit("    ended = True")
-        self.emit("status = DISMISSED if ended else STATUS_UNKNOWN if ending_unknown else ACTIVE")
-        self.emit("grounds = tuple(grounds)")
-        self.depth -= 1
-        if self.traced:
-            self.step(self.sites.status, f"{self.const({s: str(s) for s in Status})}[status]", [])
-        self.emit("dismissed = True if status is DISMISSED else None if status is STATUS_UNKNOWN else False")
-
-    # violations -------------------------------------------------------
-    def violations(self) -> None:
-        # Rule by rule, each in the order the case records the codes (as the interpreter does).
-        self.emit("violations = []")
-        recorded: dict[str, str] = {}
-        for rule in self.policy.prohibitions:
-            if rule.key not in recorded:
-                recorded[rule.key] = f"recorded{len(recorded)}"
-                self.emit(f"{recorded[rule.key]} = get({self.text(rule.key)})")
-        for rule in self.policy.prohibitions:
-            found = self.const({code: Violation(code, rule.citation) for code in rule.codes})
-            t = self.temp()
-            self.emit(f"if {recorded[rule.key]}:")
-            self.emit(f"    for {t} in {recorded[rule.key]}:")
-            self.emit(f"        if {t} in {found}:")
-            self.emit(f"            violations.append({found}[{t}])")
-        for rule in self.policy.prohibitions if self.traced else ():
-            name = recorded[rule.key]  # usually empty: then no call
-            self.step(self.site(rule), f"(kept({name}, {self.const(rule.codes)}) if {name} else ())")
-
-    # recusal ----------------------------------------------------------
-    def recusal(self) -> None:
-        policy = self.policy
-        na = self.const(Recusal(RecusalResult.NOT_APPLICABLE))
-        test = self.applicable(policy.recusals) if policy.recusals else None
-        if test is None:
-            self.emit(f"recusal = {na}")
-            return
-        self.emit(f"if {test}:")
-        self.depth += 1
-        self.emit("holding = []")
-        self.emit("recusal_unknown = False")
-        for i, rule in enumerate(policy.recusals):
-            self.rule_value(rule, f"r{i}")
-            self.step(self.site(rule), f"r{i}")
-            self.emit(f"if r{i} is True:")
-            self.emit(f"    holding.append({i})")
-            self.emit(f"elif r{i} is None:")
-            self.depth += 1
-            self.emit("recusal_unknown = True")
-            self.missing(rule)
-            self.depth -= 1
-        self.emit("if holding:")
-        self.emit(f"    recusal = {self.const(_RecusalOf(policy.recusals))}(tuple(holding))")
-        self.emit("else:")
-        self.emit(f"    recusal = {self.const(Recusal(RecusalResult.UNKNOWN))} if recusal_unknown else "
-                  f"{self.const(Recusal(RecusalResult.NOT_REQUIRED))}")
-        self.depth -= 1
-        self.emit("else:")
-        self.emit(f"    recusal = {na}")
-
-    # obligations ------------------------------------------------------
-    def obligations(self) -> None:
-        self.emit("obligations = []")
-        for i, rule in enumerate(self.policy.duties):
-            if rule.sections:
-                self.emit(f"if not sections.isdisjoint({self.const(rule.sections)}):")
-                self.depth += 1
-            self.rule_value(rule, f"d{i}")
-            site = self.site(rule)
-            self.emit(f"if d{i} is None:")
-            self.depth += 1
-            self.missing(rule, "pass")
-            self.step(site, "None")
-            self.depth -= 1
-            self.emit(f"elif d{i} is not False:")
-            self.depth += 1
-            if rule.due is not None:
-                self.emit(f"due, state = deadline({self.const(rule)}, facts, as_of, notices, calendar_source)")
-                self.emit(f"obligations.append(Obligation({self.const(rule.code)}, {self.const(rule.citation)}, "
-                          "due, state))")
-                self.step(site, f"{self.const({s: str(s) for s in DutyState})}[state]")
-            else:
-                # Met if so, else breached if so, else owed (the states the interpreter gives, in its order).
-                tests = [(rule.met_expr, DutyState.MET), (rule.breached_expr, DutyState.BREACHED)]
-                first = True
-                for expr, state in tests:
-                    if expr is not None:
-                        self.emit(f"{'if' if first else 'elif'} {self.expr(expr)} is True:")
-                        self.depth += 1
-                        self.obligation(rule, state, site)
-                        self.depth -= 1
-                        first = False
-                if not first:
-                    self.emit("else:")
-                    self.depth += 1
-                self.obligation(rule, DutyState.OWED, site)
-                if not first:
-                    self.depth -= 1
-            self.depth -= 1
-            if self.traced:
-                self.emit("else:")
-                self.depth += 1
-                self.step(site, "False")
-                self.depth -= 1
-            if rule.sections:
-                self.depth -= 1
-
-    def obligation(self, rule: CRule, state: DutyState, site) -> None:
-        self.emit(f"obligations.append({self.const(Obligation(rule.code, rule.citation, None, state))})")
-        self.step(site, self.const(str(state)))
-
-    # report -----------------------------------------------------------
-    def report(self) -> None:
-        policy = self.policy
-        rules = (*policy.scopes, *policy.categories)
-        na = self.const(Report(ReportResult.NOT_APPLICABLE))
-        test = self.applicable(rules) if rules else None
-        if test is None:
-            self.emit(f"report = {na}")
-            return
-        self.emit(f"if {test}:")
-        self.depth += 1
-        self.emit("scope = True")
-        for i, rule in enumerate(policy.scopes):
-            self.rule_value(rule, f"s{i}")
-            self.step(self.site(rule), f"s{i}")
-            self.emit(f"if s{i} is False:")
-            self.emit("    scope = False")
-            self.emit(f"elif s{i} is None:")
-            self.depth += 1
-            self.emit("if scope is True:")
-            self.emit("    scope = None")
-            self.missing(rule)
-            self.depth -= 1
-        self.emit("category = None")
-        self.emit(f"category_value = {'False' if policy.categories else 'True'}")
-        for i, rule in enumerate(policy.categories):
-            # The first category that holds is the report's: later ones are not looked at.
-            self.emit("if category is None:")
-            self.depth += 1
-            self.rule_value(rule, f"c{i}")
-            self.step(self.site(rule), f"c{i}")
-            self.emit(f"if c{i} is True:")
-            self.emit(f"    category = {self.const(rule.citation)}")
-            self.emit("    category_value = True")
-            self.emit(f"elif c{i} is None:")
-            self.depth += 1
-            self.emit("category_value = None")
-            self.missing(rule)
-            self.depth -= 2
-        self.emit("if scope is False or category_value is False:")
-        self.emit(f"    report = {self.const(Report(ReportResult.OUT_OF_SCOPE, None))}")
-        self.emit("elif scope is None or category_value is None:")
-        self.emit(f"    report = Report({self.const(ReportResult.UNKNOWN)}, category)")
-        self.emit("else:")
-        self.depth += 1
-        self.emit("report = None")
-        for i, rule in enumerate(policy.rewards):
-            self.emit("if report is None:")
-            self.depth += 1
-            self.rule_value(rule, f"w{i}")
-            self.step(self.site(rule), f"w{i}")
-            self.emit(f"if w{i} is True:")
-            self.emit(f"    report = Report({self.const(ReportResult.IN_SCOPE)}, category, True, "
-                      f"{self.const(rule.text)})")
-            self.emit(f"elif w{i} is None:")
-            self.depth += 1
-            self.missing(rule, "pass")
-            self.depth -= 2
-        self.emit("if report is None:")
-        self.emit(f"    report = Report({self.const(ReportResult.IN_SCOPE)}, category, False, None)")
-        self.depth -= 2
-        self.emit("else:")
-        self.emit(f"    report = {na}")
-
-    # notices ----------------------------------------------------------
-    def notices(self) -> None:
-        for rule in self.policy.notices:
-            if rule.sections:
-                self.emit(f"if not sections.isdisjoint({self.const(rule.sections)}):")
-                self.depth += 1
-            value = self.expr(rule.expr) if rule.expr is not None else "True"
-            if self.traced:
-                self.emit(f"notice = {value}")
-                self.step(self.site(rule), "notice")
-                value = "notice"
-            self.emit(f"if {value} is True:")
-            self.emit(f"    notices.append({self.const(Notice(rule.citation, rule.text))})")
-            if rule.sections:
-                self.depth -= 1
-        self.emit("if len(notices) > 1:")
-        self.emit("    sort_notices(POLICY, notices)")
-
-
-def _within(rule: CRule, ref: n.ArticleRef) -> bool:
-    """As the compiler reads `satisfies` / `violates` refs: the article, and the item if given."""
-    citation = rule.citation
-    return citation.article == ref.article and (ref.item is None or citation.item == ref.item)
-
 
 # ------------------------------------------------------------------ helpers the generated code calls
 def _add_missing(missing: set, facts: dict, keys: tuple) -> None:
     for key in keys:
         if key not in facts:
             missing.add(key)
-
-
-def _kept(recorded, codes: frozenset) -> tuple:
-    """The recorded codes a prohibition forbids, in the case's order (a prohibition step's outcome)."""
-    return tuple([code for code in recorded if code in codes]) if recorded else ()
-
-
-def _violates(get, checks) -> bool | None:
-    result = False
-    for key, codes in checks:
-        value = get(key)
-        if value is None:
-            result = None
-        elif not codes.isdisjoint(value):
-            return True
-    return result
-
-
-class _Eligibilities(dict):
-    """Eligibility by outcome mask: bits 2i / 2i+1 say requirement i is unmet / undetermined, then
-    preference j holds / is unknown. Filled as combinations occur (bounded)."""
-
-    LIMIT = 4096
-
-    def __init__(self, policy: CompiledPolicy):
-        super().__init__()
-        self.requirements = policy.requirements
-        self.preferences = policy.preferences
-
-    def make(self, outcome: int) -> Eligibility:
-        unmet, undetermined, held, open_ = [], [], [], False
-        for rule in self.requirements:
-            if outcome & 1:
-                unmet.append(rule.citation)
-            elif outcome & 2:
-                undetermined.append(rule.citation)
-            outcome >>= 2
-        for rule in self.preferences:
-            if outcome & 1:
-                held.append(rule.citation)
-            elif outcome & 2:
-                open_ = True
-            outcome >>= 2
-        result = (EligibilityResult.INELIGIBLE if unmet else EligibilityResult.UNKNOWN if undetermined
-                  else EligibilityResult.ELIGIBLE)
-        preferred = (True if held else None if open_ else False) if self.preferences else None
-        return Eligibility(result, tuple(unmet), tuple(undetermined), preferred, tuple(held))
-
-    def get_or_make(self, outcome: int) -> Eligibility:
-        found = self.get(outcome)
-        if found is None:
-            found = self.make(outcome)
-            if len(self) < self.LIMIT:
-                self[outcome] = found
-        return found
-
-
-class _RecusalOf:
-    """The recusal for the set of recusal rules that hold (memoised: there are few combinations)."""
-
-    _RANK = {"required": 2, "request": 1}
-
-    def __init__(self, rules):
-        self.rules = rules
-        self.memo: dict = {}
-
-    def __call__(self, holding: tuple) -> Recusal:
-        found = self.memo.get(holding)
-        if found is None:
-            rules = [self.rules[i] for i in holding]
-            strongest = max(self._RANK[r.recusal] for r in rules)
-            chosen = [r for r in rules if self._RANK[r.recusal] == strongest]
-            found = self.memo[holding] = Recusal(RecusalResult(chosen[0].recusal), chosen[0].decided_by,
-                                                 tuple(r.citation for r in chosen))
-        return found
 
 
 # ------------------------------------------------------------------ case validation

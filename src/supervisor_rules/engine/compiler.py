@@ -1,5 +1,9 @@
 """Checked AST → ``CompiledPolicy``: every condition becomes a Python closure, once.
 
+Each rule compiles as the decision question that takes its kind says
+(``engine/questions``); this module holds what they share: the expressions, the
+facts they read, and the ``CRule`` / ``CompiledPolicy`` they fill.
+
 Values are Kleene's three: ``True``, ``False`` and ``None`` (unknown). A closure
 takes the evaluation environment (``runtime.Env``) and never walks the tree.
 No rule text reaches ``eval``/``exec``: literals become Python constants.
@@ -14,8 +18,10 @@ from typing import Callable
 import attrs
 
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.lang.checker import Checked, ListT, Provision, RecordT
+from supervisor_rules.lang.checker import Checked, Provision
 from supervisor_rules.contracts.decision import Citation
+from supervisor_rules.engine import questions
+from supervisor_rules.engine.questions.base import kleene_and, kleene_or
 
 Fn = Callable[[object], object]
 
@@ -75,6 +81,11 @@ class CompiledPolicy:
     # Built on first use by runtime.py: the generated fast path (codegen.py), or its absence.
     derived: dict = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
+    def rules_of(self, field: str) -> tuple[CRule, ...]:
+        """The compiled rules in a field (a question's ``RuleKind.field``), as a tuple even for a single one."""
+        value = getattr(self, field)
+        return value if isinstance(value, tuple) else () if value is None else (value,)
+
     def sections_read(self, rules) -> frozenset[str]:
         out: set[str] = set()
         for rule in rules:
@@ -132,31 +143,11 @@ class _Compiler:
 
     def x_And(self, e: n.And) -> Fn:
         parts = tuple(self.expr(o) for o in e.operands)
-
-        def and_(env):
-            result = True
-            for part in parts:
-                v = part(env)
-                if v is False:
-                    return False
-                if v is None:
-                    result = None
-            return result
-        return and_
+        return lambda env: kleene_and(part(env) for part in parts)
 
     def x_Or(self, e: n.Or) -> Fn:
         parts = tuple(self.expr(o) for o in e.operands)
-
-        def or_(env):
-            result = False
-            for part in parts:
-                v = part(env)
-                if v is True:
-                    return True
-                if v is None:
-                    result = None
-            return result
-        return or_
+        return lambda env: kleene_or(part(env) for part in parts)
 
     _OPS = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
             ">=": operator.ge}
@@ -228,17 +219,7 @@ class _Compiler:
 
     def x_Violates(self, e: n.Violates) -> Fn:
         checks = tuple((rule.key, rule.codes) for rule in self.prohibitions_under(e.ref))
-
-        def violates(env):
-            result = False
-            for key, codes in checks:
-                v = env.facts.get(key)
-                if v is None:
-                    result = None
-                elif not codes.isdisjoint(v):
-                    return True
-            return result
-        return violates
+        return lambda env: violated(env.facts.get, checks)
 
     def x_Satisfies(self, e: n.Satisfies) -> Fn:
         parts = tuple(rule.fn for rule in self.requirements_under(e.ref))
@@ -248,15 +229,7 @@ class _Compiler:
             cached = env.cache.get(cache_key, env)
             if cached is not env:
                 return cached
-            result = True
-            for part in parts:
-                v = part(env)
-                if v is False:
-                    result = False
-                    break
-                if v is None:
-                    result = None
-            env.cache[cache_key] = result
+            result = env.cache[cache_key] = kleene_and(part(env) for part in parts)
             return result
         return satisfies
 
@@ -279,103 +252,52 @@ class _Compiler:
 
     # -------------------------------------------------------------- rules
     def requirements_under(self, ref: n.ArticleRef) -> list[CRule]:
-        return [r for r in self.requirements if _within(r.citation, ref)]
+        return [r for r in self.requirements if ref.covers(r.citation.article, r.citation.item)]
 
     def prohibitions_under(self, ref: n.ArticleRef) -> list[CRule]:
-        return [r for r in self.prohibitions if _within(r.citation, ref)]
+        return [r for r in self.prohibitions if ref.covers(r.citation.article, r.citation.item)]
 
-    def rule(self, kind: str, rule, citation: Citation, order: int, condition=None, **extra) -> CRule:
+    def sections(self, *exprs) -> frozenset[str]:
+        """The sections whose facts the expressions read."""
+        return frozenset(key.split(".", 1)[0] for key in self.reads(*exprs))
+
+    def rule(self, kind: str, citation: Citation, order: int, condition=None, *, reads: tuple[str, ...] | None = None,
+             sections: frozenset[str] | None = None, **extra) -> CRule:
+        """A compiled rule: ``condition`` (if any) as its closure; by default it reads what the condition
+        reads and lives in those facts' sections."""
         fn = self.expr(condition) if condition is not None else None
-        reads = extra.pop("reads", None) or self.reads(condition)
-        sections = frozenset(key.split(".", 1)[0] for key in reads)
+        reads = reads or self.reads(condition)
+        if sections is None:
+            sections = frozenset(key.split(".", 1)[0] for key in reads)
         return CRule(kind, citation, fn, reads, sections, order, expr=condition, **extra)
 
     def compile(self) -> CompiledPolicy:
-        buckets: dict[str, list[CRule]] = {k: [] for k in (
-            "require", "prefer", "term", "renewal", "record", "ground", "recusal", "prohibit", "duty", "scope",
-            "category", "reward", "notice")}
-        self.requirements = buckets["require"]
-        self.prohibitions = buckets["prohibit"]
-        # Requirements and prohibitions first: `satisfies` and `violates` refer to them.
+        """Each rule as its question's ``RuleKind.compile`` says, into the kind's field. Requirements and
+        prohibitions (``referenced``) first: `satisfies` and `violates` refer to them."""
+        kinds = questions.rule_kinds()
+        buckets: dict[str, list[CRule]] = {kind.field: [] for kind in kinds}
+        self.requirements = buckets["requirements"]
+        self.prohibitions = buckets["prohibitions"]
+        listed = []
         order = 0
         for provision, citation in self.by_provision:
             for rule in provision.rules:
                 order += 1
-                if isinstance(rule, n.Require):
-                    condition = rule.condition if rule.guard is None else n.Or((n.Not(rule.guard), rule.condition))
-                    reads = self.reads(rule.condition, rule.guard)
-                    compiled = self.rule("require", rule, citation, order, condition, reads=reads)
-                    # A requirement's section is that of what it requires, not of its guard.
-                    compiled = attrs.evolve(compiled, sections=frozenset(
-                        k.split(".", 1)[0] for k in self.reads(rule.condition)))
-                    buckets["require"].append(compiled)
-                elif isinstance(rule, n.Prohibit):
-                    buckets["prohibit"].append(CRule("prohibit", citation, None, (rule.path.dotted,),
-                                                     frozenset({rule.path.parts[0]}), order,
-                                                     codes=frozenset(v.name for v in rule.values),
-                                                     key=rule.path.dotted))
-        order = 0
-        for provision, citation in self.by_provision:
-            for rule in provision.rules:
-                order += 1
-                if isinstance(rule, n.Prefer):
-                    condition = rule.condition if rule.guard is None else n.Or((n.Not(rule.guard), rule.condition))
-                    buckets["prefer"].append(self.rule("prefer", rule, citation, order, condition))
-                elif isinstance(rule, n.Term):
-                    buckets["term"].append(CRule("term", citation, None, (rule.start.dotted,),
-                                                 frozenset({rule.start.parts[0]}), order,
-                                                 due=(rule.amount, rule.unit, rule.start.dotted)))
-                elif isinstance(rule, n.Renewal):
-                    self.renewal_var = rule.var
-                    requirements = ()
-                    if isinstance(rule.condition, n.Satisfies):
-                        requirements = tuple(self.requirements_under(rule.condition.ref))
-                    buckets["renewal"].append(self.rule("renewal", rule, citation, order, rule.condition,
-                                                        key=rule.source.dotted, field=rule.dated.parts[1],
-                                                        requirements=requirements, var=rule.var))
-                    self.renewal_var = None
-                elif isinstance(rule, n.DismissalRecord):
-                    buckets["record"].append(CRule("record", citation, None, (rule.path.dotted,),
-                                                   frozenset({rule.path.parts[0]}), order, key=rule.path.dotted))
-                elif isinstance(rule, n.Ground):
-                    buckets["ground"].append(self.rule("ground", rule, citation, order, rule.condition,
-                                                       effect=rule.effect))
-                elif isinstance(rule, n.Recusal):
-                    buckets["recusal"].append(self.rule("recusal", rule, citation, order, rule.condition,
-                                                        recusal=rule.kind, decided_by=rule.decided_by))
-                elif isinstance(rule, n.Duty):
-                    due = (rule.due.amount, rule.due.unit, rule.due.base.dotted) if rule.due else None
-                    reads = self.reads(rule.when, rule.met, rule.breached,
-                                       rule.due.base if rule.due else None, rule.done_on)
-                    compiled = self.rule(
-                        "duty", rule, citation, order, rule.when, reads=reads, code=rule.code,
-                        met=self.expr(rule.met) if rule.met is not None else None,
-                        breached=self.expr(rule.breached) if rule.breached is not None else None,
-                        met_expr=rule.met, breached_expr=rule.breached,
-                        due=due, done_key=rule.done_on.dotted if rule.done_on else None)
-                    buckets["duty"].append(attrs.evolve(compiled, sections=frozenset(
-                        k.split(".", 1)[0] for k in self.reads(rule.when))))
-                elif isinstance(rule, n.ReportScope):
-                    buckets["scope"].append(self.rule("scope", rule, citation, order, rule.condition))
-                elif isinstance(rule, n.ReportCategory):
-                    buckets["category"].append(self.rule("category", rule, citation, order, rule.condition))
-                elif isinstance(rule, n.Reward):
-                    buckets["reward"].append(self.rule("reward", rule, citation, order, rule.condition,
-                                                       text=rule.rules))
-                elif isinstance(rule, n.Notice):
-                    buckets["notice"].append(self.rule("notice", rule, citation, order, rule.condition,
-                                                       text=rule.message))
+                kind = questions.kind_of(rule)  # raises for a kind no question takes
+                if kind is not None:
+                    listed.append((kind, rule, citation, order))
+        for referenced in (True, False):
+            for kind, rule, citation, order in listed:
+                if kind.referenced is referenced:
+                    buckets[kind.field].append(kind.compile(self, kind.kind, rule, citation, order))
+        fields: dict[str, object] = {}
+        for kind in kinds:
+            bucket = buckets[kind.field]
+            fields[kind.field] = (bucket[0] if bucket else None) if kind.single else tuple(bucket)
         header = self.checked.header
         return CompiledPolicy(
             id=header.id if header else "", title=header.title if header else None, checked=self.checked,
-            requirements=tuple(buckets["require"]), preferences=tuple(buckets["prefer"]),
-            term=buckets["term"][0] if buckets["term"] else None,
-            renewal=buckets["renewal"][0] if buckets["renewal"] else None,
-            dismissal_record=buckets["record"][0] if buckets["record"] else None,
-            grounds=tuple(buckets["ground"]), recusals=tuple(buckets["recusal"]),
-            prohibitions=tuple(buckets["prohibit"]), duties=tuple(buckets["duty"]),
-            scopes=tuple(buckets["scope"]), categories=tuple(buckets["category"]),
-            rewards=tuple(buckets["reward"]), notices=tuple(buckets["notice"]),
+            **fields,  # type: ignore[arg-type]
             citations=tuple(c for _, c in self.by_provision),
             open_facts=frozenset(f"{name}.{fname}" for name, section in self.checked.sections.items()
                                  for fname, info in section.fields.items() if not info.closed))
@@ -404,8 +326,17 @@ class ExpressionCompiler(_Compiler):
             self.renewal_var = None
 
 
-def _within(citation: Citation, ref: n.ArticleRef) -> bool:
-    return citation.article == ref.article and (ref.item is None or citation.item == ref.item)
+def violated(get, checks) -> bool | None:
+    """``violates``: whether some fact ``get(key)`` records one of its prohibited ``codes``, for the
+    ``(key, codes)`` pairs of the prohibitions referred to (Kleene's or: unknown if some fact is)."""
+    result: bool | None = False
+    for key, codes in checks:
+        value = get(key)
+        if value is None:
+            result = None
+        elif not codes.isdisjoint(value):
+            return True
+    return result
 
 
 def compile_policy(checked: Checked) -> CompiledPolicy:

@@ -1,9 +1,12 @@
 """Evaluation of a compiled policy for one validated case.
 
 The order is fixed, and the checker guarantees each rule reads only what is
-decided before it: eligibility → term (renewals) → grounds → status → recusal,
-violations, obligations, report, notices. Three-valued throughout: ``None``
-is unknown. A pure function of (policy, facts, as_of, calendar).
+decided before it: the decision questions in registry order (``engine/questions``):
+eligibility → term (renewals) → status (grounds) → violations → recusal →
+obligations → report → notices. Three-valued throughout: ``None`` is unknown.
+A pure function of (policy, facts, as_of, calendar). This module holds what the
+questions share: the environment closures read (``Env``), the evaluation under
+way (``Evaluation``) and the trace sites.
 """
 
 from __future__ import annotations
@@ -11,17 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 
-from supervisor_rules.dates import periods
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT
+from supervisor_rules.engine import questions
 from supervisor_rules.engine.compiler import CompiledPolicy, CRule
-from supervisor_rules.contracts.decision import (Citation, Decision, DutyState, Effect, Eligibility, EligibilityResult, Ground, InvalidRenewal, Notice, Obligation, Recusal, RecusalResult, Report, ReportResult, Status, Term, TraceSite, UndeterminedRenewal, Violation, steps_of)
-from supervisor_rules.dates.workdays import MissingCalendarYear
+from supervisor_rules.engine.questions import status as status_question, term as term_question
+from supervisor_rules.contracts.decision import Decision, TraceSite, steps_of
 
 
 class Env:
     """What closures read: the facts, the present sections, and derived values."""
 
-    __slots__ = ("facts", "sections", "as_of", "var", "expired", "dismissed", "cache")
+    __slots__ = ("facts", "sections", "as_of", "var", "expired", "dismissed", "cache", "calendar")
 
     def __init__(self, facts: dict, sections: frozenset, as_of: dt.date):
         self.facts = facts
@@ -31,9 +34,16 @@ class Env:
         self.expired = None
         self.dismissed = None
         self.cache: dict = {}
+        self.calendar = None  # a calendar source, for expressions that count working days (invariants)
 
 
-_RANK = {"required": 2, "request": 1}
+def env_after(decision: Decision, facts: dict, sections: frozenset) -> Env:
+    """The environment for expressions read once ``decision`` is made (invariants, test coverage):
+    ``expired`` and ``dismissed`` as the decision shows them (the term and status questions say how)."""
+    env = Env(facts, sections, decision.as_of)
+    env.expired = term_question.expired_after(decision)
+    env.dismissed = status_question.dismissed_of(decision.status)
+    return env
 
 
 def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
@@ -100,9 +110,9 @@ def traced_path(policy: CompiledPolicy):
 
 
 class Sites:
-    """The trace sites of a policy (``decision.TraceSite``): one per rule, showing the facts it reads;
-    the term's two (its start unknown: the facts it reads; else its start), the renewal's (each
-    record's date, then the facts its condition reads) and the status's."""
+    """The trace sites of a policy (``decision.TraceSite``): one per rule, showing the facts it reads
+    (``by_rule``), and those a question makes itself (``named``: the term's, the renewal's, the
+    status's)."""
 
     def __init__(self, policy: CompiledPolicy):
         types = {f"{name}.{field}": info.type for name, section in policy.checked.sections.items()
@@ -118,25 +128,21 @@ class Sites:
                              lead=lead)
 
         self.by_rule: dict[int, TraceSite] = {}
-        for rules in (policy.requirements, policy.preferences, policy.grounds, policy.recusals,
-                      policy.prohibitions, policy.duties, policy.scopes, policy.categories, policy.rewards,
-                      policy.notices, (policy.dismissal_record,) if policy.dismissal_record else ()):
-            for rule in rules:
-                self.by_rule[id(rule)] = site(rule, rule.reads)
-        term, renewal = policy.term, policy.renewal
-        self.term_open = site(term, term.reads) if term is not None else None
-        self.term = site(term, (term.due[2],)) if term is not None else None
-        on = f"{renewal.key}[].{renewal.field}" if renewal is not None else None
-        self.renewal = site(renewal, (on, *renewal.reads), dated=on) if renewal is not None else None
-        self.status = TraceSite(None, "status", (), memo=True)
+        self.named: dict[str, TraceSite] = {}
+        for question in questions.QUESTIONS:
+            for kind in question.kinds:
+                if kind.own_site:
+                    for rule in policy.rules_of(kind.field):
+                        self.by_rule[id(rule)] = site(rule, rule.reads)
+        for question in questions.QUESTIONS:
+            self.named.update(question.sites(policy, site))
 
     def __getitem__(self, rule: CRule) -> TraceSite:
         return self.by_rule[id(rule)]
 
     def all(self) -> list[TraceSite]:
         """Every site."""
-        return [site for site in (*self.by_rule.values(), self.term_open, self.term, self.renewal, self.status)
-                if site is not None]
+        return [*self.by_rule.values(), *self.named.values()]
 
 
 def _plain(ftype) -> bool:
@@ -157,361 +163,47 @@ def trace_sites(policy: CompiledPolicy) -> Sites:
         return sites
 
 
-def interpret(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
-              trace: list | None = None) -> Decision:
-    """The reference evaluation, rule by rule over the compiled closures. Given a ``trace`` list, it
-    appends a record ``(site, outcome, *values)`` per step (``decision.steps_of`` makes the Steps)."""
-    env = Env(facts, sections, as_of)
-    missing: set[str] = set()
-    open_facts = policy.open_facts
-    sites = trace_sites(policy) if trace is not None else None
+class Evaluation:
+    """One evaluation under way, as the questions' ``interpret`` see it: the environment, what they
+    have ``decided`` so far (Decision fields), the notices added so far, the missing facts and the
+    trace (None when not traced)."""
 
-    def note(rule: CRule, outcome, site: TraceSite | None = None, values: tuple | None = None, advisory=False):
+    __slots__ = ("env", "facts", "sections", "as_of", "calendar_source", "decided", "notices", "missing",
+                 "open_facts", "trace", "sites")
+
+    def __init__(self, policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
+                 trace: list | None):
+        self.env = Env(facts, sections, as_of)
+        self.facts, self.sections, self.as_of, self.calendar_source = facts, sections, as_of, calendar_source
+        self.decided: dict = {}
+        self.notices: list = []
+        self.missing: set[str] = set()
+        self.open_facts = policy.open_facts
+        self.trace = trace
+        self.sites = trace_sites(policy) if trace is not None else None
+
+    def note(self, rule: CRule, outcome, site: TraceSite | None = None, values: tuple | None = None,
+             advisory=False):
+        """A rule's outcome: an unknown one (unless ``advisory``) adds the open facts it read that the case
+        lacks to the missing facts; traced, a record of the step (``site``: by default the rule's own,
+        showing ``values``: by default its facts)."""
         if outcome is None and not advisory:
-            missing.update(k for k in rule.reads if k not in facts and k in open_facts)
+            facts, open_facts = self.facts, self.open_facts
+            self.missing.update(k for k in rule.reads if k not in facts and k in open_facts)
+        trace = self.trace
         if trace is not None:
-            site = site or sites[rule]
+            site = site or self.sites[rule]
             if values is None:
-                values = tuple([facts.get(k) for k in site.keys])
+                values = tuple([self.facts.get(k) for k in site.keys])
             trace.append((site, tuple(outcome) if site.listed else outcome, *values))
         return outcome
 
-    eligibility = _eligibility(policy, env, sections, note)
-    term = _term(policy, env, note, sites)
-    grounds, status = _status(policy, env, term, note)
-    env.dismissed = True if status == Status.DISMISSED else None if status == Status.UNKNOWN else False
-    if trace is not None:
-        trace.append((sites.status, str(status)))
 
-    violations = []
-    for rule in policy.prohibitions:
-        recorded = facts.get(rule.key) or ()
-        for code in recorded:
-            if code in rule.codes:
-                violations.append(Violation(code, rule.citation))
-        if trace is not None:
-            note(rule, [c for c in recorded if c in rule.codes])
-
-    recusal = _recusal(policy, env, sections, note)
-    notices: list[Notice] = []
-    obligations = _obligations(policy, env, note, notices, calendar_source)
-    report = _report(policy, env, sections, note)
-    for rule in policy.notices:
-        if _inapplicable(rule, sections):
-            continue
-        # Notices are advisory: an unknown one leaves nothing undecided.
-        if note(rule, rule.fn(env), advisory=True) is True:
-            notices.append(Notice(rule.citation, rule.text))
-    sort_notices(policy, notices)
-    return Decision(policy=policy.id, as_of=as_of, eligibility=eligibility, term=term, status=status,
-                    grounds=tuple(grounds), recusal=recusal, obligations=tuple(obligations),
-                    violations=tuple(violations), report=report, notices=tuple(notices),
-                    missing_facts=tuple(sorted(missing)))
-
-
-def _inapplicable(rule: CRule, sections: frozenset) -> bool:
-    """A rule whose condition reads only sections the case does not have asks nothing of it."""
-    return bool(rule.sections) and not (rule.sections & sections)
-
-
-def positions(policy: CompiledPolicy) -> dict:
-    """Citation → its place in the policy (the first, should two provisions cite alike)."""
-    derived = policy.derived
-    try:
-        return derived["positions"]
-    except KeyError:
-        out: dict = {}
-        for index, citation in enumerate(policy.citations):
-            out.setdefault(citation, index)
-        derived["positions"] = out
-        return out
-
-
-def sort_notices(policy: CompiledPolicy, notices: list) -> None:
-    """Notices in the order of the provisions they cite (stable; uncited ones last)."""
-    if len(notices) > 1:
-        where, last = positions(policy), len(policy.citations)
-        notices.sort(key=lambda x: where.get(x.citation, last))
-
-
-# ------------------------------------------------------------------ eligibility
-def _eligibility(policy, env, sections, note) -> Eligibility:
-    if not policy.requirements or not (policy.sections_read(policy.requirements) & sections):
-        return Eligibility(EligibilityResult.NOT_APPLICABLE)
-    unmet, undetermined = [], []
-    for rule in policy.requirements:
-        value = note(rule, rule.fn(env))
-        if value is False:
-            unmet.append(rule.citation)
-        elif value is None:
-            undetermined.append(rule.citation)
-    result = (EligibilityResult.INELIGIBLE if unmet else
-              EligibilityResult.UNKNOWN if undetermined else EligibilityResult.ELIGIBLE)
-    preferred, preferences = None, []
-    if policy.preferences:
-        values = [note(rule, rule.fn(env)) for rule in policy.preferences]
-        preferences = [rule.citation for rule, v in zip(policy.preferences, values) if v is True]
-        preferred = True if preferences else (None if None in values else False)
-    return Eligibility(result, tuple(unmet), tuple(undetermined), preferred, tuple(preferences))
-
-
-# ------------------------------------------------------------------ term
-_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """``periods.add_months`` without its argument checks (the callers pass a date and an int)."""
-    index = start.year * 12 + start.month - 1 + months
-    year, month0 = divmod(index, 12)
-    if not 1 <= year <= 9999:
-        return periods.add_months(start, months)  # raises PeriodOutOfRange
-    day = start.day
-    if day > 28:
-        last = 29 if month0 == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else _DAYS[month0]
-        day = min(day, last)
-    return dt.date(year, month0 + 1, day)
-
-
-def term_end(start: dt.date, amount: int, unit: str, k: int) -> dt.date:
-    """Last day of term k (0 = the first) counted from the original start (Civil Code 201-202)."""
-    return end_of(start, amount * (12 if unit == "years" else 1), k)
-
-
-def end_of(start: dt.date, step: int, k: int) -> dt.date:
-    """Last day of term k of ``step`` months each: ``add_months(start, step * (k + 1))``."""
-    return add_months(start, step * (k + 1))
-
-
-def term_index(start: dt.date, amount: int, unit: str, on: dt.date) -> int:
-    """Which term (0-based) a date on or after the start falls in: the first whose last day is on or after it."""
-    return index_of(start, amount * (12 if unit == "years" else 1), on)
-
-
-def index_of(start: dt.date, step: int, on: dt.date) -> int:
-    """``term_index`` for terms of ``step`` months, by month arithmetic alone.
-
-    Term k ends in month ``start + step * (k + 1)`` on the start's day of the
-    month, or that month's last day. It ends before ``on`` exactly when it ends
-    in an earlier month, or in the same month while the start's day is before
-    ``on``'s day (``on``'s day never exceeds its month). So the first term not
-    ending before ``on`` is the first k with ``step * (k + 1) >= c``, where c is
-    the months from the start's month to ``on``'s, plus one if the start's day
-    is before ``on``'s day."""
-    c = (on.year - start.year) * 12 + on.month - start.month + (start.day < on.day)
-    return max(-(-c // step) - 1, 0)
-
-
-
-
-def advance(states: set, index: int | None, condition) -> tuple[set, object, bool]:
-    """One renewal record through the chain of possible renewal counts.
-
-    ``states`` holds how many valid renewals the chain may have reached so far;
-    the record applies to term ``index`` (None: dated before the start) and its
-    condition is ``condition``. Returns the next states (a new set, or
-    ``states`` itself when unchanged), the record's outcome (True valid, False
-    invalid, None either) and whether it came on time for some state."""
-    if len(states) == 1:  # the usual case: the count so far is certain
-        for state in states:
-            if index == state:
-                if condition is True:
-                    return {state + 1}, True, True
-                if condition is None:
-                    return {state, state + 1}, None, True
-                return states, False, True
-            return states, False, False
-    outcomes, following = set(), set()
-    for state in states:
-        if index == state and condition is True:
-            outcomes.add("valid")
-            following.add(state + 1)
-        elif index == state and condition is None:
-            outcomes.add("unknown")
-            following.update((state, state + 1))
-        else:
-            outcomes.add("invalid")
-            following.add(state)
-    timely = index is not None and index in states
-    outcome = True if outcomes == {"valid"} else False if outcomes == {"invalid"} else None
-    return following, outcome, timely
-
-
-def reasons(pairs, wanted, fallback: tuple) -> tuple:
-    """The citations among ``(value, citation)`` pairs whose value is ``wanted``; ``fallback`` if none."""
-    found = tuple(citation for value, citation in pairs if value is wanted)
-    return found or fallback
-
-
-def _term(policy: CompiledPolicy, env: Env, note, sites: Sites | None) -> Term | None:
-    rule = policy.term
-    if rule is None:
-        return None
-    amount, unit, start_key = rule.due
-    start = env.facts.get(start_key)
-    if start is None:
-        # No appointment: not an unknown, a different question.
-        note(rule, None, sites and sites.term_open, advisory=True)
-        env.expired = False  # nobody appointed: nothing can expire
-        return None
-    renewal = policy.renewal
-    records = env.facts.get(renewal.key) or () if renewal else ()
-    states = {0}  # how many valid renewals the chain may have reached so far
-    valid, invalid, undetermined = [], [], []
-    for record in records:
-        on = record[renewal.field]
-        env.var = record
-        condition = renewal.fn(env)
-        index = term_index(start, amount, unit, on) if on >= start else None
-        states, outcome, timely = advance(states, index, condition)
-        if outcome is True:
-            valid.append(on)
-        elif outcome is False:
-            # A renewal on time whose conditions fail cites them; one too late, a
-            # second in the same term or one before the start cites the term.
-            why = _renewal_reasons(renewal, env, False) if timely and condition is False else (rule.citation,)
-            invalid.append(InvalidRenewal(on, why))
-        else:
-            undetermined.append(UndeterminedRenewal(on, _renewal_reasons(renewal, env, None)))
-        note(renewal, "valid" if outcome is True else "invalid" if outcome is False else None,
-             sites and sites.renewal,
-             sites and (on, *[env.facts.get(k) for k in sites.renewal.keys[1:]]))
-    env.var = {}
-    low, high = min(states), max(states)
-    last_low, last_high = term_end(start, amount, unit, low), term_end(start, amount, unit, high)
-    env.expired = True if env.as_of > last_high else False if env.as_of <= last_low else None
-    known = low == high
-    years = amount if unit == "years" else amount / 12
-    note(rule, last_high.isoformat() if known else None, sites and sites.term, (start,))
-    return Term(years, start, last_low if known else None, low + 1 if known else None, tuple(valid),
-                tuple(invalid), tuple(undetermined))
-
-
-def _renewal_reasons(renewal: CRule, env: Env, wanted) -> tuple[Citation, ...]:
-    """The requirements behind a renewal's condition that are ``wanted`` (False: unmet; None: unknown)."""
-    return reasons(((r.fn(env), r.citation) for r in renewal.requirements), wanted, (renewal.citation,))
-
-
-# ------------------------------------------------------------------ status
-def _status(policy, env, term, note) -> tuple[list[Ground], Status]:
-    start = term.start if term is not None else None
-    if start is None or env.as_of < start:
-        return [], Status.NOT_APPOINTED
-    grounds, ending_unknown, ended = [], False, False
-    for rule in policy.grounds:
-        value = note(rule, rule.fn(env))
-        if value is True:
-            grounds.append(Ground(rule.citation, Effect(rule.effect)))
-            ended = ended or rule.effect != "discretionary"
-        elif value is None and rule.effect != "discretionary":
-            ending_unknown = True
-    record = policy.dismissal_record
-    if record is not None:
-        on = env.facts.get(record.key)
-        recorded = on is not None and on <= env.as_of
-        note(record, recorded)
-        ended = ended or recorded
-    if ended:
-        return grounds, Status.DISMISSED
-    return grounds, Status.UNKNOWN if ending_unknown else Status.ACTIVE
-
-
-# ------------------------------------------------------------------ recusal
-def _recusal(policy, env, sections, note) -> Recusal:
-    if not policy.recusals or not (policy.sections_read(policy.recusals) & sections):
-        return Recusal(RecusalResult.NOT_APPLICABLE)
-    holding, unknown = [], False
-    for rule in policy.recusals:
-        value = note(rule, rule.fn(env))
-        if value is True:
-            holding.append(rule)
-        elif value is None:
-            unknown = True
-    if not holding:
-        return Recusal(RecusalResult.UNKNOWN if unknown else RecusalResult.NOT_REQUIRED)
-    strongest = max(_RANK[r.recusal] for r in holding)
-    chosen = [r for r in holding if _RANK[r.recusal] == strongest]
-    return Recusal(RecusalResult(chosen[0].recusal), chosen[0].decided_by, tuple(r.citation for r in chosen))
-
-
-# ------------------------------------------------------------------ obligations
-def _obligations(policy, env, note, notices, calendar_source) -> list[Obligation]:
-    out = []
-    for rule in policy.duties:
-        if _inapplicable(rule, env.sections):
-            continue
-        applies = rule.fn(env) if rule.fn is not None else True
-        if applies is False:
-            note(rule, False)
-            continue
-        if applies is None:
-            note(rule, None)  # whether the duty arises is open: its facts are missing
-            continue
-        if rule.due is not None:
-            due, state = deadline(rule, env.facts, env.as_of, notices, calendar_source)
-        else:
-            due = None
-            met = rule.met(env) if rule.met is not None else None
-            breached = rule.breached(env) if rule.breached is not None else None
-            state = DutyState.MET if met is True else DutyState.BREACHED if breached is True else DutyState.OWED
-        out.append(Obligation(rule.code, rule.citation, due, state))
-        note(rule, str(state))
-    return out
-
-
-def deadline(rule: CRule, facts: dict, as_of: dt.date, notices: list, calendar_source):
-    """(due date or None, state) of a duty with a deadline; a missing calendar year adds a notice."""
-    amount, unit, base_key = rule.due
-    base = facts.get(base_key)
-    done = facts.get(rule.done_key)
-    if base is None:
-        return None, DutyState.UNKNOWN
-    try:
-        if unit == "working_days":
-            due = calendar_source().add_working_days(base, amount)
-        elif unit == "days":
-            due = base + dt.timedelta(days=amount)
-        else:
-            due = periods.add_months(base, amount * (12 if unit == "years" else 1))
-    except MissingCalendarYear as exc:
-        notices.append(Notice(rule.citation, f"缺少 {exc.year} 年的工作日历（国务院放假安排），无法计算期限: {exc}"))
-        # N working days are at least N calendar days: before that, surely not late yet.
-        if done is None and as_of <= base + dt.timedelta(days=amount):
-            return None, DutyState.OWED
-        return None, DutyState.UNKNOWN
-    except (periods.PeriodOutOfRange, OverflowError):
-        return None, DutyState.UNKNOWN
-    if done is not None:
-        return due, DutyState.MET if done <= due else DutyState.OVERDUE
-    return due, DutyState.OVERDUE if as_of > due else DutyState.OWED
-
-
-# ------------------------------------------------------------------ report
-def _report(policy, env, sections, note) -> Report:
-    rules = (*policy.scopes, *policy.categories)
-    if not rules or not (policy.sections_read(rules) & sections):
-        return Report(ReportResult.NOT_APPLICABLE)
-    scope = True
-    for rule in policy.scopes:
-        value = note(rule, rule.fn(env))
-        if value is False:
-            scope = False
-        elif value is None and scope is True:
-            scope = None
-    category, category_value = None, False if policy.categories else True
-    for rule in policy.categories:
-        value = note(rule, rule.fn(env))
-        if value is True:
-            category, category_value = rule.citation, True
-            break
-        if value is None:
-            category_value = None
-    in_scope = False if (scope is False or category_value is False) else \
-        None if (scope is None or category_value is None) else True
-    if in_scope is None:
-        return Report(ReportResult.UNKNOWN, category)
-    if not in_scope:
-        return Report(ReportResult.OUT_OF_SCOPE, None)
-    for rule in policy.rewards:
-        if note(rule, rule.fn(env)) is True:
-            return Report(ReportResult.IN_SCOPE, category, True, rule.text)
-    return Report(ReportResult.IN_SCOPE, category, False, None)
+def interpret(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
+              trace: list | None = None) -> Decision:
+    """The reference evaluation, question by question over the compiled closures. Given a ``trace`` list,
+    it appends a record ``(site, outcome, *values)`` per step (``decision.steps_of`` makes the Steps)."""
+    ev = Evaluation(policy, facts, sections, as_of, calendar_source, trace)
+    for question in questions.QUESTIONS:
+        question.interpret(policy, ev)
+    return Decision(policy=policy.id, as_of=as_of, **ev.decided, missing_facts=tuple(sorted(ev.missing)))

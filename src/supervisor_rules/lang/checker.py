@@ -116,7 +116,7 @@ class Provision:
         return out
 
     def within(self, ref: n.ArticleRef) -> bool:
-        return self.article == ref.article and (ref.item is None or self.item == ref.item)
+        return ref.covers(self.article, self.item)
 
 
 @attrs.frozen

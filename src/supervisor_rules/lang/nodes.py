@@ -160,6 +160,11 @@ class ArticleRef:
     chapter: int | None = None
     span: Span = _span_field()
 
+    def covers(self, article: int, item: int | None) -> bool:
+        """Whether the provision at ``article`` / ``item`` falls under this reference: the same article,
+        and the same item if the reference names one (its chapter only places the article)."""
+        return self.article == article and (self.item is None or self.item == item)
+
 
 @attrs.frozen
 class Violates:

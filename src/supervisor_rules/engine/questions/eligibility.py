@@ -1,0 +1,146 @@
+"""Eligibility: the requirements (``require``) and preferences (``prefer``) of appointment.
+
+Requirements are compiled first: ``satisfies`` refers to them, and renewals cite them.
+"""
+
+from __future__ import annotations
+
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.contracts.decision import Eligibility, EligibilityResult
+from supervisor_rules.engine.questions.base import Question, RuleKind, kleene_or
+
+
+# ------------------------------------------------------------------ compilation
+def _guarded(rule):
+    """The condition of a rule with an optional ``when`` guard: true where the guard does not hold."""
+    return rule.condition if rule.guard is None else n.Or((n.Not(rule.guard), rule.condition))
+
+
+def compile_require(c, kind, rule, citation, order):
+    # A requirement's section is that of what it requires, not of its guard.
+    return c.rule(kind, citation, order, _guarded(rule), reads=c.reads(rule.condition, rule.guard),
+                  sections=c.sections(rule.condition))
+
+
+def compile_prefer(c, kind, rule, citation, order):
+    return c.rule(kind, citation, order, _guarded(rule))
+
+
+# ------------------------------------------------------------------ interpretation
+def interpret(policy, ev) -> None:
+    ev.decided["eligibility"] = _eligibility(policy, ev)
+
+
+def _eligibility(policy, ev) -> Eligibility:
+    env, note = ev.env, ev.note
+    if not policy.requirements or not (policy.sections_read(policy.requirements) & ev.sections):
+        return Eligibility(EligibilityResult.NOT_APPLICABLE)
+    unmet, undetermined = [], []
+    for rule in policy.requirements:
+        value = note(rule, rule.fn(env))
+        if value is False:
+            unmet.append(rule.citation)
+        elif value is None:
+            undetermined.append(rule.citation)
+    result = (EligibilityResult.INELIGIBLE if unmet else
+              EligibilityResult.UNKNOWN if undetermined else EligibilityResult.ELIGIBLE)
+    preferred, preferences = None, []
+    if policy.preferences:
+        values = [note(rule, rule.fn(env)) for rule in policy.preferences]
+        preferences = [rule.citation for rule, v in zip(policy.preferences, values) if v is True]
+        preferred = kleene_or(values)
+    return Eligibility(result, tuple(unmet), tuple(undetermined), preferred, tuple(preferences))
+
+
+# ------------------------------------------------------------------ code generation
+def generate(gen) -> None:
+    policy = gen.policy
+    na = gen.const(Eligibility(EligibilityResult.NOT_APPLICABLE))
+    test = gen.applicable(policy.requirements) if policy.requirements else None
+    if test is None:
+        gen.emit(f"eligibility = {na}")
+        return
+    # Which requirements are unmet / undetermined (and which preferences hold / are unknown), as bit
+    # masks: the Eligibility for a combination is built once and then shared (it is immutable). The
+    # requirements' values `q<i>` are computed at the top (`satisfies` and renewals read them too).
+    gen.emit(f"if {test}:")
+    gen.depth += 1
+    gen.emit("outcome = 0")
+    for i, rule in enumerate(policy.requirements):
+        gen.step(gen.site(rule), f"q{i}")
+    bit = 1
+    for i, rule in enumerate(policy.requirements):
+        gen.emit(f"if q{i} is not True:")
+        gen.depth += 1
+        gen.emit(f"if q{i} is False:")
+        gen.emit(f"    outcome |= {bit}")
+        gen.emit("else:")
+        gen.depth += 1
+        gen.emit(f"outcome |= {bit << 1}")
+        gen.missing(rule)
+        gen.depth -= 2
+        bit <<= 2
+    for i, rule in enumerate(policy.preferences):
+        gen.rule_value(rule, f"p{i}")
+        gen.step(gen.site(rule), f"p{i}")
+        gen.emit(f"if p{i} is True:")
+        gen.emit(f"    outcome |= {bit}")
+        gen.emit(f"elif p{i} is None:")
+        gen.depth += 1
+        gen.emit(f"outcome |= {bit << 1}")
+        gen.missing(rule)
+        gen.depth -= 1
+        bit <<= 2
+    memo = gen.const(Eligibilities(policy))
+    gen.emit(f"eligibility = {memo}.get_or_make(outcome)")
+    gen.depth -= 1
+    gen.emit("else:")
+    gen.emit(f"    eligibility = {na}")
+
+
+class Eligibilities(dict):
+    """Eligibility by outcome mask: bits 2i / 2i+1 say requirement i is unmet / undetermined, then
+    preference j holds / is unknown. Filled as combinations occur (bounded)."""
+
+    LIMIT = 4096
+
+    def __init__(self, policy):
+        super().__init__()
+        self.requirements = policy.requirements
+        self.preferences = policy.preferences
+
+    def make(self, outcome: int) -> Eligibility:
+        unmet, undetermined, held, open_ = [], [], [], False
+        for rule in self.requirements:
+            if outcome & 1:
+                unmet.append(rule.citation)
+            elif outcome & 2:
+                undetermined.append(rule.citation)
+            outcome >>= 2
+        for rule in self.preferences:
+            if outcome & 1:
+                held.append(rule.citation)
+            elif outcome & 2:
+                open_ = True
+            outcome >>= 2
+        result = (EligibilityResult.INELIGIBLE if unmet else EligibilityResult.UNKNOWN if undetermined
+                  else EligibilityResult.ELIGIBLE)
+        preferred = (True if held else None if open_ else False) if self.preferences else None
+        return Eligibility(result, tuple(unmet), tuple(undetermined), preferred, tuple(held))
+
+    def get_or_make(self, outcome: int) -> Eligibility:
+        found = self.get(outcome)
+        if found is None:
+            found = self.make(outcome)
+            if len(self) < self.LIMIT:
+                self[outcome] = found
+        return found
+
+
+QUESTION = Question(
+    "eligibility", ("eligibility",),
+    (RuleKind(n.Require, "require", "requirements", compile_require, referenced=True),
+     RuleKind(n.Prefer, "prefer", "preferences", compile_prefer)),
+    interpret, generate,
+    namespace={"Eligibility": Eligibility, "INELIGIBLE": EligibilityResult.INELIGIBLE,
+               "UNKNOWN": EligibilityResult.UNKNOWN, "ELIGIBLE": EligibilityResult.ELIGIBLE})

@@ -1,0 +1,66 @@
+"""Every rule statement of the grammar is a node kind, and every node kind is taken by exactly one
+decision question (``engine/questions``) or declared to decide nothing: no stage can drop a rule
+silently. Read from the grammar itself and from ``nodes.Rule``; nothing here names a rule kind."""
+
+from __future__ import annotations
+
+import re
+import typing
+
+import attrs
+import pytest
+
+from supervisor_rules.contracts.decision import Decision
+from supervisor_rules.engine import questions
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.resources import grammar_path
+
+RULE_NODES = set(typing.get_args(n.Rule))
+
+
+def _statements() -> list[str]:
+    """The alternatives of the grammar's ``_stmt`` production: one per rule statement."""
+    grammar = grammar_path().read_text(encoding="utf-8")
+    body = re.search(r"^_stmt:(.*?)(?=^\S)", grammar, re.M | re.S).group(1)
+    return [alt.strip() for alt in body.replace("\n", " ").split("|")]
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def test_every_statement_of_the_grammar_is_a_rule_node():
+    statements = _statements()
+    assert len(statements) >= 10, statements  # the production was read, not an empty match
+    by_name = {cls.__name__: cls for cls in RULE_NODES}
+    assert sorted(_camel(s) for s in statements) == sorted(by_name), "grammar statements and nodes.Rule differ"
+
+
+@pytest.mark.parametrize("node", sorted(RULE_NODES, key=lambda c: c.__name__), ids=lambda c: c.__name__)
+def test_every_rule_node_is_registered_once(node):
+    registered = [q.name for q in questions.QUESTIONS for kind in q.kinds if kind.node is node]
+    if node in questions.NO_DECISION:
+        assert registered == []
+    else:
+        assert len(registered) == 1, f"{node.__name__} is taken by {registered or 'no question'}"
+
+
+def test_the_registry_holds_only_rule_nodes():
+    assert {kind.node for kind in questions.rule_kinds()} | questions.NO_DECISION == RULE_NODES
+
+
+def test_a_node_no_question_takes_is_an_error_not_a_skip():
+    @attrs.frozen
+    class Stray:
+        span: object = None
+
+    with pytest.raises(questions.UnregisteredRule, match="Stray"):
+        questions.kind_of(Stray())
+
+
+def test_every_decided_field_of_a_decision_has_exactly_one_question():
+    decided = [field for q in questions.QUESTIONS for field in q.decides]
+    fields = [f.name for f in attrs.fields(Decision)
+              if not f.name.startswith("_") and f.name not in ("policy", "as_of", "missing_facts")]
+    assert sorted(decided) == sorted(fields)
+    assert len(decided) == len(set(decided))
