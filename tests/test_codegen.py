@@ -6,8 +6,8 @@ generated traced variant (``explanation``, the batch) the same decision and the
 same trace records, value for value and type for type — and the fast case
 validation the same facts as the thorough one, and the batch's JSON writer the
 same text as ``json.dumps`` of ``to_dict()`` — over a seeded workload with
-boundary dates, every fixture case, and Hypothesis cases drawn from each
-policy's declarations.
+boundary dates (``testing.sample_cases``), every fixture case, and Hypothesis
+cases drawn from each policy's declarations.
 """
 
 from __future__ import annotations
@@ -32,81 +32,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "decisions"
 CITIES = ("wuhan", "guangxi")
 
 
-def _term_end(start: dt.date, years: int, k: int) -> dt.date:
-    return periods.add_months(start, 12 * years * (k + 1))
-
-
 def seeded_cases(city: str, count: int, seed: int) -> list[dict]:
-    """Cases of every section, with facts missing or null, on and around the term boundaries."""
-    rng = random.Random(seed)
-    years = {"wuhan": 3, "guangxi": 2}[city]
-    policy = sr.builtin_policy(city)
-    person_facts = [f for f, t in policy.facts["person"].items() if t == "bool"]
-    out = []
-    for _ in range(count):
-        case: dict = {}
-        if rng.random() < 0.9:
-            person = {f: rng.choice((True, True, True, True, False, None)) for f in person_facts
-                      if rng.random() < 0.9}
-            if rng.random() < 0.8:
-                person["professional_background"] = rng.sample(["law", "medicine", "other", "finance"],
-                                                               rng.randrange(3))
-            case["person"] = person
-        boundaries = []
-        if rng.random() < 0.9:
-            start = rng.choice([dt.date(2020, 2, 29), dt.date(2016, 2, 29),
-                                dt.date(2014, 1, 1) + dt.timedelta(days=rng.randrange(4000))])
-            renewals = []
-            for k in range(rng.choice((0, 1, 1, 2, 3))):
-                end = _term_end(start, years, k)
-                on = rng.choice((end, end + dt.timedelta(days=1), end - dt.timedelta(days=40),
-                                 start - dt.timedelta(days=3), end - dt.timedelta(days=500)))
-                record = {"on": on.isoformat()}
-                if city == "guangxi":
-                    record.update({k: rng.random() < 0.85 for k in ("consent", "work_need") if rng.random() < 0.9})
-                renewals.append(record)
-                boundaries += [end, end + dt.timedelta(days=1)]
-            appointment = {"method": rng.choice(("open", "directed")), "start": start.isoformat(),
-                           "renewals": renewals}
-            if rng.random() < 0.1:
-                appointment["dismissed_on"] = (start + dt.timedelta(days=rng.randrange(2000))).isoformat()
-            case["appointment"] = appointment
-            boundaries += [start, start - dt.timedelta(days=1), _term_end(start, years, 0),
-                           _term_end(start, years, 0) + dt.timedelta(days=1)]
-        if rng.random() < 0.6:
-            conduct: dict = {"violations": rng.sample(["leaked_secrets", "other_discipline", "not_objective"],
-                                                      rng.randrange(2))}
-            grounds = [f for f, t in policy.facts["conduct"].items() if t == "bool"]
-            if rng.random() < 0.3:
-                conduct[rng.choice(grounds)] = True
-            if "information_changed_on" in policy.facts["conduct"] and rng.random() < 0.3:
-                changed = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(2600))
-                conduct["information_changed_on"] = changed.isoformat()
-                if rng.random() < 0.5:
-                    conduct["information_reported_on"] = (changed + dt.timedelta(days=rng.randrange(15))).isoformat()
-            if "annual_rating" in policy.facts["conduct"] and rng.random() < 0.3:
-                conduct["annual_rating"] = rng.choice(("competent", "incompetent"))
-            case["conduct"] = conduct
-        if rng.random() < 0.2:
-            activity = {"target_type": rng.choice(("insured_person", "other", "designated_pharmacy")),
-                        "interest_relations": rng.sample(["legal_dispute", "economic_interest"], rng.randrange(2))}
-            if rng.random() < 0.7:
-                activity["property_offered"] = rng.random() < 0.3
-            if "certificate_shown" in policy.facts["activity"] and rng.random() < 0.7:
-                activity["certificate_shown"] = rng.random() < 0.8
-            case["activity"] = activity
-        if rng.random() < 0.2:
-            report = {"target_type": rng.choice(("insurance_agency", "insured_employer", "designated_pharmacy")),
-                      "conduct_code": rng.choice(("card_theft", "not_enrolled", "duty_not_performed",
-                                                  "other_violation"))}
-            if rng.random() < 0.8:
-                report["verified"] = rng.random() < 0.5
-            case["report"] = report
-        day = rng.choice(boundaries) if boundaries and rng.random() < 0.5 else \
-            dt.date(2014, 1, 1) + dt.timedelta(days=rng.randrange(4700))
-        case["as_of"] = day.isoformat()
-        out.append(case)
-    return out
+    """Cases of every section, facts missing or null, dates on and around the term boundaries."""
+    return testing.sample_cases(sr.builtin_policy(city), count, seed=seed)
 
 
 def fixture_cases(city: str) -> list[dict]:

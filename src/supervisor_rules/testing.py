@@ -1,4 +1,5 @@
-"""Hypothesis strategies for property-testing policies and the applications that embed them.
+"""Cases for testing policies and the applications that embed them: Hypothesis strategies
+and a seeded sampler.
 
     from hypothesis import given
     import supervisor_rules as sr
@@ -10,8 +11,13 @@
     def test_never_raises(case):
         policy.evaluate(case)
 
-Only this module imports ``hypothesis``, and nothing in the package imports this
-module: install ``hypothesis`` (the ``test`` extra) to use it.
+    for case in testing.sample_cases(policy, 1000, seed=7):   # no Hypothesis needed
+        policy.evaluate(case)
+
+The strategies need ``hypothesis``; :func:`sample_cases` does not (this module
+imports without it, and a strategy then raises ``ImportError`` when called).
+The package's own modules import this one only lazily (``check``'s invariant
+search, ``diff``'s behavioural search).
 
 Everything here is derived from the policy's own declarations (its ``facts``
 blocks, record and enum types, its term, renewal and deadline rules); no fact
@@ -37,24 +43,48 @@ name is written in this module, so the strategies work for any policy.
   are common, not only failing ones. A small share of cases is placed at the
   very ends of the date range a case may hold (``MIN_DATE``, ``MAX_DATE``, the
   case format's), where term ends fall outside it.
+- :func:`sample_cases` draws the same kinds of cases from ``random.Random(seed)``:
+  a fixed list for a seed, for workloads, batch inputs and benchmarks.
+- :func:`backend_differences` / :func:`assert_backends_agree` decide one case on
+  every backend (``Policy.evaluate_with``) and say where they differ: the
+  differential check of the conformance suite, for any policy.
+
+A derandomised search with these strategies draws the same cases in every
+process. Hypothesis now and then puts in a constant collected from the source of
+every non-installed module imported so far (integers of 100 or more, strings),
+a pool that grows as a process imports modules; so no strategy here makes a
+Hypothesis choice that such a constant could fill: integers over wide ranges
+are drawn as digits of 0-63 (:func:`_ints`), choices among more than 100 values
+by such an index (:func:`_pick`), text character by character from code-point
+blocks, never through ``st.text``, ``st.characters`` or ``st.dates``.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
+import random
 import weakref
-from typing import Any, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
-from hypothesis import strategies as st
-from hypothesis.strategies import SearchStrategy
+try:
+    from hypothesis import strategies as st
+    from hypothesis.strategies import SearchStrategy
+except ImportError:  # sample_cases needs no Hypothesis; the strategies say so when called
+    st = None  # type: ignore[assignment]
 
-from supervisor_rules.dates import periods
+    class SearchStrategy:  # type: ignore[no-redef]
+        """Stands in for Hypothesis's class (nothing is one), so a fixed fact is never taken for a strategy."""
+
 from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE
-from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
+from supervisor_rules.dates import periods
 from supervisor_rules.errors import RulesError
+from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
 
-__all__ = ["MAX_DATE", "MIN_DATE", "cases", "dates", "section", "values"]
+__all__ = ["MAX_DATE", "MIN_DATE", "assert_backends_agree", "backend_differences", "cases", "dates", "sample_cases",
+           "section", "values"]
 
 _DEFAULT_MIN = dt.date(2000, 1, 1)
 _DEFAULT_MAX = dt.date(2040, 12, 31)
@@ -105,6 +135,66 @@ def _leap_year_at_or_before(year: int) -> int:
     return year
 
 
+def _need_hypothesis(what: str) -> None:
+    if st is None:
+        raise ImportError(f"supervisor_rules.testing.{what}() is a Hypothesis strategy: install hypothesis "
+                          f"(pip install hypothesis); sample_cases() needs no Hypothesis", name="hypothesis")
+
+
+# Hypothesis may fill an integer choice with a constant collected from the source of the non-installed
+# modules imported so far (never one between -99 and 99): a pool that grows with each import, so a
+# derandomised search whose choices span wider ranges draws other cases once another module is loaded
+# (a test run in another order, an application's own modules). Wide ranges are drawn as digits instead.
+_DIGIT_BITS = 6
+
+
+def _ints(lo: int, hi: int) -> SearchStrategy[int]:
+    """Integers in ``[lo, hi]`` from Hypothesis choices that each lie within -99..99 (see above).
+
+    A wide range is drawn as base-64 digits, most significant first: it shrinks
+    toward ``lo`` as ``st.integers`` does toward the bound nearest 0.
+    """
+    if lo > hi:
+        raise ValueError(f"empty range {lo}..{hi}")
+    span = hi - lo
+    if -100 < lo and hi < 100:
+        return st.integers(lo, hi)
+    if span < 100:
+        return st.integers(0, span).map(lambda k: lo + k)
+    digits = 1
+    while span >> (_DIGIT_BITS * digits):
+        digits += 1
+    top = span >> (_DIGIT_BITS * (digits - 1))
+    low = st.integers(0, (1 << _DIGIT_BITS) - 1)
+
+    def value(parts: tuple) -> int:
+        v = 0
+        for part in parts:
+            v = (v << _DIGIT_BITS) | part
+        # v is at most span + 64**(digits-1) - 1: one wrap brings it into range
+        return lo + (v if v <= span else v - span - 1)
+    return st.tuples(st.integers(0, top), *[low] * (digits - 1)).map(value)
+
+
+def _pick(values: Sequence) -> SearchStrategy:
+    """One of ``values``; over 100 of them, by an index from :func:`_ints` (``sampled_from``'s index
+    would be one choice spanning them all)."""
+    values = list(values)
+    if len(values) <= 100:
+        return st.sampled_from(values)
+    return _ints(0, len(values) - 1).map(values.__getitem__)
+
+
+def _boundary_years(lo: dt.date, hi: dt.date) -> tuple[list[int] | None, list[dt.date]]:
+    """(the leap years in ``[lo, hi]``, or None when the range spans 400 years or more; the Spring
+    Festivals whose holiday weeks touch the range)."""
+    leap_years = [y for y in range(lo.year, hi.year + 1) if calendar.isleap(y)] if hi.year - lo.year < 400 \
+        else None
+    festivals = [day for day in (dt.date(y, m, d) for y, (m, d) in sorted(_SPRING_FESTIVAL.items()))
+                 if lo <= _shift(day, 10) and _shift(day, -4) <= hi]
+    return leap_years, festivals
+
+
 def dates(min_value: dt.date | str = _DEFAULT_MIN, max_value: dt.date | str = _DEFAULT_MAX,
           around: Iterable[dt.date | str] = (), *, spread: int = 3) -> SearchStrategy[dt.date]:
     """Dates in ``[min_value, max_value]``, weighted toward boundaries.
@@ -122,20 +212,20 @@ def dates(min_value: dt.date | str = _DEFAULT_MIN, max_value: dt.date | str = _D
     would fall outside are moved to its ends). Dates may be given as
     ``datetime.date`` or ISO strings.
     """
+    _need_hypothesis("dates")
     lo, hi = _as_date(min_value, "min_value"), _as_date(max_value, "max_value")
     if lo > hi:
         raise ValueError(f"min_value {lo} is after max_value {hi}")
     spread = max(int(spread), 0)
     clamp = lambda day: min(max(day, lo), hi)  # noqa: E731
-    uniform = st.dates(lo, hi)
+    uniform = _ints(0, (hi - lo).days).map(lambda k: _shift(lo, k))
     others: list[SearchStrategy[dt.date]] = [uniform]
     if (hi - lo).days >= 40:
-        years = st.integers(lo.year, hi.year)
-        leap_years = [y for y in range(lo.year, hi.year + 1) if calendar.isleap(y)] if hi.year - lo.year < 400 \
-            else None
+        years = _ints(lo.year, hi.year)
+        leap_years, festivals = _boundary_years(lo, hi)
         if leap_years is None or leap_years:
-            leap = (st.sampled_from(leap_years) if leap_years is not None
-                    else st.integers(lo.year + 4, hi.year).map(_leap_year_at_or_before))
+            leap = (_pick(leap_years) if leap_years is not None
+                    else _ints(lo.year + 4, hi.year).map(_leap_year_at_or_before))
             others.append(st.tuples(leap, st.integers(-1, 1))
                           .map(lambda t: _shift(dt.date(t[0], 2, 29), t[1])).map(clamp))
         others.append(st.tuples(years, st.integers(-3, 2))
@@ -143,16 +233,14 @@ def dates(min_value: dt.date | str = _DEFAULT_MIN, max_value: dt.date | str = _D
         # National Day (1-7 October, 8 October often a 调休 day) and Labour Day weeks
         others.append(st.tuples(years, st.sampled_from([(10, 1), (5, 1)]), st.integers(-2, 9))
                       .map(lambda t: clamp(_shift(dt.date(t[0], *t[1]), t[2]))))
-        festivals = [day for day in (dt.date(y, m, d) for y, (m, d) in sorted(_SPRING_FESTIVAL.items()))
-                     if lo <= _shift(day, 10) and _shift(day, -4) <= hi]
         if festivals:
-            others.append(st.tuples(st.sampled_from(festivals), st.integers(-4, 10))
+            others.append(st.tuples(_pick(festivals), st.integers(-4, 10))
                           .map(lambda t: _shift(t[0], t[1])).map(clamp))
     anchors = sorted({a for a in (_as_date(x, "around") for x in around)
                       if _shift(lo, -spread) <= a <= _shift(hi, spread)})
     branches = list(others)
     if anchors:
-        near = st.tuples(st.sampled_from(anchors), st.integers(-spread, spread)) \
+        near = st.tuples(_pick(anchors), _ints(-spread, spread)) \
             .map(lambda t: clamp(_shift(t[0], t[1])))
         branches = [near] * len(others) + others
     return st.one_of(*branches)
@@ -181,20 +269,26 @@ class _Plan:
                 self.deadlines.append((_split(base), _split(duty.done_key), amount, unit))
         self.bad = _bad_values(policy, self.start, self.term_months)
         self.bases = {base for base, _, _, _ in self.deadlines}
-        # closed-world facts whose non-default values are events that matter (grounds, violations, ...)
-        self.events: dict[str, list[tuple[str, SearchStrategy]]] = {}
+        # closed-world facts whose non-default values are events that matter (grounds, violations, ...):
+        # section → [(fact, those values in order, whether the fact is a list)]
+        self.event_values: dict[str, list[tuple[str, list, bool]]] = {}
         for name, sec in self.sections.items():
             for fname, info in sec.fields.items():
                 bad = sorted(self.bad.get((name, fname), ()))
-                if not info.closed or not bad:
-                    continue
-                if isinstance(info.type, ListT):
-                    event = st.lists(st.sampled_from(bad), min_size=1, max_size=1)
-                else:
-                    event = st.sampled_from(bad)
-                self.events.setdefault(name, []).append((fname, event))
+                if info.closed and bad:
+                    self.event_values.setdefault(name, []).append((fname, bad, isinstance(info.type, ListT)))
         self.strategies: dict = {}
-        self.absolute_dates = dates()
+
+    # The strategies are built when first used: sample_cases reads the plan without Hypothesis.
+    @functools.cached_property
+    def events(self) -> dict[str, list[tuple[str, SearchStrategy]]]:
+        return {name: [(fname, st.lists(_pick(bad), min_size=1, max_size=1) if is_list else _pick(bad))
+                       for fname, bad, is_list in events]
+                for name, events in self.event_values.items()}
+
+    @functools.cached_property
+    def absolute_dates(self) -> SearchStrategy[dt.date]:
+        return dates()
 
 
 def _split(key: str) -> tuple[str, str]:
@@ -368,29 +462,36 @@ class _Rel:
 _SPAN = 1 << 20
 
 
+# How a relative date is drawn (the strategy and the sampler share these): near an anchor (0 the
+# start, k the end of term k, the first most often; 5.. any extra ones) at an offset (the day
+# itself and the days next to it most often); within the first term; or one of these kinds,
+# with the ranges of its two numbers.
+_ANCHORS = (1, 0, 1, 2, 1, 3, 2, 4, 5, 6)
+_OFFSETS = (0, 1, -1, 1, 0, -1, 2, -2, 3, -3)
+_REL_KINDS = (
+    ("span", (0, _SPAN), (0, 0)),
+    ("leap", (-8, 16), (-1, 1)),
+    ("year_end", (-2, 16), (-3, 2)),
+    ("national_day", (-2, 16), (-2, 9)),
+    ("labour_day", (-2, 16), (-2, 6)),
+    ("spring_festival", (-2, 16), (-4, 10)),
+)
+
+
 def _relative_dates() -> SearchStrategy[_Rel]:
     """Nearly half near the frame's anchors (start, term ends, ±3 days), some within the
     first term, the rest spread over the frame or on 29 February, year ends and holiday
     weeks of nearby years."""
     def rel(kind, a, b):
         return st.tuples(a, b).map(lambda t: _Rel(kind, *t))
-    # anchors: 0 the start, k the end of term k (the first most often), 5.. any extra ones;
-    # offsets: the day itself and the days next to it most often
-    near = rel("anchor", st.sampled_from([1, 0, 1, 2, 1, 3, 2, 4, 5, 6]),
-               st.sampled_from([0, 1, -1, 1, 0, -1, 2, -2, 3, -3]))
-    others = [
-        rel("span", st.integers(0, _SPAN), st.just(0)),
-        rel("leap", st.integers(-8, 16), st.integers(-1, 1)),
-        rel("year_end", st.integers(-2, 16), st.integers(-3, 2)),
-        rel("national_day", st.integers(-2, 16), st.integers(-2, 9)),
-        rel("labour_day", st.integers(-2, 16), st.integers(-2, 6)),
-        rel("spring_festival", st.integers(-2, 16), st.integers(-4, 10)),
-    ]
-    within = rel("first_term", st.integers(0, _SPAN), st.just(0))
+    near = rel("anchor", st.sampled_from(_ANCHORS), st.sampled_from(_OFFSETS))
+    others = [rel(kind, _ints(*a), _ints(*b)) for kind, a, b in _REL_KINDS]
+    within = rel("first_term", _ints(0, _SPAN), st.just(0))
     return st.one_of(*[near] * len(others), within, within, *others)
 
 
-_REL = _relative_dates()
+if st is not None:
+    _REL = _relative_dates()
 
 
 class _InOrder(list):
@@ -420,9 +521,29 @@ def _resolve(value, frame: _Frame | None):
 
 
 # ------------------------------------------------------------------ values
+# Text facts: a few words a rule may compare with, or up to 8 characters from these code-point blocks
+# (printable ASCII twice as often). No block holds a control character (Cc) or a surrogate (Cs).
+_WORDS = ("其他", "市卫生健康委", "other")
+_TEXT_BLOCKS = (
+    (0x20, 0x7E), (0x20, 0x7E),  # printable ASCII
+    (0xA0, 0x24F),  # Latin-1 and Latin Extended
+    (0x300, 0x36F),  # combining marks
+    (0x370, 0x52F),  # Greek, Cyrillic
+    (0x2000, 0x206F),  # general punctuation: spaces of every width, zero-width and direction marks, U+2028
+    (0x3000, 0x303F),  # CJK punctuation
+    (0x4E00, 0x9FFF),  # CJK ideographs
+    (0xFF00, 0xFFEF),  # full-width forms
+    (0xA0, 0xD7FF),  # the rest of the BMP below the surrogates
+    (0xE000, 0xFFFF),  # private use, U+FEFF, the specials, the noncharacters U+FFFE and U+FFFF
+    (0x10000, 0x10FFFF),  # beyond the BMP (emoji, rare ideographs)
+)
+_TEXT_SIZE = 8
+
+
 def _text() -> SearchStrategy[str]:
-    return st.one_of(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8),
-                     st.sampled_from(["其他", "市卫生健康委", "other"]))
+    # built from code points, not st.text (see _ints: a string choice may be filled with a constant)
+    char = st.one_of(*[_ints(a, b).map(chr) for a, b in _TEXT_BLOCKS])
+    return st.one_of(st.lists(char, max_size=_TEXT_SIZE).map("".join), st.sampled_from(_WORDS))
 
 
 def _strategy(ftype, date_strategy: SearchStrategy, bad: frozenset = frozenset(),
@@ -443,20 +564,20 @@ def _strategy(ftype, date_strategy: SearchStrategy, bad: frozenset = frozenset()
     if isinstance(ftype, EnumT):
         good = [v for v in ftype.values if v not in bad]
         if favourable and good and bad:
-            return st.one_of(*[st.sampled_from(good)] * favourable, st.sampled_from(ftype.values))
-        return st.sampled_from(ftype.values)
+            return st.one_of(*[_pick(good)] * favourable, _pick(ftype.values))
+        return _pick(ftype.values)
     if isinstance(ftype, ListT):
         element = ftype.element
         if isinstance(element, EnumT):
             size = min(len(element.values), 4)
             good = [v for v in element.values if v not in bad]
-            every = st.lists(st.sampled_from(element.values), max_size=size, unique=True)
+            every = st.lists(_pick(element.values), max_size=size, unique=True)
             if favourable and bad:
-                kind = st.lists(st.sampled_from(good), max_size=min(len(good), 3), unique=True) if good \
+                kind = st.lists(_pick(good), max_size=min(len(good), 3), unique=True) if good \
                     else st.just([])
                 return st.one_of(*[kind] * favourable, every)
             # duplicates are valid input too, if unusual
-            return st.one_of(every, every, every, st.lists(st.sampled_from(element.values), max_size=size))
+            return st.one_of(every, every, every, st.lists(_pick(element.values), max_size=size))
         if isinstance(element, RecordT):
             record = _record(element, date_strategy, record_bad, favourable)
             dated = next((k for k, f in element.fields.items() if f.type == DATE), None)
@@ -492,6 +613,7 @@ def values(policy, fact: str, *, dates: SearchStrategy[dt.date] | None = None) -
     Dates are drawn from ``dates`` (default: :func:`dates` with its defaults)
     and returned as ISO strings, as in a JSON case.
     """
+    _need_hypothesis("values")
     section_name, _, name = fact.partition(".")
     sections = policy._sections
     if section_name not in sections or name not in sections[section_name].fields:
@@ -555,12 +677,13 @@ def _often(n: int) -> SearchStrategy[bool]:
     return st.sampled_from([False] + [True] * n)
 
 
-_KEEP = {n: _often(n) for n in {3, *_KNOWN} if n}
-_TILT, _KNOWN_RATE = st.sampled_from(_TILTS), st.sampled_from(_KNOWN)
-_EVENT_DATE = st.sampled_from([False, False, True])
-_SINGLE = st.sampled_from([False, True])
-# The appointment's start is kept in shrinking too: most counterexamples need one.
-_START = st.sampled_from([True] * 7 + [False])
+if st is not None:
+    _KEEP = {n: _often(n) for n in {3, *_KNOWN} if n}
+    _TILT, _KNOWN_RATE = st.sampled_from(_TILTS), st.sampled_from(_KNOWN)
+    _EVENT_DATE = st.sampled_from([False, False, True])
+    _SINGLE = st.sampled_from([False, True])
+    # The appointment's start is kept in shrinking too: most counterexamples need one.
+    _START = st.sampled_from([True] * 7 + [False])
 
 
 def _draw_section(draw, plan: _Plan, name: str, fixed: Mapping, date_strategy, favourable: int,
@@ -574,7 +697,7 @@ def _draw_section(draw, plan: _Plan, name: str, fixed: Mapping, date_strategy, f
     events = plan.events.get(name, [])
     single = None
     if events and draw(_SINGLE):
-        single = draw(st.sampled_from(range(len(events))))
+        single = draw(_pick(range(len(events))))
         fname, event = events[single]
         if fname not in fixed:
             out[fname] = draw(event)
@@ -614,6 +737,7 @@ def section(policy, name: str, **fixed) -> SearchStrategy[dict]:
     are drawn, or left out now and then (unknown / default); dates come from
     :func:`dates` with its defaults.
     """
+    _need_hypothesis("section")
     plan = _plan(policy)
     if name not in plan.sections:
         raise ValueError(f"{policy.id} declares no section `{name}`; it has: {', '.join(plan.sections)}")
@@ -626,8 +750,12 @@ def section(policy, name: str, **fixed) -> SearchStrategy[dict]:
     return strategy()
 
 
-_DONE = st.sampled_from(["drawn", "near_due", "near_due", "soon"])
-_NEAR = st.sampled_from([0, 1, -1, 2, -2, 3, -3])
+# How a deadline record's date is made: as drawn with its section, or next to the due day, or soon after
+# the day it counts from.
+_DONE_WAYS = ("drawn", "near_due", "near_due", "soon")
+_NEAR_DAYS = (0, 1, -1, 2, -2, 3, -3)
+if st is not None:
+    _DONE, _NEAR = st.sampled_from(_DONE_WAYS), st.sampled_from(_NEAR_DAYS)
 
 
 def _due(plan: _Plan, base: dt.date, amount: int, unit: str) -> dt.date:
@@ -642,9 +770,14 @@ def _due(plan: _Plan, base: dt.date, amount: int, unit: str) -> dt.date:
         return _shift(base, amount * 7 // 5)
 
 
-_EXTREME = st.one_of(st.integers(0, 6 * 366).map(lambda k: _shift(MAX_DATE, -k)),
-                     st.integers(0, 366).map(lambda k: _shift(MIN_DATE, k)))
-_REFERENCE = dates(_DEFAULT_MIN, dt.date(2035, 12, 31))
+# The appointment's start (the reference day): now and then within this many days of the ends of the
+# dates a case may hold, else in [_DEFAULT_MIN, _REFERENCE_MAX].
+_EXTREME_DAYS = (6 * 366, 366)
+_REFERENCE_MAX = dt.date(2035, 12, 31)
+if st is not None:
+    _EXTREME = st.one_of(_ints(0, _EXTREME_DAYS[0]).map(lambda k: _shift(MAX_DATE, -k)),
+                         _ints(0, _EXTREME_DAYS[1]).map(lambda k: _shift(MIN_DATE, k)))
+    _REFERENCE = dates(_DEFAULT_MIN, _REFERENCE_MAX)
 
 
 def cases(policy, **fixed_facts) -> SearchStrategy[dict]:
@@ -660,6 +793,7 @@ def cases(policy, **fixed_facts) -> SearchStrategy[dict]:
     fixed) and the ends of its successive terms; ``as_of`` is drawn last, near
     those term ends or near the deadlines the case's records set.
     """
+    _need_hypothesis("cases")
     plan = _plan(policy)
     for key, value in fixed_facts.items():
         if key == "as_of":
@@ -732,7 +866,7 @@ def cases(policy, **fixed_facts) -> SearchStrategy[dict]:
                 if how == "near_due":
                     done = _shift(due, draw(_NEAR))
                 elif how == "soon":
-                    done = _shift(base_day, draw(st.integers(0, max((due - base_day).days, 0) * 2 + 10)))
+                    done = _shift(base_day, draw(_ints(0, max((due - base_day).days, 0) * 2 + 10)))
                 else:  # as drawn with the section (often absent: not done yet)
                     continue
                 case[dsec][dname] = min(max(done, MIN_DATE), MAX_DATE).isoformat()
@@ -743,3 +877,269 @@ def cases(policy, **fixed_facts) -> SearchStrategy[dict]:
         case["as_of"] = as_of
         return case
     return strategy()
+
+
+# ------------------------------------------------------------------ seeded sampling (no Hypothesis)
+def sample_cases(policy, n: int, *, seed: int = 0) -> list[dict]:
+    """``n`` cases (JSON-like dicts) for ``policy``, the same ones for the same ``seed``.
+
+    Drawn from ``random.Random(seed)`` alone (no global random state, no
+    Hypothesis), so a seed names a fixed list of cases: for workloads, batch
+    inputs and benchmarks, or wherever a test wants many plain cases at once.
+    Every case is valid under the policy's case format (``policy.schema()``;
+    ``policy.evaluate`` accepts it), and the cases have the shapes
+    :func:`cases` draws, built from the policy's own declarations in the same
+    proportions: open-world facts given or left out (unknown), closed-world
+    facts given or left at their default, sections absent, every enum value,
+    record lists in date order and not, text in many scripts, mostly
+    favourable values; dates clustered around the appointment's start, the
+    ends of its successive terms and the days next to them, deadlines' due
+    days, 29 February, year ends and the holiday weeks, and now and then at the
+    very ends of the dates a case may hold. Beyond what :func:`cases` draws, a
+    fact or a section left out is now and then given as ``null``, which the
+    case format reads the same way.
+
+    Nothing shrinks here: to search for a counterexample, use :func:`cases`.
+    """
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n must be an int, not {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, not {n}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+    sampler = _Sampler(_plan(policy), random.Random(seed))
+    return [sampler.case() for _ in range(n)]
+
+
+class _Sampler:
+    """The draws of :func:`cases`, made with one ``random.Random`` instead of Hypothesis.
+
+    Each method mirrors a strategy above (named in its docstring) and reads the
+    same tables and plan, so the two keep drawing the same kinds of cases.
+    """
+
+    def __init__(self, plan: _Plan, rng: random.Random):
+        self.plan, self.rng = plan, rng
+
+    def often(self, n: int) -> bool:
+        """``_often(n)``: True n times as often as False."""
+        return self.rng.randrange(n + 1) != 0
+
+    def rel(self) -> _Rel:
+        """``_REL``."""
+        r = self.rng
+        branch = r.randrange(2 * len(_REL_KINDS) + 2)
+        if branch < len(_REL_KINDS):
+            return _Rel("anchor", r.choice(_ANCHORS), r.choice(_OFFSETS))
+        if branch < len(_REL_KINDS) + 2:
+            return _Rel("first_term", r.randint(0, _SPAN), 0)
+        kind, a, b = _REL_KINDS[branch - len(_REL_KINDS) - 2]
+        return _Rel(kind, r.randint(*a), r.randint(*b))
+
+    def absolute(self, lo: dt.date, hi: dt.date) -> dt.date:
+        """``dates(lo, hi)``: spread over the range, or on a boundary of the calendar."""
+        r = self.rng
+
+        def clamp(day: dt.date) -> dt.date:
+            return min(max(day, lo), hi)
+        branches: list[Callable[[], dt.date]] = [lambda: _shift(lo, r.randint(0, (hi - lo).days))]
+        if (hi - lo).days >= 40:
+            leap_years, festivals = _boundary_years(lo, hi)
+            if leap_years is None or leap_years:
+                def leap() -> int:
+                    return r.choice(leap_years) if leap_years is not None \
+                        else _leap_year_at_or_before(r.randint(lo.year + 4, hi.year))
+                branches.append(lambda: clamp(_shift(dt.date(leap(), 2, 29), r.randint(-1, 1))))
+            branches.append(lambda: clamp(_shift(dt.date(r.randint(lo.year, hi.year), 1, 1), r.randint(-3, 2))))
+            branches.append(lambda: clamp(_shift(dt.date(r.randint(lo.year, hi.year), *r.choice([(10, 1), (5, 1)])),
+                                                 r.randint(-2, 9))))
+            if festivals:
+                branches.append(lambda: clamp(_shift(r.choice(festivals), r.randint(-4, 10))))
+        return r.choice(branches)()
+
+    def text(self) -> str:
+        """``_text()``."""
+        r = self.rng
+        if r.random() < 0.5:
+            return r.choice(_WORDS)
+        return "".join(chr(r.randint(*r.choice(_TEXT_BLOCKS))) for _ in range(r.randint(0, _TEXT_SIZE)))
+
+    def value(self, ftype, bad: frozenset = frozenset(), favourable: int = 0,
+              record_bad: Mapping[str, frozenset] | None = None):
+        """``_strategy``: a value of one declared type, dates still relative."""
+        r = self.rng
+        if ftype == BOOL:
+            good = [v for v in (True, False) if v not in bad]
+            if favourable and good and bad:
+                return r.choice(good * favourable + sorted(bad))
+            return r.random() < 0.5
+        if ftype == DATE:
+            return self.rel()
+        if ftype == TEXT:
+            return self.text()
+        if isinstance(ftype, EnumT):
+            good = [v for v in ftype.values if v not in bad]
+            if favourable and good and bad and r.randrange(favourable + 1):
+                return r.choice(good)
+            return r.choice(ftype.values)
+        if isinstance(ftype, ListT):
+            element = ftype.element
+            if isinstance(element, EnumT):
+                values = list(element.values)
+                size = min(len(values), 4)
+                if favourable and bad:
+                    if r.randrange(favourable + 1):
+                        good = [v for v in values if v not in bad]
+                        return r.sample(good, r.randint(0, min(len(good), 3)))
+                elif r.randrange(4) == 0:  # duplicates are valid input too, if unusual
+                    return [r.choice(values) for _ in range(r.randint(0, size))]
+                return r.sample(values, r.randint(0, size))
+            if isinstance(element, RecordT):
+                # a record list that is given mostly holds records (an empty one means its default)
+                count = r.randint(0, 3) if r.random() < 0.5 else r.randint(1, 3)
+                records = [self.record(element, record_bad, favourable) for _ in range(count)]
+                dated = next((k for k, f in element.fields.items() if f.type == DATE), None)
+                # oldest first, as event logs are; now and then not
+                return _InOrder(records, dated) if dated is not None and r.randrange(4) else records
+            return [self.value(element) for _ in range(r.randint(0, 3))]
+        if isinstance(ftype, RecordT):
+            return self.record(ftype)
+        raise TypeError(f"no sampler for declared type {ftype!r}")
+
+    def record(self, record: RecordT, bad: Mapping[str, frozenset] | None = None, favourable: int = 0) -> dict:
+        """``_record``: every open-world field; a closed-world one now and then (always when a
+        favourable record must override its bad default)."""
+        bad = bad or {}
+        out = {}
+        for k, f in record.fields.items():
+            if not f.closed or (favourable and k in bad) or self.rng.random() < 0.5:
+                out[k] = self.value(f.type, bad.get(k, frozenset()), favourable)
+        return out
+
+    def section(self, name: str, start: str | None, favourable: int, known: int) -> dict:
+        """``_draw_section``, dates still relative; ``start`` is the appointment's start (an ISO date,
+        or None: left out) in the section that holds it, and ignored in the others."""
+        plan, r = self.plan, self.rng
+        start_name = plan.start[1] if plan.start is not None and plan.start[0] == name else None
+        out: dict = {}
+        events = plan.event_values.get(name, [])
+        single = events and r.random() < 0.5
+        if single:
+            fname, bad, is_list = r.choice(events)
+            if fname != start_name:
+                out[fname] = [r.choice(bad)] if is_list else r.choice(bad)
+        event_names = {f for f, _, _ in events} if single else set()
+        for fname, info in plan.sections[name].fields.items():
+            if fname == start_name or fname in event_names:
+                continue
+            if info.type == DATE:
+                keep = self.often(3) if (name, fname) in plan.bases else r.randrange(3) == 0
+            elif not info.closed:
+                keep = self.often(known) if known else True
+            elif isinstance(info.type, ListT) and isinstance(info.type.element, RecordT):
+                keep = self.often(3)
+            else:
+                keep = r.random() < 0.5
+            if keep:
+                tilt = min(favourable, _TILTS[1]) if info.closed else favourable
+                bad = plan.bad.get((name, fname), frozenset())
+                record_bad = {k[2]: v for k, v in plan.bad.items() if k[:2] == (name, fname) and len(k) == 3}
+                out[fname] = self.value(info.type, bad, tilt, record_bad)
+            elif r.randrange(6) == 0:
+                out[fname] = None  # null: not given, as if left out
+        if start_name is not None:
+            if start is not None:
+                out[start_name] = start
+            elif r.randrange(6) == 0:
+                out[start_name] = None
+        return out
+
+    def case(self) -> dict:
+        """``cases(policy)``."""
+        plan, r = self.plan, self.rng
+        if r.randrange(12) == 11:  # the ends of the range a case may hold
+            reference = _shift(MAX_DATE, -r.randint(0, _EXTREME_DAYS[0])) if r.random() < 0.5 \
+                else _shift(MIN_DATE, r.randint(0, _EXTREME_DAYS[1]))
+        else:
+            reference = self.absolute(_DEFAULT_MIN, _REFERENCE_MAX)
+        anchors = [reference]
+        if plan.term_months:
+            for k in range(1, 5):
+                end = _add_months(reference, plan.term_months * k)
+                if end is None:
+                    break
+                anchors.append(end)
+        lo, hi = max(MIN_DATE, _shift(reference, -400)), min(MAX_DATE, _shift(anchors[-1], 400))
+        anchors += [d for d in (MIN_DATE, MAX_DATE) if d in (lo, hi)]
+        frame = _Frame(reference, anchors, lo, hi)
+
+        case: dict = {}
+        for name in plan.sections:
+            holds_start = plan.start is not None and name == plan.start[0]
+            if not self.often(7 if holds_start else 3):
+                if r.randrange(8) == 0:
+                    case[name] = None  # null: the section is absent
+                continue
+            start = (reference.isoformat() if self.often(7) else None) if holds_start else None
+            favourable, known = r.choice(_TILTS), r.choice(_KNOWN)
+            case[name] = _resolve(self.section(name, start, favourable, known), frame)
+
+        extra = []
+        for (bsec, bname), (dsec, dname), amount, unit in plan.deadlines:
+            base = (case.get(bsec) or {}).get(bname)
+            if base is None:
+                continue
+            base_day = _as_date(base)
+            due = _due(plan, base_day, amount, unit)
+            extra.append(due)
+            if isinstance(case.get(dsec), dict):
+                how = r.choice(_DONE_WAYS)
+                if how == "near_due":
+                    done = _shift(due, r.choice(_NEAR_DAYS))
+                elif how == "soon":
+                    done = _shift(base_day, r.randint(0, max((due - base_day).days, 0) * 2 + 10))
+                else:
+                    continue
+                case[dsec][dname] = min(max(done, MIN_DATE), MAX_DATE).isoformat()
+        case["as_of"] = self.rel().resolve(_Frame(reference, anchors + extra, lo, hi)).isoformat()
+        return case
+
+
+def _backend_outcome(policy, backend: str, case: Mapping):
+    """What a backend makes of a case: its decision as JSON (explanation included), or the error."""
+    try:
+        return policy.evaluate_with(backend, case).to_dict()
+    except Exception as exc:  # a backend that raises where another decides is a difference too
+        return f"{type(exc).__name__}: {exc}"
+
+
+def backend_differences(policy, case: Mapping) -> list[str]:
+    """Where the backends (``supervisor_rules.policy.BACKENDS``) disagree on one case: one line
+    per differing decision field (explanation included) or error, each against the first backend
+    (``generated``, what ``evaluate`` runs). Empty when every backend decides alike."""
+    from supervisor_rules.policy import BACKENDS  # policy imports nothing from here; kept lazy all the same
+
+    results = {backend: _backend_outcome(policy, backend, case) for backend in BACKENDS}
+    first, expected = BACKENDS[0], results[BACKENDS[0]]
+    lines: list[str] = []
+    for backend, result in results.items():
+        if result == expected:
+            continue
+        if isinstance(result, dict) and isinstance(expected, dict):
+            for key in (k for k in expected.keys() | result.keys() if expected.get(k) != result.get(k)):
+                lines.append(f"{backend} differs from {first} in {key}:\n  {first}: {expected.get(key)}\n"
+                             f"  {backend}: {result.get(key)}")
+        else:
+            lines.append(f"{backend}: {result if isinstance(result, str) else 'a decision'}\n"
+                         f"{first}: {expected if isinstance(expected, str) else 'a decision'}")
+    return lines
+
+
+def assert_backends_agree(policy, case: Mapping) -> None:
+    """Raise ``AssertionError`` naming the case and every difference if the backends disagree."""
+    import json
+
+    lines = backend_differences(policy, case)
+    if lines:
+        shown = json.dumps(case, ensure_ascii=False, default=str)
+        raise AssertionError("\n".join([f"case: {shown}", *sorted(lines)]))
