@@ -21,7 +21,7 @@ from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
 MAX_IMPORTS = 32
 
 #: The evaluation backends ``Policy.evaluate_with`` runs; ``evaluate`` is the first.
-BACKENDS = ("generated", "interpreter")
+BACKENDS = ("generated", "interpreter", "reference")
 
 
 # The generated fast paths (codegen.py) for case validation and evaluation. codegen imports case and
@@ -139,10 +139,12 @@ class Policy:
         """Decide one case on the named backend (one of ``BACKENDS``), explanation included.
 
         ``generated`` is what ``evaluate`` runs: code generated for this policy. ``interpreter``
-        walks the compiled rules one closure at a time. ``reference`` is the plain interpreter over
-        the checked rules, written from docs/decisions.md and sharing only the calendar arithmetic
-        with the other two. All three must give the same decision: the conformance suite holds them
-        to it."""
+        walks the compiled rules one closure at a time. ``reference`` (``engine/reference.py``) is a
+        plain, unoptimised interpreter that walks the checked rules (``compiled.checked``) directly,
+        written from docs/decisions.md: it shares with the other two only the calendar arithmetic
+        (``dates/``) and the decision types, none of the compiler's or the runtime's code. All three
+        must give the same decision and the same explanation: the conformance suite
+        (``tests/conformance``) holds them to it."""
         if backend not in BACKENDS:
             raise RulesError(f"no backend `{_shown(str(backend))}`; the backends are {', '.join(BACKENDS)}")
         if backend == "generated":
@@ -150,6 +152,9 @@ class Policy:
             decision.explanation  # noqa: B018 (recorded now, on the backend asked for)
             return decision
         facts, sections, day = self.read_case(case, as_of)
+        if backend == "reference":
+            from supervisor_rules.engine import reference  # only the conformance suite and its kin ask for it
+            return reference.evaluate(self.compiled.checked, facts, sections, day, lambda: self.calendar)
         records: list = []
         decision = runtime.interpret(self._compiled, facts, sections, day, lambda: self.calendar, records)
         return attrs.evolve(decision, explanation=steps_of(records))
