@@ -286,14 +286,24 @@ def test_an_oversized_import_is_refused_before_it_is_read(folders, monkeypatch):
     lambda sr: sr.builtin_policy("wuhan").with_calendar("x"), lambda sr: sr.check_paths(None),
     lambda sr: sr.parse_policy("policy x\n", base_dir=1), lambda sr: sr.parse_policy("policy x\n", source=1),
     lambda sr: list(sr.builtin_policy("wuhan").evaluate_many(None)),
+    lambda sr: sr.resolve_policy("n" * 300 + ".rules"), lambda sr: _policytests().parse_tests({}),
+    lambda sr: _policytests().run_tests(True, []), lambda sr: _policytests().run_tests(sr.builtin_policy("wuhan"), "x"),
+    lambda sr: _policytests().run_tests(sr.builtin_policy("wuhan"), [1]),
 ], ids=["load-None", "load-NUL", "builtin-None", "resolve-None", "resolve-NUL", "calendar-str", "check_paths-None",
-        "base_dir-int", "source-int", "evaluate_many-None"])
+        "base_dir-int", "source-int", "evaluate_many-None", "resolve-name-too-long", "parse_tests-dict",
+        "run_tests-bool", "run_tests-str", "run_tests-int"])
 def test_a_wrong_argument_is_a_rules_error_that_says_what_was_given(call):
     import supervisor_rules as sr
 
     with pytest.raises(sr.RulesError) as caught:
         call(sr)
-    assert any(word in str(caught.value) for word in ("NoneType", "NUL", "str", "int"))
+    assert any(word in str(caught.value) for word in ("NoneType", "NUL", "str", "int", "bool", "dict", "too long"))
+
+
+def _policytests():
+    from supervisor_rules.tools import policytests
+
+    return policytests
 
 
 def test_check_paths_takes_one_name_as_a_list_of_one():
@@ -315,6 +325,21 @@ def test_a_long_bad_value_gets_a_short_message(case):
         sr.builtin_policy("wuhan").evaluate(case)
     (path, message), = caught.value.problems
     assert len(path) + len(message) < 600 and "…" in path + message
+
+
+@pytest.mark.parametrize("case", [
+    {"as_of": "2024-01-01", 10**5000: 1},
+    {"as_of": "2024-01-01", "person": {10**5000: True}},
+    {"as_of": "2024-01-01", "appointment": {"start": "2020-01-01", "renewals": [{"on": "2022-01-01", 10**5000: 1}]}},
+], ids=["section", "fact", "record-field"])
+def test_a_key_that_is_not_text_is_named_not_a_crash(case):
+    """A case built in Python may have any key: an int of 5,000 digits has no str() at all."""
+    import supervisor_rules as sr
+
+    with pytest.raises(sr.CaseError) as caught:
+        sr.builtin_policy("wuhan").evaluate(case)
+    (path, message), = caught.value.problems
+    assert path.endswith("<int>") and message.startswith("unknown") and "did you mean" not in message
 
 
 # ------------------------------------------------------------------ 9. report.result unknown, as documented

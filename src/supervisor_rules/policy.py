@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -379,7 +380,7 @@ def builtin_policy(policy_id: str, *, calendar: WorkdayCalendar | None = None) -
 def resolve_policy(name: str | Path) -> Policy:
     """A path to a rule file, or the id of a shipped policy."""
     path = _as_path(name, "a policy (a rule file's path or a shipped id)")
-    if path.exists() or str(name).endswith(".rules") or "/" in str(name):
+    if os.path.exists(path) or str(name).endswith(".rules") or "/" in str(name):
         return load_policy(path)
     return builtin_policy(str(name))
 
@@ -398,7 +399,7 @@ def check_paths(names: Iterable[str | Path]) -> list[Diagnostic]:
         except PolicyError as exc:
             out.extend(exc.diagnostics)
             continue
-        if not path.exists() and not str(name).endswith(".rules") and str(name) in builtin_policy_ids():
+        if not os.path.exists(path) and not str(name).endswith(".rules") and str(name) in builtin_policy_ids():
             path = policies_dir() / f"{name}.rules"
         try:
             text = _read(path)

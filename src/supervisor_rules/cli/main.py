@@ -243,7 +243,7 @@ def _rule_file(name: str) -> str:
         path = policies_dir() / f"{name}.rules"
     except FileNotFoundError:
         return name
-    return str(path) if path.is_file() else name
+    return str(path) if os.path.isfile(path) else name
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -41,7 +41,11 @@ def too_large(size: int | None = None) -> str:
 
 def shown(text: str, limit: int = 60) -> str:
     """``text`` as a message may echo it: at most ``limit`` characters (a bad value may be megabytes)."""
-    text = str(text)
+    if not isinstance(text, str):  # a key from Python may be anything, an int of 5,000 digits among them
+        try:
+            text = str(text)
+        except ValueError:
+            text = f"<{type(text).__name__}>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -160,7 +164,7 @@ def _record(record: RecordT, value, path: str, problems: list):
     for key, item in value.items():
         info = record.fields.get(key)
         if info is None:
-            problems.append((f"{path}.{shown(key)}", f"unknown field{suggest(str(key), record.fields)}"))
+            problems.append((f"{path}.{shown(key)}", f"unknown field{suggest(key, record.fields) if isinstance(key, str) else ''}"))
             continue
         if item is not None:
             out[key] = _value(info.type, item, f"{path}.{key}", problems)
@@ -203,7 +207,7 @@ def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defa
             continue
         section = sections.get(key)
         if section is None:
-            problems.append((shown(key), f"unknown section{suggest(str(key), [*sections, 'as_of'])}"
+            problems.append((shown(key), f"unknown section{suggest(key, [*sections, 'as_of']) if isinstance(key, str) else ''}"
                                         f"; this policy's case has: as_of, {', '.join(sections)}"))
             continue
         if value is None:
@@ -216,7 +220,7 @@ def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defa
             info = section.fields.get(name)
             if info is None:
                 dotted = [f"{key}.{f}" for f in section.fields]
-                problems.append((f"{key}.{shown(name)}", f"unknown fact{suggest(f'{key}.{name}', dotted)}"))
+                problems.append((f"{key}.{shown(name)}", f"unknown fact{suggest(f'{key}.{name}', dotted) if isinstance(name, str) else ''}"))
                 continue
             if item is None:
                 continue  # null means not given

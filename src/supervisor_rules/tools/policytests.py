@@ -252,6 +252,9 @@ def _screen(text: str):
 
 def parse_tests(text: str, source: str = "<tests>") -> TestFile:
     """A test file from its YAML text."""
+    if not isinstance(text, str) or not isinstance(source, str):
+        wrong = text if not isinstance(text, str) else source
+        raise RulesError(f"parse_tests takes the YAML text and its source name as str, not {type(wrong).__name__}")
     lines = tuple(text.splitlines())
 
     def at(line: int, column: int, message: str, length: int = 1) -> Diagnostic:
@@ -790,7 +793,19 @@ class RunResult:
 def run_tests(policy, tests: TestFile | Iterable[PolicyTest], *, backend: str = "generated") -> RunResult:
     """Run every test against ``policy`` and measure provision coverage. ``backend`` (one of
     ``policy.BACKENDS``) is what decides the cases: the conformance suite runs them on each."""
-    file = tests if isinstance(tests, TestFile) else TestFile("<tests>", None, tuple(tests))
+    if not (hasattr(policy, "compiled") and hasattr(policy, "evaluate_with")):  # policy.py imports this module
+        raise RulesError(f"run_tests takes a Policy (sr.load_policy, sr.builtin_policy), not {type(policy).__name__}")
+    if isinstance(tests, TestFile):
+        file = tests
+    else:
+        if isinstance(tests, (str, bytes)) or not isinstance(tests, Iterable):
+            raise RulesError(f"run_tests takes a TestFile (load_tests, parse_tests) or PolicyTests, "
+                             f"not {type(tests).__name__}")
+        given = tuple(tests)
+        stray = next((t for t in given if not isinstance(t, PolicyTest)), None)
+        if stray is not None:
+            raise RulesError(f"run_tests takes PolicyTests, not {type(stray).__name__}")
+        file = TestFile("<tests>", None, given)
     coverage = Coverage(policy)
     refs = {c.ref for c in policy.compiled.citations}
     results = []

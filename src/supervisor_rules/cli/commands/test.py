@@ -78,7 +78,7 @@ def _resolve(name: str) -> tuple[object, str]:
     if name.endswith(pt.TESTS_SUFFIX):
         tests = Path(name)
         rules = tests.with_name(tests.name[: -len(pt.TESTS_SUFFIX)] + ".rules")
-        if rules.is_file():
+        if os.path.isfile(rules):  # False, not OSError, for a name too long
             return sr.load_policy(rules), str(tests)
         # a test file elsewhere names its policy
         file = pt.load_tests(tests)
@@ -87,7 +87,7 @@ def _resolve(name: str) -> tuple[object, str]:
         raise pt.TestFileError([Diagnostic(str(tests), 1, 1, f"no rule file {rules.name} next to the test file, "
                                                              f"and it names no `policy:`", code="test-file")])
     path = Path(name)
-    if path.exists() or name.endswith(".rules") or "/" in name or os.sep in name:
+    if os.path.exists(path) or name.endswith(".rules") or "/" in name or os.sep in name:
         return sr.load_policy(path), str(pt.tests_path_for(path))
     if name in _shipped():
         return sr.builtin_policy(name), str(policies_dir() / f"{name}{pt.TESTS_SUFFIX}")
