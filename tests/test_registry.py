@@ -64,3 +64,23 @@ def test_every_decided_field_of_a_decision_has_exactly_one_question():
               if not f.name.startswith("_") and f.name not in ("policy", "as_of", "missing_facts")]
     assert sorted(decided) == sorted(fields)
     assert len(decided) == len(set(decided))
+
+
+@pytest.mark.parametrize("node", sorted(RULE_NODES, key=lambda c: c.__name__), ids=lambda c: c.__name__)
+def test_every_rule_kind_says_what_the_tools_show(node):
+    """Coverage's two sides and a diff's roles come from the kind's own module; a shipped rule of each
+    kind is put in words by it."""
+    import supervisor_rules as sr
+    from supervisor_rules.tools import policytests
+
+    kind = questions.kind_of(node.__new__(node)) if node not in questions.NO_DECISION else None
+    if kind is None:
+        return
+    assert len(kind.sides) == 2 and all(kind.sides)
+    rules = [r for pid in sr.builtin_policy_ids() for p in sr.builtin_policy(pid).compiled.checked.provisions
+             for r in p.rules if type(r) is node]
+    for rule in rules:
+        words = policytests.describe_rule(rule)
+        assert words and words != node.__name__
+        for area, key, text in kind.roles(rule, policytests.WORDS):
+            assert area and isinstance(key, tuple) and text

@@ -13,7 +13,7 @@ import attrs
 
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import checker, nodes, parser
-from supervisor_rules.engine import codegen, compiler, runtime
+from supervisor_rules.engine import BACKENDS, codegen, compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision, steps_of
 from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
 from supervisor_rules.resources import policies_dir
@@ -21,8 +21,7 @@ from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
 
 MAX_IMPORTS = 32
 
-#: The evaluation backends ``Policy.evaluate_with`` runs; ``evaluate`` is the first.
-BACKENDS = ("generated", "interpreter", "reference")
+# BACKENDS (engine/__init__.py): the evaluation backends ``Policy.evaluate_with`` runs, re-exported here.
 
 
 # The generated fast paths (codegen.py) for case validation and evaluation. codegen imports case and

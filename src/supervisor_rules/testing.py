@@ -80,6 +80,7 @@ except ImportError:  # sample_cases needs no Hypothesis; the strategies say so w
 
 from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE
 from supervisor_rules.dates import periods
+from supervisor_rules.engine import BACKENDS
 from supervisor_rules.errors import RulesError
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
 
@@ -1117,8 +1118,6 @@ def backend_differences(policy, case: Mapping) -> list[str]:
     """Where the backends (``supervisor_rules.policy.BACKENDS``) disagree on one case: one line
     per differing decision field (explanation included) or error, each against the first backend
     (``generated``, what ``evaluate`` runs). Empty when every backend decides alike."""
-    from supervisor_rules.policy import BACKENDS  # policy imports nothing from here; kept lazy all the same
-
     results = {backend: _backend_outcome(policy, backend, case) for backend in BACKENDS}
     first, expected = BACKENDS[0], results[BACKENDS[0]]
     lines: list[str] = []

@@ -521,6 +521,8 @@ class _Checker:
             self.reachable(rule.condition, rule)
             if not rule.message.strip():
                 self.report(rule.span, "a notice needs a message")
+        elif not isinstance(rule, n.TextOnly):  # exhaustive: a new rule kind gets its checks here
+            raise RuntimeError(f"internal error: the checker has no checks for {type(rule).__name__} rules")
 
     # -------------------------------------------------------------- invariants
     def check_invariants(self) -> None:

@@ -36,7 +36,8 @@ from supervisor_rules.lang import nodes as n
 from supervisor_rules.dates import periods
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
 from supervisor_rules.errors import RulesError
-from supervisor_rules.tools.policytests import collect_atoms, describe_expr, describe_rule
+from supervisor_rules.engine import questions
+from supervisor_rules.tools.policytests import WORDS, describe_rule
 
 DEFAULT_EXAMPLES = 2000
 
@@ -98,65 +99,16 @@ AREA_TITLES = {"term": "Term, renewal and expiry", "qualifications": "Qualificat
                "reports": "Reports and rewards", "notices": "Notices (advisory)"}
 
 
-def _reads(expr) -> tuple[str, ...]:
-    out: dict[str, None] = {}
-    for node in n.walk(expr):
-        if isinstance(node, n.Path):
-            out[node.dotted] = None
-    return tuple(out)
-
-
 def _roles(policy) -> list[tuple[str, tuple, str, str, str]]:
-    """(area, role key, ref, cite, words) for every rule of the policy."""
+    """(area, role key, ref, cite, words) for every rule of the policy: each kind's ``roles`` (its
+    question module says what it is in a diff)."""
     out = []
     for p in policy.compiled.checked.provisions:
-        ref, cite = p.ref, p.cite
         for rule in p.rules:
-            if isinstance(rule, (n.Require, n.Prefer)):
-                kind = "requirement" if isinstance(rule, n.Require) else "preference"
-                facts = [f for f in _reads(rule.condition)]
-                guard = f" when {describe_expr(rule.guard)}" if rule.guard is not None else ""
-                for fact in facts:
-                    out.append(("qualifications", (fact,), ref, cite, f"{kind}{guard}: {_fact_words(rule.condition, fact)}"))
-            elif isinstance(rule, n.Term):
-                out.append(("term", ("term",), ref, cite, describe_rule(rule)))
-            elif isinstance(rule, n.Renewal):
-                out.append(("term", ("renewal",), ref, cite, f"renewal requires {describe_expr(rule.condition)}"))
-            elif isinstance(rule, n.Ground):
-                atoms: list = []
-                collect_atoms(rule.condition, atoms)
-                key = tuple(sorted(describe_expr(a) for a in atoms))
-                area = "term" if key == ("expired",) else "grounds"
-                out.append((area, ("ground",) + key, ref, cite, f"{rule.effect} ground when {describe_expr(rule.condition)}"))
-            elif isinstance(rule, n.DismissalRecord):
-                out.append(("grounds", ("record",), ref, cite, describe_rule(rule)))
-            elif isinstance(rule, n.Recusal):
-                out.append(("recusal", ("recusal",) + tuple(sorted(_reads(rule.condition))), ref, cite,
-                            describe_rule(rule)))
-            elif isinstance(rule, n.Prohibit):
-                for value in rule.values:
-                    out.append(("discipline", (rule.path.dotted, value.name), ref, cite, f"prohibits {value.name}"))
-            elif isinstance(rule, n.Duty):
-                out.append(("duties", (rule.code,), ref, cite, describe_rule(rule)))
-            elif isinstance(rule, n.ReportScope):
-                out.append(("reports", ("scope",), ref, cite, describe_rule(rule)))
-            elif isinstance(rule, n.ReportCategory):
-                out.append(("reports", ("category",), ref, cite, describe_rule(rule)))
-            elif isinstance(rule, n.Reward):
-                out.append(("reports", ("reward",), ref, cite, describe_rule(rule)))
-            elif isinstance(rule, n.Notice):
-                out.append(("notices", ("notice",) + tuple(sorted(_reads(rule.condition))), ref, cite,
-                            describe_rule(rule)))
+            kind = questions.kind_of(rule)  # raises for a node no question takes
+            if kind is not None:
+                out.extend((area, key, p.ref, p.cite, words) for area, key, words in kind.roles(rule, WORDS))
     return out
-
-
-def _fact_words(condition, fact: str) -> str:
-    """What a qualification asks of one fact: the conjunct of its condition that reads it."""
-    parts = condition.operands if isinstance(condition, n.And) else (condition,)
-    for part in parts:
-        if fact in _reads(part):
-            return describe_expr(part)
-    return fact
 
 
 def _role_changes(old, new) -> list[dict]:

@@ -42,7 +42,7 @@ import attrs
 import yaml
 
 from supervisor_rules.lang import checker, nodes as n
-from supervisor_rules.engine import compiler, runtime
+from supervisor_rules.engine import compiler, questions, runtime
 from supervisor_rules.contracts.decision import Citation, Decision
 from supervisor_rules.errors import CaseError, Diagnostic, RulesError
 from supervisor_rules.tools.expect import Mismatch, mismatches
@@ -442,76 +442,55 @@ _UNITS = {"working_days": "working days", "days": "calendar days"}
 
 
 def describe_rule(rule) -> str:
-    """One rule in words, e.g. ``term 2 years from appt.start``."""
-    if isinstance(rule, n.Require):
-        out = f"requires {describe_expr(rule.condition)}"
-        return out + (f" when {describe_expr(rule.guard)}" if rule.guard is not None else "")
-    if isinstance(rule, n.Prefer):
-        out = f"prefers {describe_expr(rule.condition)}"
-        return out + (f" when {describe_expr(rule.guard)}" if rule.guard is not None else "")
-    if isinstance(rule, n.Term):
-        return f"term {rule.amount} {rule.unit} from {rule.start.dotted}"
-    if isinstance(rule, n.Renewal):
-        return f"renewal {rule.var} of {rule.source.dotted} dated {rule.dated.dotted} " \
-               f"requires {describe_expr(rule.condition)}"
-    if isinstance(rule, n.Ground):
-        return f"{rule.effect} ground when {describe_expr(rule.condition)}"
-    if isinstance(rule, n.DismissalRecord):
-        return f"dismissal recorded {rule.path.dotted}"
-    if isinstance(rule, n.Recusal):
-        return f"recusal {rule.kind} decided by {rule.decided_by} when {describe_expr(rule.condition)}"
-    if isinstance(rule, n.Prohibit):
-        return f"prohibits {rule.path.dotted}: {', '.join(v.name for v in rule.values)}"
-    if isinstance(rule, n.Duty):
-        out = f"duty {rule.code}"
-        if rule.when is not None:
-            out += f" when {describe_expr(rule.when)}"
-        if rule.due is not None:
-            out += f", due {rule.due.amount} {_UNITS.get(rule.due.unit, rule.due.unit)} after {rule.due.base.dotted}"
-        if rule.done_on is not None:
-            out += f", done on {rule.done_on.dotted}"
-        if rule.met is not None:
-            out += f", met when {describe_expr(rule.met)}"
-        if rule.breached is not None:
-            out += f", breached when {describe_expr(rule.breached)}"
+    """One rule in words, e.g. ``term 2 years from appt.start`` (each kind's ``describe``, in its
+    question module)."""
+    kind = questions.kind_of(rule)  # raises for a node no question takes
+    return "text only" if kind is None else kind.describe(rule, WORDS)
+
+
+class Words:
+    """What a rule kind's ``describe`` and ``roles`` (engine/questions) use to put rules in words."""
+
+    expr = staticmethod(describe_expr)
+    rule = staticmethod(describe_rule)
+
+    @staticmethod
+    def unit(unit: str) -> str:
+        return _UNITS.get(unit, unit)
+
+    @staticmethod
+    def reads(expr) -> tuple[str, ...]:
+        """The dotted facts ``expr`` reads, each once, in order."""
+        out: dict[str, None] = {}
+        for node in n.walk(expr):
+            if isinstance(node, n.Path):
+                out[node.dotted] = None
+        return tuple(out)
+
+    @staticmethod
+    def atoms(expr) -> list:
+        out: list = []
+        collect_atoms(expr, out)
         return out
-    if isinstance(rule, n.ReportScope):
-        return f"report scope when {describe_expr(rule.condition)}"
-    if isinstance(rule, n.ReportCategory):
-        return f"report category when {describe_expr(rule.condition)}"
-    if isinstance(rule, n.Reward):
-        return f"reward when {describe_expr(rule.condition)} under {rule.rules}"
-    if isinstance(rule, n.Notice):
-        return f"notice “{rule.message}” when {describe_expr(rule.condition)}"
-    if isinstance(rule, n.TextOnly):
-        return "text only"
-    return type(rule).__name__
+
+    @staticmethod
+    def fact_words(condition, fact: str) -> str:
+        """What a condition asks of one fact: the conjunct of it that reads the fact."""
+        parts = condition.operands if isinstance(condition, n.And) else (condition,)
+        for part in parts:
+            if fact in Words.reads(part):
+                return describe_expr(part)
+        return fact
+
+
+WORDS = Words()
 
 
 # ------------------------------------------------------------------ coverage
-# AST rule class → the kind the compiler and the trace use
-RULE_KIND = {n.Require: "require", n.Prefer: "prefer", n.Term: "term", n.Renewal: "renewal", n.Ground: "ground",
-             n.DismissalRecord: "record", n.Recusal: "recusal", n.Prohibit: "prohibit", n.Duty: "duty",
-             n.ReportScope: "scope", n.ReportCategory: "category", n.Reward: "reward", n.Notice: "notice"}
-
-# How the two sides of each kind of rule read ("never seen met", "never seen unmet").
-SIDES = {"require": ("met", "unmet"), "prefer": ("holding", "not holding"), "term": ("running", "ended"),
-         "renewal": ("valid", "invalid"), "ground": ("holding", "not holding"),
-         "record": ("recorded", "not recorded"), "recusal": ("holding", "not holding"),
-         "prohibit": ("violated", "not violated"), "duty": ("arising", "not arising"),
-         "scope": ("in scope", "out of scope"), "category": ("matching", "not matching"),
-         "reward": ("referred", "not referred"), "notice": ("shown", "not shown")}
-
-
-def _conditions(rule) -> tuple:
-    """The boolean expressions of a rule whose atoms count as its conditions."""
-    if isinstance(rule, (n.Require, n.Prefer)):
-        return (rule.condition,) + ((rule.guard,) if rule.guard is not None else ())
-    if isinstance(rule, (n.Renewal, n.Ground, n.Recusal, n.ReportScope, n.ReportCategory, n.Reward, n.Notice)):
-        return (rule.condition,)
-    if isinstance(rule, n.Duty):
-        return (rule.when,) if rule.when is not None else ()
-    return ()
+# AST rule class → the kind the compiler and the trace use; how the two sides of each kind read
+# ("never seen met", "never seen unmet"). Both from the registry (engine/questions).
+RULE_KIND = {kind.node: kind.kind for kind in questions.rule_kinds()}
+SIDES = {kind.kind: kind.sides for kind in questions.rule_kinds()}
 
 
 def collect_atoms(expr, out: list) -> None:
@@ -618,11 +597,12 @@ class Coverage:
         for provision, citation in zip(compiled.checked.provisions, compiled.citations):
             rules = []
             for rule in provision.rules:
-                kind = RULE_KIND.get(type(rule))
-                if kind is None:
+                rule_kind = questions.kind_of(rule)
+                if rule_kind is None:  # text only
                     continue
+                kind = rule_kind.kind
                 atoms: list = []
-                for expr in _conditions(rule):
+                for expr in rule_kind.conditions(rule):
                     collect_atoms(expr, atoms)
                 var = rule.var if isinstance(rule, n.Renewal) else None
                 conditions = []
@@ -631,7 +611,7 @@ class Coverage:
                     conditions.append(_Condition(ConditionCoverage(describe_expr(atom)), fn,
                                                  rule.source.dotted if var else None))
                 cov = RuleCoverage(kind, describe_rule(rule), [c.cov for c in conditions],
-                                   needs_false=not (isinstance(rule, n.Duty) and rule.when is None))
+                                   needs_false=rule_kind.two_sided(rule))
                 rules.append(cov)
                 self._by_step.setdefault((citation, kind), []).append((cov, conditions))
             if rules:

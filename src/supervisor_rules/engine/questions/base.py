@@ -33,6 +33,34 @@ class RuleKind:
     referenced: bool = False  # compiled before the others: `satisfies` / `violates` refer to these
     single: bool = False  # at most one in a policy: the field holds it, or None
     own_site: bool = True  # one trace site per rule, showing the facts it reads (else the question's `sites`)
+    # What the tools read, so that a new kind is complete in its own module (keyword-only, no default:
+    # a kind that leaves one out fails on import). ``words`` is the tools' ``Words`` (policytests.WORDS):
+    # ``expr(e)``, ``rule(r)``, ``unit(u)``, ``reads(e)``, ``atoms(e)``, ``fact_words(condition, fact)``.
+    #: how coverage names its two sides ("met", "unmet")
+    sides: tuple[str, str] = attrs.field(kw_only=True)
+    #: rule -> the boolean expressions whose atoms are its conditions (coverage)
+    conditions: Callable = attrs.field(kw_only=True, eq=False, repr=False)
+    #: (rule, words) -> the rule in words, e.g. ``term 2 years from appointment.start``
+    describe: Callable = attrs.field(kw_only=True, eq=False, repr=False)
+    #: (rule, words) -> [(area, role key, words)]: what the rule is in a diff, matched across policies by key
+    roles: Callable = attrs.field(kw_only=True, eq=False, repr=False)
+    #: rule -> whether it can be seen on its second side at all (a duty with no condition always arises)
+    two_sided: Callable = attrs.field(kw_only=True, default=lambda rule: True, eq=False, repr=False)
+
+
+def condition_only(rule) -> tuple:
+    """``conditions`` for a rule that has one ``condition``."""
+    return (rule.condition,)
+
+
+def guard_words(rule, words) -> str:
+    """`` when …`` for a rule's optional ``guard``."""
+    return f" when {words.expr(rule.guard)}" if rule.guard is not None else ""
+
+
+def reads_key(rule, words) -> tuple:
+    """A role key from the facts a rule's condition reads, in order."""
+    return tuple(sorted(words.reads(rule.condition)))
 
 
 def _no_sites(policy, site) -> dict:

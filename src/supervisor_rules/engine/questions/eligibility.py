@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Eligibility, EligibilityResult
-from supervisor_rules.engine.questions.base import Question, RuleKind, kleene_or
+from supervisor_rules.engine.questions.base import Question, RuleKind, guard_words, kleene_or
+
+
+# ------------------------------------------------------------------ what the tools read
+def _conditions(rule) -> tuple:
+    return (rule.condition,) + ((rule.guard,) if rule.guard is not None else ())
+
+
+def _roles(kind: str, rule, words) -> list:
+    """One qualification role per fact the condition reads: a diff follows each fact across policies."""
+    return [("qualifications", (fact,), f"{kind}{guard_words(rule, words)}: {words.fact_words(rule.condition, fact)}")
+            for fact in words.reads(rule.condition)]
 
 
 # ------------------------------------------------------------------ compilation
@@ -139,8 +150,12 @@ class Eligibilities(dict):
 
 QUESTION = Question(
     "eligibility", ("eligibility",),
-    (RuleKind(n.Require, "require", "requirements", compile_require, referenced=True),
-     RuleKind(n.Prefer, "prefer", "preferences", compile_prefer)),
+    (RuleKind(n.Require, "require", "requirements", compile_require, referenced=True, sides=("met", "unmet"),
+              conditions=_conditions, describe=lambda r, w: f"requires {w.expr(r.condition)}{guard_words(r, w)}",
+              roles=lambda r, w: _roles("requirement", r, w)),
+     RuleKind(n.Prefer, "prefer", "preferences", compile_prefer, sides=("holding", "not holding"),
+              conditions=_conditions, describe=lambda r, w: f"prefers {w.expr(r.condition)}{guard_words(r, w)}",
+              roles=lambda r, w: _roles("preference", r, w))),
     interpret, generate,
     namespace={"Eligibility": Eligibility, "INELIGIBLE": EligibilityResult.INELIGIBLE,
                "UNKNOWN": EligibilityResult.UNKNOWN, "ELIGIBLE": EligibilityResult.ELIGIBLE})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Notice
-from supervisor_rules.engine.questions.base import Question, RuleKind, inapplicable
+from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only, inapplicable, reads_key
 
 
 def compile_notice(c, kind, rule, citation, order):
@@ -70,5 +70,8 @@ def generate(gen) -> None:
 
 QUESTION = Question(
     "notices", ("notices",),
-    (RuleKind(n.Notice, "notice", "notices", compile_notice),),
+    (RuleKind(n.Notice, "notice", "notices", compile_notice, sides=("shown", "not shown"),
+              conditions=condition_only,
+              describe=lambda r, w: f"notice “{r.message}” when {w.expr(r.condition)}",
+              roles=lambda r, w: [("notices", ("notice", *reads_key(r, w)), w.rule(r))]),),
     interpret, generate, namespace={"sort_notices": sort_notices})

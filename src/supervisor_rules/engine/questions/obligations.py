@@ -15,6 +15,21 @@ from supervisor_rules.contracts.decision import DutyState, Notice, Obligation
 from supervisor_rules.engine.questions.base import Question, RuleKind, inapplicable
 
 
+def describe_duty(rule, words) -> str:
+    out = f"duty {rule.code}"
+    if rule.when is not None:
+        out += f" when {words.expr(rule.when)}"
+    if rule.due is not None:
+        out += f", due {rule.due.amount} {words.unit(rule.due.unit)} after {rule.due.base.dotted}"
+    if rule.done_on is not None:
+        out += f", done on {rule.done_on.dotted}"
+    if rule.met is not None:
+        out += f", met when {words.expr(rule.met)}"
+    if rule.breached is not None:
+        out += f", breached when {words.expr(rule.breached)}"
+    return out
+
+
 def compile_duty(c, kind, rule, citation, order):
     due = (rule.due.amount, rule.due.unit, rule.due.base.dotted) if rule.due else None
     reads = c.reads(rule.when, rule.met, rule.breached, rule.due.base if rule.due else None, rule.done_on)
@@ -139,5 +154,7 @@ def obligation(gen, rule, state: DutyState, site) -> None:
 
 QUESTION = Question(
     "obligations", ("obligations",),
-    (RuleKind(n.Duty, "duty", "duties", compile_duty),),
+    (RuleKind(n.Duty, "duty", "duties", compile_duty, sides=("arising", "not arising"),
+              conditions=lambda r: (r.when,) if r.when is not None else (), describe=describe_duty,
+              roles=lambda r, w: [("duties", (r.code,), w.rule(r))], two_sided=lambda r: r.when is not None),),
     interpret, generate, namespace={"Obligation": Obligation, "deadline": deadline})

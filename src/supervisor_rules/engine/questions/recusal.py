@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Recusal, RecusalResult
-from supervisor_rules.engine.questions.base import Question, RuleKind
+from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only, reads_key
 
 #: Where several recusal rules hold, the strongest kind wins; all of that kind are cited.
 RANK = {"required": 2, "request": 1}
@@ -92,5 +92,8 @@ class RecusalOf:
 
 QUESTION = Question(
     "recusal", ("recusal",),
-    (RuleKind(n.Recusal, "recusal", "recusals", compile_recusal),),
+    (RuleKind(n.Recusal, "recusal", "recusals", compile_recusal, sides=("holding", "not holding"),
+              conditions=condition_only,
+              describe=lambda r, w: f"recusal {r.kind} decided by {r.decided_by} when {w.expr(r.condition)}",
+              roles=lambda r, w: [("recusal", ("recusal", *reads_key(r, w)), w.rule(r))]),),
     interpret, generate, namespace={"Recusal": Recusal})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Report, ReportResult
-from supervisor_rules.engine.questions.base import Question, RuleKind, kleene_and
+from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only, kleene_and
 
 
 def compile_condition(c, kind, rule, citation, order):
@@ -113,7 +113,13 @@ def generate(gen) -> None:
 
 QUESTION = Question(
     "report", ("report",),
-    (RuleKind(n.ReportScope, "scope", "scopes", compile_condition),
-     RuleKind(n.ReportCategory, "category", "categories", compile_condition),
-     RuleKind(n.Reward, "reward", "rewards", compile_reward)),
+    (RuleKind(n.ReportScope, "scope", "scopes", compile_condition, sides=("in scope", "out of scope"),
+              conditions=condition_only, describe=lambda r, w: f"report scope when {w.expr(r.condition)}",
+              roles=lambda r, w: [("reports", ("scope",), w.rule(r))]),
+     RuleKind(n.ReportCategory, "category", "categories", compile_condition, sides=("matching", "not matching"),
+              conditions=condition_only, describe=lambda r, w: f"report category when {w.expr(r.condition)}",
+              roles=lambda r, w: [("reports", ("category",), w.rule(r))]),
+     RuleKind(n.Reward, "reward", "rewards", compile_reward, sides=("referred", "not referred"),
+              conditions=condition_only, describe=lambda r, w: f"reward when {w.expr(r.condition)} under {r.rules}",
+              roles=lambda r, w: [("reports", ("reward",), w.rule(r))])),
     interpret, generate, namespace={"Report": Report})

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Effect, Ground, Status, TraceSite
-from supervisor_rules.engine.questions.base import Question, RuleKind
+from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only
+
+
+def _ground_roles(rule, words) -> list:
+    """A ground is known in a diff by the atoms of its condition; one that reads only `expired` is the
+    term's natural end, so it belongs with the term."""
+    key = tuple(sorted(words.expr(a) for a in words.atoms(rule.condition)))
+    area = "term" if key == ("expired",) else "grounds"
+    return [(area, ("ground", *key), f"{rule.effect} ground when {words.expr(rule.condition)}")]
 
 
 # ------------------------------------------------------------------ compilation
@@ -105,8 +113,13 @@ def generate(gen) -> None:
 
 QUESTION = Question(
     "status", ("status", "grounds"),
-    (RuleKind(n.Ground, "ground", "grounds", compile_ground),
-     RuleKind(n.DismissalRecord, "record", "dismissal_record", compile_record, single=True)),
+    (RuleKind(n.Ground, "ground", "grounds", compile_ground, sides=("holding", "not holding"),
+              conditions=condition_only, describe=lambda r, w: f"{r.effect} ground when {w.expr(r.condition)}",
+              roles=_ground_roles),
+     RuleKind(n.DismissalRecord, "record", "dismissal_record", compile_record, single=True,
+              sides=("recorded", "not recorded"), conditions=lambda r: (),
+              describe=lambda r, w: f"dismissal recorded {r.path.dotted}",
+              roles=lambda r, w: [("grounds", ("record",), w.rule(r))])),
     interpret, generate, sites,
     namespace={"NOT_APPOINTED": Status.NOT_APPOINTED, "DISMISSED": Status.DISMISSED, "ACTIVE": Status.ACTIVE,
                "STATUS_UNKNOWN": Status.UNKNOWN})

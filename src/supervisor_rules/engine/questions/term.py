@@ -12,7 +12,7 @@ import datetime as dt
 from supervisor_rules.dates import periods
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Citation, InvalidRenewal, Term, UndeterminedRenewal, make_term
-from supervisor_rules.engine.questions.base import Question, RuleKind
+from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only
 
 
 # ------------------------------------------------------------------ compilation
@@ -314,8 +314,14 @@ def generate(gen) -> None:
 
 QUESTION = Question(
     "term", ("term",),
-    (RuleKind(n.Term, "term", "term", compile_term, single=True, own_site=False),
-     RuleKind(n.Renewal, "renewal", "renewal", compile_renewal, single=True, own_site=False)),
+    (RuleKind(n.Term, "term", "term", compile_term, single=True, own_site=False, sides=("running", "ended"),
+              conditions=lambda r: (), describe=lambda r, w: f"term {r.amount} {r.unit} from {r.start.dotted}",
+              roles=lambda r, w: [("term", ("term",), w.rule(r))]),
+     RuleKind(n.Renewal, "renewal", "renewal", compile_renewal, single=True, own_site=False,
+              sides=("valid", "invalid"), conditions=condition_only,
+              describe=lambda r, w: f"renewal {r.var} of {r.source.dotted} dated {r.dated.dotted} "
+                                    f"requires {w.expr(r.condition)}",
+              roles=lambda r, w: [("term", ("renewal",), f"renewal requires {w.expr(r.condition)}")])),
     interpret, generate, sites,
     namespace={"Term": make_term, "InvalidRenewal": InvalidRenewal, "UndeterminedRenewal": UndeterminedRenewal,
                "end_of": end_of, "advance": advance, "reasons": reasons, "ISO": dt.date.isoformat})

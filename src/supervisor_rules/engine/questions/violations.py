@@ -60,5 +60,8 @@ def kept(recorded, codes: frozenset) -> tuple:
 
 QUESTION = Question(
     "violations", ("violations",),
-    (RuleKind(n.Prohibit, "prohibit", "prohibitions", compile_prohibit, referenced=True),),
+    (RuleKind(n.Prohibit, "prohibit", "prohibitions", compile_prohibit, referenced=True,
+              sides=("violated", "not violated"), conditions=lambda r: (),
+              describe=lambda r, w: f"prohibits {r.path.dotted}: {', '.join(v.name for v in r.values)}",
+              roles=lambda r, w: [("discipline", (r.path.dotted, v.name), f"prohibits {v.name}") for v in r.values]),),
     interpret, generate, namespace={"kept": kept})
