@@ -16,7 +16,7 @@ from supervisor_rules.lang import checker, nodes, parser
 from supervisor_rules.engine import BACKENDS, codegen, compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision, steps_of
 from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
-from supervisor_rules.resources import policies_dir
+from supervisor_rules.resources import path_problem, policies_dir
 from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
 
 MAX_IMPORTS = 32
@@ -325,9 +325,9 @@ def load_policy(path: str | Path, *, calendar: WorkdayCalendar | None = None) ->
 
 def _as_path(value, what: str, source: str | None = None) -> Path:
     """``value`` as a Path, or a PolicySyntaxError that says what was given instead."""
-    if isinstance(value, (str, Path)) and "\0" not in str(value):
+    shown = path_problem(value)
+    if shown is None:
         return Path(value)
-    shown = "a name holding a NUL character" if isinstance(value, (str, Path)) else type(value).__name__
     raise PolicySyntaxError(source or "<arguments>", 1, 1, "", (), f"{what}: expected a str or Path, got {shown}")
 
 

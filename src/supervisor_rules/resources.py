@@ -7,6 +7,7 @@ In a built wheel they are package data (``supervisor_rules/grammars``,
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -28,3 +29,16 @@ def grammar_path() -> Path:
 
 def policies_dir() -> Path:
     return data_dir("policies")
+
+
+def path_problem(value) -> str | None:
+    """Why ``value`` cannot name a file, in words (None if it can): not a str or Path, a NUL
+    character, or a character the file system's encoding cannot hold (a lone surrogate)."""
+    if not isinstance(value, (str, Path)):
+        return type(value).__name__
+    try:
+        if b"\0" in os.fsencode(value):
+            return "a name holding a NUL character"
+    except UnicodeEncodeError:
+        return "a name holding a character no file name can (a lone surrogate)"
+    return None

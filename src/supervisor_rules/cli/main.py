@@ -221,6 +221,8 @@ def _check_one(name: str) -> list[Diagnostic]:
     try:
         with open(name, "rb"):
             pass
+    except ValueError:  # a NUL or a lone surrogate: no file has that name
+        return [Diagnostic("<arguments>", 1, 1, f"cannot read {ascii(name)[1:-1][:80]}: no file can have that name")]
     except OSError as exc:
         return [Diagnostic(name, 1, 1, f"cannot read {name}: {_os_message(exc)}")]
     try:
@@ -249,8 +251,8 @@ def _rule_file(name: str) -> str:
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
-    except OSError:
-        return Path(a) == Path(b)
+    except (OSError, ValueError):  # ValueError: a NUL or a lone surrogate in a name
+        return a == b or Path(a) == Path(b)
 
 
 def _check_summary(name: str, diagnostics: Sequence[Diagnostic]) -> str | None:

@@ -49,6 +49,19 @@ def shown(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: "Did you mean" is worked out for the first this many problems of a case only: each costs a fuzzy
+#: match, and a case of 300,000 unknown keys once took 15 s for suggestions nobody reads.
+MAX_SUGGESTIONS = 20
+
+
+def _suggest(name, candidates, problems: list, prefix: str = "") -> str:
+    """`` (did you mean `x`?)`` for a misspelt name among the first problems; "" for the rest and for a
+    key that is not text."""
+    if not isinstance(name, str) or len(problems) >= MAX_SUGGESTIONS:
+        return ""
+    return suggest(prefix + name, candidates)
+
+
 def _kind(value) -> str:
     if value is None:
         return "null"
@@ -138,7 +151,7 @@ def _value(ftype, value, path: str, problems: list):
             return value
         if isinstance(value, str):
             problems.append((path, f'"{shown(value)}" is not one of {", ".join(ftype.values)}'
-                             f'{suggest(value, ftype.values)}'))
+                             f'{_suggest(value, ftype.values, problems)}'))
         else:
             problems.append((path, f"expected one of {', '.join(ftype.values)}, got {_kind(value)}"))
     elif isinstance(ftype, ListT):
@@ -164,7 +177,7 @@ def _record(record: RecordT, value, path: str, problems: list):
     for key, item in value.items():
         info = record.fields.get(key)
         if info is None:
-            problems.append((f"{path}.{shown(key)}", f"unknown field{suggest(key, record.fields) if isinstance(key, str) else ''}"))
+            problems.append((f"{path}.{shown(key)}", f"unknown field{_suggest(key, record.fields, problems)}"))
             continue
         if item is not None:
             out[key] = _value(info.type, item, f"{path}.{key}", problems)
@@ -187,7 +200,7 @@ def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None
     """(facts, present sections, as_of) for a valid case; raises ``CaseError`` listing every problem."""
     if defaults is not None:  # the fast path (below): the policy's generated check, for plain valid cases
         entry = _PLANS.get(id(sections))
-        check = entry[1] if entry is not None and entry[0] is sections else _plan(sections)
+        check = entry[1] if entry is not None and entry[0] is sections else fast_validator(sections)
         if check is not None:
             checked = check(case, as_of, defaults)
             if checked is not None:
@@ -207,7 +220,7 @@ def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defa
             continue
         section = sections.get(key)
         if section is None:
-            problems.append((shown(key), f"unknown section{suggest(key, [*sections, 'as_of']) if isinstance(key, str) else ''}"
+            problems.append((shown(key), f"unknown section{_suggest(key, [*sections, 'as_of'], problems)}"
                                         f"; this policy's case has: as_of, {', '.join(sections)}"))
             continue
         if value is None:
@@ -220,7 +233,7 @@ def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defa
             info = section.fields.get(name)
             if info is None:
                 dotted = [f"{key}.{f}" for f in section.fields]
-                problems.append((f"{key}.{shown(name)}", f"unknown fact{suggest(f'{key}.{name}', dotted) if isinstance(name, str) else ''}"))
+                problems.append((f"{key}.{shown(name)}", f"unknown fact{_suggest(name, dotted, problems, prefix=f'{key}.')}"))
                 continue
             if item is None:
                 continue  # null means not given
@@ -243,7 +256,7 @@ def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defa
 # per-policy plan checks each value with a few identity and membership tests
 # and builds the same facts as ``_validate``. Anything else — a problem, a
 # ``Mapping`` that is not a dict, a ``date`` object, a type the plan does not
-# know — makes ``_fast`` return None, and ``_validate`` decides (and explains).
+# know — makes the plan return None, and ``_validate`` decides (and explains).
 # The plan is generated code (codegen.validator, built from the checks below);
 # this module never imports the generator: the policy layer installs it
 # (``use_fast_validators``).
@@ -378,7 +391,9 @@ def use_fast_validators(make: Callable[[Mapping[str, Section]], Callable | None]
     _PLANS.clear()
 
 
-def _plan(sections: Mapping[str, Section]):
+def fast_validator(sections: Mapping[str, Section]):
+    """The generated fast-path validator of ``sections`` (cached), or None where there is none: it
+    returns the case's facts for a plain valid case and None whenever ``validate`` must look."""
     entry = _PLANS.get(id(sections))
     if entry is not None and entry[0] is sections:
         return entry[1]
@@ -388,12 +403,6 @@ def _plan(sections: Mapping[str, Section]):
         _PLANS.clear()
     _PLANS[id(sections)] = (sections, check)
     return check
-
-
-def _fast(sections, case, as_of, defaults):
-    """``validate`` for plain valid cases; None whenever ``_validate`` must look."""
-    check = _plan(sections)
-    return None if check is None else check(case, as_of, defaults)
 
 
 # ------------------------------------------------------------------ JSON Schema

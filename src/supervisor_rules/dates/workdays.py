@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+import reprlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -149,6 +150,8 @@ class WorkdayCalendar:
         years, holidays, adjusted = self.years, self.holidays, self.adjusted_workdays
         d = start
         while n:
+            if d == datetime.date.max:  # the next day is past what a date can hold: no calendar covers it
+                raise MissingCalendarYear(d.year + 1)
             d += _ONE_DAY
             if d.year not in years:
                 raise MissingCalendarYear(d.year)
@@ -233,11 +236,11 @@ class WorkdayCalendar:
             out = []
             for i, s in enumerate(_as_list(data[key], key)):
                 if not isinstance(s, str) or not _ISO_DATE.match(s):
-                    raise ValueError(f"{key}[{i}]: {s!r} is not an ISO date (YYYY-MM-DD)")
+                    raise ValueError(f"{key}[{i}]: {reprlib.repr(s)} is not an ISO date (YYYY-MM-DD)")
                 try:
                     d = datetime.date.fromisoformat(s)
                 except ValueError:
-                    raise ValueError(f"{key}[{i}]: {s!r} is not a valid calendar date") from None
+                    raise ValueError(f"{key}[{i}]: {reprlib.repr(s)} is not a valid calendar date") from None
                 if d.year not in year_set:
                     raise ValueError(
                         f"{key}[{i}]: {s} is in {d.year}, which is not listed in 'years'"
@@ -301,7 +304,7 @@ class WorkdayCalendar:
 
 def _as_list(value: object, key: str) -> list[Any] | tuple[Any, ...]:
     if not isinstance(value, (list, tuple)):
-        raise ValueError(f"calendar data {key!r} must be a list, not {type(value).__name__}")
+        raise ValueError(f"calendar data {reprlib.repr(key)} must be a list, not {type(value).__name__}")
     return value
 
 

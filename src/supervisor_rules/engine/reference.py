@@ -462,7 +462,7 @@ class _Evaluation:
 
     # -------------------------------------------------------------- violations
     def violations(self) -> list[Violation]:
-        out = []
+        out: list[Violation] = []
         for rule in self.policy.prohibitions:
             key = rule.node.path.dotted
             codes = {v.name for v in rule.node.values}

@@ -45,6 +45,7 @@ from supervisor_rules.lang import checker, nodes as n
 from supervisor_rules.engine import compiler, questions, runtime
 from supervisor_rules.contracts.decision import Citation, Decision
 from supervisor_rules.errors import CaseError, Diagnostic, RulesError
+from supervisor_rules.resources import path_problem
 from supervisor_rules.tools.expect import Mismatch, mismatches
 
 __all__ = [
@@ -192,6 +193,10 @@ def tests_path_for(rules_path: str | Path) -> Path:
 
 def load_tests(path: str | Path) -> TestFile:
     """Read and shape-check a test file; raises ``TestFileError`` with every problem positioned."""
+    problem = path_problem(path)
+    if problem is not None:
+        raise TestFileError([Diagnostic("<arguments>", 1, 1, f"a test file's path: expected a str or Path, got {problem}",
+                                        code="test-file")])
     source = str(path)
     try:
         size = os.path.getsize(source)

@@ -97,7 +97,7 @@ def _artifact(source: str) -> dict:
         except ValueError:
             pass
     posix = PurePosixPath(_posix(source)).as_posix()
-    location = {"uri": quote(posix, safe="/")}
+    location = {"uri": quote(os.fsencode(posix), safe="/")}  # bytes: a surrogate-escaped name quotes as its bytes
     if not source.startswith("<"):
         location["uriBaseId"] = "%SRCROOT%"
     return location
