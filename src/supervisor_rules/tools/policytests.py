@@ -50,7 +50,7 @@ from supervisor_rules.tools.expect import Mismatch, mismatches
 
 __all__ = [
     "Coverage", "PolicyTest", "ProvisionCoverage", "RunResult", "TestFile", "TestFileError", "TestResult",
-    "describe_expr", "describe_rule", "load_tests", "parse_tests", "run_tests", "tests_path_for",
+    "amount_in_words", "describe_expr", "describe_rule", "load_tests", "parse_tests", "run_tests", "tests_path_for",
 ]
 
 TESTS_SUFFIX = ".tests.yaml"
@@ -432,7 +432,7 @@ def _atom(e) -> str:
     if isinstance(e, n.AsOf):
         return "as_of"
     if type(e).__name__ == "DateAfter":
-        return f"{_atom(e.base)} after {e.amount} {_UNITS.get(e.unit, e.unit)}"
+        return f"{_atom(e.base)} after {amount_in_words(e.amount, e.unit)}"
     if isinstance(e, (n.Violates, n.Satisfies)):
         ref = e.ref
         where = (f"chapter {ref.chapter} " if ref.chapter else "") + f"article {ref.article}" + (
@@ -444,6 +444,15 @@ def _atom(e) -> str:
 
 
 _UNITS = {"working_days": "working days", "days": "calendar days"}
+
+
+def amount_in_words(amount: int | float, unit: str) -> str:
+    """``1 year``, ``3 years``, ``1.5 years``, ``1 working day``: the unit agrees with its number."""
+    words = _UNITS.get(unit, unit)
+    if amount == 1 and words.endswith("s"):
+        words = words[:-1]
+    shown = int(amount) if float(amount).is_integer() else amount
+    return f"{shown} {words}"
 
 
 def describe_rule(rule) -> str:
@@ -462,6 +471,11 @@ class Words:
     @staticmethod
     def unit(unit: str) -> str:
         return _UNITS.get(unit, unit)
+
+    @staticmethod
+    def amount(amount: int | float, unit: str) -> str:
+        """``1 year``, ``3 years``, ``1 working day``: the unit agrees with its number."""
+        return amount_in_words(amount, unit)
 
     @staticmethod
     def reads(expr) -> tuple[str, ...]:

@@ -315,7 +315,7 @@ def generate(gen) -> None:
 QUESTION = Question(
     "term", ("term",),
     (RuleKind(n.Term, "term", "term", compile_term, single=True, own_site=False, sides=("running", "ended"),
-              conditions=lambda r: (), describe=lambda r, w: f"term {r.amount} {r.unit} from {r.start.dotted}",
+              conditions=lambda r: (), describe=lambda r, w: f"term {w.amount(r.amount, r.unit)} from {r.start.dotted}",
               roles=lambda r, w: [("term", ("term",), w.rule(r))]),
      RuleKind(n.Renewal, "renewal", "renewal", compile_renewal, single=True, own_site=False,
               sides=("valid", "invalid"), conditions=condition_only,
