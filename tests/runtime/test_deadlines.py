@@ -132,6 +132,9 @@ def test_months_and_years(cal):
     assert deadline_months(D(2025, 8, 1), 2, cal, art203=False) == D(2025, 10, 1)
     assert deadline_years(D(2023, 10, 1), 2, cal) == D(2025, 10, 9)
     assert deadline_months(D(2024, 12, 31), 2, cal) == D(2025, 2, 28)  # art. 202, a Friday
+    # n counts years, not months: 100 years is within the 1,000-unit bound.
+    assert deadline_years(D(1925, 10, 1), 100, cal) == D(2025, 10, 9)
+    assert deadline_years(D(1925, 10, 1), MAX_PERIOD_UNITS, cal, art203=False) == D(2925, 10, 1)
 
 
 def test_a_year_without_data(cal):

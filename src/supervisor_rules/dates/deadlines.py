@@ -127,18 +127,21 @@ def deadline_months(start: datetime.date, n: int, calendar: WorkdayCalendar, *,
     _require_date(start, "start")
     _require_count(n, "n", 1)
     _require_calendar(calendar)
-    last = add_months(start, n)
+    last = _shift(start, n, "months")
     return extend_to_working_day(last, calendar) if art203 else last
 
 
 def deadline_years(start: datetime.date, n: int, calendar: WorkdayCalendar, *,
                    art203: bool = True) -> datetime.date:
-    """Return the last day of a period of ``n`` years starting on ``start``: :func:`deadline_months` of ``12 * n``.
+    """Return the last day of a period of ``n`` years starting on ``start``: as :func:`deadline_months` for ``12 * n`` months.
 
     ``n`` is 1..``MAX_PERIOD_UNITS``.
     """
-    _require_count(n, "n", 1)
-    return deadline_months(start, 12 * n, calendar, art203=art203)
+    _require_date(start, "start")
+    _require_count(n, "n", 1)  # in years: 1,000 years is 12,000 months, more than deadline_months takes
+    _require_calendar(calendar)
+    last = _shift(start, n, "years")
+    return extend_to_working_day(last, calendar) if art203 else last
 
 
 def immediately(day: datetime.date) -> datetime.date:
