@@ -337,12 +337,12 @@ def _syntax_error(exc, text: str, lines: list[str], source: str) -> PolicySyntax
 
 
 #: How many expected things a message lists before it says how many more there are.
-MAX_EXPECTED_SHOWN = 14
+EXPECTED_SHOWN = 14
 
 
 def _join(words: tuple[str, ...]) -> str:
-    if len(words) > MAX_EXPECTED_SHOWN:
-        words = words[:MAX_EXPECTED_SHOWN - 1] + (f"{len(words) - MAX_EXPECTED_SHOWN + 1} more",)
+    if len(words) > EXPECTED_SHOWN:
+        words = words[:EXPECTED_SHOWN - 1] + (f"{len(words) - EXPECTED_SHOWN + 1} more",)
     return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
 
 
