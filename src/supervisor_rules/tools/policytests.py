@@ -112,6 +112,16 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float",
                               list("-+.0123456789"))
 
 
+def _constructed(loader, node):
+    """The value of a YAML node; a scalar PyYAML's resolver types wrongly (`.nan` followed by a line
+    break reads as a float, then fails to convert) is an error at the node, not a ValueError."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(None, None, f"cannot read this value ({exc})",
+                                                node.start_mark) from None
+
+
 def _construct_mapping(loader, node, deep=False):
     if not isinstance(node, yaml.MappingNode):
         raise yaml.constructor.ConstructorError(None, None, f"expected a mapping, found {node.id}",
@@ -121,7 +131,7 @@ def _construct_mapping(loader, node, deep=False):
     out.line, out.column = node.start_mark.line + 1, node.start_mark.column + 1
     out.key_positions = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _constructed(loader, key_node)
         try:
             hash(key)
         except TypeError:
@@ -131,14 +141,14 @@ def _construct_mapping(loader, node, deep=False):
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping", node.start_mark,
                 f"duplicate key {key!r} (first at line {out.key_positions[key][0]})", key_node.start_mark)
-        out[key] = loader.construct_object(value_node, deep=True)
+        out[key] = _constructed(loader, value_node)
         out.key_positions[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1,
                                   value_node.start_mark.line + 1, value_node.start_mark.column + 1)
     return out
 
 
 def _construct_sequence(loader, node, deep=False):
-    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    out = LineList(_constructed(loader, child) for child in node.value)
     out.line, out.column = node.start_mark.line + 1, node.start_mark.column + 1
     out.item_positions = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
     return out
@@ -266,6 +276,7 @@ def parse_tests(text: str, source: str = "<tests>") -> TestFile:
     if not isinstance(text, str) or not isinstance(source, str):
         wrong = text if not isinstance(text, str) else source
         raise RulesError(f"parse_tests takes the YAML text and its source name as str, not {type(wrong).__name__}")
+    text = str(text)  # a str subclass: the C YAML reader takes only str itself
     lines = tuple(text.splitlines())
 
     def at(line: int, column: int, message: str, length: int = 1) -> Diagnostic:
