@@ -112,16 +112,6 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float",
                               list("-+.0123456789"))
 
 
-def _constructed(loader, node):
-    """The value of a YAML node; a scalar PyYAML's resolver types wrongly (`.nan` followed by a line
-    break reads as a float, then fails to convert) is an error at the node, not a ValueError."""
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError) as exc:
-        raise yaml.constructor.ConstructorError(None, None, f"cannot read this value ({exc})",
-                                                node.start_mark) from None
-
-
 def _construct_mapping(loader, node, deep=False):
     if not isinstance(node, yaml.MappingNode):
         raise yaml.constructor.ConstructorError(None, None, f"expected a mapping, found {node.id}",
@@ -131,7 +121,7 @@ def _construct_mapping(loader, node, deep=False):
     out.line, out.column = node.start_mark.line + 1, node.start_mark.column + 1
     out.key_positions = {}
     for key_node, value_node in node.value:
-        key = _constructed(loader, key_node)
+        key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
         except TypeError:
@@ -141,19 +131,32 @@ def _construct_mapping(loader, node, deep=False):
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping", node.start_mark,
                 f"duplicate key {key!r} (first at line {out.key_positions[key][0]})", key_node.start_mark)
-        out[key] = _constructed(loader, value_node)
+        out[key] = loader.construct_object(value_node, deep=True)
         out.key_positions[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1,
                                   value_node.start_mark.line + 1, value_node.start_mark.column + 1)
     return out
 
 
 def _construct_sequence(loader, node, deep=False):
-    out = LineList(_constructed(loader, child) for child in node.value)
+    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
     out.line, out.column = node.start_mark.line + 1, node.start_mark.column + 1
     out.item_positions = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
     return out
 
 
+def _construct_number(loader, node):
+    """An explicitly tagged number (``!!float .nan`` and a line break, ``!!int x``) that PyYAML cannot
+    convert: an error at the node, not a ValueError."""
+    base = yaml.SafeLoader.construct_yaml_float if node.tag.endswith("float") else yaml.SafeLoader.construct_yaml_int
+    try:
+        return base(loader, node)
+    except (ValueError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(None, None, f"cannot read this value ({exc})",
+                                                node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_number)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_number)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
