@@ -589,3 +589,11 @@ def test_a_base_folder_in_a_symlink_loop_is_a_policy_error(tmp_path):
 def test_fmt_of_a_name_no_file_can_have_is_a_diagnostic(cli):
     code, out, err = cli("fmt", "--check", "bad\ud800name.rules")
     assert code == 2 and "no file can have that name" in out + err
+
+
+def test_a_huge_unexpected_token_is_quoted_short_and_gets_no_fuzzy_match():
+    text = 'policy p\nfacts s {\n  x: bool\n}\narticle 1 "x"\n  require s.x ' + "a" * 300_000 + "\n"
+    with pytest.raises(sr.PolicySyntaxError) as info:
+        sr.parse_policy(text, "p.rules")
+    message = info.value.diagnostics[0].message
+    assert "a" * 59 + "…`" in message and "a" * 61 not in message and "did you mean" not in message

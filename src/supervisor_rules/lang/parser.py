@@ -195,6 +195,17 @@ def _expected_words(expected, found: str = "") -> tuple[str, ...]:
     return (*kinds, *dict.fromkeys(words), *tail)
 
 
+#: A token longer than this gets no "did you mean" (a keyword is a few characters; fuzzy matching a
+#: 500,000-character token against every keyword took seconds).
+MAX_HINTED = 64
+#: How much of an unexpected token a message quotes.
+ECHOED = 60
+
+
+def _echoed(text: str) -> str:
+    return text if len(text) <= ECHOED else text[:ECHOED - 1] + "…"
+
+
 @functools.cache
 def _provision_starters() -> frozenset[str]:
     """The terminals that may begin a rule or a declaration (read from the grammar: what the parser
@@ -206,8 +217,9 @@ def _provision_starters() -> frozenset[str]:
 
 
 def _closeness(found: str, words: str) -> float:
-    """How near ``found`` is to the nearest spelling in a described keyword (`` `a` / `b` ``)."""
-    if not found:
+    """How near ``found`` is to the nearest spelling in a described keyword (`` `a` / `b` ``); 0 for a
+    token too long to be a mistyped keyword (matching it would cost more than it tells)."""
+    if not found or len(found) > MAX_HINTED:
         return 0.0
     return max(difflib.SequenceMatcher(None, found, spelling.strip("`")).ratio() for spelling in words.split(" / "))
 
@@ -313,7 +325,7 @@ def _syntax_error(exc, text: str, lines: list[str], source: str) -> PolicySyntax
             line, column = len(lines) or 1, len(lines[-1]) + 1 if lines else 1
             found, shown = "", "the end of the file"
         else:
-            found, shown = str(token), f"`{token}`"
+            found, shown = str(token), f"`{_echoed(str(token))}`"
         expected = _expected_words(exc.accepts or exc.expected, found)
         message = f"unexpected {shown}"
         if token.type == "NAME" and str(token) in keywords():
@@ -347,7 +359,7 @@ def _join(words: tuple[str, ...]) -> str:
 
 
 def _keyword_hint(found: str, expected) -> str | None:
-    if not found:
+    if not found or len(found) > MAX_HINTED:
         return None
     candidates = [s for s, term in keywords().items() if term in set(expected)]
     close = difflib.get_close_matches(found, candidates, n=1, cutoff=0.6)
