@@ -1,5 +1,5 @@
 """Every rule statement of the grammar is a node kind, and every node kind is taken by exactly one
-decision question (``engine/questions``) or declared to decide nothing: no stage can drop a rule
+decision question (``questions/``) or declared to decide nothing: no stage can drop a rule
 silently. Read from the grammar itself and from ``nodes.Rule``; nothing here names a rule kind."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 from supervisor_rules.contracts.decision import Decision
-from supervisor_rules.engine import questions
+from supervisor_rules import questions
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.resources import grammar_path
 

@@ -37,7 +37,8 @@ import attrs
 
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.engine import questions, runtime
+from supervisor_rules import questions
+from supervisor_rules.engine import runtime
 from supervisor_rules.engine.compiler import CompiledPolicy, CRule, violated
 from supervisor_rules.contracts.decision import Decision
 

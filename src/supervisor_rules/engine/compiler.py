@@ -1,7 +1,7 @@
 """Checked AST → ``CompiledPolicy``: every condition becomes a Python closure, once.
 
 Each rule compiles as the decision question that takes its kind says
-(``engine/questions``); this module holds what they share: the expressions, the
+(``questions/``); this module holds what they share: the expressions, the
 facts they read, and the ``CRule`` / ``CompiledPolicy`` they fill.
 
 Values are Kleene's three: ``True``, ``False`` and ``None`` (unknown). A closure
@@ -20,8 +20,8 @@ import attrs
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.checker import Checked, Provision
 from supervisor_rules.contracts.decision import Citation
-from supervisor_rules.engine import questions
-from supervisor_rules.engine.questions.base import kleene_and, kleene_or
+from supervisor_rules import questions
+from supervisor_rules.questions.base import kleene_and, kleene_or
 
 Fn = Callable[[object], object]
 

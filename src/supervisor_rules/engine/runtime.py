@@ -1,7 +1,7 @@
 """Evaluation of a compiled policy for one validated case.
 
 The order is fixed, and the checker guarantees each rule reads only what is
-decided before it: the decision questions in registry order (``engine/questions``):
+decided before it: the decision questions in registry order (``questions/``):
 eligibility → term (renewals) → status (grounds) → violations → recusal →
 obligations → report → notices. Three-valued throughout: ``None`` is unknown.
 A pure function of (policy, facts, as_of, calendar). This module holds what the
@@ -15,9 +15,9 @@ import datetime as dt
 from typing import Callable
 
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT
-from supervisor_rules.engine import questions
+from supervisor_rules import questions
 from supervisor_rules.engine.compiler import CompiledPolicy, CRule
-from supervisor_rules.engine.questions import status as status_question, term as term_question
+from supervisor_rules.questions import status as status_question, term as term_question
 from supervisor_rules.contracts.decision import Decision, TraceSite, steps_of
 
 

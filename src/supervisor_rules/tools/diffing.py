@@ -36,7 +36,7 @@ from supervisor_rules.lang import nodes as n
 from supervisor_rules.dates import periods
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
 from supervisor_rules.errors import RulesError
-from supervisor_rules.engine import questions
+from supervisor_rules import questions
 from supervisor_rules.tools.policytests import WORDS, describe_rule
 
 DEFAULT_EXAMPLES = 2000

@@ -42,7 +42,8 @@ import attrs
 import yaml
 
 from supervisor_rules.lang import checker, nodes as n
-from supervisor_rules.engine import compiler, questions, runtime
+from supervisor_rules import questions
+from supervisor_rules.engine import compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision
 from supervisor_rules.errors import CaseError, Diagnostic, RulesError
 from supervisor_rules.resources import path_problem

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Recusal, RecusalResult
-from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only, reads_key
+from supervisor_rules.questions.base import Question, RuleKind, condition_only, reads_key
 
 #: Where several recusal rules hold, the strongest kind wins; all of that kind are cited.
 RANK = {"required": 2, "request": 1}

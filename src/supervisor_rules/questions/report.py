@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Report, ReportResult
-from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only, kleene_and
+from supervisor_rules.questions.base import Question, RuleKind, condition_only, kleene_and
 
 
 def compile_condition(c, kind, rule, citation, order):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Notice
-from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only, inapplicable, reads_key
+from supervisor_rules.questions.base import Question, RuleKind, condition_only, inapplicable, reads_key
 
 
 def compile_notice(c, kind, rule, citation, order):

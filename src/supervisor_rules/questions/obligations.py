@@ -12,7 +12,7 @@ from supervisor_rules.dates import periods
 from supervisor_rules.dates.workdays import MissingCalendarYear
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import DutyState, Notice, Obligation
-from supervisor_rules.engine.questions.base import Question, RuleKind, inapplicable
+from supervisor_rules.questions.base import Question, RuleKind, inapplicable
 
 
 def describe_duty(rule, words) -> str:

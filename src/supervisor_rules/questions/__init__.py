@@ -14,9 +14,9 @@ lists the kinds that deliberately decide nothing (``text only``).
 from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.engine.questions import (eligibility, notices, obligations, recusal, report, status, term,
-                                                violations)
-from supervisor_rules.engine.questions.base import Question, RuleKind, UnregisteredRule
+from supervisor_rules.questions import (eligibility, notices, obligations, recusal, report, status, term,
+                                        violations)
+from supervisor_rules.questions.base import Question, RuleKind, UnregisteredRule
 
 __all__ = ["NO_DECISION", "QUESTIONS", "Question", "RuleKind", "UnregisteredRule", "kind_of", "rule_kinds"]
 
@@ -61,5 +61,5 @@ def kind_of(rule) -> RuleKind | None:
     if kind is None and type(rule) not in NO_DECISION:
         raise UnregisteredRule(
             f"internal error: no decision question takes {type(rule).__name__} rules; register its kind "
-            f"with one question in supervisor_rules/engine/questions/")
+            f"with one question in supervisor_rules/questions/")
     return kind

@@ -12,7 +12,7 @@ import datetime as dt
 from supervisor_rules.dates import periods
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Citation, InvalidRenewal, Term, UndeterminedRenewal, make_term
-from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only
+from supervisor_rules.questions.base import Question, RuleKind, condition_only
 
 
 # ------------------------------------------------------------------ compilation

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Violation
-from supervisor_rules.engine.questions.base import Question, RuleKind
+from supervisor_rules.questions.base import Question, RuleKind
 
 
 # ------------------------------------------------------------------ compilation

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Effect, Ground, Status, TraceSite
-from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only
+from supervisor_rules.questions.base import Question, RuleKind, condition_only
 
 
 def _ground_roles(rule, words) -> list:

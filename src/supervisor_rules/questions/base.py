@@ -18,7 +18,7 @@ import attrs
 
 
 class UnregisteredRule(RuntimeError):
-    """An internal error: a rule node of a kind no decision question takes (``engine/questions``)."""
+    """An internal error: a rule node of a kind no decision question takes (``questions/``)."""
 
 
 @attrs.frozen

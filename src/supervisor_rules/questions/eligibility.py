@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Eligibility, EligibilityResult
-from supervisor_rules.engine.questions.base import Question, RuleKind, guard_words, kleene_or
+from supervisor_rules.questions.base import Question, RuleKind, guard_words, kleene_or
 
 
 # ------------------------------------------------------------------ what the tools read
