@@ -14,6 +14,9 @@ import pytest
 import supervisor_rules as sr
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang import parser
+from supervisor_rules.questions.eligibility import Require
+from supervisor_rules.questions.status import Ground
+from supervisor_rules.questions.term import Term
 from supervisor_rules.errors import PolicyError, PolicySyntaxError
 from supervisor_rules.lang.numerals import parse_chinese, parse_number, to_chinese
 
@@ -258,12 +261,12 @@ def test_english_and_chinese_keywords_build_equal_asts():
     assert [p.number for p in english.articles[1].paragraphs] == [2]
     assert english.imports == (n.Import("vocab.rules"),)
     require = english.articles[1].items[0].rules[0]
-    assert require == n.Require(
+    assert require == Require(
         n.And((n.Path(("person", "honest")),
                n.Not(n.Compare("=", n.Path(("person", "level")), n.Name("low"))))),
         n.Compare("!=", n.Path(("person", "kind")), n.Name("b")))
     ground = english.articles[2].rules[3]
-    assert ground == n.Ground("mandatory", n.Violates(n.ArticleRef(4, None, 2)))
+    assert ground == Ground("mandatory", n.Violates(n.ArticleRef(4, None, 2)))
 
 
 def test_mixed_keywords_build_the_same_ast():
@@ -421,7 +424,7 @@ def test_units_in_both_languages():
                "  义务 y 期限 1 个月 后 s.d 完成日期 s.e\n  义务 z 期限 s.d 后 5 个工作日 完成日期 s.e\n")
     assert en == zh
     rules = en.articles[0].rules
-    assert rules[0] == n.Term(2, "years", n.Path(("s", "d")))
+    assert rules[0] == Term(2, "years", n.Path(("s", "d")))
     assert [r.due.unit for r in rules[1:]] == ["days", "months", "working_days"]
 
 

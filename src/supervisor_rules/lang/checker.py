@@ -14,6 +14,7 @@ from typing import Iterable
 
 import attrs
 
+from supervisor_rules import questions
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.errors import Diagnostic
 from supervisor_rules.lang.numerals import cite_number
@@ -148,12 +149,13 @@ _RECUSAL = EnumT("recusal", ("required", "request", "not_required", "not_applica
 _ACTOR = EnumT("decided_by", ("supervisor", "department"))
 _EFFECTS = EnumT("effect", ("automatic", "mandatory", "discretionary"))
 _REPORT = EnumT("report", ("in_scope", "out_of_scope", "not_applicable", "unknown"))
-#: field → (Chinese alias, type; None for the policy's duty codes, "violation" for its prohibited values)
+#: field → (Chinese alias, type; None for a scalar, or the ``RuleKind.kind`` whose ``decision_values`` lists it:
+#: the policy's duty codes, its prohibited values)
 DECISION_FIELDS = {
     "status": ("状态", _STATUS), "eligibility": ("资格", _ELIGIBILITY), "preferred": ("优先考虑", None),
     "recusal": ("回避结果", _RECUSAL), "decided_by": ("决定者", _ACTOR), "grounds": ("事由", ListT(_EFFECTS)),
-    "obligations": ("义务", "duties"), "owed": ("应履行", "duties"), "met": ("已履行", "duties"),
-    "overdue": ("已逾期", "duties"), "breached": ("已违反", "duties"), "violations": ("违纪", "violations"),
+    "obligations": ("义务", "duty"), "owed": ("应履行", "duty"), "met": ("已履行", "duty"),
+    "overdue": ("已逾期", "duty"), "breached": ("已违反", "duty"), "violations": ("违纪", "prohibit"),
     "report": ("举报结果", _REPORT), "reward_referral": ("奖励转介", None), "last_day": ("届满日", None),
     "terms": ("届数", None),
 }
@@ -161,33 +163,15 @@ _SCALAR_FIELDS = {"preferred": BOOL, "reward_referral": BOOL, "last_day": DATE, 
 DECISION_ALIASES = {alias: name for name, (alias, _) in DECISION_FIELDS.items()}
 
 
-# Which derived predicates each rule kind may read. The evaluation order is
-# eligibility → term → grounds → status → the rest; a rule may only read what
-# is decided before it, so no policy can be circular.
-_PHASE = {
-    n.Require: frozenset(),
-    n.Prefer: frozenset(),
-    n.Renewal: frozenset({"satisfies", "violates"}),
-    n.Ground: frozenset({"satisfies", "violates", "expired", "as_of"}),
-    n.Recusal: frozenset({"violates", "as_of"}),
-    n.ReportScope: frozenset({"violates", "as_of"}),
-    n.ReportCategory: frozenset({"violates", "as_of"}),
-    n.Reward: frozenset({"violates", "as_of"}),
-    n.Duty: frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
-    n.Notice: frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
-    n.Invariant: frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
-}
+# Which derived predicates a rule may read is its kind's (``RuleKind.may_read``): the evaluation order is
+# eligibility → term → grounds → status → the rest, and a rule may only read what is decided before it, so
+# no policy can be circular. An invariant reads the decision made: everything.
+_INVARIANT_READS = frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"})
 _PREDICATE_OF = {n.Satisfies: "satisfies", n.Violates: "violates", n.Expired: "expired",
                  n.Dismissed: "dismissed", n.AsOf: "as_of"}
 _PREDICATE_WORDS = {"satisfies": "`satisfies` / `符合`", "violates": "`violates` / `违反`",
                     "expired": "`expired` / `期满未续聘`", "dismissed": "`dismissed` / `已解聘`",
                     "as_of": "`as_of` / `基准日`"}
-_KIND_WORDS = {n.Require: "a requirement", n.Prefer: "a preference", n.Renewal: "a renewal condition",
-               n.Ground: "a dismissal ground", n.Recusal: "a recusal rule", n.ReportScope: "a report scope rule",
-               n.ReportCategory: "a report category", n.Reward: "a reward rule", n.Duty: "a duty",
-               n.Notice: "a notice", n.Invariant: "an invariant"}
-
-
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean `x`?)`` for the closest of ``candidates``, or "". Only for names of a sane
     length: difflib's cost grows with the name's, and a long one is no misspelling."""
@@ -198,6 +182,10 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
 
 
 class _Checker:
+    """The checks of one policy. A rule kind's ``check`` receives it and uses its public face: ``report``,
+    ``warn``, ``condition``, ``typed``, ``reachable``, ``expect_path``, ``type_of``, ``check_enum_value``,
+    ``sections`` and the semantic types below."""
+
     def __init__(self, root: n.Module, imported: list[n.Module], lines: dict[str, list[str]]):
         self.root = root
         self.imported = imported
@@ -208,6 +196,11 @@ class _Checker:
         self.sections: dict[str, Section] = {}
         self.used: set[tuple[str, str]] = set()
         self.provisions: list[Provision] = []
+        self.provided: set[str] = set()  # the derived predicates the policy's rules decide
+        # The semantic types, for the kinds' checks (which import no checker).
+        self.BOOL, self.DATE, self.TEXT, self.INT = BOOL, DATE, TEXT, INT
+        self.EnumT, self.ListT, self.RecordT = EnumT, ListT, RecordT
+        self.phase: tuple[frozenset[str], str | None] = (frozenset(), None)  # of the rule being checked
 
     # -------------------------------------------------------------- reporting
     def report(self, span: n.Span, message: str, severity: str = "error", length: int | None = None) -> None:
@@ -398,7 +391,7 @@ class _Checker:
             return any(not isinstance(r, n.TextOnly) for r in rules)
 
         def deep(node) -> bool:
-            return any(has_rules(x.rules) for x in n.walk(node) if hasattr(x, "rules") and not isinstance(x, n.Duty))
+            return any(has_rules(x.rules) for x in n.walk(node) if isinstance(x, _PROVISIONS))
 
         provisions: list[n.Article | n.Paragraph | n.Item | n.SubItem] = [
             article, *article.items, *[s for i in article.items for s in i.subitems], *article.paragraphs,
@@ -418,124 +411,50 @@ class _Checker:
 
     # -------------------------------------------------------------- rules
     def check_rules(self) -> None:
-        singletons: dict[type, n.Span] = {}
-        duties: dict[str, Provision] = {}
-        prohibited: dict[str, Provision] = {}
-        self.has_term = any(isinstance(r, n.Term) for p in self.provisions for r in p.rules)
+        """Each rule by its kind's ``check``; a policy has at most one rule of a ``single`` kind, and a
+        kind's ``needs``."""
+        first: dict[type, n.Span] = {}
+        states: dict[type, dict] = {}
+        present = {type(r) for p in self.provisions for r in p.rules}
+        self.provided = {p for kind in questions.rule_kinds() if kind.node in present for p in kind.provides}
         for provision in self.provisions:
             for rule in provision.rules:
-                if isinstance(rule, (n.Term, n.Renewal, n.DismissalRecord)):
-                    if type(rule) in singletons:
-                        self.report(rule.span, f"a policy has one `{_RULE_WORD[type(rule)]}` rule; "
-                                               f"another is at {singletons[type(rule)]!r}")
-                    singletons.setdefault(type(rule), rule.span)
-                if isinstance(rule, n.Duty):
-                    if rule.code in duties:
-                        self.report(rule.span, f"duty `{rule.code}` is already declared at {duties[rule.code].ref}")
-                    duties.setdefault(rule.code, provision)
-                if isinstance(rule, n.Prohibit):
-                    for value in rule.values:
-                        if value.name in prohibited:
-                            self.report(value.span, f"`{value.name}` is already prohibited by "
-                                                    f"{prohibited[value.name].ref}")
-                        prohibited.setdefault(value.name, provision)
-                self.check_rule(rule, provision)
-        if n.Renewal in singletons and n.Term not in singletons:
-            self.report(singletons[n.Renewal], "a renewal rule needs a `term` rule")
+                kind = questions.kind_of(rule)  # raises for a kind no question takes
+                if kind is None:
+                    continue  # text only
+                if kind.single and type(rule) in first:
+                    self.report(rule.span, f"a policy has one `{kind.word}` rule; "
+                                           f"another is at {first[type(rule)]!r}")
+                first.setdefault(type(rule), rule.span)
+                self.phase = (kind.may_read, kind.words)
+                kind.check(self, rule, provision, states.setdefault(kind.node, {}))
+        self.phase = (frozenset(), None)
+        for kind in questions.rule_kinds():
+            if kind.needs is not None and kind.node in first and kind.needs not in first:
+                needed = questions.KINDS[kind.needs]
+                self.report(first[kind.node], f"a {kind.word} rule needs a `{needed.word}` rule")
 
-    def check_rule(self, rule, provision: Provision) -> None:
-        kind = type(rule)
-        allowed = _PHASE.get(kind, frozenset())
-        scope: dict = {}
-        if isinstance(rule, n.Require) or isinstance(rule, n.Prefer):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            if rule.guard is not None:
-                self.expect_bool(rule.guard, allowed, kind, scope)
-            self.reachable(rule.condition if rule.guard is None else n.And((rule.guard, rule.condition)), rule)
-        elif isinstance(rule, n.Term):
-            self.expect_path(rule.start, DATE, "the term's start")
-            if rule.unit not in ("years", "months"):
-                self.report(rule.span, "a term is counted in years or months")
-            if rule.amount <= 0:
-                self.report(rule.span, "a term must last at least one year or month")
-            elif rule.amount > (100 if rule.unit == "years" else 1200):
-                self.report(rule.span, "a term longer than 100 years is surely a mistake")
-        elif isinstance(rule, n.Renewal):
-            source = self.expect_path(rule.source, None, "the renewal records")
-            record = source.element if isinstance(source, ListT) and isinstance(source.element, RecordT) else None
-            if source is not None and record is None:
-                self.report(rule.source.span, f"renewal records must be a `list of` a record type, not {source}")
-            if record is not None:
-                scope = {rule.var: record}
-                if rule.var in self.sections:
-                    self.report(rule.span, f"`{rule.var}` names a section of facts; choose another name")
-                dated = self.type_of(rule.dated, allowed, kind, scope)
-                if dated is not None and dated != DATE:
-                    self.report(rule.dated.span, f"a renewal is dated by a date field, not {dated}")
-                if rule.dated.parts[0] != rule.var:
-                    self.report(rule.dated.span, f"the renewal date is a field of `{rule.var}`")
-                self.expect_bool(rule.condition, allowed, kind, scope)
-        elif isinstance(rule, n.Ground):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            self.reachable(rule.condition, rule)
-        elif isinstance(rule, n.DismissalRecord):
-            self.expect_path(rule.path, DATE, "a recorded dismissal")
-        elif isinstance(rule, n.Recusal):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            self.reachable(rule.condition, rule)
-        elif isinstance(rule, n.Prohibit):
-            ftype = self.expect_path(rule.path, None, "prohibited conduct")
-            if ftype is not None:
-                if not (isinstance(ftype, ListT) and isinstance(ftype.element, EnumT)):
-                    self.report(rule.path.span, f"prohibitions name values of a `list of` enum fact, not {ftype}")
-                else:
-                    for value in rule.values:
-                        self.check_enum_value(value, ftype.element)
-        elif isinstance(rule, n.Duty):
-            for expr in (rule.when, rule.met, rule.breached):
-                if expr is not None:
-                    self.expect_bool(expr, allowed, kind, scope)
-            if rule.when is not None:
-                self.reachable(rule.when, rule)
-            if rule.due is not None:
-                self.expect_path(rule.due.base, DATE, "a due date's base")
-                if rule.due.amount <= 0:
-                    self.report(rule.due.span, "a deadline must be at least one day")
-                elif rule.due.amount > 1000:
-                    self.report(rule.due.span, "a deadline of more than 1,000 units is surely a mistake")
-            if rule.done_on is not None:
-                self.expect_path(rule.done_on, DATE, "the day a duty was done")
-            if rule.due is not None and rule.done_on is None:
-                self.report(rule.span, "this duty has a deadline (`due …`) but not the day it was done: "
-                                       "add `done on <date fact>` (`完成日期 …`)")
-            elif rule.due is None and rule.done_on is not None:
-                self.report(rule.span, "`done on …` is the day a deadline duty was done, but this duty has no "
-                                       "deadline: add `due N working days after <date fact>` (`期限 <date fact> 后 N 个工作日`)")
-            if rule.due is not None and (rule.met is not None or rule.breached is not None):
-                self.report(rule.span, "a deadline duty is met by its `done on` date; drop `met when`/`breached when`")
-        elif isinstance(rule, (n.ReportScope, n.ReportCategory, n.Reward)):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            self.reachable(rule.condition, rule)
-        elif isinstance(rule, n.Notice):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            self.reachable(rule.condition, rule)
-            if not rule.message.strip():
-                self.report(rule.span, "a notice needs a message")
-        elif not isinstance(rule, n.TextOnly):  # exhaustive: a new rule kind gets its checks here
-            raise RuntimeError(f"internal error: the checker has no checks for {type(rule).__name__} rules")
+    def condition(self, expr, scope: dict | None = None) -> None:
+        """Check a condition of the rule being checked, under what its kind may read."""
+        allowed, what = self.phase
+        self.expect_bool(expr, allowed, what, scope or {})
+
+    def typed(self, expr, scope: dict | None = None):
+        """The type of an expression of the rule being checked, under what its kind may read."""
+        allowed, what = self.phase
+        return self.type_of(expr, allowed, what, scope or {})
 
     # -------------------------------------------------------------- invariants
     def check_invariants(self) -> None:
-        duties = tuple(dict.fromkeys(r.code for p in self.provisions for r in p.rules if isinstance(r, n.Duty)))
-        prohibited = next((self.type_of(r.path, frozenset(), None, {}) for p in self.provisions for r in p.rules
-                           if isinstance(r, n.Prohibit)), None)
-        violation = prohibited.element if isinstance(prohibited, ListT) else EnumT("violation", ())
+        listed: dict[str, object] = {}  # RuleKind.kind → the values decision fields list
+        for kind in questions.rule_kinds():
+            if kind.decision_values is not None:
+                rules = [r for p in self.provisions for r in p.rules if type(r) is kind.node]
+                listed[kind.kind] = kind.decision_values(self, rules)
         types: dict[str, object] = {}
         for name, (_, declared) in DECISION_FIELDS.items():
-            if declared == "duties":
-                types[name] = ListT(EnumT("duty", duties))
-            elif declared == "violations":
-                types[name] = ListT(violation)
+            if isinstance(declared, str):
+                types[name] = ListT(listed[declared])
             elif declared is None:
                 types[name] = _SCALAR_FIELDS[name]
             else:
@@ -552,11 +471,10 @@ class _Checker:
                 if not any(p.within(ref) for p in self.provisions):
                     where = f"article {ref.article}" + (f" ({ref.item})" if ref.item is not None else "")
                     self.report(ref.span, f"{where} does not exist")
-            allowed = _PHASE[n.Invariant]
             self.in_invariant = True
             for expr in (inv.when, inv.then):
                 if expr is not None:
-                    self.expect_bool(expr, allowed, n.Invariant, {})
+                    self.expect_bool(expr, _INVARIANT_READS, "an invariant", {})
             self.in_invariant = False
             if inv.when is not None and static_value(inv.when) is False:
                 self.warn(inv.span, "this invariant can never be tested: its `when` is always false")
@@ -616,10 +534,11 @@ class _Checker:
         return section.fields[rest[0]].type
 
     def type_of(self, expr, allowed, kind, scope):
-        """The type of ``expr``, reporting every problem; None where it cannot be known."""
+        """The type of ``expr``, reporting every problem; None where it cannot be known. ``kind``: what
+        reads it in words ("a requirement"), which may read the derived predicates ``allowed``."""
         predicate = _PREDICATE_OF.get(type(expr))
         if predicate is not None and kind is not None and predicate not in allowed:
-            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {_KIND_WORDS[kind]}")
+            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {kind}")
         if isinstance(expr, n.Path):
             return self.resolve_path(expr, scope)
         if isinstance(expr, n.Literal):
@@ -675,8 +594,9 @@ class _Checker:
                 self.report(expr.operand.span, f"`is empty` / `为空` tests a list, not {t}")
             return BOOL
         if isinstance(expr, (n.Expired, n.Dismissed)):
-            if isinstance(expr, n.Expired) and not self.has_term:
-                self.report(expr.span, "`expired` / `期满未续聘` needs a `term` rule in the policy")
+            if isinstance(expr, n.Expired) and "expired" not in self.provided:
+                provider = questions.provider_of("expired")
+                self.report(expr.span, f"`expired` / `期满未续聘` needs a `{provider.word}` rule in the policy")
             return BOOL
         if isinstance(expr, n.AsOf):
             return DATE
@@ -734,10 +654,9 @@ class _Checker:
             actual = under[0].chapter
             self.report(ref.span, f"article {ref.article} is in chapter {actual}, not chapter {ref.chapter}"
                         if actual is not None else f"article {ref.article} is not in any chapter")
-        wanted = n.Prohibit if isinstance(expr, n.Violates) else n.Require
-        if not any(isinstance(r, wanted) for p in under for r in p.rules):
-            what = "prohibits nothing" if wanted is n.Prohibit else "has no requirements"
-            self.report(ref.span, f"{under[0].cite} ({under[0].ref}) {what}")
+        wanted = questions.referenced("violates" if isinstance(expr, n.Violates) else "satisfies")
+        if not any(isinstance(r, wanted.node) for p in under for r in p.rules):
+            self.report(ref.span, f"{under[0].cite} ({under[0].ref}) {wanted.none_referenced}")
 
     def check_unused(self) -> None:
         if self.vocabulary:
@@ -748,7 +667,7 @@ class _Checker:
                     self.warn(info.span, f"fact `{section.name}.{name}` is declared but no rule uses it")
 
 
-_RULE_WORD = {n.Term: "term", n.Renewal: "renewal", n.DismissalRecord: "dismissal recorded"}
+_PROVISIONS = (n.Article, n.Paragraph, n.Item, n.SubItem)
 
 
 # ------------------------------------------------------------------ reachability

@@ -30,9 +30,13 @@ class Span:
 NO_SPAN = Span("<builtin>", 0, 0, 0, 0)
 
 
-def _span_field():
-    # Spans never take part in equality: two ASTs are equal if they mean the same.
+def span_field():
+    """The ``span`` field every node declares last. Spans never take part in equality: two ASTs are
+    equal if they mean the same."""
     return attrs.field(default=NO_SPAN, eq=False, repr=False, kw_only=True)
+
+
+_span_field = span_field
 
 
 # ------------------------------------------------------------------ expressions
@@ -187,117 +191,13 @@ Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, Is
 
 
 # ------------------------------------------------------------------ rules
-@attrs.frozen
-class Require:
-    condition: Expr
-    guard: Expr | None = None
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Prefer:
-    condition: Expr
-    guard: Expr | None = None
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Term:
-    amount: int
-    unit: str  # "years" | "months" (the checker rejects others)
-    start: Path
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Renewal:
-    var: str
-    source: Path
-    dated: Path
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Ground:
-    effect: str  # "automatic" | "mandatory" | "discretionary"
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class DismissalRecord:
-    path: Path
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Recusal:
-    kind: str  # "required" | "request"
-    decided_by: str  # "supervisor" | "department"
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Prohibit:
-    path: Path
-    values: tuple[Name, ...]
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Due:
-    amount: int
-    unit: str  # "working_days" | "days" | "months" | "years"
-    base: Path
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Duty:
-    code: str
-    when: Expr | None = None
-    due: Due | None = None
-    done_on: Path | None = None
-    met: Expr | None = None
-    breached: Expr | None = None
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class ReportScope:
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class ReportCategory:
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Reward:
-    condition: Expr
-    rules: str
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Notice:
-    message: str
-    condition: Expr
-    span: Span = _span_field()
-
-
+# Each rule kind's node class lives in the question module that decides it (``supervisor_rules/questions``):
+# a provision's ``rules`` hold those nodes, and ``TextOnly``, which decides nothing.
 @attrs.frozen
 class TextOnly:
+    """``text only`` / ``仅文本``: the provision is informative and carries no rule."""
+
     span: Span = _span_field()
-
-
-Rule = Union[Require, Prefer, Term, Renewal, Ground, DismissalRecord, Recusal, Prohibit, Duty,
-             ReportScope, ReportCategory, Reward, Notice, TextOnly]
 
 
 # ------------------------------------------------------------------ provisions
@@ -305,7 +205,7 @@ Rule = Union[Require, Prefer, Term, Renewal, Ground, DismissalRecord, Recusal, P
 class SubItem:
     number: int
     text: str | None
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[object, ...] = ()
     span: Span = _span_field()
 
 
@@ -313,7 +213,7 @@ class SubItem:
 class Item:
     number: int
     text: str | None
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[object, ...] = ()
     subitems: tuple[SubItem, ...] = ()
     span: Span = _span_field()
 
@@ -322,7 +222,7 @@ class Item:
 class Paragraph:
     number: int
     text: str | None
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[object, ...] = ()
     items: tuple[Item, ...] = ()
     span: Span = _span_field()
 
@@ -331,7 +231,7 @@ class Paragraph:
 class Article:
     number: int
     text: str | None
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[object, ...] = ()
     items: tuple[Item, ...] = ()
     paragraphs: tuple[Paragraph, ...] = ()
     chapter: int | None = None

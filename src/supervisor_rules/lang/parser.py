@@ -24,6 +24,7 @@ import attrs
 import lark
 from lark import Token
 
+from supervisor_rules import questions
 from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.errors import PolicySyntaxError
@@ -86,7 +87,22 @@ def _module_parser() -> tuple[lark.Lark, "_Builder"]:
     the GIL this costs no throughput.
     """
     builder = _Builder()
-    return _make_lark("nodes", transformer=builder), builder
+    grammar = _make_lark("nodes", transformer=builder)
+    check_statements(grammar)
+    return grammar, builder
+
+
+def check_statements(grammar: lark.Lark) -> None:
+    """Every alternative of the grammar's ``_stmt`` is a statement a registered rule kind builds (and
+    every registered statement is in the grammar): else a rule would parse into a bare Lark tree."""
+    alternatives = {rule.expansion[0].name for rule in grammar.rules
+                    if rule.origin.name == "_stmt" and len(rule.expansion) == 1}
+    if alternatives != set(questions.STATEMENTS):
+        unbuilt = sorted(alternatives - set(questions.STATEMENTS))
+        unknown = sorted(set(questions.STATEMENTS) - alternatives)
+        raise questions.UnregisteredRule(
+            f"internal error: grammar statements no question module builds: {unbuilt or 'none'}; "
+            f"statements registered but not in the grammar's `_stmt`: {unknown or 'none'}")
 
 
 _PARSE_LOCK = threading.Lock()
@@ -360,6 +376,12 @@ class _Builder:
 
     def __init__(self):
         self.begin("<string>", [])
+        # Each rule kind's statement (and its sub-rules) is built by its question module.
+        context = BuildContext(self)
+        for rule, build in questions.SYNTAX.items():
+            if hasattr(self, rule):
+                raise questions.UnregisteredRule(f"grammar rule `{rule}` is built by the parser already")
+            setattr(self, rule, functools.partial(build, context))
 
     def begin(self, source: str, lines: list[str]) -> None:
         self.source = source
@@ -574,79 +596,6 @@ class _Builder:
         return n.SubItem(number, text.value if text else None, tuple(x for x in c[1:] if _is_rule(x)),
                          span=self._span(c))
 
-    # -------------------------------------------------------------- rules
-    def require(self, c):
-        exprs = [x for x in c if not isinstance(x, Token)]
-        return n.Require(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(c))
-
-    def prefer(self, c):
-        exprs = [x for x in c if not isinstance(x, Token)]
-        return n.Prefer(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(c))
-
-    def term(self, c):
-        return n.Term(self._int(c[1]), kw.value_of(str(c[2])), c[4], span=self._span(c))
-
-    def renewal(self, c):
-        return n.Renewal(self._name(c[1]), c[3], c[5], c[7], span=self._span(c))
-
-    def ground(self, c):
-        effect = next(x for x in c if _is(x, "EFFECT"))
-        return n.Ground(kw.value_of(str(effect)), c[-1], span=self._span(c))
-
-    def dismissal_record(self, c):
-        return n.DismissalRecord(c[1], span=self._span(c))
-
-    def recusal(self, c):
-        kind = next(x for x in c if _is(x, "RECUSAL_KIND"))
-        actor = next(x for x in c if _is(x, "ACTOR"))
-        return n.Recusal(kw.value_of(str(kind)), kw.value_of(str(actor)), c[-1], span=self._span(c))
-
-    def prohibit(self, c):
-        return n.Prohibit(c[1], tuple(c[2:]), span=self._span(c))
-
-    def duty(self, c):
-        clauses = {}
-        for clause in c[2:]:
-            key, value, span = clause
-            if key in clauses:
-                self._error(span, f"duty `{c[1]}` gives its `{key}` clause twice")
-            clauses[key] = value
-        return n.Duty(self._name(c[1]), span=self._span(c), **clauses)
-
-    def duty_when(self, c):
-        return ("when", c[1], self._span(c))
-
-    def duty_due(self, c):
-        if _is(c[1], "INT"):
-            amount, unit, base = c[1], c[2], c[4]
-        else:
-            base, amount, unit = c[1], c[3], c[4]
-        return ("due", n.Due(self._int(amount), kw.value_of(str(unit)), base, span=self._span(c)), self._span(c))
-
-    def duty_done(self, c):
-        return ("done_on", c[1], self._span(c))
-
-    def duty_met(self, c):
-        return ("met", c[1], self._span(c))
-
-    def duty_breached(self, c):
-        return ("breached", c[1], self._span(c))
-
-    def report_scope(self, c):
-        return n.ReportScope(c[-1], span=self._span(c))
-
-    def report_category(self, c):
-        return n.ReportCategory(c[-1], span=self._span(c))
-
-    def reward(self, c):
-        return n.Reward(c[2], c[4].value, span=self._span(c))
-
-    def notice(self, c):
-        return n.Notice(c[1].value, c[3], span=self._span(c))
-
-    def text_only(self, c):
-        return n.TextOnly(span=self._span(c))
-
     # -------------------------------------------------------------- invariants
     def invariant(self, c):
         text = self._optional_text(c)
@@ -782,6 +731,40 @@ class _Builder:
             self._error(token, f"`{token}` is not a real date")
 
 
+class BuildContext:
+    """What a rule kind's builders (``RuleKind.syntax``) use while the parser reduces their grammar
+    rules: each builder is called as ``build(context, children)``."""
+
+    def __init__(self, builder: _Builder):
+        self._builder = builder
+
+    def span(self, children) -> n.Span:
+        """From the first positioned child's start to the last one's end."""
+        return self._builder._span(children)
+
+    def int(self, token: Token) -> int:
+        """A whole number written in the rules (ASCII digits, at most ``MAX_NUMBER_DIGITS``)."""
+        return self._builder._int(token)
+
+    def name(self, token: Token) -> str:
+        """A name the rules give (never a keyword)."""
+        return self._builder._name(token)
+
+    @staticmethod
+    def value(token: Token) -> str:
+        """What a keyword spelling stands for (``自然解聘`` → ``automatic``, ``个工作日`` → ``working_days``)."""
+        return kw.value_of(str(token))
+
+    @staticmethod
+    def is_token(x, kind: str | None = None) -> bool:
+        """Whether a child is a token (of terminal ``kind``, if given) rather than a built node."""
+        return isinstance(x, Token) and (kind is None or x.type == kind)
+
+    def error(self, where, message: str):
+        """Refuse the rule file: a ``PolicySyntaxError`` at a token or span."""
+        self._builder._error(where, message)
+
+
 class _Text:
     __slots__ = ("value", "span")
 
@@ -796,12 +779,8 @@ class _Default:
         self.value = value
 
 
-_RULE_TYPES = (n.Require, n.Prefer, n.Term, n.Renewal, n.Ground, n.DismissalRecord, n.Recusal, n.Prohibit,
-               n.Duty, n.ReportScope, n.ReportCategory, n.Reward, n.Notice, n.TextOnly)
-
-
 def _is_rule(x) -> bool:
-    return isinstance(x, _RULE_TYPES)
+    return type(x) in questions.RULE_NODES
 
 
 def _evolve(node, **changes):

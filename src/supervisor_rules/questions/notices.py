@@ -6,9 +6,33 @@ that is missing): ``evaluation.notices``, the generated code's ``notices``.
 
 from __future__ import annotations
 
+import attrs
+
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.contracts.decision import Notice
-from supervisor_rules.questions.base import Question, RuleKind, condition_only, inapplicable, reads_key
+from supervisor_rules.contracts.decision import Notice as DecisionNotice
+from supervisor_rules.questions.base import (Question, RuleKind, condition_only, inapplicable, reads_key,
+                                             ref_reads_condition)
+
+
+# ------------------------------------------------------------------ nodes and syntax
+@attrs.frozen
+class Notice:
+    """``notice "message" when X``: advice shown when ``X`` holds; it decides nothing."""
+
+    message: str
+    condition: n.Expr
+    span: n.Span = n.span_field()
+
+
+def build_notice(b, c):
+    return Notice(c[1].value, c[3], span=b.span(c))
+
+
+def check(chk, rule, provision, state) -> None:
+    chk.condition(rule.condition)
+    chk.reachable(rule.condition, rule)
+    if not rule.message.strip():
+        chk.report(rule.span, "a notice needs a message")
 
 
 def compile_notice(c, kind, rule, citation, order):
@@ -23,7 +47,7 @@ def interpret(policy, ev) -> None:
             continue
         # Notices are advisory: an unknown one leaves nothing undecided.
         if ev.note(rule, rule.fn(env), advisory=True) is True:
-            notices.append(Notice(rule.citation, rule.text))
+            notices.append(DecisionNotice(rule.citation, rule.text))
     sort_notices(policy, notices)
     ev.decided["notices"] = tuple(notices)
 
@@ -60,7 +84,7 @@ def generate(gen) -> None:
             gen.step(gen.site(rule), "notice")
             value = "notice"
         gen.emit(f"if {value} is True:")
-        gen.emit(f"    notices.append({gen.const(Notice(rule.citation, rule.text))})")
+        gen.emit(f"    notices.append({gen.const(DecisionNotice(rule.citation, rule.text))})")
         if rule.sections:
             gen.depth -= 1
     gen.emit("if len(notices) > 1:")
@@ -68,10 +92,29 @@ def generate(gen) -> None:
     gen.emit("notices = tuple(notices)")
 
 
+# ------------------------------------------------------------------ reference (shares nothing above)
+def reference(run) -> None:
+    for rule in run.policy.of(Notice):
+        if not run.asks(rule.sections):
+            continue
+        holds = run.value(rule.node.condition)
+        run.step(rule, "notice", holds)  # advisory: an unknown notice leaves nothing open
+        if holds is True:
+            run.notices.append(DecisionNotice(rule.citation, rule.node.message))
+    # In the order of the provisions they cite (stable; a notice citing none last).
+    position = run.policy.position
+    last = len(position)
+    run.decided["notices"] = tuple(sorted(run.notices, key=lambda notice: position.get(notice.citation, last)
+                                          if notice.citation is not None else last))
+
+
 QUESTION = Question(
     "notices", ("notices",),
-    (RuleKind(n.Notice, "notice", "notices", compile_notice, sides=("shown", "not shown"),
+    (RuleKind(Notice, "notice", "notices", compile_notice, sides=("shown", "not shown"),
               conditions=condition_only,
               describe=lambda r, w: f"notice “{r.message}” when {w.expr(r.condition)}",
-              roles=lambda r, w: [("notices", ("notice", *reads_key(r, w)), w.rule(r))]),),
-    interpret, generate, namespace={"sort_notices": sort_notices})
+              roles=lambda r, w: [("notices", ("notice", *reads_key(r, w)), w.rule(r))],
+              statement="notice", syntax={"notice": build_notice}, check=check,
+              may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}), words="a notice",
+              word="notice", ref_reads=ref_reads_condition),),
+    interpret, generate, reference=reference, order=80, namespace={"sort_notices": sort_notices})

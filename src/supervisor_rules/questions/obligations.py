@@ -8,11 +8,97 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
+
 from supervisor_rules.dates import periods
 from supervisor_rules.dates.workdays import MissingCalendarYear
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import DutyState, Notice, Obligation
 from supervisor_rules.questions.base import Question, RuleKind, inapplicable
+
+
+# ------------------------------------------------------------------ nodes and syntax
+@attrs.frozen
+class Due:
+    """``due N units after DATE``: a duty's deadline, counted from a date fact."""
+
+    amount: int
+    unit: str  # "working_days" | "days" | "months" | "years"
+    base: n.Path
+    span: n.Span = n.span_field()
+
+
+@attrs.frozen
+class Duty:
+    """``duty CODE [when X] [due …] [done on DATE] [met when X] [breached when X]``: what the appointee owes."""
+
+    code: str
+    when: n.Expr | None = None
+    due: Due | None = None
+    done_on: n.Path | None = None
+    met: n.Expr | None = None
+    breached: n.Expr | None = None
+    span: n.Span = n.span_field()
+
+
+def build_duty(b, c):
+    clauses = {}
+    for clause in c[2:]:
+        key, value, span = clause
+        if key in clauses:
+            b.error(span, f"duty `{c[1]}` gives its `{key}` clause twice")
+        clauses[key] = value
+    return Duty(b.name(c[1]), span=b.span(c), **clauses)
+
+
+def build_due(b, c):
+    if b.is_token(c[1], "INT"):
+        amount, unit, base = c[1], c[2], c[4]
+    else:
+        base, amount, unit = c[1], c[3], c[4]
+    return ("due", Due(b.int(amount), b.value(unit), base, span=b.span(c)), b.span(c))
+
+
+def _clause(key: str):
+    """A builder for a clause that gives one value: (its key, the value, its span)."""
+    return lambda b, c: (key, c[1], b.span(c))
+
+
+SYNTAX = {"duty": build_duty, "duty_when": _clause("when"), "duty_due": build_due, "duty_done": _clause("done_on"),
+          "duty_met": _clause("met"), "duty_breached": _clause("breached")}
+
+
+# ------------------------------------------------------------------ checks
+def check(chk, rule, provision, state) -> None:
+    if rule.code in state:  # state: each duty code → the provision that declares it first
+        chk.report(rule.span, f"duty `{rule.code}` is already declared at {state[rule.code].ref}")
+    state.setdefault(rule.code, provision)
+    for expr in (rule.when, rule.met, rule.breached):
+        if expr is not None:
+            chk.condition(expr)
+    if rule.when is not None:
+        chk.reachable(rule.when, rule)
+    if rule.due is not None:
+        chk.expect_path(rule.due.base, chk.DATE, "a due date's base")
+        if rule.due.amount <= 0:
+            chk.report(rule.due.span, "a deadline must be at least one day")
+        elif rule.due.amount > 1000:
+            chk.report(rule.due.span, "a deadline of more than 1,000 units is surely a mistake")
+    if rule.done_on is not None:
+        chk.expect_path(rule.done_on, chk.DATE, "the day a duty was done")
+    if rule.due is not None and rule.done_on is None:
+        chk.report(rule.span, "this duty has a deadline (`due …`) but not the day it was done: "
+                              "add `done on <date fact>` (`完成日期 …`)")
+    elif rule.due is None and rule.done_on is not None:
+        chk.report(rule.span, "`done on …` is the day a deadline duty was done, but this duty has no "
+                              "deadline: add `due N working days after <date fact>` (`期限 <date fact> 后 N 个工作日`)")
+    if rule.due is not None and (rule.met is not None or rule.breached is not None):
+        chk.report(rule.span, "a deadline duty is met by its `done on` date; drop `met when`/`breached when`")
+
+
+def decision_values(chk, rules):
+    """The values a decision's obligations (owed, met …) list: the policy's duty codes."""
+    return chk.EnumT("duty", tuple(dict.fromkeys(r.code for r in rules)))
 
 
 def describe_duty(rule, words) -> str:
@@ -152,9 +238,81 @@ def obligation(gen, rule, state: DutyState, site) -> None:
     gen.step(site, gen.const(str(state)))
 
 
+# ------------------------------------------------------------------ reference (shares nothing above)
+def ref_reads(policy, rule) -> None:
+    duty = rule.node
+    rule.reads = policy.reads(duty.when, duty.met, duty.breached, duty.due.base if duty.due else None, duty.done_on)
+    # A duty arises for a case that has a section its condition reads (or always, reading none).
+    rule.sections = policy.sections_of(policy.reads(duty.when))
+
+
+def reference(run) -> None:
+    run.decided["obligations"] = tuple(_ref_obligations(run))
+
+
+def _ref_obligations(run) -> list[Obligation]:
+    out = []
+    for rule in run.policy.of(Duty):
+        duty: Duty = rule.node
+        if not run.asks(rule.sections):
+            continue
+        arises = run.value(duty.when) if duty.when is not None else True
+        if arises is not True:
+            if arises is None:  # whether the duty arises is open: its facts are missing
+                run.unknown(rule)
+            run.step(rule, "duty", arises)
+            continue
+        if duty.due is not None:
+            due, state = _ref_deadline(run, rule)
+        else:
+            due = None
+            met = run.value(duty.met) if duty.met is not None else None
+            breached = run.value(duty.breached) if duty.breached is not None else None
+            state = DutyState.MET if met is True else DutyState.BREACHED if breached is True else DutyState.OWED
+        out.append(Obligation(duty.code, rule.citation, due, state))
+        run.step(rule, "duty", str(state))
+    return out
+
+def _ref_deadline(run, rule) -> tuple[dt.date | None, DutyState]:
+    """A deadline duty: its due date (None where it cannot be computed) and state."""
+    duty: Duty = rule.node
+    assert duty.due is not None and duty.done_on is not None
+    amount, unit = duty.due.amount, duty.due.unit
+    base = run.facts.get(duty.due.base.dotted)
+    done = run.facts.get(duty.done_on.dotted)
+    if base is None:
+        return None, DutyState.UNKNOWN
+    try:
+        if unit == "working_days":  # the N-th working day after the base (the base not counted)
+            due = run.calendar_source().add_working_days(base, amount)
+        elif unit == "days":
+            due = base + dt.timedelta(days=amount)
+        elif unit == "months":
+            due = periods.add_months(base, amount)
+        else:  # years
+            due = periods.add_months(base, amount * 12)
+    except MissingCalendarYear as exc:
+        # Never guessed: no due date, and a notice names the missing year.
+        run.notices.append(Notice(rule.citation, f"缺少 {exc.year} 年的工作日历（国务院放假安排），"
+                                                  f"无法计算期限: {exc}"))
+        # N working days are at least N calendar days: until then the duty cannot be late.
+        if done is None and run.as_of <= base + dt.timedelta(days=amount):
+            return None, DutyState.OWED
+        return None, DutyState.UNKNOWN
+    except (periods.PeriodOutOfRange, OverflowError):
+        return None, DutyState.UNKNOWN
+    if done is not None:
+        return due, DutyState.MET if done <= due else DutyState.OVERDUE
+    return due, DutyState.OVERDUE if run.as_of > due else DutyState.OWED
+
+
+
 QUESTION = Question(
     "obligations", ("obligations",),
-    (RuleKind(n.Duty, "duty", "duties", compile_duty, sides=("arising", "not arising"),
+    (RuleKind(Duty, "duty", "duties", compile_duty, sides=("arising", "not arising"),
               conditions=lambda r: (r.when,) if r.when is not None else (), describe=describe_duty,
-              roles=lambda r, w: [("duties", (r.code,), w.rule(r))], two_sided=lambda r: r.when is not None),),
-    interpret, generate, namespace={"Obligation": Obligation, "deadline": deadline})
+              roles=lambda r, w: [("duties", (r.code,), w.rule(r))], two_sided=lambda r: r.when is not None,
+              statement="duty", syntax=SYNTAX, check=check,
+              may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}), words="a duty",
+              word="duty", decision_values=decision_values, ref_reads=ref_reads),),
+    interpret, generate, reference=reference, order=60, namespace={"Obligation": Obligation, "deadline": deadline})

@@ -3,9 +3,42 @@ category``) and whether it goes on to a reward (``reward``)."""
 
 from __future__ import annotations
 
+import attrs
+
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.contracts.decision import Report, ReportResult
-from supervisor_rules.questions.base import Question, RuleKind, condition_only, kleene_and
+from supervisor_rules.contracts.decision import Citation, Report, ReportResult
+from supervisor_rules.questions.base import (Question, RuleKind, build_condition_last, check_condition,
+                                             condition_only, kleene_and, ref_reads_condition)
+
+
+# ------------------------------------------------------------------ nodes and syntax
+@attrs.frozen
+class ReportScope:
+    """``report scope when X``: what a report must be about to be in scope (all of them hold)."""
+
+    condition: n.Expr
+    span: n.Span = n.span_field()
+
+
+@attrs.frozen
+class ReportCategory:
+    """``report category when X``: a category of report (one of them holds; the first is cited)."""
+
+    condition: n.Expr
+    span: n.Span = n.span_field()
+
+
+@attrs.frozen
+class Reward:
+    """``reward when X under "rules"``: an in-scope report goes on to a reward under those rules."""
+
+    condition: n.Expr
+    rules: str
+    span: n.Span = n.span_field()
+
+
+def build_reward(b, c):
+    return Reward(c[2], c[4].value, span=b.span(c))
 
 
 def compile_condition(c, kind, rule, citation, order):
@@ -27,7 +60,8 @@ def _report(policy, ev) -> Report:
     if not rules or not (policy.sections_read(rules) & ev.sections):
         return Report(ReportResult.NOT_APPLICABLE)
     scope = kleene_and([note(rule, rule.fn(env)) for rule in policy.scopes])
-    category, category_value = None, False if policy.categories else True
+    category = None
+    category_value: bool | None = False if policy.categories else True
     for rule in policy.categories:
         value = note(rule, rule.fn(env))
         if value is True:
@@ -111,15 +145,74 @@ def generate(gen) -> None:
     gen.emit(f"    report = {na}")
 
 
+# ------------------------------------------------------------------ reference (shares nothing above)
+def reference(run) -> None:
+    run.decided["report"] = _ref_report(run)
+
+
+def _ref_report(run) -> Report:
+    scopes, categories, rewards = run.policy.of(ReportScope), run.policy.of(ReportCategory), run.policy.of(Reward)
+    rules = [*scopes, *categories]
+    asked: frozenset[str] = frozenset().union(*(rule.sections for rule in rules))
+    if not rules or not asked & run.sections:
+        return Report(ReportResult.NOT_APPLICABLE)
+    # In scope: every scope rule holds (Kleene AND) ...
+    scope_values = []
+    for rule in scopes:
+        holds = run.value(rule.node.condition)
+        run.step(rule, "scope", holds)
+        scope_values.append(holds)
+        if holds is None:
+            run.unknown(rule)
+    scope = run.all_of(scope_values)
+    # ... and, where the policy has categories, one of them does: the first that holds is the category.
+    category: Citation | None = None
+    category_values = []
+    for rule in categories:
+        holds = run.value(rule.node.condition)
+        run.step(rule, "category", holds)
+        category_values.append(holds)
+        if holds is True:
+            category = rule.citation
+            break
+        if holds is None:
+            run.unknown(rule)
+    categorised = run.any_of(category_values) if categories else True
+    in_scope = run.all_of((scope, categorised))
+    if in_scope is None:
+        return Report(ReportResult.UNKNOWN, category)
+    if in_scope is False:
+        return Report(ReportResult.OUT_OF_SCOPE, None)
+    for rule in rewards:
+        holds = run.value(rule.node.condition)
+        run.step(rule, "reward", holds)
+        if holds is True:
+            return Report(ReportResult.IN_SCOPE, category, True, rule.node.rules)
+        if holds is None:
+            run.unknown(rule)
+    return Report(ReportResult.IN_SCOPE, category, False, None)
+
+
+#: Report rules read what is decided up to violations.
+_MAY_READ = frozenset({"violates", "as_of"})
+
 QUESTION = Question(
     "report", ("report",),
-    (RuleKind(n.ReportScope, "scope", "scopes", compile_condition, sides=("in scope", "out of scope"),
+    (RuleKind(ReportScope, "scope", "scopes", compile_condition, sides=("in scope", "out of scope"),
               conditions=condition_only, describe=lambda r, w: f"report scope when {w.expr(r.condition)}",
-              roles=lambda r, w: [("reports", ("scope",), w.rule(r))]),
-     RuleKind(n.ReportCategory, "category", "categories", compile_condition, sides=("matching", "not matching"),
+              roles=lambda r, w: [("reports", ("scope",), w.rule(r))],
+              statement="report_scope", syntax={"report_scope": build_condition_last(ReportScope)},
+              check=check_condition, may_read=_MAY_READ, words="a report scope rule", word="report scope",
+              ref_reads=ref_reads_condition),
+     RuleKind(ReportCategory, "category", "categories", compile_condition, sides=("matching", "not matching"),
               conditions=condition_only, describe=lambda r, w: f"report category when {w.expr(r.condition)}",
-              roles=lambda r, w: [("reports", ("category",), w.rule(r))]),
-     RuleKind(n.Reward, "reward", "rewards", compile_reward, sides=("referred", "not referred"),
+              roles=lambda r, w: [("reports", ("category",), w.rule(r))],
+              statement="report_category", syntax={"report_category": build_condition_last(ReportCategory)},
+              check=check_condition, may_read=_MAY_READ, words="a report category", word="report category",
+              ref_reads=ref_reads_condition),
+     RuleKind(Reward, "reward", "rewards", compile_reward, sides=("referred", "not referred"),
               conditions=condition_only, describe=lambda r, w: f"reward when {w.expr(r.condition)} under {r.rules}",
-              roles=lambda r, w: [("reports", ("reward",), w.rule(r))])),
-    interpret, generate, namespace={"Report": Report})
+              roles=lambda r, w: [("reports", ("reward",), w.rule(r))],
+              statement="reward", syntax={"reward": build_reward}, check=check_condition, may_read=_MAY_READ,
+              words="a reward rule", word="reward", ref_reads=ref_reads_condition)),
+    interpret, generate, reference=reference, order=70, namespace={"Report": Report})

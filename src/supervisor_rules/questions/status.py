@@ -6,9 +6,44 @@ Decides ``status`` and ``grounds``, and the ``dismissed`` that later questions r
 
 from __future__ import annotations
 
+import attrs
+
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.contracts.decision import Effect, Ground, Status, TraceSite
-from supervisor_rules.questions.base import Question, RuleKind, condition_only
+from supervisor_rules.contracts.decision import Effect, Status, Step, TraceSite
+from supervisor_rules.contracts.decision import Ground as DecisionGround
+from supervisor_rules.questions.base import (Question, RuleKind, check_condition, condition_only,
+                                             ref_reads_condition)
+
+
+# ------------------------------------------------------------------ nodes and syntax
+@attrs.frozen
+class Ground:
+    """``[ground] automatic|mandatory|discretionary when X``: a ground for dismissal and its effect."""
+
+    effect: str  # "automatic" | "mandatory" | "discretionary"
+    condition: n.Expr
+    span: n.Span = n.span_field()
+
+
+@attrs.frozen
+class DismissalRecord:
+    """``dismissal recorded DATE``: the day a dismissal was recorded, if the case gives one."""
+
+    path: n.Path
+    span: n.Span = n.span_field()
+
+
+def build_ground(b, c):
+    effect = next(x for x in c if b.is_token(x, "EFFECT"))
+    return Ground(b.value(effect), c[-1], span=b.span(c))
+
+
+def build_record(b, c):
+    return DismissalRecord(c[1], span=b.span(c))
+
+
+def check_record(chk, rule, provision, state) -> None:
+    chk.expect_path(rule.path, chk.DATE, "a recorded dismissal")
 
 
 def _ground_roles(rule, words) -> list:
@@ -43,7 +78,7 @@ def interpret(policy, ev) -> None:
     ev.decided["grounds"] = tuple(grounds)
 
 
-def _status(policy, env, term, note) -> tuple[list[Ground], Status]:
+def _status(policy, env, term, note) -> tuple[list[DecisionGround], Status]:
     start = term.start if term is not None else None
     if start is None or env.as_of < start:
         return [], Status.NOT_APPOINTED
@@ -51,7 +86,7 @@ def _status(policy, env, term, note) -> tuple[list[Ground], Status]:
     for rule in policy.grounds:
         value = note(rule, rule.fn(env))
         if value is True:
-            grounds.append(Ground(rule.citation, Effect(rule.effect)))
+            grounds.append(DecisionGround(rule.citation, Effect(rule.effect)))
             ended = ended or rule.effect != "discretionary"
         elif value is None and rule.effect != "discretionary":
             ending_unknown = True
@@ -87,7 +122,7 @@ def generate(gen) -> None:
         gen.rule_value(rule, f"g{i}")
         gen.step(gen.site(rule), f"g{i}")
         gen.emit(f"if g{i} is True:")
-        gen.emit(f"    grounds.append({gen.const(Ground(rule.citation, Effect(rule.effect)))})")
+        gen.emit(f"    grounds.append({gen.const(DecisionGround(rule.citation, Effect(rule.effect)))})")
         if ends:
             gen.emit("    ended = True")
         if ends or any(k in policy.open_facts for k in rule.reads):
@@ -111,15 +146,60 @@ def generate(gen) -> None:
     gen.emit("dismissed = True if status is DISMISSED else None if status is STATUS_UNKNOWN else False")
 
 
+# ------------------------------------------------------------------ reference (shares nothing above)
+def ref_reads_record(policy, rule) -> None:
+    rule.reads = (rule.node.path.dotted,)
+
+
+def reference(run) -> None:
+    grounds, status = _ref_status(run, run.decided["term"])
+    run.dismissed = True if status == Status.DISMISSED else None if status == Status.UNKNOWN else False
+    run.steps.append(Step(None, "status", str(status), {}))
+    run.decided["status"] = status
+    run.decided["grounds"] = tuple(grounds)
+
+
+def _ref_status(run, term) -> tuple[list[DecisionGround], Status]:
+    if term is None or run.as_of < term.start:
+        return [], Status.NOT_APPOINTED  # grounds are only looked for while appointed
+    grounds: list[DecisionGround] = []
+    ends, ending_unknown = False, False
+    for rule in run.policy.of(Ground):
+        holds = run.value(rule.node.condition)
+        run.step(rule, "ground", holds)
+        ending = rule.node.effect != "discretionary"  # discretionary grounds never end the appointment
+        if holds is True:
+            grounds.append(DecisionGround(rule.citation, Effect(rule.node.effect)))
+            ends = ends or ending
+        elif holds is None:
+            run.unknown(rule)
+            ending_unknown = ending_unknown or ending
+    record = run.policy.first(DismissalRecord)
+    if record is not None:
+        on = run.facts.get(record.node.path.dotted)
+        recorded = on is not None and on <= run.as_of  # a dismissal recorded for later does not count yet
+        run.step(record, "record", recorded)
+        ends = ends or recorded
+    if ends:
+        return grounds, Status.DISMISSED
+    return grounds, Status.UNKNOWN if ending_unknown else Status.ACTIVE
+
+
 QUESTION = Question(
     "status", ("status", "grounds"),
-    (RuleKind(n.Ground, "ground", "grounds", compile_ground, sides=("holding", "not holding"),
+    (RuleKind(Ground, "ground", "grounds", compile_ground, sides=("holding", "not holding"),
               conditions=condition_only, describe=lambda r, w: f"{r.effect} ground when {w.expr(r.condition)}",
-              roles=_ground_roles),
-     RuleKind(n.DismissalRecord, "record", "dismissal_record", compile_record, single=True,
+              roles=_ground_roles,
+              statement="ground", syntax={"ground": build_ground}, check=check_condition,
+              may_read=frozenset({"satisfies", "violates", "expired", "as_of"}), words="a dismissal ground",
+              word="ground", ref_reads=ref_reads_condition),
+     RuleKind(DismissalRecord, "record", "dismissal_record", compile_record, single=True,
               sides=("recorded", "not recorded"), conditions=lambda r: (),
               describe=lambda r, w: f"dismissal recorded {r.path.dotted}",
-              roles=lambda r, w: [("grounds", ("record",), w.rule(r))])),
-    interpret, generate, sites,
+              roles=lambda r, w: [("grounds", ("record",), w.rule(r))],
+              statement="dismissal_record", syntax={"dismissal_record": build_record}, check=check_record,
+              may_read=frozenset(), words="a dismissal record", word="dismissal recorded",
+              ref_reads=ref_reads_record)),
+    interpret, generate, sites, reference=reference, order=30,
     namespace={"NOT_APPOINTED": Status.NOT_APPOINTED, "DISMISSED": Status.DISMISSED, "ACTIVE": Status.ACTIVE,
                "STATUS_UNKNOWN": Status.UNKNOWN})

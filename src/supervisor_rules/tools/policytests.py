@@ -610,7 +610,7 @@ class Coverage:
                 atoms: list = []
                 for expr in rule_kind.conditions(rule):
                     collect_atoms(expr, atoms)
-                var = rule.var if isinstance(rule, n.Renewal) else None
+                var = getattr(rule, "var", None)  # a rule naming a record (renewal) reads its fields so
                 conditions = []
                 for atom in atoms:
                     fn = comp.expression(atom, renewal_var=var)
