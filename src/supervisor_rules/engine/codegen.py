@@ -78,7 +78,7 @@ def _load(source: str, namespace: dict, name: str, filename: str) -> Callable:
 def source_of(policy: CompiledPolicy, traced: bool = False) -> tuple[str, dict]:
     """(Python source of ``evaluate`` — or ``evaluate_traced`` —, the namespace it runs in). Raises
     ``Unsupported``."""
-    count = sum(len(getattr(policy, kind.field)) for kind in questions.rule_kinds() if not kind.single)
+    count = sum(len(policy.rules_of(kind.field)) for kind in questions.rule_kinds() if not kind.single)
     if count > MAX_RULES:
         raise Unsupported(f"{count} rules")
     return _Generator(policy, traced).build()
@@ -262,7 +262,7 @@ class _Generator:
         key = (e.ref.chapter, e.ref.article, e.ref.item)
         if key not in self.violated:
             self.violated[key] = f"violated{len(self.violated)}"
-            checks = tuple((rule.key, rule.codes) for rule in self.policy.prohibitions
+            checks = tuple((rule.key, rule.codes) for rule in self.referenced("violates")
                            if e.ref.covers(rule.citation.article, rule.citation.item))
             self.prelude.append(f"{self.violated[key]} = violates(get, {self.const(checks)})")
         return self.violated[key]
@@ -271,7 +271,7 @@ class _Generator:
         key = (e.ref.article, e.ref.item)
         if key not in self.satisfied:
             self.satisfied[key] = f"satisfied{len(self.satisfied)}"
-            parts = [self.requirement_value[rule.order] for rule in self.policy.requirements
+            parts = [self.requirement_value[rule.order] for rule in self.referenced("satisfies")
                      if e.ref.covers(rule.citation.article, rule.citation.item)]
             value = self.kleene(False, parts) if parts else "True"
             self.prelude.append(f"{self.satisfied[key]} = {value}")
@@ -295,7 +295,7 @@ class _Generator:
         # Requirement values first: eligibility, `satisfies` and renewal reasons all read them.
         self.requirement_value: dict[int, str] = {}
         head: list[str] = []
-        for i, rule in enumerate(policy.requirements):
+        for i, rule in enumerate(self.referenced("satisfies")):
             self.requirement_value[rule.order] = f"q{i}"
             head.append(f"q{i} = {self.expr(rule.expr)}")
         self.prelude: list[str] = []  # `satisfies` / `violates` values, filled in while the body is written
@@ -320,6 +320,10 @@ class _Generator:
                  *("    " + line for line in self.prelude),
                  *body]
         return "\n".join(lines) + "\n", self.namespace
+
+    def referenced(self, predicate: str) -> tuple:
+        """The compiled rules a predicate over provisions refers to (``satisfies`` → requirements)."""
+        return self.policy.rules_of(questions.referenced(predicate).field)
 
     def site(self, rule: CRule):
         return self.sites[rule] if self.traced else None

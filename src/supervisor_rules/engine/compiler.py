@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import operator
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 import attrs
 
@@ -60,30 +60,32 @@ class CRule:
 
 @attrs.frozen
 class CompiledPolicy:
+    """A compiled policy: its rules by kind, each kind's under its ``RuleKind.field`` — a tuple of
+    ``CRule`` objects, or for a ``single`` kind one ``CRule`` or None — read as ``policy.rules[field]`` or as
+    an attribute (``policy.requirements``, ``policy.term``)."""
+
     id: str
     title: str | None
     checked: Checked
-    requirements: tuple[CRule, ...]
-    preferences: tuple[CRule, ...]
-    term: CRule | None
-    renewal: CRule | None
-    dismissal_record: CRule | None
-    grounds: tuple[CRule, ...]
-    recusals: tuple[CRule, ...]
-    prohibitions: tuple[CRule, ...]
-    duties: tuple[CRule, ...]
-    scopes: tuple[CRule, ...]
-    categories: tuple[CRule, ...]
-    rewards: tuple[CRule, ...]
-    notices: tuple[CRule, ...]
+    rules: Mapping[str, Any]
     citations: tuple[Citation, ...]
     open_facts: frozenset[str]  # section.fact keys that are unknown when not given
     # Built on first use by runtime.py: the generated fast path (codegen.py), or its absence.
     derived: dict = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for names that are no attribute: a kind's field. Guarded so that copying or unpickling,
+        # which look attributes up before ``rules`` is set, get an AttributeError, not a recursion.
+        if name.startswith("__") or name == "rules":
+            raise AttributeError(name)
+        try:
+            return self.rules[name]
+        except KeyError:
+            raise AttributeError(f"a compiled policy has no {name!r}: no rule kind keeps its rules there") from None
+
     def rules_of(self, field: str) -> tuple[CRule, ...]:
         """The compiled rules in a field (a question's ``RuleKind.field``), as a tuple even for a single one."""
-        value = getattr(self, field)
+        value = self.rules[field]
         return value if isinstance(value, tuple) else () if value is None else (value,)
 
     def sections_read(self, rules) -> frozenset[str]:
@@ -276,8 +278,9 @@ class _Compiler:
         prohibitions (``referenced``) first: `satisfies` and `violates` refer to them."""
         kinds = questions.rule_kinds()
         buckets: dict[str, list[CRule]] = {kind.field: [] for kind in kinds}
-        self.requirements = buckets["requirements"]
-        self.prohibitions = buckets["prohibitions"]
+        # What `satisfies` and `violates` refer to (the expressions here read them).
+        self.requirements = buckets[questions.referenced("satisfies").field]
+        self.prohibitions = buckets[questions.referenced("violates").field]
         listed = []
         order = 0
         for provision, citation in self.by_provision:
@@ -297,8 +300,7 @@ class _Compiler:
         header = self.checked.header
         return CompiledPolicy(
             id=header.id if header else "", title=header.title if header else None, checked=self.checked,
-            **fields,  # type: ignore[arg-type]
-            citations=tuple(c for _, c in self.by_provision),
+            rules=fields, citations=tuple(c for _, c in self.by_provision),
             open_facts=frozenset(f"{name}.{fname}" for name, section in self.checked.sections.items()
                                  for fname, info in section.fields.items() if not info.closed))
 

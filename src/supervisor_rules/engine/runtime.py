@@ -17,7 +17,6 @@ from typing import Callable
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT
 from supervisor_rules import questions
 from supervisor_rules.engine.compiler import CompiledPolicy, CRule
-from supervisor_rules.questions import status as status_question, term as term_question
 from supervisor_rules.contracts.decision import Decision, TraceSite, steps_of
 
 
@@ -39,10 +38,12 @@ class Env:
 
 def env_after(decision: Decision, facts: dict, sections: frozenset) -> Env:
     """The environment for expressions read once ``decision`` is made (invariants, test coverage):
-    ``expired`` and ``dismissed`` as the decision shows them (the term and status questions say how)."""
+    ``expired`` and ``dismissed`` as the decision shows them (the questions that decide them say how:
+    ``Question.after``)."""
     env = Env(facts, sections, decision.as_of)
-    env.expired = term_question.expired_after(decision)
-    env.dismissed = status_question.dismissed_of(decision.status)
+    for question in questions.QUESTIONS:
+        for name, value_after in question.after.items():
+            setattr(env, name, value_after(decision))
     return env
 
 

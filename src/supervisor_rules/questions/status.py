@@ -201,5 +201,6 @@ QUESTION = Question(
               may_read=frozenset(), words="a dismissal record", word="dismissal recorded",
               ref_reads=ref_reads_record)),
     interpret, generate, sites, reference=reference, order=30,
+    after={"dismissed": lambda decision: dismissed_of(decision.status)},
     namespace={"NOT_APPOINTED": Status.NOT_APPOINTED, "DISMISSED": Status.DISMISSED, "ACTIVE": Status.ACTIVE,
                "STATUS_UNKNOWN": Status.UNKNOWN})

@@ -499,6 +499,6 @@ QUESTION = Question(
               statement="renewal", syntax={"renewal": build_renewal}, check=check_renewal,
               may_read=frozenset({"satisfies", "violates"}), words="a renewal condition", word="renewal",
               needs=Term, ref_reads=ref_reads_renewal)),
-    interpret, generate, sites, reference=reference, order=20,
+    interpret, generate, sites, reference=reference, order=20, after={"expired": expired_after},
     namespace={"Term": make_term, "InvalidRenewal": InvalidRenewal, "UndeterminedRenewal": UndeterminedRenewal,
                "end_of": end_of, "advance": advance, "reasons": reasons, "ISO": dt.date.isoformat})
