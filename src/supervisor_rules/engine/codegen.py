@@ -98,10 +98,8 @@ class _Generator:
 
     def __init__(self, policy: CompiledPolicy, traced: bool = False):
         self.policy = policy
-        # Traced: each step the interpreter would note is also recorded, `trace.append((site, outcome,
-        # *values))`, the site bound in the namespace like any other constant.
-        self.traced = traced
-        self.sites = runtime.trace_sites(policy) if traced else None
+        # The emitters write the trace through `trace`, which records each step or, untraced, nothing.
+        self.trace: NoTrace = TraceRecorder(self, runtime.trace_sites(policy)) if traced else NoTrace()
         self.lines: list[str] = []
         self.depth = 1
         self.namespace: dict = {
@@ -141,15 +139,6 @@ class _Generator:
     def temp(self) -> str:
         self.temps += 1
         return f"t{self.temps}"
-
-    def step(self, site, outcome: str, values: list[str] | None = None) -> None:
-        """Traced only: code recording a step of ``site`` with ``outcome`` and the values it shows
-        (by default, those of the site's facts now)."""
-        if not self.traced:
-            return
-        if values is None:
-            values = [self.fact_names.get(k) or f"get({self.text(k)})" for k in site.keys]
-        self.emit(f"trace.append(({self.const(site)}, {outcome}{''.join(', ' + v for v in values)}))")
 
     def missing(self, rule: CRule, otherwise: str | None = None) -> None:
         """Code recording the open facts a rule read that the case lacks (the rule's outcome is unknown)."""
@@ -280,18 +269,8 @@ class _Generator:
     # -------------------------------------------------------------- the function
     def build(self) -> tuple[str, dict]:
         policy = self.policy
-        # Traced: every fact a step shows is fetched once, into a local that conditions and records read
-        # (the facts never change during an evaluation).
-        self.fact_names: dict[str, str] = {}
-        fetch: list[str] = []
-        if self.traced:
-            declared = {f"{name}.{field}" for name, section in policy.checked.sections.items()
-                        for field in section.fields}
-            for site in self.sites.all():
-                for key in site.keys:
-                    if key in declared and key not in self.fact_names:
-                        self.fact_names[key] = f"fact{len(self.fact_names)}"
-                        fetch.append(f"{self.fact_names[key]} = get({self.text(key)})")
+        # Traced: every fact a step shows is fetched once, into a local that conditions and records read.
+        self.fact_names, fetch = self.trace.fetched_facts()
         # Requirement values first: eligibility, `satisfies` and renewal reasons all read them.
         self.requirement_value: dict[int, str] = {}
         head: list[str] = []
@@ -308,9 +287,7 @@ class _Generator:
                   "tuple(sorted(missing)) if missing else ())")
         self.namespace["POLICY_ID"] = policy.id
         body = self.lines[body_start:]
-        signature = ("def evaluate_traced(facts, sections, as_of, calendar_source, trace):" if self.traced
-                     else "def evaluate(facts, sections, as_of, calendar_source):")
-        lines = [signature,
+        lines = [self.trace.signature,
                  "    get = facts.get",
                  *("    " + line for line in fetch),
                  "    missing = set()",
@@ -325,9 +302,6 @@ class _Generator:
         """The compiled rules a predicate over provisions refers to (``satisfies`` → requirements)."""
         return self.policy.rules_of(questions.referenced(predicate).field)
 
-    def site(self, rule: CRule):
-        return self.sites[rule] if self.traced else None
-
     def rule_value(self, rule: CRule, name: str) -> None:
         if rule.expr is None:
             self.emit(f"{name} = True")
@@ -338,6 +312,90 @@ class _Generator:
         """A test that some section the rules read is present; None if the rules read no section."""
         read = self.policy.sections_read(rules)
         return f"not sections.isdisjoint({self.const(read)})" if read else None
+
+
+# ------------------------------------------------------------------ the trace
+class NoTrace:
+    """The trace of an untraced evaluator: records nothing, and what the emitters hand it for a record is
+    never built (an outcome or values given as a function are not called)."""
+
+    signature = "def evaluate(facts, sections, as_of, calendar_source):"
+
+    def site(self, rule: CRule):
+        """The trace site of a rule's own step; None untraced."""
+        return None
+
+    def named(self, name: str):
+        """A trace site a question makes itself (``Question.sites``), by name; None untraced."""
+        return None
+
+    def step(self, site, outcome, values=None, indent: int = 0) -> None:
+        """Code recording a step of ``site``: ``outcome`` (code, or a function giving it) and the values
+        it shows (code for each; a function of the site giving them; by default its facts now),
+        ``indent`` levels deeper than the code around."""
+
+    def otherwise(self, site, outcome) -> None:
+        """An ``else:`` branch recording a step (the case an untraced evaluator need not test)."""
+
+    def held(self, site, value: str, name: str) -> str:
+        """``value`` as the code to test; traced, first kept in ``name`` and recorded as the step's outcome."""
+        return value
+
+    def fetched_facts(self) -> tuple[dict[str, str], list[str]]:
+        """(fact key → the local holding it, the lines fetching them): the facts steps show, fetched once."""
+        return {}, []
+
+
+class TraceRecorder(NoTrace):
+    """The trace of a traced evaluator: each step the interpreter would note becomes
+    ``trace.append((site, outcome, *values))``, the site bound in the namespace like any other constant."""
+
+    signature = "def evaluate_traced(facts, sections, as_of, calendar_source, trace):"
+
+    def __init__(self, gen: _Generator, sites: runtime.Sites):
+        self.gen = gen
+        self.sites = sites
+
+    def site(self, rule: CRule):
+        return self.sites[rule]
+
+    def named(self, name: str):
+        return self.sites.named[name]
+
+    def step(self, site, outcome, values=None, indent: int = 0) -> None:
+        gen = self.gen
+        if callable(outcome):
+            outcome = outcome()
+        if callable(values):
+            values = values(site)
+        if values is None:
+            values = [gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys]
+        gen.depth += indent
+        gen.emit(f"trace.append(({gen.const(site)}, {outcome}{''.join(', ' + v for v in values)}))")
+        gen.depth -= indent
+
+    def otherwise(self, site, outcome) -> None:
+        self.gen.emit("else:")
+        self.step(site, outcome, indent=1)
+
+    def held(self, site, value: str, name: str) -> str:
+        self.gen.emit(f"{name} = {value}")
+        self.step(site, name)
+        return name
+
+    def fetched_facts(self) -> tuple[dict[str, str], list[str]]:
+        # The facts never change during an evaluation.
+        gen = self.gen
+        declared = {f"{name}.{field}" for name, section in gen.policy.checked.sections.items()
+                    for field in section.fields}
+        names: dict[str, str] = {}
+        fetch: list[str] = []
+        for site in self.sites.all():
+            for key in site.keys:
+                if key in declared and key not in names:
+                    names[key] = f"fact{len(names)}"
+                    fetch.append(f"{names[key]} = get({gen.text(key)})")
+        return names, fetch
 
 
 # ------------------------------------------------------------------ helpers the generated code calls

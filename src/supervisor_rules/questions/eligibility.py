@@ -114,7 +114,7 @@ def generate(gen) -> None:
     gen.depth += 1
     gen.emit("outcome = 0")
     for i, rule in enumerate(policy.requirements):
-        gen.step(gen.site(rule), f"q{i}")
+        gen.trace.step(gen.trace.site(rule), f"q{i}")
     bit = 1
     for i, rule in enumerate(policy.requirements):
         gen.emit(f"if q{i} is not True:")
@@ -129,7 +129,7 @@ def generate(gen) -> None:
         bit <<= 2
     for i, rule in enumerate(policy.preferences):
         gen.rule_value(rule, f"p{i}")
-        gen.step(gen.site(rule), f"p{i}")
+        gen.trace.step(gen.trace.site(rule), f"p{i}")
         gen.emit(f"if p{i} is True:")
         gen.emit(f"    outcome |= {bit}")
         gen.emit(f"elif p{i} is None:")

@@ -79,10 +79,7 @@ def generate(gen) -> None:
             gen.emit(f"if not sections.isdisjoint({gen.const(rule.sections)}):")
             gen.depth += 1
         value = gen.expr(rule.expr) if rule.expr is not None else "True"
-        if gen.traced:
-            gen.emit(f"notice = {value}")
-            gen.step(gen.site(rule), "notice")
-            value = "notice"
+        value = gen.trace.held(gen.trace.site(rule), value, "notice")
         gen.emit(f"if {value} is True:")
         gen.emit(f"    notices.append({gen.const(DecisionNotice(rule.citation, rule.text))})")
         if rule.sections:

@@ -192,11 +192,11 @@ def generate(gen) -> None:
             gen.emit(f"if not sections.isdisjoint({gen.const(rule.sections)}):")
             gen.depth += 1
         gen.rule_value(rule, f"d{i}")
-        site = gen.site(rule)
+        site = gen.trace.site(rule)
         gen.emit(f"if d{i} is None:")
         gen.depth += 1
         gen.missing(rule, "pass")
-        gen.step(site, "None")
+        gen.trace.step(site, "None")
         gen.depth -= 1
         gen.emit(f"elif d{i} is not False:")
         gen.depth += 1
@@ -204,7 +204,7 @@ def generate(gen) -> None:
             gen.emit(f"due, state = deadline({gen.const(rule)}, facts, as_of, notices, calendar_source)")
             gen.emit(f"obligations.append(Obligation({gen.const(rule.code)}, {gen.const(rule.citation)}, "
                       "due, state))")
-            gen.step(site, f"{gen.const({s: str(s) for s in DutyState})}[state]")
+            gen.trace.step(site, f"{gen.const({s: str(s) for s in DutyState})}[state]")
         else:
             # Met if so, else breached if so, else owed (the states the interpreter gives, in its order).
             tests = [(rule.met_expr, DutyState.MET), (rule.breached_expr, DutyState.BREACHED)]
@@ -223,11 +223,7 @@ def generate(gen) -> None:
             if not first:
                 gen.depth -= 1
         gen.depth -= 1
-        if gen.traced:
-            gen.emit("else:")
-            gen.depth += 1
-            gen.step(site, "False")
-            gen.depth -= 1
+        gen.trace.otherwise(site, "False")
         if rule.sections:
             gen.depth -= 1
     gen.emit("obligations = tuple(obligations)")
@@ -235,7 +231,7 @@ def generate(gen) -> None:
 
 def obligation(gen, rule, state: DutyState, site) -> None:
     gen.emit(f"obligations.append({gen.const(Obligation(rule.code, rule.citation, None, state))})")
-    gen.step(site, gen.const(str(state)))
+    gen.trace.step(site, gen.const(str(state)))
 
 
 # ------------------------------------------------------------------ reference (shares nothing above)

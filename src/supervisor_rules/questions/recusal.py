@@ -79,7 +79,7 @@ def generate(gen) -> None:
     gen.emit("recusal_unknown = False")
     for i, rule in enumerate(policy.recusals):
         gen.rule_value(rule, f"r{i}")
-        gen.step(gen.site(rule), f"r{i}")
+        gen.trace.step(gen.trace.site(rule), f"r{i}")
         gen.emit(f"if r{i} is True:")
         gen.emit(f"    holding.append({i})")
         gen.emit(f"elif r{i} is None:")

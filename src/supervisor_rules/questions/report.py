@@ -94,7 +94,7 @@ def generate(gen) -> None:
     gen.emit("scope = True")
     for i, rule in enumerate(policy.scopes):
         gen.rule_value(rule, f"s{i}")
-        gen.step(gen.site(rule), f"s{i}")
+        gen.trace.step(gen.trace.site(rule), f"s{i}")
         gen.emit(f"if s{i} is False:")
         gen.emit("    scope = False")
         gen.emit(f"elif s{i} is None:")
@@ -110,7 +110,7 @@ def generate(gen) -> None:
         gen.emit("if category is None:")
         gen.depth += 1
         gen.rule_value(rule, f"c{i}")
-        gen.step(gen.site(rule), f"c{i}")
+        gen.trace.step(gen.trace.site(rule), f"c{i}")
         gen.emit(f"if c{i} is True:")
         gen.emit(f"    category = {gen.const(rule.citation)}")
         gen.emit("    category_value = True")
@@ -130,7 +130,7 @@ def generate(gen) -> None:
         gen.emit("if report is None:")
         gen.depth += 1
         gen.rule_value(rule, f"w{i}")
-        gen.step(gen.site(rule), f"w{i}")
+        gen.trace.step(gen.trace.site(rule), f"w{i}")
         gen.emit(f"if w{i} is True:")
         gen.emit(f"    report = Report({gen.const(ReportResult.IN_SCOPE)}, category, True, "
                   f"{gen.const(rule.text)})")

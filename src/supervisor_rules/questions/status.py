@@ -120,7 +120,7 @@ def generate(gen) -> None:
     for i, rule in enumerate(policy.grounds):
         ends = rule.effect != "discretionary"
         gen.rule_value(rule, f"g{i}")
-        gen.step(gen.site(rule), f"g{i}")
+        gen.trace.step(gen.trace.site(rule), f"g{i}")
         gen.emit(f"if g{i} is True:")
         gen.emit(f"    grounds.append({gen.const(DecisionGround(rule.citation, Effect(rule.effect)))})")
         if ends:
@@ -135,14 +135,13 @@ def generate(gen) -> None:
     record = policy.dismissal_record
     if record is not None:
         gen.emit(f"recorded_on = get({gen.text(record.key)})")
-        gen.step(gen.site(record), "(recorded_on is not None and recorded_on <= as_of)")
+        gen.trace.step(gen.trace.site(record), "(recorded_on is not None and recorded_on <= as_of)")
         gen.emit("if recorded_on is not None and recorded_on <= as_of:")
         gen.emit("    ended = True")
     gen.emit("status = DISMISSED if ended else STATUS_UNKNOWN if ending_unknown else ACTIVE")
     gen.emit("grounds = tuple(grounds)")
     gen.depth -= 1
-    if gen.traced:
-        gen.step(gen.sites.named["status"], f"{gen.const({s: str(s) for s in Status})}[status]", [])
+    gen.trace.step(gen.trace.named("status"), lambda: f"{gen.const({s: str(s) for s in Status})}[status]", [])
     gen.emit("dismissed = True if status is DISMISSED else None if status is STATUS_UNKNOWN else False")
 
 

@@ -278,10 +278,7 @@ def generate(gen) -> None:
     gen.emit("if start is None:")
     gen.emit("    term = None")
     gen.emit("    expired = False")
-    if gen.traced:
-        gen.depth += 1
-        gen.step(gen.sites.named["term_open"], "None")
-        gen.depth -= 1
+    gen.trace.step(gen.trace.named("term_open"), "None", indent=1)
     gen.emit("else:")
     gen.depth += 1
     renewal = policy.renewal
@@ -342,11 +339,9 @@ def generate(gen) -> None:
         gen.emit(f"undetermined_renewals.append(UndeterminedRenewal(on, {undetermined}))")
         gen.missing(renewal)
         gen.depth -= 1
-        site = gen.sites.named["renewal"] if gen.traced else None
-        gen.step(site, f"({gen.const('valid')} if outcome is True else {gen.const('invalid')} "
-                        "if outcome is False else None)",
-                  ["on", *(gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys[1:])]
-                  if site else None)
+        gen.trace.step(gen.trace.named("renewal"), f"({gen.const('valid')} if outcome is True else "
+                       f"{gen.const('invalid')} if outcome is False else None)",
+                       lambda site: ["on", *(gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys[1:])])
         gen.depth -= 1
         gen.emit("if states is None:")
         gen.emit("    low = high = count")
@@ -368,8 +363,7 @@ def generate(gen) -> None:
     gen.emit(f"term = Term({gen.const(years)}, start, None, None, valid, invalid, undetermined_renewals)")
     gen.missing(rule)
     gen.depth -= 1
-    if gen.traced:
-        gen.step(gen.sites.named["term"], "ISO(last_high) if low == high else None", ["start"])
+    gen.trace.step(gen.trace.named("term"), "ISO(last_high) if low == high else None", ["start"])
     gen.depth -= 1
 
 

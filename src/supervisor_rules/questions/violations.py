@@ -84,9 +84,9 @@ def generate(gen) -> None:
         gen.emit(f"    for {t} in {recorded[rule.key]}:")
         gen.emit(f"        if {t} in {found}:")
         gen.emit(f"            violations.append({found}[{t}])")
-    for rule in gen.policy.prohibitions if gen.traced else ():
+    for rule in gen.policy.prohibitions:
         name = recorded[rule.key]  # usually empty: then no call
-        gen.step(gen.site(rule), f"(kept({name}, {gen.const(rule.codes)}) if {name} else ())")
+        gen.trace.step(gen.trace.site(rule), lambda: f"(kept({name}, {gen.const(rule.codes)}) if {name} else ())")
     gen.emit("violations = tuple(violations)")
 
 
