@@ -672,3 +672,17 @@ def test_fmt_check_in_machine_formats(cli, capsys, tmp_path):
 def test_fmt_needs_a_file(cli, capsys):
     code, _, err = cli("fmt")
     assert code == 2 and "usage" in err
+
+
+def test_an_inner_and_never_lines_up_with_an_outer_or():
+    """A parenthesised first operand that breaks goes deeper than the `或` after it (issue 11.8)."""
+    names = [f"s.condition_number_{k}_with_a_long_name" for k in range(5)]
+    fields = "".join(f"  condition_number_{k}_with_a_long_name: bool\n" for k in range(5))
+    source = (f"policy p\nfacts s {{\n{fields}}}\n第一条 \"x\"\n"
+              f"  须 ({' 且 '.join(names)}) 或 {names[0]}\n")
+    out = formatter.format_text(source)
+    lines = out.splitlines()
+    ands = [len(x) - len(x.lstrip()) for x in lines if x.lstrip().startswith("且")]
+    ors = [len(x) - len(x.lstrip()) for x in lines if x.lstrip().startswith("或")]
+    assert ands and ors and min(ands) > max(ors), out
+    assert formatter.format_text(out) == out

@@ -292,3 +292,47 @@ def test_yaml_nesting_at_the_limit_still_reads():
     with pytest.raises(pt.TestFileError) as exc:  # read, then refused for what it says, not for its depth
         pt.parse_tests(f"policy: wuhan\ntests:\n  - name: x\n    case: {inner}\n", "t.tests.yaml")
     assert all("nested" not in d.message for d in exc.value.diagnostics)
+
+
+def test_a_base_is_laid_under_a_case_mapping_by_mapping():
+    text = """policy: wuhan
+bases:
+  appointed:
+    as_of: "2024-01-10"
+    appointment: {method: directed, start: "2021-07-01", recommended_by: x}
+    person: {honest: true, law_abiding: true}
+  later: {as_of: "2025-01-10"}
+tests:
+  - name: one fact changed
+    base: appointed
+    case: {person: {honest: false}, appointment: {renewals: []}}
+    expect: {status: active}
+  - name: two bases, no case
+    base: [appointed, later]
+    expect: {status: active}
+"""
+    first, second = pt.parse_tests(text, "x.tests.yaml").tests
+    assert first.case == {"as_of": "2024-01-10", "person": {"honest": False, "law_abiding": True},
+                          "appointment": {"method": "directed", "start": "2021-07-01", "recommended_by": "x",
+                                          "renewals": []}}
+    assert second.case["as_of"] == "2025-01-10" and second.case["person"] == {"honest": True, "law_abiding": True}
+
+
+@pytest.mark.parametrize("fragment, message", [
+    ("    base: apointed\n", "no base `apointed` under `bases:` (did you mean `appointed`?)"),
+    ("    base: {x: 1}\n", "`base` names a base under `bases:`"),
+])
+def test_a_wrong_base_is_a_positioned_error(fragment, message):
+    text = ('policy: wuhan\nbases:\n  appointed: {as_of: "2024-01-10"}\ntests:\n  - name: a\n'
+            + fragment + "    expect: {status: not_appointed}\n")
+    with pytest.raises(pt.TestFileError) as info:
+        pt.parse_tests(text, "x.tests.yaml")
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.line == 6 and message in diagnostic.message
+
+
+def test_a_merge_key_is_refused_with_the_way_to_share_a_case():
+    text = "policy: wuhan\ntests:\n  - name: a\n    case: {<<: *b}\n    expect: {}\n"
+    with pytest.raises(pt.TestFileError) as info:
+        pt.parse_tests("b: &b {as_of: '2024-01-01'}\n" + text, "x.tests.yaml")
+    assert "`bases:`" in str(info.value)

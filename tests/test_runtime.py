@@ -6,6 +6,7 @@ import itertools
 import pytest
 
 import supervisor_rules as sr
+from supervisor_rules.engine import BACKENDS
 
 LOGIC = """
 policy logic title "三值逻辑"
@@ -127,3 +128,41 @@ def test_decision_is_a_pure_function_of_case():
     case = {"as_of": "2025-10-20", "conduct": {"information_changed_on": "2025-09-26"},
             "appointment": {"start": "2024-01-01"}}
     assert policy.evaluate(case).to_dict() == policy.evaluate(case).to_dict()
+
+
+GROUND_ON_PERSON = """policy gp
+facts person "人员" {
+  convicted: bool "受过刑事处罚"
+}
+facts conduct "履职情况" {
+  resigned: bool = false "申请辞去"
+}
+facts appointment "聘任" {
+  start: date "聘任日期"
+}
+第一条 "聘期两年。"
+  聘期 2 年 自 appointment.start
+第二条 "有下列情形之一的，应当解聘："
+  （一）"受过刑事处罚的；"
+    应当解聘 当 person.convicted
+  （二）"本人申请辞去的。"
+    应当解聘 当 conduct.resigned
+第三条 "发生变化的，提示。"
+  提示 "人员信息待核实" 当 person.convicted
+"""
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_an_absent_section_leaves_a_ground_unknown_but_a_notice_unasked(backend):
+    """docs/language.md: a ground reading a section the case leaves out is unknown (status unknown,
+    the fact missing) unless another ground settles the status; a notice on it does not arise."""
+    policy = sr.parse_policy(GROUND_ON_PERSON, "gp.rules")
+    def evaluate(case):
+        return policy.evaluate_with(backend, case)
+
+    base = {"as_of": "2024-01-01", "appointment": {"start": "2023-01-01"}}
+    decision = evaluate(base)
+    assert (decision.status, decision.grounds, decision.notices) == ("unknown", (), ())
+    assert "person.convicted" in decision.missing_facts
+    settled = evaluate({**base, "conduct": {"resigned": True}})
+    assert settled.status == "dismissed" and [g.citation.ref for g in settled.grounds] == ["2(2)"]

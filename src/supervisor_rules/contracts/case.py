@@ -186,7 +186,8 @@ def _record(record: RecordT, value, path: str, problems: list):
             if info.closed:
                 out[name] = info.default
             else:
-                problems.append((f"{path}.{name}", "required field is missing"))
+                problems.append((f"{path}.{name}", "required field is missing (a record's field with no default in the rule "
+                                                    "file must be given in every entry)"))
     return out
 
 

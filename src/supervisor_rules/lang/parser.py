@@ -181,11 +181,51 @@ def describe_terminal(name: str) -> str:
     return name.lower().replace("_", " ")
 
 
-def _expected_words(expected) -> tuple[str, ...]:
-    words = {describe_terminal(e) for e in expected}
-    fixed = set(_FIXED_WORDS.values())
-    # Kinds of thing (a name, quoted text) first: they say most about what fits.
-    return tuple(sorted(words, key=lambda w: (w not in fixed, w)))
+#: Terminals that start the next provision (or end the file): where a rule may end, they are always
+#: expected, and listed one by one they pushed the keywords an author needs out of the message.
+_NEXT_PROVISION = {"CHAPTER": "第…章", "ARTICLE": "第…条", "PARAGRAPH": "第…款", "ITEM": "（…）", "SUB": "1."}
+
+#: Full-width and typographic characters an author types in Chinese text, and what the language takes.
+FULL_WIDTH_HINTS = {"（": "(", "）": ")", "，": ",", "≥": ">=", "≤": "<=", "＝": "=", "＞": ">", "＜": "<",
+                    "！": "!", "｛": "{", "｝": "}", "［": "[", "］": "]", "“": '"', "”": '"', "‘": '"', "’": '"',
+                    "；": "a new line", "、": ","}
+
+
+def _expected_words(expected, found: str = "") -> tuple[str, ...]:
+    """What the parser would have taken, in words: kinds of thing (a name, quoted text) first, then
+    keywords, those nearest to what was ``found`` first, then the start of the next provision and
+    the end of the file, each said once."""
+    names = set(expected)
+    kinds = sorted({describe_terminal(e) for e in names
+                    if e in _FIXED_WORDS and e not in _NEXT_PROVISION and e != "$END"})
+    starters = _provision_starters()
+    words = sorted({(e in starters, describe_terminal(e)) for e in names if e not in _FIXED_WORDS},
+                   key=lambda sw: (-_closeness(found, sw[1]) if _closeness(found, sw[1]) >= 0.6 else 0, sw[0], sw[1]))
+    words = [w for _, w in dict.fromkeys(words)]
+    tail = []
+    markers = [mark for term, mark in _NEXT_PROVISION.items() if term in names]
+    if markers:
+        tail.append(f"the next provision ({', '.join(markers)})")
+    if "$END" in names:
+        tail.append(_FIXED_WORDS["$END"])
+    return (*kinds, *dict.fromkeys(words), *tail)
+
+
+@functools.cache
+def _provision_starters() -> frozenset[str]:
+    """The terminals that may begin a rule or a declaration (read from the grammar: what the parser
+    takes right after an article heading). Where a rule may end, all of them are expected too; the
+    ones that continue the rule at hand say more, so they are listed first."""
+    interactive = _lark().parse_interactive('policy p\n第一条 "x"\n')
+    interactive.exhaust_lexer()
+    return frozenset(interactive.accepts())
+
+
+def _closeness(found: str, words: str) -> float:
+    """How near ``found`` is to the nearest spelling in a described keyword (`` `a` / `b` ``)."""
+    if not found:
+        return 0.0
+    return max(difflib.SequenceMatcher(None, found, spelling.strip("`")).ratio() for spelling in words.split(" / "))
 
 
 def too_large(size: int) -> str:
@@ -290,7 +330,7 @@ def _syntax_error(exc, text: str, lines: list[str], source: str) -> PolicySyntax
             found, shown = "", "the end of the file"
         else:
             found, shown = str(token), f"`{token}`"
-        expected = _expected_words(exc.accepts or exc.expected)
+        expected = _expected_words(exc.accepts or exc.expected, found)
         message = f"unexpected {shown}"
         if token.type == "NAME" and str(token) in keywords():
             message = f"`{token}` is a keyword and cannot be used here"
@@ -302,16 +342,23 @@ def _syntax_error(exc, text: str, lines: list[str], source: str) -> PolicySyntax
                                  max(len(found), 1))
     if isinstance(exc, lark.exceptions.UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
-        expected = _expected_words(exc.allowed or ())
+        expected = _expected_words(exc.allowed or (), FULL_WIDTH_HINTS.get(char, char))
         what = "an unterminated string" if char in "\"「" else f"unexpected character `{char}`"
         message = what + (f"; expected {_join(expected)}" if expected else "")
+        if char in FULL_WIDTH_HINTS:
+            message += (f" (did you mean `{FULL_WIDTH_HINTS[char]}`? rules take half-width punctuation; "
+                        f"quoted text may hold any / 规则中的符号请用半角，引号内的文字不限)")
         return PolicySyntaxError(source, line, column, char, expected, message, _line(lines, line))
     return PolicySyntaxError(source, line, column, "", (), f"syntax error: {exc}", _line(lines, line))
 
 
+#: How many expected things a message lists before it says how many more there are.
+EXPECTED_SHOWN = 14
+
+
 def _join(words: tuple[str, ...]) -> str:
-    if len(words) > 8:
-        words = words[:8] + ("…",)
+    if len(words) > EXPECTED_SHOWN:
+        words = words[:EXPECTED_SHOWN - 1] + (f"{len(words) - EXPECTED_SHOWN + 1} more",)
     return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
 
 

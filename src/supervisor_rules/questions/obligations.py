@@ -106,7 +106,7 @@ def describe_duty(rule, words) -> str:
     if rule.when is not None:
         out += f" when {words.expr(rule.when)}"
     if rule.due is not None:
-        out += f", due {rule.due.amount} {words.unit(rule.due.unit)} after {rule.due.base.dotted}"
+        out += f", due {words.amount(rule.due.amount, rule.due.unit)} after {rule.due.base.dotted}"
     if rule.done_on is not None:
         out += f", done on {rule.done_on.dotted}"
     if rule.met is not None:

@@ -481,7 +481,7 @@ def _ref_renewal_reasons(run, renewal, wanted) -> tuple[Citation, ...]:
 QUESTION = Question(
     "term", ("term",),
     (RuleKind(Term, "term", "term", compile_term, single=True, own_site=False, sides=("running", "ended"),
-              conditions=lambda r: (), describe=lambda r, w: f"term {r.amount} {r.unit} from {r.start.dotted}",
+              conditions=lambda r: (), describe=lambda r, w: f"term {w.amount(r.amount, r.unit)} from {r.start.dotted}",
               roles=lambda r, w: [("term", ("term",), w.rule(r))],
               statement="term", syntax={"term": build_term}, check=check_term, may_read=frozenset(),
               words="a term", word="term", provides=frozenset({"expired"}), ref_reads=ref_reads_term),

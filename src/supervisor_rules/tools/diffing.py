@@ -37,7 +37,7 @@ from supervisor_rules.dates import periods
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
 from supervisor_rules.errors import RulesError
 from supervisor_rules import questions
-from supervisor_rules.tools.policytests import WORDS, describe_rule
+from supervisor_rules.tools.policytests import WORDS, amount_in_words, describe_rule
 
 DEFAULT_EXAMPLES = 2000
 
@@ -654,7 +654,7 @@ def decision_lines(field: str, decision) -> str:
         t = d.term
         if t is None:
             return "no term"
-        return (f"term {t.years} years from {t.start.isoformat()}, last day "
+        return (f"term {amount_in_words(t.years, 'years')} from {t.start.isoformat()}, last day "
                 f"{t.last_day.isoformat() if t.last_day else 'unknown'}; status {d.status}")
     if field == "grounds":
         return "grounds " + (", ".join(f"{g.citation.ref} {g.citation.cite} {g.effect}" for g in d.grounds)

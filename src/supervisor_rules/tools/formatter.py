@@ -510,10 +510,12 @@ def _emit(atoms: list[_Atom], indent: int, cont: int) -> list[tuple[int, list[_A
             pieces.append([atom])
         else:
             pieces[-1].append(atom)
-    lines = _emit(pieces[0], indent, cont)
+    # The first operand's own breaks go deeper than the operators that follow it, so an inner `且`
+    # never lines up with an outer `或` (a clause's head keeps `cont`, which is deeper than the clause).
+    step = STEP if low == 1 else None
+    lines = _emit(pieces[0], indent, cont if step else cont + CONT)
     # A clause (`when …`, `then …`) goes 2 deeper than its statement, a
     # continued condition (`and …`, `or …`) 4 deeper than the line it continues.
-    step = STEP if low == 1 else None
     for piece in pieces[1:]:
         at = indent + step if step else cont
         lines += _emit(piece, at, at + CONT)

@@ -45,20 +45,24 @@ from supervisor_rules.lang import checker, nodes as n
 from supervisor_rules import questions
 from supervisor_rules.engine import compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision
+from supervisor_rules.contracts.case import shown as shortened
 from supervisor_rules.errors import CaseError, Diagnostic, RulesError
 from supervisor_rules.resources import path_problem
 from supervisor_rules.tools.expect import Mismatch, mismatches
 
 __all__ = [
     "Coverage", "PolicyTest", "ProvisionCoverage", "RunResult", "TestFile", "TestFileError", "TestResult",
-    "describe_expr", "describe_rule", "load_tests", "parse_tests", "run_tests", "tests_path_for",
+    "amount_in_words", "describe_expr", "describe_rule", "laid_over", "load_tests", "parse_tests", "run_tests", "tests_path_for",
 ]
 
 TESTS_SUFFIX = ".tests.yaml"
 MAX_TEST_FILE_BYTES = 8 * 1024 * 1024
 DECISION_KEYS = ("policy", "as_of", "eligibility", "term", "status", "grounds", "recusal", "obligations",
                  "violations", "report", "notices", "missing_facts", "explanation")
-TEST_KEYS = ("name", "why", "provisions", "case", "expect")
+TEST_KEYS = ("name", "why", "provisions", "base", "case", "expect")
+FILE_KEYS = ("policy", "bases", "tests")
+#: How many bases one test may name.
+MAX_BASES_PER_TEST = 16
 _REF = re.compile(r"[0-9]+(\([0-9]+\))?(\.[0-9]+)?\Z")
 
 
@@ -249,7 +253,9 @@ def _screen(text: str):
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         elif isinstance(event, yaml.AliasEvent):
-            return event.start_mark, "YAML aliases (`*name`) are not allowed in a test file; write the value out"
+            return event.start_mark, ("YAML aliases and merge keys (`*name`, `<<: *name`) are not allowed in a test "
+                                      "file; name the shared part of the cases under `bases:` and write `base: NAME` "
+                                      "in each test (its `case` is laid over the base, mapping by mapping)")
         elif (isinstance(event, yaml.ScalarEvent) and event.style is None and len(event.value) > MAX_NUMBER_DIGITS
               and _INTEGER.fullmatch(event.value)):
             return event.start_mark, f"a whole number longer than {MAX_NUMBER_DIGITS} digits"
@@ -286,10 +292,24 @@ def parse_tests(text: str, source: str = "<tests>") -> TestFile:
         raise TestFileError([at(1, 1, "a test file is a mapping with `tests:` (a list of tests) "
                                       "and optionally `policy:`")])
     for key in document:
-        if key not in ("policy", "tests"):
+        if key not in FILE_KEYS:
             line, column, *_ = document.key_positions[key]
-            problems.append(at(line, column, f"unknown key `{key}`{checker.suggest(str(key), ['policy', 'tests'])}; "
-                                             f"a test file has `policy` and `tests`", len(str(key))))
+            problems.append(at(line, column, f"unknown key `{key}`{checker.suggest(str(key), FILE_KEYS)}; "
+                                             f"a test file has `policy`, `bases` and `tests`", len(str(key))))
+    bases: dict = {}
+    raw_bases = document.get("bases")
+    if raw_bases is not None:
+        if not isinstance(raw_bases, LineDict):
+            problems.append(at(*document.key_positions["bases"][2:], "`bases` must be a mapping of names to partial "
+                                                                    "cases"))
+        else:
+            for base_name, base in raw_bases.items():
+                if not isinstance(base_name, str) or not isinstance(base, dict):
+                    bline, bcolumn, *_ = raw_bases.key_positions[base_name]
+                    problems.append(at(bline, bcolumn, f"base `{base_name}` must be named by a string and be a mapping "
+                                                       f"(part of a case)"))
+                    continue
+                bases[base_name] = _plain(base)
     policy = document.get("policy")
     if policy is not None and not isinstance(policy, str):
         line, column, vline, vcolumn = document.key_positions["policy"]
@@ -339,7 +359,19 @@ def parse_tests(text: str, source: str = "<tests>") -> TestFile:
         if not isinstance(provisions, list) or not all(isinstance(p, str) for p in provisions):
             test_problems.append(at(*value_at("provisions"), "`provisions` must be a list of refs like \"9(2)\""))
             provisions = []
-        case = raw.get("case")
+        base_names = raw.get("base", [])
+        if isinstance(base_names, str):
+            base_names = [base_names]
+        if not isinstance(base_names, list) or not all(isinstance(b, str) for b in base_names) \
+                or len(base_names) > MAX_BASES_PER_TEST:
+            test_problems.append(at(*value_at("base"), f"`base` names a base under `bases:` (or a list of at most "
+                                                       f"{MAX_BASES_PER_TEST})"))
+            base_names = []
+        for base_name in base_names:
+            if base_name not in bases:
+                test_problems.append(at(*value_at("base"), f"no base `{shortened(base_name)}` under `bases:`"
+                                                           f"{checker.suggest(base_name, bases)}"))
+        case = raw.get("case", {} if "base" in raw else None)
         if not isinstance(case, dict):
             where = value_at("case") if "case" in raw else (line, column)
             test_problems.append(at(*where, "a test needs a `case` (a mapping, as in a JSON case)"))
@@ -354,11 +386,28 @@ def parse_tests(text: str, source: str = "<tests>") -> TestFile:
         positions: dict = {}
         _positions(expect, ("expect",), positions)
         test_line = value_at("name")[0]
-        tests.append(PolicyTest(name, _plain(case), _plain(expect), why, tuple(provisions),
+        full_case: dict = {}
+        for base_name in base_names:
+            full_case = laid_over(full_case, bases[base_name])
+        full_case = laid_over(full_case, _plain(case))
+        tests.append(PolicyTest(name, full_case, _plain(expect), why, tuple(provisions),
                                 test_line, value_at("name")[1], positions))
     if problems:
         raise TestFileError(problems)
     return TestFile(source, policy, tuple(tests), lines)
+
+
+def laid_over(base: Mapping, case: Mapping) -> dict:
+    """``case`` laid over ``base``: where both hold a mapping under a key, the two are laid over each
+    other in turn; anything else in ``case`` (a value, a list, null) replaces what ``base`` has. So a
+    test can change one fact of a shared base (`person: {honest: false}`) and keep the rest."""
+    out = dict(base)
+    for key, value in case.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = laid_over(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def _positions(value, path: tuple, out: dict) -> None:
@@ -433,7 +482,7 @@ def _atom(e) -> str:
     if isinstance(e, n.AsOf):
         return "as_of"
     if type(e).__name__ == "DateAfter":
-        return f"{_atom(e.base)} after {e.amount} {_UNITS.get(e.unit, e.unit)}"
+        return f"{_atom(e.base)} after {amount_in_words(e.amount, e.unit)}"
     if isinstance(e, (n.Violates, n.Satisfies)):
         ref = e.ref
         where = (f"chapter {ref.chapter} " if ref.chapter else "") + f"article {ref.article}" + (
@@ -445,6 +494,15 @@ def _atom(e) -> str:
 
 
 _UNITS = {"working_days": "working days", "days": "calendar days"}
+
+
+def amount_in_words(amount: int | float, unit: str) -> str:
+    """``1 year``, ``3 years``, ``1.5 years``, ``1 working day``: the unit agrees with its number."""
+    words = _UNITS.get(unit, unit)
+    if amount == 1 and words.endswith("s"):
+        words = words[:-1]
+    shown = int(amount) if float(amount).is_integer() else amount
+    return f"{shown} {words}"
 
 
 def describe_rule(rule) -> str:
@@ -463,6 +521,11 @@ class Words:
     @staticmethod
     def unit(unit: str) -> str:
         return _UNITS.get(unit, unit)
+
+    @staticmethod
+    def amount(amount: int | float, unit: str) -> str:
+        """``1 year``, ``3 years``, ``1 working day``: the unit agrees with its number."""
+        return amount_in_words(amount, unit)
 
     @staticmethod
     def reads(expr) -> tuple[str, ...]:
