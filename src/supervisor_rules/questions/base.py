@@ -108,7 +108,7 @@ def _no_sites(policy, site) -> dict:
 
 @attrs.frozen
 class Question:
-    """One decision question, in the registry in evaluation order (``engine.questions.QUESTIONS``).
+    """One decision question, in the registry in evaluation order (``questions.QUESTIONS``).
 
     ``interpret(policy, evaluation)`` answers it in the closure interpreter, setting
     ``evaluation.decided[field]`` for each field it ``decides``; ``generate(generator)`` writes its

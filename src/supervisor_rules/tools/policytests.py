@@ -513,7 +513,7 @@ def describe_rule(rule) -> str:
 
 
 class Words:
-    """What a rule kind's ``describe`` and ``roles`` (engine/questions) use to put rules in words."""
+    """What a rule kind's ``describe`` and ``roles`` (questions/) use to put rules in words."""
 
     expr = staticmethod(describe_expr)
     rule = staticmethod(describe_rule)
@@ -557,7 +557,7 @@ WORDS = Words()
 
 # ------------------------------------------------------------------ coverage
 # AST rule class → the kind the compiler and the trace use; how the two sides of each kind read
-# ("never seen met", "never seen unmet"). Both from the registry (engine/questions).
+# ("never seen met", "never seen unmet"). Both from the registry (questions/).
 RULE_KIND = {kind.node: kind.kind for kind in questions.rule_kinds()}
 SIDES = {kind.kind: kind.sides for kind in questions.rule_kinds()}
 
