@@ -215,7 +215,7 @@ def test_order_on_text(check):
 
 
 @pytest.mark.parametrize("expr, kind", [("person.color", "enum color"), ("person.born", "date"),
-                                        ("person.tags", "list of enum color"), ('"yes"', "text"), ("3", "int")])
+                                        ("person.tags", "list of enum color"), ('"yes"', "text"), ("3", "number")])
 def test_non_condition_used_as_a_condition(check, expr, kind):
     result = check(USE_ALL + f"article 2\n  require person.honest and {expr}\n")
     d = result.expect("expected a condition", f"{expr}\n")
