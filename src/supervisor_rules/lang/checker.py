@@ -702,17 +702,21 @@ class _Checker:
                 self.report(expr.span, "count at most 1,000 days, working days, months or years")
             return DATE
         if isinstance(expr, n.Arith):
+            result: object = NUMBER
             for side in (expr.left, expr.right):
                 t = self.type_of(side, allowed, kind, scope)
                 if t is not None and t != NUMBER:
-                    hint = (" (to count from a date write `DATE after N UNIT` / `DATE 后 N UNIT`, or "
-                            "`DATE before N UNIT` / `DATE 前 N UNIT`)" if t == DATE else "")
+                    d = side.dotted if isinstance(side, n.Path) else "as_of"
+                    hint = (f" (a date is counted on or back: `{d} after 2 years` / `{d} 后 2 年`, "
+                            f"`{d} before 30 calendar days` / `{d} 前 30 日`)" if t == DATE else "")
                     self.report(side.span, f"`{expr.op}` {_ARITH_WORDS[expr.op]} numbers, not {t}{hint}")
-            return NUMBER
+                    result = None  # reported once: what uses it says nothing more
+            return result
         if isinstance(expr, n.Neg):
             t = self.type_of(expr.operand, allowed, kind, scope)
             if t is not None and t != NUMBER:
                 self.report(expr.operand.span, f"`-` negates a number, not {t}")
+                return None
             return NUMBER
         if isinstance(expr, n.Extreme):
             return self.type_extreme(expr, allowed, kind, scope)

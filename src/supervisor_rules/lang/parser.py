@@ -151,8 +151,12 @@ _FIXED_WORDS = {"_COLON": "`:`", "NAME": "a name", "PATH": "a fact (`section.fac
                 "CHAPTER": "a chapter heading (第…章 / chapter N)", "ARTICLE": "an article (第…条 / article N)",
                 "PARAGRAPH": "a paragraph (第…款 / paragraph N)", "ITEM": "an item marker （…） / (N)",
                 "SUB": "a sub-item marker (1.)", "CMP_OP": "a comparison (= != < <= > >=)",
-                "UNIT": "a unit (years / 年, working days / 个工作日, …)", "$END": "the end of the file",
-                "PLUS": "`+`", "MINUS": "`-`", "TIMES": "`*` / `×`", "DIVIDE": "`/` / `÷`"}
+                "UNIT": "a unit (years / 年, working days / 个工作日, …)", "$END": "the end of the file"}
+_OPERATOR_WORDS = {"PLUS": "`+`", "MINUS": "`-`", "TIMES": "`*` / `×`", "DIVIDE": "`/` / `÷`"}
+#: What may start an operand besides a fact, a value or `(`: listed after the rest, so that where an
+#: operand is expected the message still leads with what most conditions start with.
+_LATE = frozenset({"PLUS", "MINUS", "TIMES", "DIVIDE", "BEFORE", "COMMA", "MIN", "MAX", "AGE", "COUNT_OF", "ANY",
+                   "ALL", "NO"})
 
 
 @functools.cache
@@ -160,6 +164,8 @@ def describe_terminal(name: str) -> str:
     """A terminal name in human words: ``WHEN`` → ```when` / `当```."""
     if name in _FIXED_WORDS:
         return _FIXED_WORDS[name]
+    if name in _OPERATOR_WORDS:
+        return _OPERATOR_WORDS[name]
     if name in kw.terminals():
         return " / ".join(f"`{s}`" for s in kw.spellings(name))
     for term in _terminals():
@@ -186,9 +192,10 @@ def _expected_words(expected, found: str = "") -> tuple[str, ...]:
     kinds = sorted({describe_terminal(e) for e in names
                     if e in _FIXED_WORDS and e not in _NEXT_PROVISION and e != "$END"})
     starters = _provision_starters()
-    words = sorted({(e in starters, describe_terminal(e)) for e in names if e not in _FIXED_WORDS},
-                   key=lambda sw: (-_closeness(found, sw[1]) if _closeness(found, sw[1]) >= 0.6 else 0, sw[0], sw[1]))
-    words = [w for _, w in dict.fromkeys(words)]
+    words = sorted({(e in _LATE, e in starters, describe_terminal(e)) for e in names if e not in _FIXED_WORDS},
+                   key=lambda lsw: (-_closeness(found, lsw[2]) if _closeness(found, lsw[2]) >= 0.6 else 0, lsw[0],
+                                    lsw[1], lsw[2]))
+    words = [w for _, _, w in dict.fromkeys(words)]
     tail = []
     markers = [mark for term, mark in _NEXT_PROVISION.items() if term in names]
     if markers:
