@@ -736,6 +736,7 @@ class Coverage:
         policy = self.policy
         facts, sections, _ = policy.read_case(case)
         env = runtime.Env(facts, sections, decision.as_of)
+        env.calendar = lambda: policy.calendar  # a date counted in working days reads the policy's calendar
         term = decision.term
         if term is None:
             env.expired = False
