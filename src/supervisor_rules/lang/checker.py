@@ -201,6 +201,10 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
+#: What each arithmetic operator does, in its error message.
+_ARITH_WORDS = {"+": "adds", "-": "subtracts", "*": "multiplies", "/": "divides"}
+
+
 class _Checker:
     def __init__(self, root: n.Module, imported: list[n.Module], lines: dict[str, list[str]]):
         self.root = root
@@ -840,7 +844,6 @@ class _Checker:
 
 
 _RULE_WORD = {n.Term: "term", n.Renewal: "renewal", n.DismissalRecord: "dismissal recorded"}
-_ARITH_WORDS = {"+": "adds", "-": "subtracts", "*": "multiplies", "/": "divides"}
 
 
 # ------------------------------------------------------------------ reachability
