@@ -215,7 +215,7 @@ def test_order_on_text(check):
 
 
 @pytest.mark.parametrize("expr, kind", [("person.color", "enum color"), ("person.born", "date"),
-                                        ("person.tags", "list of enum color"), ('"yes"', "text"), ("3", "int")])
+                                        ("person.tags", "list of enum color"), ('"yes"', "text"), ("3", "number")])
 def test_non_condition_used_as_a_condition(check, expr, kind):
     result = check(USE_ALL + f"article 2\n  require person.honest and {expr}\n")
     d = result.expect("expected a condition", f"{expr}\n")
@@ -591,3 +591,56 @@ def test_an_edited_import_is_read_afresh(tmp_path):
     (tmp_path / "vocab.rules").write_text("facts s {\n  b: bool\n}\n", encoding="utf-8")
     with pytest.raises(sr.PolicyError, match="s.a"):
         sr.load_policy(tmp_path / "p.rules")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Numbers, counted dates, ages and quantifiers (issue 11)
+@pytest.mark.parametrize("expr, phrase, needle", [
+    ("person.born + 1 > 3", "`+` adds numbers, not date", "person.born + 1"),
+    ("-person.honest < 3", "`-` negates a number, not bool", "person.honest <"),
+    ("person.start before 3 years > 3", "cannot compare date with number", "person.start before"),
+    ("min(person.color, 3) > 1", "`min` / `较小值` takes numbers or dates, not enum color", "person.color,"),
+    ("max(1, person.born) > 1", "takes values of one type: number and date do not mix", "person.born)"),
+    ("person.honest after 2 years > person.born", "`after` / `后` counts from a date, not bool", "person.honest after"),
+    ("person.born before 1001 years < person.born", "count at most 1,000", "person.born before 1001"),
+    ("count of person.honest > 1", "`count of` / `计数` counts the entries of a list, not bool", "person.honest >"),
+    ("any r in person.tags where (r.x)", "ranges over a list of records, not list of enum color", "person.tags where"),
+    ("any person in person.renewals where person.ok", "`person` names a section of facts", "any person"),
+    ("any r in person.renewals where (any r in person.renewals where r.ok)", "`r` already names a record here",
+     "any r in person.renewals where r.ok"),
+    ("any r in person.renewals where (r.nope)", "record `renewal_rec` has no field `nope`", "r.nope"),
+    ("all r in person.renewals where (r.on)", "expected a condition (true/false), but this is date", "r.on)"),
+    ("age(person.born, person.start) > 3", "needs the header to say how 周岁 are counted", "age("),
+])
+def test_errors_of_the_new_expressions(check, expr, phrase, needle):
+    result = check(USE_ALL + f"article 2\n  require {expr}\n")
+    result.expect(phrase, needle)
+
+
+def test_age_with_the_headers_convention_and_its_types(check):
+    head = HEAD.replace('  title "t"\n', '  title "t"\n  age reached on birthday\n')
+    assert check(USE_ALL + "article 2\n  require age(person.born, person.start) >= 22\n", head=head).errors == []
+    result = check(USE_ALL + "article 2\n  require age(person.honest, person.start) >= 22\n", head=head)
+    result.expect("the birth date is a date, not bool", "person.honest,")
+
+
+def test_the_new_expressions_check_clean(check):
+    body = ("article 2\n  require person.start before 2 working days < person.born after 3 months\n"
+            "    and count of person.tags + 1 * -2 / 4 >= 89.5 and min(person.born, person.start) <= person.born\n"
+            "    and no r in person.renewals where (r.ok and r.on >= person.start before 1 year)\n"
+            "    and (count of r in person.renewals where r.ok) <= 2\n")
+    assert check(USE_ALL + body).errors == []
+
+
+def test_a_record_field_may_be_declared_unknown_and_then_is_optional(check):
+    head = HEAD.replace("record renewal_rec { on: date  ok: bool = false }",
+                        "record renewal_rec { on: date  ok: bool = false  grade: color = unknown  n: number = 未知 }")
+    body = "article 2\n  require all r in person.renewals where (r.grade = red or r.n > 1 or r.grade is unknown)\n"
+    assert check(USE_ALL + body, head=head).errors == []
+
+
+def test_an_unknown_type_lists_the_types_there_are(check):
+    head = HEAD.replace("  born: date\n", "  born: date\n  score: integer\n")
+    d = check(USE_ALL, head=head).expect("unknown type `integer`", "integer")
+    for word in ("`number` / `数值`", "`bool` / `布尔`", "`date` / `日期`", "`list of T` / `列表 T`", "`color`"):
+        assert word in d.message, d.message

@@ -686,3 +686,18 @@ def test_an_inner_and_never_lines_up_with_an_outer_or():
     ors = [len(x) - len(x.lstrip()) for x in lines if x.lstrip().startswith("或")]
     assert ands and ors and min(ands) > max(ors), out
     assert formatter.format_text(out) == out
+
+
+def test_the_conformance_corners_translate_both_ways_and_keep_their_meaning():
+    """Numbers, min/max/age, counted dates, quantifiers and `= unknown` (tests/conformance/corners.rules)."""
+    path = Path(__file__).resolve().parent / "conformance" / "corners.rules"
+    text = path.read_text(encoding="utf-8")
+    original = parser.parse_module(text, "corners.rules")
+    zh = formatter.format_text(text, lang="zh")
+    for fragment in ("周岁起算 生日当日", "周岁(person.born, appointment.start)", "计数 c 属于 person.clues 满足",
+                     "= 未知", "基准日 前 3 年", "-person.bonus × 0.5", "较小值(", "没有 c 属于"):
+        assert fragment in zh, fragment
+    en = formatter.format_text(zh, lang="en")
+    assert "= unknown" in en and "age(person.born, as_of)" in en
+    assert parser.parse_module(en, "corners.rules") == original
+    assert formatter.format_text(en) == en

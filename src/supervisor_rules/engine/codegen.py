@@ -38,8 +38,9 @@ import attrs
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import nodes as n
 from supervisor_rules import questions
-from supervisor_rules.engine import runtime
-from supervisor_rules.engine.compiler import CompiledPolicy, CRule, violated
+from supervisor_rules.engine import numeric, runtime
+from supervisor_rules.engine.compiler import CompiledPolicy, CRule, fold, violated
+from supervisor_rules.lang.checker import NUMBER, ListT, RecordT
 from supervisor_rules.contracts.decision import Decision
 
 #: Above this many rules the interpreter serves the policy: compiling the function would cost more than it saves.
@@ -107,6 +108,8 @@ class _Generator:
             "Decision": Decision,
             "set": set, "tuple": tuple, "sorted": sorted, "len": len, "min": min, "max": max,
             "add_missing": _add_missing, "violates": violated, "POLICY": policy,
+            "exact": numeric.exact, "arith": numeric.arith, "neg": numeric.neg, "extreme": numeric.extreme,
+            "shift_date": numeric.shift_date, "age": numeric.age, "fold": fold,
         }
         for question in questions.QUESTIONS:  # the names each question's code calls
             for name, value in question.namespace.items():
@@ -115,12 +118,22 @@ class _Generator:
         self.constants: dict = {}  # (type, value) → name, for hashable constants
         self.temps = 0
         self.renewal_var: str | None = None
+        # Statements an expression needs run before the line that uses it (a quantifier's loop), each
+        # indented relative to that line; ``emit`` writes them first.
+        self.pending: list[str] = []
+        self.bound: dict[str, tuple[str, RecordT]] = {}  # quantifier variable → (local name, record type)
+        self.fact_types = {f"{name}.{field}": info.type for name, section in policy.checked.sections.items()
+                           for field, info in section.fields.items()}
         self.satisfied: dict = {}  # (article, item) → local name
         self.violated: dict = {}  # (chapter, article, item) → local name
 
     # -------------------------------------------------------------- output
     def emit(self, line: str) -> None:
-        self.lines.append("    " * self.depth + line)
+        indent = "    " * self.depth
+        if self.pending:
+            self.lines.extend(indent + statement for statement in self.pending)
+            self.pending = []
+        self.lines.append(indent + line)
 
     def const(self, value) -> str:
         """A name bound to ``value`` in the namespace (values never enter the source as text)."""
@@ -164,9 +177,68 @@ class _Generator:
         return repr(value)
 
     def x_Path(self, e: n.Path) -> str:
-        if e.parts[0] == self.renewal_var:
-            return f"record.get({self.text(e.parts[1])})"
-        return self.fact_names.get(e.dotted) or f"get({self.text(e.dotted)})"
+        head = e.parts[0]
+        if head in self.bound:
+            local, record = self.bound[head]
+            info = record.fields.get(e.parts[1])
+            value = f"{local}.get({self.text(e.parts[1])})"
+            return f"exact({value})" if info is not None and info.type == NUMBER else value
+        if head == self.renewal_var:
+            return f"exact(record.get({self.text(e.parts[1])}))"
+        value = self.fact_names.get(e.dotted) or f"get({self.text(e.dotted)})"
+        return f"exact({value})" if self.fact_types.get(e.dotted) == NUMBER else value
+
+    def x_Arith(self, e: n.Arith) -> str:
+        return f"arith({self.text(e.op)}, {self.expr(e.left)}, {self.expr(e.right)})"
+
+    def x_Neg(self, e: n.Neg) -> str:
+        return f"neg({self.expr(e.operand)})"
+
+    def x_Extreme(self, e: n.Extreme) -> str:
+        return f"extreme({self.text(e.op)}, [{', '.join(self.expr(o) for o in e.operands)}])"
+
+    def x_Age(self, e: n.Age) -> str:
+        header = self.policy.checked.header
+        convention = header.age if header is not None else None
+        return f"age({self.expr(e.birth)}, {self.expr(e.on)}, {self.const(convention)})"
+
+    def x_DateAfter(self, e) -> str:
+        before = isinstance(e, n.DateBefore)
+        return (f"shift_date({self.expr(e.base)}, {self.const(e.amount)}, {self.text(e.unit)}, calendar_source, "
+                f"{before!r})")
+
+    x_DateBefore = x_DateAfter
+
+    def x_Count(self, e: n.Count) -> str:
+        t = self.temp()
+        return f"(None if ({t} := {self.expr(e.source)}) is None else len({t}))"
+
+    def x_Quantifier(self, e: n.Quantifier) -> str:
+        """A loop over the records, written before the line that uses its value (``pending``): each
+        record's condition value is collected, and ``fold`` (compiler.py) gives the quantifier's."""
+        items, values, result, local, value = (self.temp() for _ in range(5))
+        listed = self.fact_types.get(e.source.dotted)
+        record = listed.element if isinstance(listed, ListT) and isinstance(listed.element, RecordT) \
+            else RecordT(e.var, {})
+        source = self.expr(e.source)
+        outer, self.pending = self.pending, []
+        self.bound[e.var] = (local, record)
+        try:
+            condition = self.expr(e.condition)
+        finally:
+            del self.bound[e.var]
+        inner, self.pending = self.pending, outer
+        self.pending += [f"{items} = {source}",
+                         f"if {items} is None:",
+                         f"    {result} = None",
+                         "else:",
+                         f"    {values} = []",
+                         f"    for {local} in {items}:",
+                         *("        " + statement for statement in inner),
+                         f"        {value} = {condition}",
+                         f"        {values}.append({value})",
+                         f"    {result} = fold({self.text(e.kind)}, {values})"]
+        return result
 
     def x_Literal(self, e: n.Literal) -> str:
         value = e.value
@@ -276,7 +348,10 @@ class _Generator:
         head: list[str] = []
         for i, rule in enumerate(self.referenced("satisfies")):
             self.requirement_value[rule.order] = f"q{i}"
-            head.append(f"q{i} = {self.expr(rule.expr)}")
+            value = self.expr(rule.expr)
+            head += self.pending  # a quantifier's loop, before the line that uses it
+            self.pending = []
+            head.append(f"q{i} = {value}")
         self.prelude: list[str] = []  # `satisfies` / `violates` values, filled in while the body is written
         body_start = len(self.lines)
         for question in questions.QUESTIONS:  # each leaves the fields it decides in locals of their names

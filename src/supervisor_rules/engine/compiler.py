@@ -18,10 +18,11 @@ from typing import Any, Callable, Mapping
 import attrs
 
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.lang.checker import Checked, Provision
+from supervisor_rules.lang.checker import NUMBER, Checked, ListT, Provision, RecordT
 from supervisor_rules.contracts.decision import Citation
 from supervisor_rules import questions
 from supervisor_rules.questions.base import kleene_and, kleene_or
+from supervisor_rules.engine.numeric import age, arith, exact, extreme, neg, shift_date
 
 Fn = Callable[[object], object]
 
@@ -105,6 +106,9 @@ class _Compiler:
         self.checked = checked
         self.by_provision = [(p, citation_of(p)) for p in checked.provisions]
         self.renewal_var: str | None = None
+        self.bound: dict[str, RecordT] = {}  # the records quantifiers name (`any r in LIST where …`)
+        self.fact_types = {f"{name}.{field}": info.type for name, section in checked.sections.items()
+                           for field, info in section.fields.items()}
 
     # -------------------------------------------------------------- expressions
     def expr(self, e) -> Fn:
@@ -112,10 +116,19 @@ class _Compiler:
         return method(e)
 
     def x_Path(self, e: n.Path) -> Fn:
-        if e.parts[0] == self.renewal_var:
+        head = e.parts[0]
+        if head in self.bound:
             field = e.parts[1]
-            return lambda env: env.var.get(field)
+            info = self.bound[head].fields.get(field)
+            if info is not None and info.type == NUMBER:
+                return lambda env: exact(env.bound[head].get(field))
+            return lambda env: env.bound[head].get(field)
+        if head == self.renewal_var:
+            field = e.parts[1]
+            return lambda env: exact(env.var.get(field))
         key = e.dotted
+        if self.fact_types.get(key) == NUMBER:
+            return lambda env: exact(env.facts.get(key))
         return lambda env: env.facts.get(key)
 
     def x_Literal(self, e: n.Literal) -> Fn:
@@ -219,6 +232,62 @@ class _Compiler:
             return None if v is None else (len(v) == 0) != negated
         return is_empty
 
+    def x_Arith(self, e: n.Arith) -> Fn:
+        op, left, right = e.op, self.expr(e.left), self.expr(e.right)
+        return lambda env: arith(op, left(env), right(env))
+
+    def x_Neg(self, e: n.Neg) -> Fn:
+        operand = self.expr(e.operand)
+        return lambda env: neg(operand(env))
+
+    def x_Extreme(self, e: n.Extreme) -> Fn:
+        op, parts = e.op, tuple(self.expr(o) for o in e.operands)
+        return lambda env: extreme(op, [part(env) for part in parts])
+
+    def x_Age(self, e: n.Age) -> Fn:
+        header = self.checked.header
+        convention = header.age if header is not None else None
+        birth, on = self.expr(e.birth), self.expr(e.on)
+        return lambda env: age(birth(env), on(env), convention)
+
+    def x_DateAfter(self, e) -> Fn:
+        base, amount, unit, before = self.expr(e.base), e.amount, e.unit, isinstance(e, n.DateBefore)
+        return lambda env: shift_date(base(env), amount, unit, env.calendar, before)
+
+    x_DateBefore = x_DateAfter
+
+    def x_Count(self, e: n.Count) -> Fn:
+        source = self.expr(e.source)
+
+        def count(env):
+            items = source(env)
+            return None if items is None else len(items)
+        return count
+
+    def x_Quantifier(self, e: n.Quantifier) -> Fn:
+        source = self.expr(e.source)
+        listed = self.fact_types.get(e.source.dotted)
+        record = listed.element if isinstance(listed, ListT) else None
+        var, kind = e.var, e.kind
+        self.bound[var] = record if isinstance(record, RecordT) else RecordT(var, {})
+        try:
+            condition = self.expr(e.condition)
+        finally:
+            del self.bound[var]
+
+        def quantifier(env):
+            items = source(env)
+            if items is None:
+                return None
+            bound = env.bound
+            values = []
+            for item in items:
+                bound[var] = item
+                values.append(condition(env))
+            bound.pop(var, None)
+            return fold(kind, values)
+        return quantifier
+
     def x_Violates(self, e: n.Violates) -> Fn:
         checks = tuple((rule.key, rule.codes) for rule in self.prohibitions_under(e.ref))
         return lambda env: violated(env.facts.get, checks)
@@ -241,8 +310,10 @@ class _Compiler:
         for e in exprs:
             if e is None:
                 continue
+            # A quantifier's record is no section (the checker sees to it that no name is both).
+            bound = {node.var for node in n.walk(e) if isinstance(node, n.Quantifier)}
             for node in n.walk(e):
-                if isinstance(node, n.Path) and node.parts[0] != self.renewal_var:
+                if isinstance(node, n.Path) and node.parts[0] != self.renewal_var and node.parts[0] not in bound:
                     out[node.dotted] = None
                 elif isinstance(node, n.Satisfies):
                     for rule in self.requirements_under(node.ref):
@@ -326,6 +397,22 @@ class ExpressionCompiler(_Compiler):
             return self.expr(e)
         finally:
             self.renewal_var = None
+
+
+def fold(kind: str, values: list) -> object:
+    """A quantifier's value from its condition's value on each record: ``any`` (Kleene's or: true if
+    some record is, else unknown if some is unknown), ``all`` (Kleene's and: true for no records at
+    all), ``no`` (not ``any``), ``count`` (how many are true; unknown if any is unknown)."""
+    if kind == "any":
+        return kleene_or(values)
+    if kind == "all":
+        return kleene_and(values)
+    if kind == "no":
+        found = kleene_or(values)
+        return None if found is None else not found
+    if any(v is None for v in values):
+        return None
+    return sum(1 for v in values if v is True)
 
 
 def violated(get, checks) -> bool | None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from fractions import Fraction
 from typing import Any, Callable
 
 import attrs
@@ -32,7 +33,8 @@ import attrs
 from supervisor_rules import questions
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.checker import Checked, Provision
-from supervisor_rules.dates.workdays import WorkdayCalendar
+from supervisor_rules.dates import ages, periods
+from supervisor_rules.dates.workdays import MissingCalendarYear, WorkdayCalendar
 from supervisor_rules.contracts.decision import Citation, Decision, Notice, Step
 from supervisor_rules.errors import RulesError
 
@@ -62,6 +64,42 @@ def kleene_or(values) -> bool | None:
 
 def kleene_not(value) -> bool | None:
     return None if value is None else not value
+
+
+def _number(value):
+    """A case's number as the decimal its JSON text gives (a float's ``repr``), exactly; else the value."""
+    return Fraction(repr(value)) if isinstance(value, float) else value
+
+
+def _calculate(op: str, a, b):
+    """Exact arithmetic; an unknown operand, or a division by zero, gives unknown."""
+    if a is None or b is None:
+        return None
+    if op == "/":
+        return None if b == 0 else Fraction(a) / Fraction(b)
+    return {"+": operator.add, "-": operator.sub, "*": operator.mul}[op](Fraction(a), Fraction(b))
+
+
+def _counted(day: dt.date, amount: int, unit: str, before: bool, calendar_source) -> dt.date | None:
+    """``day after/before amount unit``: the corresponding day (arts. 201-202), ``amount`` calendar days,
+    or the ``amount``-th working day after/before ``day`` (walked day by day, ``day`` not counted).
+    Unknown (None) where the calendar lacks a year, or the date leaves what a date can hold."""
+    step = -1 if before else 1
+    try:
+        if unit == "days":
+            return day + dt.timedelta(days=step * amount)
+        if unit in ("months", "years"):
+            months = amount * 12 if unit == "years" else amount
+            return periods.add_months(day, step * months)
+        calendar = calendar_source()
+        found = 0
+        while found < amount:
+            day = day + dt.timedelta(days=step)
+            if calendar.is_workday(day):
+                found += 1
+        return day
+    except (MissingCalendarYear, periods.PeriodOutOfRange, OverflowError, ValueError):
+        return None
 
 
 _COMPARISONS = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
@@ -97,6 +135,7 @@ class RulesByKind:
     def __init__(self, checked: Checked):
         header = checked.header
         self.id = header.id if header is not None else ""
+        self.age_rule = header.age if header is not None else None
         self.provisions = checked.provisions
         self.open_facts = frozenset(f"{name}.{field}" for name, section in checked.sections.items()
                                     for field, info in section.fields.items() if not info.closed)
@@ -139,6 +178,9 @@ class RulesByKind:
         ``satisfies`` reads what its requirements read, ``violates`` the lists its prohibitions
         name. ``var``: a renewal record's name, whose fields are no facts."""
         found: dict[str, None] = {}
+        # The records quantifiers name are no facts (and never share a section's name).
+        bound = {node.var for expr in exprs if expr is not None for node in n.walk(expr)
+                 if isinstance(node, n.Quantifier)}
 
         def visit(node) -> None:
             if node is None:
@@ -150,7 +192,7 @@ class RulesByKind:
             if not attrs.has(type(node)):
                 return
             if isinstance(node, n.Path):
-                if node.parts[0] != var:
+                if node.parts[0] != var and node.parts[0] not in bound:
                     found.setdefault(node.dotted)
                 return
             if isinstance(node, (n.Satisfies, n.Violates)):
@@ -191,6 +233,8 @@ class Run:
         self.missing: set[str] = set()
         self.steps: list[Step] = []
         self.notices: list[Notice] = []
+        self.bound: dict[str, dict] = {}  # the records quantifiers range over, by their names
+        self.age_rule = policy.age_rule
 
     # -------------------------------------------------------------- bookkeeping
     def step(self, rule: Rule, kind: str, outcome, shown: dict | None = None) -> None:
@@ -218,9 +262,11 @@ class Run:
     def value(self, e, record: dict | None = None, var: str | None = None):
         """The value of expression ``e``; ``record`` is the renewal record that ``var`` names."""
         if isinstance(e, n.Path):
+            if e.parts[0] in self.bound:
+                return _number(self.bound[e.parts[0]].get(e.parts[1]))
             if var is not None and e.parts[0] == var:
-                return (record or {}).get(e.parts[1])
-            return self.facts.get(e.dotted)
+                return _number((record or {}).get(e.parts[1]))
+            return _number(self.facts.get(e.dotted))
         if isinstance(e, n.Literal):
             return e.value
         if isinstance(e, n.Name):
@@ -267,6 +313,33 @@ class Run:
                 return None
             empty = len(v) == 0
             return not empty if e.negated else empty
+        if isinstance(e, n.Arith):
+            return _calculate(e.op, self.value(e.left, record, var), self.value(e.right, record, var))
+        if isinstance(e, n.Neg):
+            v = self.value(e.operand, record, var)
+            return None if v is None else -v
+        if isinstance(e, n.Extreme):
+            values = [self.value(o, record, var) for o in e.operands]
+            if None in values:
+                return None
+            return min(values) if e.op == "min" else max(values)
+        if isinstance(e, (n.DateAfter, n.DateBefore)):
+            base = self.value(e.base, record, var)
+            if base is None:
+                return None
+            return _counted(base, e.amount, e.unit, isinstance(e, n.DateBefore), self.calendar_source)
+        if isinstance(e, n.Age):
+            birth, on = self.value(e.birth, record, var), self.value(e.on, record, var)
+            if birth is None or on is None or on < birth:
+                return None  # no age before the birth
+            if self.age_rule not in ages.CONVENTIONS:
+                return None  # the checker asks the header for it: never reached
+            return ages.age_on(birth, on, convention="day_after" if self.age_rule == "day_after" else "birthday")
+        if isinstance(e, n.Count):
+            items = self.value(e.source, record, var)
+            return None if items is None else len(items)
+        if isinstance(e, n.Quantifier):
+            return self.quantified(e, record, var)
         if isinstance(e, n.Satisfies):
             # Every requirement under the provision holds (Kleene AND of them).
             return kleene_and(self.holds(rule) for rule in self.policy.referenced("satisfies", e.ref))
@@ -274,6 +347,24 @@ class Run:
             # Some conduct the provision prohibits was recorded (Kleene OR over its prohibitions).
             return kleene_or(self.holds(rule) for rule in self.policy.referenced("violates", e.ref))
         raise RulesError(f"the reference interpreter cannot evaluate {type(e).__name__} in a rule")
+
+    def quantified(self, e: n.Quantifier, record, var):
+        """``any`` / ``all`` / ``no`` / ``count`` of the records of a list, as docs/language.md has them."""
+        items = self.value(e.source, record, var)
+        if items is None:
+            return None
+        outcomes = []
+        for item in items:
+            self.bound[e.var] = item
+            outcomes.append(self.value(e.condition, record, var))
+        self.bound.pop(e.var, None)
+        if e.kind == "any":
+            return kleene_or(outcomes)
+        if e.kind == "all":
+            return kleene_and(outcomes)
+        if e.kind == "no":
+            return kleene_not(kleene_or(outcomes))
+        return None if None in outcomes else outcomes.count(True)
 
 
 def evaluate(checked: Checked, facts: dict, sections: frozenset, as_of: dt.date,

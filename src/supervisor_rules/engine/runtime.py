@@ -23,17 +23,18 @@ from supervisor_rules.contracts.decision import Decision, TraceSite, steps_of
 class Env:
     """What closures read: the facts, the present sections, and derived values."""
 
-    __slots__ = ("facts", "sections", "as_of", "var", "expired", "dismissed", "cache", "calendar")
+    __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "cache", "calendar")
 
     def __init__(self, facts: dict, sections: frozenset, as_of: dt.date):
         self.facts = facts
         self.sections = sections
         self.as_of = as_of
         self.var: dict = {}
+        self.bound: dict = {}  # quantifier variable → the record it stands for now
         self.expired = None
         self.dismissed = None
         self.cache: dict = {}
-        self.calendar = None  # a calendar source, for expressions that count working days (invariants)
+        self.calendar = None  # a calendar source, for expressions that count working days
 
 
 def env_after(decision: Decision, facts: dict, sections: frozenset) -> Env:
@@ -175,6 +176,7 @@ class Evaluation:
     def __init__(self, policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
                  trace: list | None):
         self.env = Env(facts, sections, as_of)
+        self.env.calendar = calendar_source
         self.facts, self.sections, self.as_of, self.calendar_source = facts, sections, as_of, calendar_source
         self.decided: dict = {}
         self.notices: list = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from fractions import Fraction
 from typing import Iterable
 
 import attrs
@@ -23,13 +24,15 @@ from supervisor_rules.lang.numerals import cite_number
 # ------------------------------------------------------------------ semantic types
 @attrs.frozen
 class Scalar:
-    name: str  # "bool" | "date" | "text" | "int"
+    name: str  # "bool" | "date" | "text" | "number"
 
     def __str__(self) -> str:
         return self.name
 
 
-BOOL, DATE, TEXT, INT = Scalar("bool"), Scalar("date"), Scalar("text"), Scalar("int")
+BOOL, DATE, TEXT, NUMBER = Scalar("bool"), Scalar("date"), Scalar("text"), Scalar("number")
+#: Whole numbers are numbers: one numeric type (a count, an age, a score, an amount), exact at run time.
+INT = NUMBER
 
 
 @attrs.frozen
@@ -57,6 +60,7 @@ class FieldInfo:
     default: object  # None: open-world (absent = unknown); else the closed-world default
     label: str | None
     span: n.Span = attrs.field(eq=False)
+    optional: bool = False  # `= unknown`: a record field that may be left out (then unknown)
 
     @property
     def closed(self) -> bool:
@@ -159,7 +163,7 @@ DECISION_FIELDS = {
     "report": ("举报结果", _REPORT), "reward_referral": ("奖励转介", None), "last_day": ("届满日", None),
     "terms": ("届数", None),
 }
-_SCALAR_FIELDS = {"preferred": BOOL, "reward_referral": BOOL, "last_day": DATE, "terms": INT}
+_SCALAR_FIELDS = {"preferred": BOOL, "reward_referral": BOOL, "last_day": DATE, "terms": NUMBER}
 DECISION_ALIASES = {alias: name for name, (alias, _) in DECISION_FIELDS.items()}
 
 
@@ -179,6 +183,10 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
         return ""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+#: What each arithmetic operator does, in its error message.
+_ARITH_WORDS = {"+": "adds", "-": "subtracts", "*": "multiplies", "/": "divides"}
 
 
 class _Checker:
@@ -273,6 +281,8 @@ class _Checker:
             return DATE
         if isinstance(t, n.TextType):
             return TEXT
+        if isinstance(t, n.NumberType):
+            return NUMBER
         if isinstance(t, n.InlineEnum):
             return self.enum_type(where, t.values)
         if isinstance(t, n.ListType):
@@ -282,7 +292,11 @@ class _Checker:
                 return self.enums[t.name]
             if t.name in self.records:
                 return self.records[t.name]
-            self.report(t.span, f"unknown type `{t.name}`{suggest(t.name, [*self.enums, *self.records])}")
+            declared = ", ".join(f"`{name}`" for name in [*self.enums, *self.records][:20])
+            self.report(t.span, f"unknown type `{t.name}`{suggest(t.name, [*self.enums, *self.records])}; a type is "
+                                f"`bool` / `布尔`, `number` / `数值`, `date` / `日期`, `text` / `文本`, an enum "
+                                f"(`enum {{…}}` / `枚举 {{…}}`), `list of T` / `列表 T`, or a declared enum or "
+                                f"record" + (f": {declared}" if declared else " (this policy declares none)"))
             return None
         raise AssertionError(t)
 
@@ -291,6 +305,9 @@ class _Checker:
         if isinstance(ftype, RecordT):
             self.report(decl.type.span, "a record type can only be used as `list of` records")
         default = decl.default
+        if default == n.UNKNOWN_DEFAULT:
+            # A record field that may be left out (then unknown); on a fact it says what no default says.
+            return FieldInfo(decl.name, ftype, None, decl.label, decl.span, optional=True)
         if default is not None and ftype is not None:
             if isinstance(default, bool) and ftype != BOOL:
                 self.report(decl.span, f"`{decl.name}` is {ftype}; a `true`/`false` default needs a bool")
@@ -309,7 +326,7 @@ class _Checker:
                 continue
             info = self.field_info(f, f"{decl.name}.{f.name}")
             if isinstance(info.type, (ListT, RecordT)):
-                self.report(f.span, "record fields are bool, date, text or enum")
+                self.report(f.span, "record fields are bool, number, date, text or enum")
             fields[f.name] = info
         self.records[decl.name] = RecordT(decl.name, fields)
 
@@ -543,7 +560,7 @@ class _Checker:
             return self.resolve_path(expr, scope)
         if isinstance(expr, n.Literal):
             v = expr.value
-            return BOOL if isinstance(v, bool) else INT if isinstance(v, int) else \
+            return BOOL if isinstance(v, bool) else NUMBER if isinstance(v, (int, Fraction)) else \
                 DATE if isinstance(v, dt.date) else TEXT
         if isinstance(expr, n.Name):
             if expr.name in self.sections:
@@ -600,15 +617,51 @@ class _Checker:
             return BOOL
         if isinstance(expr, n.AsOf):
             return DATE
-        if isinstance(expr, n.DateAfter):
-            if not getattr(self, "in_invariant", False):
-                self.report(expr.span, "a date counted `after N units` can only be used in invariants for now")
+        if isinstance(expr, (n.DateAfter, n.DateBefore)):
+            word = "`after` / `后`" if isinstance(expr, n.DateAfter) else "`before` / `前`"
             base = self.type_of(expr.base, allowed, kind, scope)
             if base is not None and base != DATE:
-                self.report(expr.base.span, f"`after` counts from a date, not {base}")
+                self.report(expr.base.span, f"{word} counts from a date, not {base}")
             if expr.unit not in ("working_days", "days", "months", "years") or expr.amount > 1000:
                 self.report(expr.span, "count at most 1,000 days, working days, months or years")
             return DATE
+        if isinstance(expr, n.Arith):
+            result: object = NUMBER
+            for side in (expr.left, expr.right):
+                t = self.type_of(side, allowed, kind, scope)
+                if t is not None and t != NUMBER:
+                    d = side.dotted if isinstance(side, n.Path) else "as_of"
+                    hint = (f" (a date is counted on or back: `{d} after 2 years` / `{d} 后 2 年`, "
+                            f"`{d} before 30 calendar days` / `{d} 前 30 日`)" if t == DATE else "")
+                    self.report(side.span, f"`{expr.op}` {_ARITH_WORDS[expr.op]} numbers, not {t}{hint}")
+                    result = None  # reported once: what uses it says nothing more
+            return result
+        if isinstance(expr, n.Neg):
+            t = self.type_of(expr.operand, allowed, kind, scope)
+            if t is not None and t != NUMBER:
+                self.report(expr.operand.span, f"`-` negates a number, not {t}")
+                return None
+            return NUMBER
+        if isinstance(expr, n.Extreme):
+            return self.type_extreme(expr, allowed, kind, scope)
+        if isinstance(expr, n.Age):
+            if self.root.header is not None and self.root.header.age is None:
+                self.report(expr.span, "`age(…)` / `周岁(…)` needs the header to say how 周岁 are counted: "
+                                       "`age reached on birthday` / `周岁起算 生日当日` (reached on the birthday) or "
+                                       "`age reached on day after birthday` / `周岁起算 生日次日` (reached the day "
+                                       "after it, as 法释〔2006〕1号 art. 2 has it); docs/dates.md explains them")
+            for part, what in ((expr.birth, "the birth date"), (expr.on, "the day of the age")):
+                t = self.type_of(part, allowed, kind, scope)
+                if t is not None and t != DATE:
+                    self.report(part.span, f"`age(BIRTH, ON)` / `周岁(出生日期, 计算日)`: {what} is a date, not {t}")
+            return NUMBER
+        if isinstance(expr, n.Count):
+            t = self.type_of(expr.source, allowed, kind, scope)
+            if t is not None and not isinstance(t, ListT):
+                self.report(expr.source.span, f"`count of` / `计数` counts the entries of a list, not {t}")
+            return NUMBER
+        if isinstance(expr, n.Quantifier):
+            return self.type_quantifier(expr, allowed, kind, scope)
         if isinstance(expr, (n.Violates, n.Satisfies)):
             self.check_ref(expr)
             return BOOL
@@ -636,12 +689,54 @@ class _Checker:
         rt = self.type_of(right, allowed, kind, scope)
         if lt is not None and rt is not None:
             if lt != rt:
-                self.report(expr.span, f"cannot compare {lt} with {rt}")
-            elif expr.op not in ("=", "!=") and lt not in (DATE, INT):
+                hint = ("; a date is compared with a date (`as_of before 3 years` / `基准日 前 3 年`), a number "
+                        "with a number (`age(…)`, `count of …`)" if {lt, rt} == {DATE, NUMBER} else "")
+                self.report(expr.span, f"cannot compare {lt} with {rt}{hint}")
+            elif expr.op not in ("=", "!=") and lt not in (DATE, NUMBER):
                 self.report(expr.span, f"`{expr.op}` orders dates or numbers, not {lt}")
             elif isinstance(lt, ListT):
                 self.report(expr.span, "lists are tested with `has`, `has any of` or `is empty`")
         return BOOL
+
+    def type_extreme(self, expr: n.Extreme, allowed, kind, scope):
+        """``min(…)`` / ``max(…)``: of numbers, or of dates (the earlier / later); all alike."""
+        types = [self.type_of(o, allowed, kind, scope) for o in expr.operands]
+        word = "`min` / `较小值`" if expr.op == "min" else "`max` / `较大值`"
+        first = next((t for t in types if t is not None), None)
+        for operand, t in zip(expr.operands, types):
+            if t is None:
+                continue
+            if t not in (NUMBER, DATE):
+                self.report(operand.span, f"{word} takes numbers or dates, not {t}")
+                return None
+            if t != first:
+                self.report(operand.span, f"{word} takes values of one type: {first} and {t} do not mix")
+                return None
+        return first
+
+    def type_quantifier(self, expr: n.Quantifier, allowed, kind, scope):
+        words = {"count": "`count of` / `计数`", "any": "`any` / `存在`", "all": "`all` / `全部`",
+                 "no": "`no` / `没有`"}[expr.kind]
+        result = NUMBER if expr.kind == "count" else BOOL
+        source = self.type_of(expr.source, allowed, kind, scope)
+        if source is None:
+            return result
+        if not (isinstance(source, ListT) and isinstance(source.element, RecordT)):
+            hint = (" (for a list of enum values use `has` / `包含` or `has any of` / `包含任一`"
+                    + (", and `count of LIST` / `计数 LIST` for its length)" if expr.kind == "count" else ")")
+                    if isinstance(source, ListT) else "")
+            self.report(expr.source.span, f"{words} … `where` / `满足` ranges over a list of records, "
+                                          f"not {source}{hint}")
+            return result
+        if expr.var in self.sections:
+            self.report(expr.span, f"`{expr.var}` names a section of facts; choose another name for the record")
+            return result
+        if expr.var in scope:
+            self.report(expr.span, f"`{expr.var}` already names a record here; choose another name")
+            return result
+        inner = {**scope, expr.var: source.element}
+        self.expect_bool(expr.condition, allowed, kind, inner)
+        return result
 
     def check_ref(self, expr) -> None:
         ref = expr.ref

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from fractions import Fraction
 from typing import Union
 
 import attrs
@@ -60,7 +61,10 @@ class Name:
 
 @attrs.frozen
 class Literal:
-    value: Union[bool, int, str, dt.date]
+    """A constant: a bool, a number (an ``int``, or a ``Fraction`` for one written with decimals:
+    ``89.5`` is exactly 179/2), a text or a date."""
+
+    value: Union[bool, int, Fraction, str, dt.date]
     span: Span = _span_field()
 
 
@@ -151,9 +155,76 @@ class AsOf:
 class DateAfter:
     """``base after N unit``: a date counted like a deadline (working days on the PRC calendar)."""
 
-    base: Path
+    base: "Expr"
     amount: int
     unit: str
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class DateBefore:
+    """``base before N unit`` (``base 前 N unit``): the date counted back, by Civil Code arts. 201-202
+    (the corresponding day; the month's last day where it has none), or N working days back."""
+
+    base: "Expr"
+    amount: int
+    unit: str
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Arith:
+    """``left op right`` on numbers: ``op`` is one of ``+ - * /`` (``×`` and ``÷`` are read as ``*`` and ``/``)."""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Neg:
+    """``-operand``: unary minus."""
+
+    operand: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Extreme:
+    """``min(a, b, …)`` / ``max(a, b, …)`` (``较小值`` / ``较大值``): ``op`` is ``"min"`` or ``"max"``."""
+
+    op: str
+    operands: tuple["Expr", ...]
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Age:
+    """``age(BIRTH, ON)`` / ``周岁(BIRTH, ON)``: the age in 周岁 on a day, as the policy's header counts it."""
+
+    birth: "Expr"
+    on: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Count:
+    """``count of LIST`` / ``计数 LIST``: how many entries a list fact holds."""
+
+    source: Path
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Quantifier:
+    """``KIND VAR in LIST where CONDITION``: ``kind`` is ``any``, ``all``, ``no`` (true/false) or ``count``
+    (a number); inside ``condition``, ``VAR.field`` reads one record of the list."""
+
+    kind: str
+    var: str
+    source: Path
+    condition: "Expr"
     span: Span = _span_field()
 
 
@@ -187,7 +258,8 @@ class Satisfies:
 
 
 Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, IsKnown, IsEmpty,
-             Expired, Dismissed, AsOf, DateAfter, Violates, Satisfies]
+             Expired, Dismissed, AsOf, DateAfter, DateBefore, Arith, Neg, Extreme, Age, Count, Quantifier,
+             Violates, Satisfies]
 
 
 # ------------------------------------------------------------------ rules
@@ -262,6 +334,11 @@ class TextType:
 
 
 @attrs.frozen
+class NumberType:
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class NamedType:
     name: str
     span: Span = _span_field()
@@ -282,18 +359,22 @@ class InlineEnum:
 
 @attrs.frozen
 class ListType:
-    element: Union[BoolType, DateType, TextType, NamedType, InlineEnum]
+    element: Union[BoolType, DateType, TextType, NumberType, NamedType, InlineEnum]
     span: Span = _span_field()
 
 
-TypeExpr = Union[BoolType, DateType, TextType, NamedType, InlineEnum, ListType]
+TypeExpr = Union[BoolType, DateType, TextType, NumberType, NamedType, InlineEnum, ListType]
+
+#: The default ``= unknown`` (``= 未知``): a record field that may be left out, and is then unknown.
+UNKNOWN_DEFAULT = "unknown"
 
 
 @attrs.frozen
 class FieldDecl:
     name: str
     type: TypeExpr
-    default: Union[bool, tuple, None] = None  # None: open-world (absent means unknown)
+    # None: open-world (absent means unknown); UNKNOWN_DEFAULT: a record field that may be left out
+    default: Union[bool, tuple, str, None] = None
     label: str | None = None
     span: Span = _span_field()
 
@@ -336,6 +417,7 @@ class Header:
     document: str | None = None
     effective: Union[dt.date, str, None] = None  # a date, or "on_issuance"
     status: str | None = None  # "trial" | "final"
+    age: str | None = None  # how `age(…)` counts 周岁: "birthday" | "day_after" (dates/ages.py)
     span: Span = _span_field()
 
 

@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import threading
+from fractions import Fraction
 from pathlib import Path
 
 import attrs
@@ -39,6 +40,7 @@ MAX_NESTING = 100
 MAX_NUMBER_DIGITS = 9
 
 _CMP = {"≠": "!="}
+_ARITH = {"×": "*", "÷": "/"}
 # Keyword terminals whose spellings stand for values in the AST (the rest are synonyms).
 _VALUED = frozenset({"EFFECT", "RECUSAL_KIND", "ACTOR"})
 
@@ -161,11 +163,16 @@ def keywords() -> dict[str, str]:
     return {s: entry.terminal for entry in kw.KEYWORDS for s in entry.spellings() if s in reserved}
 
 
-_FIXED_WORDS = {"_COLON": "`:`", "NAME": "a name", "PATH": "a fact (`section.fact`)", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
+_FIXED_WORDS = {"_COLON": "`:`", "NAME": "a name", "PATH": "a fact (`section.fact`)", "INT": "a whole number", "NUMBER": "a number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
                 "CHAPTER": "a chapter heading (第…章 / chapter N)", "ARTICLE": "an article (第…条 / article N)",
                 "PARAGRAPH": "a paragraph (第…款 / paragraph N)", "ITEM": "an item marker （…） / (N)",
                 "SUB": "a sub-item marker (1.)", "CMP_OP": "a comparison (= != < <= > >=)",
                 "UNIT": "a unit (years / 年, working days / 个工作日, …)", "$END": "the end of the file"}
+_OPERATOR_WORDS = {"PLUS": "`+`", "MINUS": "`-`", "TIMES": "`*` / `×`", "DIVIDE": "`/` / `÷`"}
+#: What may start an operand besides a fact, a value or `(`: listed after the rest, so that where an
+#: operand is expected the message still leads with what most conditions start with.
+_LATE = frozenset({"PLUS", "MINUS", "TIMES", "DIVIDE", "BEFORE", "COMMA", "MIN", "MAX", "AGE", "COUNT_OF", "ANY",
+                   "ALL", "NO"})
 
 
 @functools.cache
@@ -173,6 +180,8 @@ def describe_terminal(name: str) -> str:
     """A terminal name in human words: ``WHEN`` → ```when` / `当```."""
     if name in _FIXED_WORDS:
         return _FIXED_WORDS[name]
+    if name in _OPERATOR_WORDS:
+        return _OPERATOR_WORDS[name]
     if name in kw.terminals():
         return " / ".join(f"`{s}`" for s in kw.spellings(name))
     for term in _terminals():
@@ -199,9 +208,10 @@ def _expected_words(expected, found: str = "") -> tuple[str, ...]:
     kinds = sorted({describe_terminal(e) for e in names
                     if e in _FIXED_WORDS and e not in _NEXT_PROVISION and e != "$END"})
     starters = _provision_starters()
-    words = sorted({(e in starters, describe_terminal(e)) for e in names if e not in _FIXED_WORDS},
-                   key=lambda sw: (-_closeness(found, sw[1]) if _closeness(found, sw[1]) >= 0.6 else 0, sw[0], sw[1]))
-    words = [w for _, w in dict.fromkeys(words)]
+    words = sorted({(e in _LATE, e in starters, describe_terminal(e)) for e in names if e not in _FIXED_WORDS},
+                   key=lambda lsw: (-_closeness(found, lsw[2]) if _closeness(found, lsw[2]) >= 0.6 else 0, lsw[0],
+                                    lsw[1], lsw[2]))
+    words = [w for _, _, w in dict.fromkeys(words)]
     tail = []
     markers = [mark for term, mark in _NEXT_PROVISION.items() if term in names]
     if markers:
@@ -518,6 +528,9 @@ class _Builder:
     def status(self, c):
         return ("status", kw.value_of(str(c[1])), self._span(c))
 
+    def age_rule(self, c):
+        return ("age", kw.value_of(str(c[1])), self._span(c))
+
     def text(self, children):
         parts = []
         for token in children:
@@ -564,6 +577,13 @@ class _Builder:
             return _Default(True)
         if _is(value, "FALSE"):
             return _Default(False)
+        if _is(value, "IS_UNKNOWN"):
+            return _Default(n.UNKNOWN_DEFAULT)
+        if _is(value, "NAME"):
+            if str(value) != n.UNKNOWN_DEFAULT:
+                self._error(value, f"a default is `true`, `false`, `[]` or `unknown` (`真`, `假`, `[]`, `未知`), "
+                                   f"not `{value}`")
+            return _Default(n.UNKNOWN_DEFAULT)
         return _Default(())
 
     def empty_list(self, c):
@@ -580,6 +600,9 @@ class _Builder:
 
     def text_type(self, c):
         return n.TextType(span=self._span(c))
+
+    def number_type(self, c):
+        return n.NumberType(span=self._span(c))
 
     def named_type(self, c):
         return n.NamedType(self._name(c[0]), span=self._span(c))
@@ -656,6 +679,37 @@ class _Builder:
     @_nested
     def date_after(self, c):
         return n.DateAfter(c[0], self._int(c[2]), kw.value_of(str(c[3])), span=self._span(c))
+
+    @_nested
+    def date_before(self, c):
+        return n.DateBefore(c[0], self._int(c[2]), kw.value_of(str(c[3])), span=self._span(c))
+
+    @_nested
+    def arith(self, c):
+        op = str(c[1])
+        return n.Arith(_ARITH.get(op, op), c[0], c[2], span=self._span(c))
+
+    @_nested
+    def neg(self, c):
+        return n.Neg(c[1], span=self._span(c))
+
+    @_nested
+    def extreme(self, c):
+        return n.Extreme(kw.value_of(str(c[0])), tuple(x for x in c[1:] if not isinstance(x, Token)),
+                         span=self._span(c))
+
+    @_nested
+    def age(self, c):
+        birth, on = (x for x in c[1:] if not isinstance(x, Token))
+        return n.Age(birth, on, span=self._span(c))
+
+    def count(self, c):
+        return n.Count(c[1], span=self._span(c))
+
+    @_nested
+    def quantifier(self, c):
+        kind = {"COUNT_OF": "count"}.get(c[0].type, c[0].type.lower())
+        return n.Quantifier(kind, self._name(c[1]), c[3], c[5], span=self._span(c))
 
     @_nested
     def or_expr(self, c):
@@ -761,8 +815,23 @@ class _Builder:
     def false(self, c):
         return n.Literal(False, span=self._span(c))
 
-    def int_(self, c):
-        return n.Literal(self._int(c[0]), span=self._span(c))
+    def number(self, c):
+        return n.Literal(self._decimal(c[0]), span=self._span(c))
+
+    def _decimal(self, token: Token) -> int | Fraction:
+        """A number written in an expression: a whole number as ``_int`` reads one, or with a decimal
+        part (``89.5``), read exactly (a ``Fraction``; ``90.0`` is the whole number 90). Each part has
+        at most ``MAX_NUMBER_DIGITS`` digits."""
+        whole, _, decimals = str(token).partition(".")
+        if not decimals:
+            return self._int(token)
+        if not str(token).isascii():
+            self._error(token, f"write numbers with the digits 0-9, not `{str(token)[:20]}`")
+        if len(whole) > MAX_NUMBER_DIGITS or len(decimals) > MAX_NUMBER_DIGITS:
+            self._error(token, f"a number with more than {MAX_NUMBER_DIGITS} digits before or after its point "
+                               "is surely a mistake")
+        value = Fraction(str(token))
+        return value.numerator if value.denominator == 1 else value
 
     def date(self, c):
         return n.Literal(self._date(c[0]), span=self._span(c))

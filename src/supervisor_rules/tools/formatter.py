@@ -80,6 +80,8 @@ _KEYWORD_TYPES = frozenset(kw.terminals()) | _MARKERS
 
 _NO_SPACE_BEFORE = frozenset({",", ".", ")", "]", "}", ":", "："})
 _NO_SPACE_AFTER = frozenset({"(", "[", ".", "{"})
+# `= unknown` (a record field's default) is a name in English and the keyword `未知` in Chinese.
+_UNKNOWN = {"en": "unknown", "zh": "未知"}
 
 
 class FormatError(RulesError):
@@ -107,6 +109,21 @@ def _inline_rules() -> frozenset[str]:
                 names.add(str(rule.alias))
             stack.extend(s.name for s in rule.expansion if not s.is_term)
     return frozenset(names)
+
+
+@functools.cache
+def _calls() -> frozenset[str]:
+    """Keywords written like a function, their arguments in parentheses right after them (`min(a, b)`,
+    `周岁(…)`): the terminals a grammar rule follows with `(` (from the grammar)."""
+    lk = parser.tree_parser()
+    paren = {t.name for t in lk.terminals if t.pattern.type == "str" and t.pattern.value == "("}
+    out = set()
+    for rule in lk.rules:
+        symbols = rule.expansion
+        for a, b in zip(symbols, symbols[1:]):
+            if a.is_term and b.is_term and b.name in paren and a.name in _KEYWORD_TYPES:
+                out.add(a.name)
+    return frozenset(out)
 
 
 def _translate_keyword(text: str, lang: str | None, previous: str | None) -> str | None:
@@ -192,6 +209,7 @@ class _Atom:
     level: int | None = None  # an optional break before it: lower breaks first
     force: tuple | None = None  # a forced break before it: ("cont",) or ("align", atom)
     keep: bool = True
+    unary: bool = False  # a unary minus: written against its operand (`-2`)
 
 
 @dataclass
@@ -208,7 +226,9 @@ def _full_width_punctuation(ch: str) -> bool:
 
 
 def _space(a: _Atom, b: _Atom) -> str:
-    if b.text in _NO_SPACE_BEFORE or a.text in _NO_SPACE_AFTER:
+    if b.text in _NO_SPACE_BEFORE or a.text in _NO_SPACE_AFTER or a.unary:
+        return ""
+    if b.text == "(" and a.type in _calls():
         return ""
     if a.type != "STRING" and a.text and _full_width_punctuation(a.text[-1]):
         return ""  # （一）"…", 1、"…": full-width punctuation carries its own space
@@ -269,6 +289,8 @@ class _Formatter:
 
     def _token_text(self, token: Token, previous: str | None) -> str | None:
         kind, text = token.type, str(token)
+        if previous == "=" and self.lang is not None and (kind == "IS_UNKNOWN" or (kind == "NAME" and text == "unknown")):
+            return _UNKNOWN[self.lang]  # only a default: a comparison's right side is never `is unknown`
         if kind in _MARKERS:
             return _translate_marker(kind, text, self.lang)
         if kind in _KEYWORD_TYPES:
@@ -327,6 +349,10 @@ class _Formatter:
             self._trailing_comma(node, want=False)
         elif data == "enum_body":
             self._trailing_comma(node, want=True)
+        elif data == "neg":
+            first = self._first(node)
+            if first is not None:
+                self.atoms[first].unary = True
         previous = None
         child_lines = 0
         for kid in node.children:

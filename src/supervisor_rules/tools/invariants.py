@@ -10,7 +10,6 @@ counterexample ready for ``supervisor-rules eval``.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Callable
 
@@ -20,7 +19,6 @@ from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.checker import DECISION_ALIASES, DECISION_HEADS
 from supervisor_rules.engine.compiler import ExpressionCompiler
 from supervisor_rules.contracts.decision import Decision, Status
-from supervisor_rules.dates.workdays import MissingCalendarYear
 
 #: Examples tried per invariant when the caller gives no budget.
 DEFAULT_EXAMPLES = 300
@@ -55,16 +53,16 @@ class InvariantResult:
 class _Env:
     """What invariant closures read: the facts merged with the decision's values."""
 
-    __slots__ = ("facts", "sections", "as_of", "var", "expired", "dismissed", "cache", "calendar")
+    __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "cache", "calendar")
 
     def __init__(self, facts, sections, as_of, expired, dismissed, calendar):
         self.facts, self.sections, self.as_of = facts, sections, as_of
-        self.var, self.cache = {}, {}
+        self.var, self.bound, self.cache = {}, {}, {}
         self.expired, self.dismissed, self.calendar = expired, dismissed, calendar
 
 
 class _InvariantCompiler(ExpressionCompiler):
-    """The rule compiler, plus the decision's fields and dates counted like deadlines."""
+    """The rule compiler, plus the decision's fields."""
 
     def x_Path(self, e: n.Path):
         if e.parts[0] in DECISION_HEADS:
@@ -76,24 +74,6 @@ class _InvariantCompiler(ExpressionCompiler):
         if isinstance(e.right, n.Dismissed) and isinstance(e.left, n.Path) and e.left.parts[0] in DECISION_HEADS:
             e = attrs.evolve(e, right=n.Name("dismissed"))
         return super().x_Compare(e)
-
-    def x_DateAfter(self, e: n.DateAfter):
-        base_key, amount, unit = e.base.dotted, e.amount, e.unit
-
-        def date_after(env):
-            base = env.facts.get(base_key)
-            if base is None:
-                return None
-            try:
-                if unit == "working_days":
-                    return env.calendar().add_working_days(base, amount)
-                if unit == "days":
-                    return base + dt.timedelta(days=amount)
-                from supervisor_rules.dates.periods import add_months
-                return add_months(base, amount * (12 if unit == "years" else 1))
-            except (MissingCalendarYear, ValueError, OverflowError):
-                return None  # a date that cannot be counted is unknown, never guessed
-        return date_after
 
 
 def compile_invariants(checked) -> tuple[CompiledInvariant, ...]:

@@ -35,6 +35,7 @@ import datetime as dt
 import json
 import os
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -430,6 +431,33 @@ def describe_expr(e) -> str:
 
 
 _PREC = {"Or": 1, "And": 2, "Not": 3}
+#: How tightly arithmetic binds, inside a test: a sum, a product, a negation.
+_ARITH_PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
+def number_text(value) -> str:
+    """A number as the language writes it: ``90``, ``89.5`` (a rule's decimals are finite)."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        digits = 0
+        while (value * 10**digits).denominator != 1 and digits < 40:
+            digits += 1
+        text = f"{abs(value.numerator) * 10**digits // value.denominator:0{digits + 1}d}"
+        return ("-" if value < 0 else "") + text[:-digits] + "." + text[-digits:]
+    return str(value)
+
+
+def _arith(e, outer: int) -> str:
+    """An arithmetic expression, parenthesised only where the precedence needs it."""
+    if isinstance(e, n.Arith):
+        level = _ARITH_PREC[e.op]
+        # The right operand of - and / binds tighter than a left one of the same level.
+        text = f"{_arith(e.left, level)} {e.op} {_arith(e.right, level + 1)}"
+        return f"({text})" if level < outer else text
+    if isinstance(e, n.Neg):
+        return "-" + _arith(e.operand, 3)
+    return _atom(e)
 
 
 def _expr(e, outer: int) -> str:
@@ -462,9 +490,25 @@ def _atom(e) -> str:
             return v.isoformat()
         if isinstance(v, str):
             return json.dumps(v, ensure_ascii=False)
-        return str(v)
+        return number_text(v)
     if isinstance(e, n.Compare):
-        return f"{_atom(e.left)} {e.op} {_atom(e.right)}"
+        return f"{_arith(e.left, 0)} {e.op} {_arith(e.right, 0)}"
+    if isinstance(e, (n.Arith, n.Neg)):
+        return f"({_arith(e, 0)})"
+    if isinstance(e, n.Extreme):
+        return f"{e.op}({', '.join(_arith(o, 0) if not isinstance(o, (n.And, n.Or, n.Not)) else _expr(o, 0) for o in e.operands)})"
+    if isinstance(e, n.Age):
+        return f"age({_arith(e.birth, 0)}, {_arith(e.on, 0)})"
+    if isinstance(e, n.Count):
+        return f"count of {e.source.dotted}"
+    if isinstance(e, n.Quantifier):
+        head = "count of" if e.kind == "count" else e.kind
+        condition = _atom(e.condition)
+        if not isinstance(e.condition, n.Path):
+            condition = f"({_expr(e.condition, 0)})"
+        return f"{head} {e.var} in {e.source.dotted} where {condition}"
+    if isinstance(e, n.DateBefore):
+        return f"{_atom(e.base)} before {amount_in_words(e.amount, e.unit)}"
     if isinstance(e, n.Member):
         return f"{_atom(e.operand)} {'not in' if e.negated else 'in'} {_values(e.values)}"
     if isinstance(e, n.Has):
@@ -481,7 +525,7 @@ def _atom(e) -> str:
         return "dismissed"
     if isinstance(e, n.AsOf):
         return "as_of"
-    if type(e).__name__ == "DateAfter":
+    if isinstance(e, n.DateAfter):
         return f"{_atom(e.base)} after {amount_in_words(e.amount, e.unit)}"
     if isinstance(e, (n.Violates, n.Satisfies)):
         ref = e.ref
@@ -531,8 +575,9 @@ class Words:
     def reads(expr) -> tuple[str, ...]:
         """The dotted facts ``expr`` reads, each once, in order."""
         out: dict[str, None] = {}
+        bound = {node.var for node in n.walk(expr) if isinstance(node, n.Quantifier)}  # records, not facts
         for node in n.walk(expr):
-            if isinstance(node, n.Path):
+            if isinstance(node, n.Path) and node.parts[0] not in bound:
                 out[node.dotted] = None
         return tuple(out)
 
@@ -692,6 +737,7 @@ class Coverage:
         policy = self.policy
         facts, sections, _ = policy.read_case(case)
         env = runtime.Env(facts, sections, decision.as_of)
+        env.calendar = lambda: policy.calendar  # a date counted in working days reads the policy's calendar
         term = decision.term
         if term is None:
             env.expired = False
