@@ -11,7 +11,7 @@ period starting 2021-07-01 ends on 2023-07-01.
 
 Art. 203 (a period whose last day is a statutory holiday ends on the day after
 the holiday; the last day ends at 24:00) is deliberately not applied here: it
-needs a holiday calendar, see ``supervisor_rules.dates.workdays``.
+needs a holiday calendar, see ``supervisor_rules.dates.deadlines``.
 """
 
 from __future__ import annotations

@@ -432,6 +432,10 @@ def _atom(e) -> str:
         return "dismissed"
     if isinstance(e, n.AsOf):
         return "as_of"
+    if isinstance(e, n.LastDay):
+        return "last day"
+    if isinstance(e, n.DismissalDay):
+        return "dismissal day"
     if type(e).__name__ == "DateAfter":
         return f"{_atom(e.base)} after {e.amount} {_UNITS.get(e.unit, e.unit)}"
     if isinstance(e, (n.Violates, n.Satisfies)):
@@ -629,6 +633,9 @@ class Coverage:
         policy = self.policy
         facts, sections, _ = policy.read_case(case)
         env = runtime.Env(facts, sections, decision.as_of)
+        # The derived dates as the decision shows them (`expired` and `dismissed` as before, below).
+        after = runtime.derived_after(policy.compiled, decision, facts)
+        env.last_day, env.dismissal_day = after["last_day"], after["dismissal_day"]
         term = decision.term
         if term is None:
             env.expired = False
