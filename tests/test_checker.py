@@ -304,9 +304,60 @@ def test_satisfies_inside_a_requirement(check):
     assert "`satisfies`" in d.message
 
 
-def test_as_of_inside_a_requirement(check):
-    result = check(USE_ALL + "article 2\n  require person.born < as_of\n")
-    result.expect("cannot be used in a requirement", "as_of\n")
+def test_as_of_in_every_rule_form(check):
+    """Regulations count back from the day the question is asked (近三年内, 未满二年): every rule reads
+    `as_of` / `基准日` (issue 11.5)."""
+    result = check(USE_ALL + "article 2\n  require person.born < as_of\n  prefer person.start < 基准日\n"
+                   "  term 2 years from person.start\n"
+                   "  renewal r of person.renewals dated r.on requires r.ok and r.on < as_of\n"
+                   "  mandatory when person.start > as_of\n"
+                   "  recusal required decided by supervisor when person.born > as_of\n"
+                   "  duty d when as_of > person.start met when as_of > person.born\n"
+                   "  report scope when as_of > person.born\n"
+                   "  notice \"n\" when as_of > person.born\n")
+    assert [d.header() for d in result.errors] == []
+
+
+def test_derived_dates_inside_a_requirement(check):
+    """`last day` and `dismissal day` are decided with the term and the status: a rule decided before
+    them cannot read them (may_read), a positioned error each."""
+    result = check(USE_ALL + "article 2\n  term 2 years from person.start\n"
+                   "  require person.born < last day\n  prefer person.born < 解聘之日\n"
+                   "  mandatory when person.start < dismissal day\n"
+                   "  renewal r of person.renewals dated r.on requires r.on < last day\n")
+    d = result.expect("cannot be used in a requirement", "last day\n")
+    assert "`last day` / `聘期届满日`" in d.message and "after the status" not in d.message
+    assert "decided with the term and the status" in d.message
+    result.expect("cannot be used in a preference", "解聘之日")
+    result.expect("cannot be used in a dismissal ground", "dismissal day")
+    result.expect("cannot be used in a renewal condition", "last day", occurrence=2)
+
+
+def test_derived_dates_without_a_term(check):
+    result = check(USE_ALL + "article 2\n  duty d due 3 calendar days after last day done on person.start\n"
+                   "  notice \"n\" when dismissal day > person.born\n")
+    result.expect("`last day` / `聘期届满日` needs a `term` rule", "last day")
+    result.expect("needs a `term` or `dismissal recorded` rule", "dismissal day")
+
+
+def test_derived_dates_in_duties_notices_and_invariants(check):
+    result = check(USE_ALL + "article 2\n  term 2 years from person.start\n"
+                   "  duty d when dismissed due 10 working days after dismissal day done on person.start\n"
+                   "  duty e by department due 立即 after last day done on person.start\n"
+                   "  notice \"n\" when dismissal day > last day\n")
+    assert [d.header() for d in result.errors] == []
+
+
+def test_a_derived_date_that_is_not_a_date(check):
+    result = check(USE_ALL + "article 2\n  term 2 years from person.start\n"
+                   "  duty d when dismissal day due 3 calendar days after person.born done on person.start\n")
+    result.expect("expected a condition", "dismissal day")
+
+
+def test_immediately_takes_no_number(check):
+    result = check(USE_ALL + "article 2\n  duty d due immediately after person.born done on person.start\n"
+                   "  duty e due person.born after 立即 done on person.start\n")
+    assert [d.header() for d in result.errors] == []
 
 
 def test_chinese_predicate_in_a_requirement(check):

@@ -242,3 +242,14 @@ def test_usage_errors_exit_2(run_cli, tmp_path):
     code, out, err = run_cli("diff", "guangxi", str(bad), "--format", "text")
     assert code == 2 and "invalid policy" in err
     assert run_cli("diff", "guangxi", "wuhan", "--examples", "-1")[0] == 2
+
+
+def test_a_duty_that_changes_bearer_is_a_changed_duty():
+    """`by department` is part of what a duty is: the roles diff shows the same code changed (issue 11)."""
+    text = ('policy p\n  title "t"\nfacts s "s" {\n  x: date "x"\n  done: date "done"\n}\n'
+            'article 1 "a"\n  duty review{by} due 20 working days after s.x done on s.done\n')
+    old = sr.parse_policy(text.replace("{by}", ""), "old.rules")
+    new = sr.parse_policy(text.replace("{by}", " by department"), "new.rules")
+    [role] = [r for r in diffing.structural(old, new)["roles"] if r["area"] == "duties"]
+    assert (role["role"], role["change"]) == ("review", "changed")
+    assert role["new"][0]["rule"] == "duty review by department, due 20 working days after s.x, done on s.done"

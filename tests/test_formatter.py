@@ -169,7 +169,7 @@ def operand(draw) -> list[str]:
     if kind == 5:
         return [kw(draw, draw(st.sampled_from(["expired", "dismissed"])))]
     if kind == 6:
-        return [kw(draw, "as_of"), "<=", "2024-01-01"]
+        return [kw(draw, draw(st.sampled_from(["as_of", "last day", "dismissal day"]))), "<=", "2024-01-01"]
     if kind == 7:
         return [kw(draw, draw(st.sampled_from(["violates", "satisfies"])))] + article_ref(draw)
     return path(draw)
@@ -222,13 +222,17 @@ def statement(draw) -> list[str]:
         return out
     if kind == 8:
         out = [kw(draw, "duty"), draw(st.sampled_from(NAMES))]
+        if draw(st.booleans()):  # its bearer: `by department` / `由 部门`
+            out += [kw(draw, "decided by"), draw(st.sampled_from(draw(st.sampled_from(ACTORS))))]
         if draw(st.booleans()):
             out += when()
         if draw(st.booleans()):
+            base = draw(st.sampled_from([path(draw), [kw(draw, "last day")], [kw(draw, "dismissal day")]]))
+            count = draw(st.sampled_from([["7", unit(draw)], [kw(draw, "immediately")]]))
             if draw(st.booleans()):
-                out += [kw(draw, "due"), "7", unit(draw), kw(draw, "after")] + path(draw)
+                out += [kw(draw, "due")] + count + [kw(draw, "after")] + base
             else:
-                out += [kw(draw, "due")] + path(draw) + [kw(draw, "after"), "1", unit(draw)]
+                out += [kw(draw, "due")] + base + [kw(draw, "after")] + count
         if draw(st.booleans()):
             out += [kw(draw, "done on")] + path(draw)
         if draw(st.booleans()):

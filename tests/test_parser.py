@@ -428,6 +428,29 @@ def test_units_in_both_languages():
     assert [r.due.unit for r in rules[1:]] == ["days", "months", "working_days"]
 
 
+def test_deadline_forms_and_bearers_in_both_languages():
+    """`immediately`, the derived bases and who bears a duty (issue 11): the same rules in either set."""
+    en = parse("policy p\narticle 1\n  duty a due immediately after s.d done on s.e\n"
+               "  duty b by department due 10 working days after dismissal day done on s.e\n"
+               "  duty c by supervisor due last day after 3 calendar days done on s.e\n"
+               "  duty d due s.d after immediately done on s.e\n")
+    zh = parse("办法 p\n第一条\n  义务 a 期限 立即 后 s.d 完成日期 s.e\n"
+               "  义务 b 由 部门 期限 解聘之日 后 10 个工作日 完成日期 s.e\n"
+               "  义务 c 由 监督员 期限 聘期届满日 后 3 日 完成日期 s.e\n"
+               "  义务 d 期限 s.d 后 立即 完成日期 s.e\n")
+    assert en == zh
+    a, b, c, d = en.articles[0].rules
+    assert (a.due.amount, a.due.unit, a.due.base, a.bearer) == (0, "immediately", n.Path(("s", "d")), "supervisor")
+    assert (b.due.amount, b.due.unit, b.bearer) == (10, "working_days", "department")
+    assert isinstance(b.due.base, n.DismissalDay) and isinstance(c.due.base, n.LastDay)
+    assert c.bearer == "supervisor" and d.due == a.due
+
+
+def test_a_bearer_comes_right_after_the_code():
+    with pytest.raises(PolicySyntaxError):
+        parse("policy p\narticle 1\n  duty a when s.x by department\n")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Unicode identifiers
 CJK_POLICY = '''\

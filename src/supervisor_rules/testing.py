@@ -79,7 +79,7 @@ except ImportError:  # sample_cases needs no Hypothesis; the strategies say so w
         """Stands in for Hypothesis's class (nothing is one), so a fixed fact is never taken for a strategy."""
 
 from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE
-from supervisor_rules.dates import periods
+from supervisor_rules.dates import deadlines, periods
 from supervisor_rules.engine import BACKENDS
 from supervisor_rules.errors import RulesError
 from supervisor_rules.lang.checker import BOOL, DATE, NUMBER, TEXT, EnumT, ListT, RecordT
@@ -262,10 +262,11 @@ class _Plan:
             self.term_months = amount * (12 if unit == "years" else 1)
             section, _, name = key.partition(".")
             self.start = (section, name)
-        # (base key, done key, amount, unit) of each deadline duty
+        # (base key, done key, amount, unit) of each deadline duty counted from a fact (not from a derived
+        # `last day` / `dismissal day`, which the term's dates already place)
         self.deadlines: list[tuple[tuple[str, str], tuple[str, str], int, str]] = []
         for duty in compiled.duties:
-            if duty.due is not None and duty.done_key:
+            if duty.due is not None and duty.done_key and duty.due[2] is not None:
                 amount, unit, base = duty.due
                 self.deadlines.append((_split(base), _split(duty.done_key), amount, unit))
         self.bad = _bad_values(policy, self.start, self.term_months)
@@ -776,11 +777,14 @@ if st is not None:
 def _due(plan: _Plan, base: dt.date, amount: int, unit: str) -> dt.date:
     """The due day of a deadline, on the policy's working-day calendar (roughly, where it has no data)."""
     try:
+        if unit == "immediately":
+            return base
         if unit == "working_days":
             return plan.policy.calendar.add_working_days(base, amount)
         if unit == "days":
-            return _shift(base, amount)
-        return periods.add_months(base, amount * (12 if unit == "years" else 1))
+            return deadlines.deadline_calendar_days(base, amount, plan.policy.calendar)
+        months = amount * (12 if unit == "years" else 1)
+        return deadlines.extend_to_working_day(periods.add_months(base, months), plan.policy.calendar)
     except Exception:  # a year the calendar has no data for, or past the range of dates
         return _shift(base, amount * 7 // 5)
 

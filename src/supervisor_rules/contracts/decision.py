@@ -120,6 +120,7 @@ class Obligation:
     citation: Citation
     due: dt.date | None
     state: DutyState
+    bearer: str = "supervisor"  # who owes it: "supervisor" | "department" (docs/decisions.md)
 
 
 @attrs.frozen
@@ -242,7 +243,8 @@ class Decision:
             out.append(f"违纪 violation: {v.code} — {v.citation.cite}")
         for o in self.obligations:
             due = f", 期限 {o.due.isoformat()}" if o.due else ""
-            out.append(f"义务 obligation: {o.duty} — {o.citation.cite}: {o.state}{due}")
+            bearer = "（由医疗保障部门履行）" if o.bearer == "department" else "（由监督员履行）"
+            out.append(f"义务 obligation: {o.duty}{bearer} — {o.citation.cite}: {o.state}{due}")
         if self.report.result != ReportResult.NOT_APPLICABLE:
             report = self.report
             category = f" {report.category.cite}" if report.category else ""

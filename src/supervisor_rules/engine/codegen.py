@@ -258,6 +258,12 @@ class _Generator:
     def x_Dismissed(self, e) -> str:
         return "dismissed"
 
+    def x_LastDay(self, e) -> str:
+        return "derived_last_day"
+
+    def x_DismissalDay(self, e) -> str:
+        return "dismissal_day"
+
     def x_Not(self, e: n.Not) -> str:
         t = self.temp()
         return f"(None if ({t} := {self.expr(e.operand)}) is None else not {t})"

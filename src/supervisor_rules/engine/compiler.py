@@ -47,8 +47,10 @@ class CRule:
     key: str | None = None  # prohibited list fact / date fact
     met: Fn | None = None
     breached: Fn | None = None
-    due: tuple | None = None  # (amount, unit, base key)
+    due: tuple | None = None  # (amount, unit, base key or None for a derived date)
+    due_base: Fn | None = None  # duty: the deadline's base date, a fact or `last day` / `dismissal day`
     done_key: str | None = None
+    bearer: str | None = None  # duty: "supervisor" | "department"
     text: str | None = None  # notice message, reward rules
     requirements: tuple = ()  # renewal: the requirements a `satisfies` condition stands for
     field: str | None = None  # renewal: the record's date field
@@ -57,6 +59,7 @@ class CRule:
     expr: object = attrs.field(default=None, eq=False, repr=False)
     met_expr: object = attrs.field(default=None, eq=False, repr=False)
     breached_expr: object = attrs.field(default=None, eq=False, repr=False)
+    due_base_expr: object = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -147,6 +150,12 @@ class _Compiler:
 
     def x_Dismissed(self, e) -> Fn:
         return lambda env: env.dismissed
+
+    def x_LastDay(self, e) -> Fn:
+        return lambda env: env.last_day
+
+    def x_DismissalDay(self, e) -> Fn:
+        return lambda env: env.dismissal_day
 
     def x_Not(self, e: n.Not) -> Fn:
         inner = self.expr(e.operand)

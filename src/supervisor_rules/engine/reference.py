@@ -229,6 +229,8 @@ class Run:
         self.calendar_source = calendar_source
         self.expired: bool | None = None  # set once the term is known
         self.dismissed: bool | None = None  # set once the status is known
+        self.last_day: dt.date | None = None  # `last day`, set once the term is known
+        self.dismissal_day: dt.date | None = None  # `dismissal day`, set once the status is known
         self.decided: dict[str, Any] = {}
         self.missing: set[str] = set()
         self.steps: list[Step] = []
@@ -277,6 +279,10 @@ class Run:
             return self.expired
         if isinstance(e, n.Dismissed):
             return self.dismissed
+        if isinstance(e, n.LastDay):
+            return self.last_day
+        if isinstance(e, n.DismissalDay):
+            return self.dismissal_day
         if isinstance(e, n.Not):
             return kleene_not(self.value(e.operand, record, var))
         if isinstance(e, n.And):

@@ -23,7 +23,8 @@ from supervisor_rules.contracts.decision import Decision, TraceSite, steps_of
 class Env:
     """What closures read: the facts, the present sections, and derived values."""
 
-    __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "cache", "calendar")
+    __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "last_day", "dismissal_day",
+                 "cache", "calendar")
 
     def __init__(self, facts: dict, sections: frozenset, as_of: dt.date):
         self.facts = facts
@@ -33,19 +34,26 @@ class Env:
         self.bound: dict = {}  # quantifier variable → the record it stands for now
         self.expired = None
         self.dismissed = None
+        self.last_day = None  # the term's last day, once the term is decided
+        self.dismissal_day = None  # the day of dismissal, once the status is decided
         self.cache: dict = {}
         self.calendar = None  # a calendar source, for expressions that count working days
 
 
-def env_after(decision: Decision, facts: dict, sections: frozenset) -> Env:
+def env_after(policy: CompiledPolicy, decision: Decision, facts: dict, sections: frozenset) -> Env:
     """The environment for expressions read once ``decision`` is made (invariants, test coverage):
-    ``expired`` and ``dismissed`` as the decision shows them (the questions that decide them say how:
-    ``Question.after``)."""
+    ``expired``, ``dismissed``, ``last_day`` and ``dismissal_day`` as the decision (and the facts it was
+    made from) show them (the questions that decide them say how: ``Question.after``)."""
     env = Env(facts, sections, decision.as_of)
-    for question in questions.QUESTIONS:
-        for name, value_after in question.after.items():
-            setattr(env, name, value_after(decision))
+    for name, value in derived_after(policy, decision, facts).items():
+        setattr(env, name, value)
     return env
+
+
+def derived_after(policy: CompiledPolicy, decision: Decision, facts: dict) -> dict:
+    """Each derived value later expressions read (``expired``, ``last_day`` …) as ``decision`` shows it."""
+    return {name: value_after(policy, decision, facts) for question in questions.QUESTIONS
+            for name, value_after in question.after.items()}
 
 
 def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,

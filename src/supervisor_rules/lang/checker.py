@@ -170,12 +170,17 @@ DECISION_ALIASES = {alias: name for name, (alias, _) in DECISION_FIELDS.items()}
 # Which derived predicates a rule may read is its kind's (``RuleKind.may_read``): the evaluation order is
 # eligibility → term → grounds → status → the rest, and a rule may only read what is decided before it, so
 # no policy can be circular. An invariant reads the decision made: everything.
-_INVARIANT_READS = frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"})
+_INVARIANT_READS = frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
+                              "dismissal_day"})
 _PREDICATE_OF = {n.Satisfies: "satisfies", n.Violates: "violates", n.Expired: "expired",
-                 n.Dismissed: "dismissed", n.AsOf: "as_of"}
+                 n.Dismissed: "dismissed", n.AsOf: "as_of", n.LastDay: "last_day",
+                 n.DismissalDay: "dismissal_day"}
 _PREDICATE_WORDS = {"satisfies": "`satisfies` / `符合`", "violates": "`violates` / `违反`",
                     "expired": "`expired` / `期满未续聘`", "dismissed": "`dismissed` / `已解聘`",
-                    "as_of": "`as_of` / `基准日`"}
+                    "as_of": "`as_of` / `基准日`", "last_day": "`last day` / `聘期届满日`",
+                    "dismissal_day": "`dismissal day` / `解聘之日`"}
+#: Derived dates, decided with the term and the status: only what is decided after the status reads them.
+_DERIVED_DATES = frozenset({"last_day", "dismissal_day"})
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean `x`?)`` for the closest of ``candidates``, or "". Only for names of a sane
     length: difflib's cost grows with the name's, and a long one is no misspelling."""
@@ -555,7 +560,9 @@ class _Checker:
         reads it in words ("a requirement"), which may read the derived predicates ``allowed``."""
         predicate = _PREDICATE_OF.get(type(expr))
         if predicate is not None and kind is not None and predicate not in allowed:
-            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {kind}")
+            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {kind}"
+                        + (": it is decided with the term and the status, after it; duties, notices and "
+                           "invariants can read it" if predicate in _DERIVED_DATES else ""))
         if isinstance(expr, n.Path):
             return self.resolve_path(expr, scope)
         if isinstance(expr, n.Literal):
@@ -615,6 +622,12 @@ class _Checker:
                 provider = questions.provider_of("expired")
                 self.report(expr.span, f"`expired` / `期满未续聘` needs a `{provider.word}` rule in the policy")
             return BOOL
+        if isinstance(expr, (n.LastDay, n.DismissalDay)):
+            predicate = "last_day" if isinstance(expr, n.LastDay) else "dismissal_day"
+            if predicate not in self.provided:
+                providers = " or ".join(f"`{k.word}`" for k in questions.rule_kinds() if predicate in k.provides)
+                self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} needs a {providers} rule in the policy")
+            return DATE
         if isinstance(expr, n.AsOf):
             return DATE
         if isinstance(expr, (n.DateAfter, n.DateBefore)):

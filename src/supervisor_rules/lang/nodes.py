@@ -152,6 +152,21 @@ class AsOf:
 
 
 @attrs.frozen
+class LastDay:
+    """The last day of the current term, as the decision's ``term.last_day`` (``last day`` / ``聘期届满日``)."""
+
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class DismissalDay:
+    """The day of dismissal (``dismissal day`` / ``解聘之日``): the recorded dismissal date if the case
+    gives one on or before ``as_of``, else after a natural expiry the day after the term's last day."""
+
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class DateAfter:
     """``base after N unit``: a date counted like a deadline (working days on the PRC calendar)."""
 
@@ -258,7 +273,7 @@ class Satisfies:
 
 
 Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, IsKnown, IsEmpty,
-             Expired, Dismissed, AsOf, DateAfter, DateBefore, Arith, Neg, Extreme, Age, Count, Quantifier,
+             Expired, Dismissed, AsOf, LastDay, DismissalDay, DateAfter, DateBefore, Arith, Neg, Extreme, Age, Count, Quantifier,
              Violates, Satisfies]
 
 

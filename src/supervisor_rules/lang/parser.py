@@ -775,6 +775,12 @@ class _Builder:
     def as_of(self, c):
         return n.AsOf(span=self._span(c))
 
+    def last_day(self, c):
+        return n.LastDay(span=self._span(c))
+
+    def dismissal_day(self, c):
+        return n.DismissalDay(span=self._span(c))
+
     @_nested
     def violates(self, c):
         return n.Violates(c[1], span=self._span(c))

@@ -126,8 +126,9 @@ class Question:
     namespace: Mapping = attrs.field(factory=dict, eq=False, repr=False)
     reference: Callable = attrs.field(kw_only=True, eq=False, repr=False)
     order: int = attrs.field(kw_only=True)
-    #: derived predicate -> ``decision -> value``: what later expressions read of it once a decision is
-    #: made (invariants, coverage: ``expired`` from the term, ``dismissed`` from the status)
+    #: derived predicate -> ``(compiled policy, decision, facts) -> value``: what later expressions read of it once a decision
+    #: is made (invariants, coverage: ``expired`` and ``last_day`` from the term, ``dismissed`` and
+    #: ``dismissal_day`` from the status)
     after: Mapping[str, Callable] = attrs.field(kw_only=True, factory=dict, eq=False, repr=False)
 
 

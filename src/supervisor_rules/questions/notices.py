@@ -112,6 +112,7 @@ QUESTION = Question(
               describe=lambda r, w: f"notice “{r.message}” when {w.expr(r.condition)}",
               roles=lambda r, w: [("notices", ("notice", *reads_key(r, w)), w.rule(r))],
               statement="notice", syntax={"notice": build_notice}, check=check,
-              may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}), words="a notice",
+              may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
+                                  "dismissal_day"}), words="a notice",
               word="notice", ref_reads=ref_reads_condition),),
     interpret, generate, reference=reference, order=80, namespace={"sort_notices": sort_notices})

@@ -1,7 +1,11 @@
-"""Obligations: what the appointee owes (``duty``), with its deadline or its met / breached tests.
+"""Obligations: what the appointee or the department owes (``duty``), with its deadline or its met /
+breached tests.
 
-A deadline counted in working days needs the calendar; a missing calendar year adds a notice
-(``evaluation.notices`` / the generated code's ``notices``, which the notices question finishes).
+A deadline counts from a date fact or a date the decision derives (``last day``, ``dismissal day``).
+One in working days counts working days on the calendar; one in calendar days, months or years ends
+on the next working day when its last day is a day off (Civil Code art. 203, ``dates.deadlines``);
+``immediately`` is due the same day. A missing calendar year adds a notice (``evaluation.notices`` /
+the generated code's ``notices``, which the notices question finishes).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import datetime as dt
 
 import attrs
 
-from supervisor_rules.dates import periods
+from supervisor_rules.dates import deadlines, periods
 from supervisor_rules.dates.workdays import MissingCalendarYear
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import DutyState, Notice, Obligation
@@ -20,17 +24,19 @@ from supervisor_rules.questions.base import Question, RuleKind, inapplicable
 # ------------------------------------------------------------------ nodes and syntax
 @attrs.frozen
 class Due:
-    """``due N units after DATE``: a duty's deadline, counted from a date fact."""
+    """``due N units after DATE`` / ``due immediately after DATE``: a duty's deadline, counted from a date
+    fact or a derived date (``last day``, ``dismissal day``)."""
 
-    amount: int
-    unit: str  # "working_days" | "days" | "months" | "years"
-    base: n.Path
+    amount: int  # 0 for "immediately"
+    unit: str  # "working_days" | "days" | "months" | "years" | "immediately"
+    base: n.Path | n.LastDay | n.DismissalDay
     span: n.Span = n.span_field()
 
 
 @attrs.frozen
 class Duty:
-    """``duty CODE [when X] [due …] [done on DATE] [met when X] [breached when X]``: what the appointee owes."""
+    """``duty CODE [by ACTOR] [when X] [due …] [done on DATE] [met when X] [breached when X]``: what the
+    supervisor (or, ``by department``, the department) owes."""
 
     code: str
     when: n.Expr | None = None
@@ -38,6 +44,7 @@ class Duty:
     done_on: n.Path | None = None
     met: n.Expr | None = None
     breached: n.Expr | None = None
+    bearer: str = "supervisor"  # "supervisor" | "department": who owes it
     span: n.Span = n.span_field()
 
 
@@ -52,6 +59,10 @@ def build_duty(b, c):
 
 
 def build_due(b, c):
+    if b.is_token(c[1], "IMMEDIATELY"):  # due immediately after X
+        return ("due", Due(0, "immediately", c[3], span=b.span(c)), b.span(c))
+    if b.is_token(c[-1], "IMMEDIATELY"):  # 期限 X 后 立即
+        return ("due", Due(0, "immediately", c[1], span=b.span(c)), b.span(c))
     if b.is_token(c[1], "INT"):
         amount, unit, base = c[1], c[2], c[4]
     else:
@@ -59,12 +70,16 @@ def build_due(b, c):
     return ("due", Due(b.int(amount), b.value(unit), base, span=b.span(c)), b.span(c))
 
 
+def build_bearer(b, c):
+    return ("bearer", b.value(c[1]), b.span(c))
+
+
 def _clause(key: str):
     """A builder for a clause that gives one value: (its key, the value, its span)."""
     return lambda b, c: (key, c[1], b.span(c))
 
 
-SYNTAX = {"duty": build_duty, "duty_when": _clause("when"), "duty_due": build_due, "duty_done": _clause("done_on"),
+SYNTAX = {"duty": build_duty, "duty_bearer": build_bearer, "duty_when": _clause("when"), "duty_due": build_due, "duty_done": _clause("done_on"),
           "duty_met": _clause("met"), "duty_breached": _clause("breached")}
 
 
@@ -79,8 +94,13 @@ def check(chk, rule, provision, state) -> None:
     if rule.when is not None:
         chk.reachable(rule.when, rule)
     if rule.due is not None:
-        chk.expect_path(rule.due.base, chk.DATE, "a due date's base")
-        if rule.due.amount <= 0:
+        if isinstance(rule.due.base, n.Path):
+            chk.expect_path(rule.due.base, chk.DATE, "a due date's base")
+        else:  # a derived date: read under what a duty may read
+            chk.typed(rule.due.base)
+        if rule.due.unit == "immediately":
+            pass
+        elif rule.due.amount <= 0:
             chk.report(rule.due.span, "a deadline must be at least one day")
         elif rule.due.amount > 1000:
             chk.report(rule.due.span, "a deadline of more than 1,000 units is surely a mistake")
@@ -102,11 +122,14 @@ def decision_values(chk, rules):
 
 
 def describe_duty(rule, words) -> str:
-    out = f"duty {rule.code}"
+    out = f"duty {rule.code}" + (f" by {rule.bearer}" if rule.bearer != "supervisor" else "")
     if rule.when is not None:
         out += f" when {words.expr(rule.when)}"
     if rule.due is not None:
-        out += f", due {words.amount(rule.due.amount, rule.due.unit)} after {rule.due.base.dotted}"
+        if rule.due.unit == "immediately":
+            out += f", due immediately after {words.expr(rule.due.base)}"
+        else:
+            out += f", due {words.amount(rule.due.amount, rule.due.unit)} after {words.expr(rule.due.base)}"
     if rule.done_on is not None:
         out += f", done on {rule.done_on.dotted}"
     if rule.met is not None:
@@ -117,14 +140,20 @@ def describe_duty(rule, words) -> str:
 
 
 def compile_duty(c, kind, rule, citation, order):
-    due = (rule.due.amount, rule.due.unit, rule.due.base.dotted) if rule.due else None
+    # (amount, unit, the base's fact or None for a derived date); the base's value is `due_base(env)`.
+    due = None
+    if rule.due is not None:
+        base = rule.due.base
+        due = (rule.due.amount, rule.due.unit, base.dotted if isinstance(base, n.Path) else None)
     reads = c.reads(rule.when, rule.met, rule.breached, rule.due.base if rule.due else None, rule.done_on)
     # A duty's section is that of when it arises.
     return c.rule(kind, citation, order, rule.when, reads=reads, sections=c.sections(rule.when), code=rule.code,
                   met=c.expr(rule.met) if rule.met is not None else None,
                   breached=c.expr(rule.breached) if rule.breached is not None else None,
                   met_expr=rule.met, breached_expr=rule.breached,
-                  due=due, done_key=rule.done_on.dotted if rule.done_on else None)
+                  due=due, due_base=c.expr(rule.due.base) if rule.due else None,
+                  due_base_expr=rule.due.base if rule.due else None,
+                  done_key=rule.done_on.dotted if rule.done_on else None, bearer=rule.bearer)
 
 
 # ------------------------------------------------------------------ interpretation
@@ -146,35 +175,58 @@ def _obligations(policy, ev) -> list[Obligation]:
             note(rule, None)  # whether the duty arises is open: its facts are missing
             continue
         if rule.due is not None:
-            due, state = deadline(rule, env.facts, env.as_of, notices, calendar_source)
+            due, state = deadline(rule, rule.due_base(env), env.facts.get(rule.done_key), env.as_of, notices,
+                                  calendar_source)
         else:
             due = None
             met = rule.met(env) if rule.met is not None else None
             breached = rule.breached(env) if rule.breached is not None else None
             state = DutyState.MET if met is True else DutyState.BREACHED if breached is True else DutyState.OWED
-        out.append(Obligation(rule.code, rule.citation, due, state))
+        out.append(Obligation(rule.code, rule.citation, due, state, rule.bearer))
         note(rule, str(state))
     return out
 
 
-def deadline(rule, facts: dict, as_of: dt.date, notices: list, calendar_source):
-    """(due date or None, state) of a duty with a deadline; a missing calendar year adds a notice."""
-    amount, unit, base_key = rule.due
-    base = facts.get(base_key)
-    done = facts.get(rule.done_key)
+def due_date(unit: str, amount: int, base: dt.date, calendar_source) -> dt.date:
+    """The due date of a deadline: the N-th working day after ``base``, or the last day of a period of N
+    calendar days, months or years moved to the next working day (art. 203), or ``base`` itself for
+    ``immediately``. Raises ``MissingCalendarYear`` (and ``PeriodOutOfRange``) as ``dates`` does."""
+    if unit == "immediately":
+        return deadlines.immediately(base)
+    calendar = calendar_source()
+    if unit == "working_days":
+        return calendar.add_working_days(base, amount)
+    if unit == "days":
+        return deadlines.deadline_calendar_days(base, amount, calendar)
+    if unit == "months":
+        return deadlines.deadline_months(base, amount, calendar)
+    return deadlines.deadline_years(base, amount, calendar)
+
+
+def earliest_due(unit: str, amount: int, base: dt.date) -> dt.date | None:
+    """The earliest the due date can be without the calendar: N working days are at least N calendar
+    days, and art. 203 only ever moves a last day later. None past the range of dates."""
+    try:
+        if unit in ("working_days", "days"):
+            return base + dt.timedelta(days=amount)
+        return periods.add_months(base, amount * (12 if unit == "years" else 1))
+    except (periods.PeriodOutOfRange, OverflowError):
+        return None
+
+
+def deadline(rule, base: dt.date | None, done: dt.date | None, as_of: dt.date, notices: list, calendar_source):
+    """(due date or None, state) of a duty with a deadline counted from ``base`` and done on ``done``; a
+    missing calendar year adds a notice."""
+    amount, unit, _ = rule.due
     if base is None:
         return None, DutyState.UNKNOWN
     try:
-        if unit == "working_days":
-            due = calendar_source().add_working_days(base, amount)
-        elif unit == "days":
-            due = base + dt.timedelta(days=amount)
-        else:
-            due = periods.add_months(base, amount * (12 if unit == "years" else 1))
+        due = due_date(unit, amount, base, calendar_source)
     except MissingCalendarYear as exc:
         notices.append(Notice(rule.citation, f"缺少 {exc.year} 年的工作日历（国务院放假安排），无法计算期限: {exc}"))
-        # N working days are at least N calendar days: before that, surely not late yet.
-        if done is None and as_of <= base + dt.timedelta(days=amount):
+        # Before the earliest possible due date the duty is surely not late yet.
+        earliest = earliest_due(unit, amount, base)
+        if done is None and earliest is not None and as_of <= earliest:
             return None, DutyState.OWED
         return None, DutyState.UNKNOWN
     except (periods.PeriodOutOfRange, OverflowError):
@@ -201,9 +253,11 @@ def generate(gen) -> None:
         gen.emit(f"elif d{i} is not False:")
         gen.depth += 1
         if rule.due is not None:
-            gen.emit(f"due, state = deadline({gen.const(rule)}, facts, as_of, notices, calendar_source)")
+            done = f"get({gen.text(rule.done_key)})" if rule.done_key else "None"
+            gen.emit(f"due, state = deadline({gen.const(rule)}, {gen.expr(rule.due_base_expr)}, {done}, as_of, "
+                     "notices, calendar_source)")
             gen.emit(f"obligations.append(Obligation({gen.const(rule.code)}, {gen.const(rule.citation)}, "
-                      "due, state))")
+                     f"due, state, {gen.const(rule.bearer)}))")
             gen.trace.step(site, f"{gen.const({s: str(s) for s in DutyState})}[state]")
         else:
             # Met if so, else breached if so, else owed (the states the interpreter gives, in its order).
@@ -230,7 +284,7 @@ def generate(gen) -> None:
 
 
 def obligation(gen, rule, state: DutyState, site) -> None:
-    gen.emit(f"obligations.append({gen.const(Obligation(rule.code, rule.citation, None, state))})")
+    gen.emit(f"obligations.append({gen.const(Obligation(rule.code, rule.citation, None, state, rule.bearer))})")
     gen.trace.step(site, gen.const(str(state)))
 
 
@@ -265,42 +319,54 @@ def _ref_obligations(run) -> list[Obligation]:
             met = run.value(duty.met) if duty.met is not None else None
             breached = run.value(duty.breached) if duty.breached is not None else None
             state = DutyState.MET if met is True else DutyState.BREACHED if breached is True else DutyState.OWED
-        out.append(Obligation(duty.code, rule.citation, due, state))
+        out.append(Obligation(duty.code, rule.citation, due, state, duty.bearer))
         run.step(rule, "duty", str(state))
     return out
+
 
 def _ref_deadline(run, rule) -> tuple[dt.date | None, DutyState]:
     """A deadline duty: its due date (None where it cannot be computed) and state."""
     duty: Duty = rule.node
     assert duty.due is not None and duty.done_on is not None
     amount, unit = duty.due.amount, duty.due.unit
-    base = run.facts.get(duty.due.base.dotted)
+    base = run.value(duty.due.base)  # a date fact, or `last day` / `dismissal day` as decided so far
     done = run.facts.get(duty.done_on.dotted)
     if base is None:
         return None, DutyState.UNKNOWN
-    try:
-        if unit == "working_days":  # the N-th working day after the base (the base not counted)
-            due = run.calendar_source().add_working_days(base, amount)
-        elif unit == "days":
-            due = base + dt.timedelta(days=amount)
-        elif unit == "months":
-            due = periods.add_months(base, amount)
-        else:  # years
-            due = periods.add_months(base, amount * 12)
-    except MissingCalendarYear as exc:
-        # Never guessed: no due date, and a notice names the missing year.
-        run.notices.append(Notice(rule.citation, f"缺少 {exc.year} 年的工作日历（国务院放假安排），"
-                                                  f"无法计算期限: {exc}"))
-        # N working days are at least N calendar days: until then the duty cannot be late.
-        if done is None and run.as_of <= base + dt.timedelta(days=amount):
-            return None, DutyState.OWED
-        return None, DutyState.UNKNOWN
-    except (periods.PeriodOutOfRange, OverflowError):
-        return None, DutyState.UNKNOWN
+    if unit == "immediately":  # not a period: due the day of the base itself, no art. 201 nor 203
+        due = deadlines.immediately(base)
+    else:
+        try:
+            calendar = run.calendar_source()
+            if unit == "working_days":  # the N-th working day after the base (the base not counted)
+                due = calendar.add_working_days(base, amount)
+            elif unit == "days":  # arts. 201 and 203: base + N days, moved off a day off
+                due = deadlines.deadline_calendar_days(base, amount, calendar)
+            elif unit == "months":
+                due = deadlines.deadline_months(base, amount, calendar)
+            else:  # years
+                due = deadlines.deadline_years(base, amount, calendar)
+        except MissingCalendarYear as exc:
+            # Never guessed: no due date, and a notice names the missing year.
+            run.notices.append(Notice(rule.citation, f"缺少 {exc.year} 年的工作日历（国务院放假安排），"
+                                                      f"无法计算期限: {exc}"))
+            # The earliest the due date can be: N working days are at least N calendar days, and a
+            # period's last day only ever moves later. Until then the duty cannot be late.
+            try:
+                if unit in ("working_days", "days"):
+                    earliest = base + dt.timedelta(days=amount)
+                else:
+                    earliest = periods.add_months(base, amount * 12 if unit == "years" else amount)
+            except (periods.PeriodOutOfRange, OverflowError):
+                return None, DutyState.UNKNOWN
+            if done is None and run.as_of <= earliest:
+                return None, DutyState.OWED
+            return None, DutyState.UNKNOWN
+        except (periods.PeriodOutOfRange, OverflowError):
+            return None, DutyState.UNKNOWN
     if done is not None:
         return due, DutyState.MET if done <= due else DutyState.OVERDUE
     return due, DutyState.OVERDUE if run.as_of > due else DutyState.OWED
-
 
 
 QUESTION = Question(
@@ -309,6 +375,7 @@ QUESTION = Question(
               conditions=lambda r: (r.when,) if r.when is not None else (), describe=describe_duty,
               roles=lambda r, w: [("duties", (r.code,), w.rule(r))], two_sided=lambda r: r.when is not None,
               statement="duty", syntax=SYNTAX, check=check,
-              may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}), words="a duty",
+              may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
+                                  "dismissal_day"}), words="a duty",
               word="duty", decision_values=decision_values, ref_reads=ref_reads),),
     interpret, generate, reference=reference, order=60, namespace={"Obligation": Obligation, "deadline": deadline})

@@ -1,10 +1,13 @@
 """Status: whether the appointee is in office — the grounds for dismissal (``ground``) and the
 dismissal on record (``dismissal recorded``).
 
-Decides ``status`` and ``grounds``, and the ``dismissed`` that later questions read.
+Decides ``status`` and ``grounds``, and the ``dismissed`` and ``dismissal day`` that later questions
+read.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import attrs
 
@@ -68,10 +71,34 @@ def dismissed_of(status: Status) -> bool | None:
     return True if status == Status.DISMISSED else None if status == Status.UNKNOWN else False
 
 
+def dismissal_day(recorded_on: dt.date | None, as_of: dt.date, expired: bool | None,
+                  last_day: dt.date | None) -> dt.date | None:
+    """``dismissal day``: the recorded dismissal date if there is one on or before ``as_of``; else, after
+    a natural expiry (``expired``), the day after the term's last day; else unknown."""
+    if recorded_on is not None and recorded_on <= as_of:
+        return recorded_on
+    if expired is True and last_day is not None and last_day < dt.date.max:
+        return last_day + dt.timedelta(days=1)
+    return None
+
+
+def dismissal_day_after(policy, decision, facts: dict) -> dt.date | None:
+    """``dismissal day`` as a decision (and the facts it was made from) show it."""
+    record = policy.dismissal_record.key if policy.dismissal_record is not None else None
+    term = decision.term
+    last_day = term.last_day if term is not None else None
+    expired = (term is not None and decision.as_of >= term.start and last_day is not None
+               and decision.as_of > last_day)
+    return dismissal_day(facts.get(record) if record else None, decision.as_of, expired, last_day)
+
+
 # ------------------------------------------------------------------ interpretation
 def interpret(policy, ev) -> None:
     grounds, status = _status(policy, ev.env, ev.decided["term"], ev.note)
     ev.env.dismissed = dismissed_of(status)
+    record = policy.dismissal_record
+    ev.env.dismissal_day = dismissal_day(ev.facts.get(record.key) if record is not None else None, ev.as_of,
+                                         ev.env.expired, ev.env.last_day)
     if ev.trace is not None:
         ev.trace.append((ev.sites.named["status"], str(status)))
     ev.decided["status"] = status
@@ -143,6 +170,8 @@ def generate(gen) -> None:
     gen.depth -= 1
     gen.trace.step(gen.trace.named("status"), lambda: f"{gen.const({s: str(s) for s in Status})}[status]", [])
     gen.emit("dismissed = True if status is DISMISSED else None if status is STATUS_UNKNOWN else False")
+    recorded = f"get({gen.text(record.key)})" if record is not None else "None"
+    gen.emit(f"dismissal_day = dismissal_day_of({recorded}, as_of, expired, derived_last_day)")
 
 
 # ------------------------------------------------------------------ reference (shares nothing above)
@@ -153,6 +182,7 @@ def ref_reads_record(policy, rule) -> None:
 def reference(run) -> None:
     grounds, status = _ref_status(run, run.decided["term"])
     run.dismissed = True if status == Status.DISMISSED else None if status == Status.UNKNOWN else False
+    run.dismissal_day = _ref_dismissal_day(run)
     run.steps.append(Step(None, "status", str(status), {}))
     run.decided["status"] = status
     run.decided["grounds"] = tuple(grounds)
@@ -184,6 +214,22 @@ def _ref_status(run, term) -> tuple[list[DecisionGround], Status]:
     return grounds, Status.UNKNOWN if ending_unknown else Status.ACTIVE
 
 
+def _ref_dismissal_day(run) -> dt.date | None:
+    """The day of dismissal: the recorded one, if on or before the decision date; else, when the term
+    ran out (`expired`), the day after its last day; else unknown."""
+    record = run.policy.first(DismissalRecord)
+    if record is not None:
+        on = run.facts.get(record.node.path.dotted)
+        if on is not None and on <= run.as_of:
+            return on
+    if run.expired is True and run.last_day is not None:
+        try:
+            return run.last_day + dt.timedelta(days=1)
+        except OverflowError:
+            return None
+    return None
+
+
 QUESTION = Question(
     "status", ("status", "grounds"),
     (RuleKind(Ground, "ground", "grounds", compile_ground, sides=("holding", "not holding"),
@@ -197,9 +243,11 @@ QUESTION = Question(
               describe=lambda r, w: f"dismissal recorded {r.path.dotted}",
               roles=lambda r, w: [("grounds", ("record",), w.rule(r))],
               statement="dismissal_record", syntax={"dismissal_record": build_record}, check=check_record,
-              may_read=frozenset(), words="a dismissal record", word="dismissal recorded",
+              may_read=frozenset({"as_of"}), words="a dismissal record", word="dismissal recorded",
+              provides=frozenset({"dismissal_day"}),
               ref_reads=ref_reads_record)),
     interpret, generate, sites, reference=reference, order=30,
-    after={"dismissed": lambda decision: dismissed_of(decision.status)},
+    after={"dismissed": lambda policy, decision, facts: dismissed_of(decision.status),
+           "dismissal_day": dismissal_day_after},
     namespace={"NOT_APPOINTED": Status.NOT_APPOINTED, "DISMISSED": Status.DISMISSED, "ACTIVE": Status.ACTIVE,
-               "STATUS_UNKNOWN": Status.UNKNOWN})
+               "STATUS_UNKNOWN": Status.UNKNOWN, "dismissal_day_of": dismissal_day})

@@ -181,7 +181,7 @@ def reasons(pairs, wanted, fallback: tuple) -> tuple:
     return found or fallback
 
 
-def expired_after(decision) -> bool | None:
+def expired_after(policy, decision, facts) -> bool | None:
     """``expired`` as a decision shows it, for expressions read after the decision (invariants,
     coverage): not while nobody is appointed or before the start, unknown while the renewal chain is."""
     term = decision.term
@@ -192,9 +192,15 @@ def expired_after(decision) -> bool | None:
     return None
 
 
+def last_day_after(policy, decision, facts) -> dt.date | None:
+    """``last day`` as a decision shows it: its term's last day (unknown while the renewal chain is)."""
+    return decision.term.last_day if decision.term is not None else None
+
+
 # ------------------------------------------------------------------ interpretation
 def interpret(policy, ev) -> None:
-    ev.decided["term"] = _term(policy, ev)
+    term = ev.decided["term"] = _term(policy, ev)
+    ev.env.last_day = term.last_day if term is not None else None
 
 
 def _term(policy, ev) -> DecisionTerm | None:
@@ -268,6 +274,7 @@ def generate(gen) -> None:
     policy = gen.policy
     rule = policy.term
     gen.emit("expired = None")
+    gen.emit("derived_last_day = None")
     if rule is None:
         gen.emit("term = None")
         return
@@ -356,6 +363,7 @@ def generate(gen) -> None:
     gen.emit(f"last_high = last_low if high == low else end_of(start, {step}, high)")
     gen.emit("expired = True if as_of > last_high else False if as_of <= last_low else None")
     gen.emit("if low == high:")
+    gen.emit("    derived_last_day = last_low")
     gen.emit(f"    term = Term({gen.const(years)}, start, last_low, low + 1, valid, invalid, "
               "undetermined_renewals)")
     gen.emit("else:")
@@ -377,7 +385,9 @@ def ref_reads_renewal(policy, rule) -> None:
 
 
 def reference(run) -> None:
-    run.decided["term"] = _ref_term(run)
+    term = run.decided["term"] = _ref_term(run)
+    # `last day`: the last day of the term the case is in, as the decision shows it.
+    run.last_day = term.last_day if term is not None else None
 
 
 def _ref_term(run) -> DecisionTerm | None:
@@ -483,16 +493,18 @@ QUESTION = Question(
     (RuleKind(Term, "term", "term", compile_term, single=True, own_site=False, sides=("running", "ended"),
               conditions=lambda r: (), describe=lambda r, w: f"term {w.amount(r.amount, r.unit)} from {r.start.dotted}",
               roles=lambda r, w: [("term", ("term",), w.rule(r))],
-              statement="term", syntax={"term": build_term}, check=check_term, may_read=frozenset(),
-              words="a term", word="term", provides=frozenset({"expired"}), ref_reads=ref_reads_term),
+              statement="term", syntax={"term": build_term}, check=check_term, may_read=frozenset({"as_of"}),
+              words="a term", word="term", provides=frozenset({"expired", "last_day", "dismissal_day"}),
+              ref_reads=ref_reads_term),
      RuleKind(Renewal, "renewal", "renewal", compile_renewal, single=True, own_site=False,
               sides=("valid", "invalid"), conditions=condition_only,
               describe=lambda r, w: f"renewal {r.var} of {r.source.dotted} dated {r.dated.dotted} "
                                     f"requires {w.expr(r.condition)}",
               roles=lambda r, w: [("term", ("renewal",), f"renewal requires {w.expr(r.condition)}")],
               statement="renewal", syntax={"renewal": build_renewal}, check=check_renewal,
-              may_read=frozenset({"satisfies", "violates"}), words="a renewal condition", word="renewal",
+              may_read=frozenset({"satisfies", "violates", "as_of"}), words="a renewal condition", word="renewal",
               needs=Term, ref_reads=ref_reads_renewal)),
-    interpret, generate, sites, reference=reference, order=20, after={"expired": expired_after},
+    interpret, generate, sites, reference=reference, order=20,
+    after={"expired": expired_after, "last_day": last_day_after},
     namespace={"Term": make_term, "InvalidRenewal": InvalidRenewal, "UndeterminedRenewal": UndeterminedRenewal,
                "end_of": end_of, "advance": advance, "reasons": reasons, "ISO": dt.date.isoformat})

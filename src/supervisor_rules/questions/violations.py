@@ -123,7 +123,7 @@ QUESTION = Question(
               sides=("violated", "not violated"), conditions=lambda r: (),
               describe=lambda r, w: f"prohibits {r.path.dotted}: {', '.join(v.name for v in r.values)}",
               roles=lambda r, w: [("discipline", (r.path.dotted, v.name), f"prohibits {v.name}") for v in r.values],
-              statement="prohibit", syntax={"prohibit": build_prohibit}, check=check, may_read=frozenset(),
+              statement="prohibit", syntax={"prohibit": build_prohibit}, check=check, may_read=frozenset({"as_of"}),
               words="a prohibition", word="prohibit", referenced_by="violates", none_referenced="prohibits nothing",
               decision_values=decision_values, ref_reads=ref_reads, ref_holds=ref_holds),),
     interpret, generate, reference=reference, order=40, namespace={"kept": kept})

@@ -664,7 +664,8 @@ def decision_lines(field: str, decision) -> str:
         return f"recusal {r.result}" + (f", decided by {r.decided_by}" if r.decided_by else "") + (
             " — " + ", ".join(f"{c.ref} {c.cite}" for c in r.grounds) if r.grounds else "")
     if field == "obligations":
-        return "obligations " + (", ".join(f"{o.duty} ({o.citation.ref} {o.citation.cite}, {o.state})"
+        return "obligations " + (", ".join(f"{o.duty} ({o.citation.ref} {o.citation.cite}, {o.state}"
+                                           + (", by department)" if o.bearer == "department" else ")")
                                            for o in d.obligations) or "none")
     if field == "violations":
         return "violations " + (", ".join(f"{v.code} ({v.citation.ref} {v.citation.cite})"

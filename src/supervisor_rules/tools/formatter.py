@@ -96,7 +96,7 @@ def _inline_rules() -> frozenset[str]:
     by_origin: dict[str, list] = {}
     for rule in lk.rules:
         by_origin.setdefault(rule.origin.name, []).append(rule)
-    names: set[str] = {"text", "default", "empty_list"}
+    names: set[str] = {"text", "default", "empty_list", "duty_bearer"}  # a duty's bearer stays on its line
     stack, seen = ["expr", "type_expr"], set()
     while stack:
         origin = stack.pop()
@@ -353,6 +353,8 @@ class _Formatter:
             first = self._first(node)
             if first is not None:
                 self.atoms[first].unary = True
+        elif data == "duty_bearer":
+            self._bearer(node)
         previous = None
         child_lines = 0
         for kid in node.children:
@@ -382,6 +384,13 @@ class _Formatter:
                    if isinstance(t, Token) and t.start_pos in self.by_start]
         for index in strings[1:]:
             self.atoms[index].force = ("align", self.atoms[strings[0]])
+
+    def _bearer(self, node: Tree) -> None:
+        """A duty's bearer is `by ACTOR` in English: 由 is `decided by` in a recusal, `by` here."""
+        first = self._first(node)
+        written = " ".join(str(self.tokens[first]).split()) if first is not None else ""
+        if first is not None and self.lang == "en" and kw.language_of(written) != "en":
+            self.atoms[first].text = "by"
 
     def _trailing_comma(self, node: Tree, want: bool) -> None:
         last = self._last(node)

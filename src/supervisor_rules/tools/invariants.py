@@ -18,6 +18,7 @@ import attrs
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.checker import DECISION_ALIASES, DECISION_HEADS
 from supervisor_rules.engine.compiler import ExpressionCompiler
+from supervisor_rules.engine.runtime import derived_after
 from supervisor_rules.contracts.decision import Decision, Status
 
 #: Examples tried per invariant when the caller gives no budget.
@@ -53,12 +54,14 @@ class InvariantResult:
 class _Env:
     """What invariant closures read: the facts merged with the decision's values."""
 
-    __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "cache", "calendar")
+    __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "last_day", "dismissal_day",
+                 "cache", "calendar")
 
-    def __init__(self, facts, sections, as_of, expired, dismissed, calendar):
+    def __init__(self, facts, sections, as_of, expired, dismissed, calendar, last_day=None, dismissal_day=None):
         self.facts, self.sections, self.as_of = facts, sections, as_of
         self.var, self.bound, self.cache = {}, {}, {}
         self.expired, self.dismissed, self.calendar = expired, dismissed, calendar
+        self.last_day, self.dismissal_day = last_day, dismissal_day
 
 
 class _InvariantCompiler(ExpressionCompiler):
@@ -125,7 +128,9 @@ def _violated(policy, invariants, case: dict, exercised: dict | None = None):
     else:
         expired = None  # the renewal chain is undetermined
     dismissed = None if decision.status == Status.UNKNOWN else decision.status == Status.DISMISSED
-    env = _Env({**facts, **decision_values(decision)}, sections, as_of, expired, dismissed, lambda: policy.calendar)
+    after = derived_after(policy.compiled, decision, facts)
+    env = _Env({**facts, **decision_values(decision)}, sections, as_of, expired, dismissed, lambda: policy.calendar,
+               after["last_day"], after["dismissal_day"])
     broken = []
     for inv in invariants:
         if inv.when is None or inv.when(env) is True:

@@ -525,6 +525,10 @@ def _atom(e) -> str:
         return "dismissed"
     if isinstance(e, n.AsOf):
         return "as_of"
+    if isinstance(e, n.LastDay):
+        return "last day"
+    if isinstance(e, n.DismissalDay):
+        return "dismissal day"
     if isinstance(e, n.DateAfter):
         return f"{_atom(e.base)} after {amount_in_words(e.amount, e.unit)}"
     if isinstance(e, (n.Violates, n.Satisfies)):
@@ -738,6 +742,9 @@ class Coverage:
         facts, sections, _ = policy.read_case(case)
         env = runtime.Env(facts, sections, decision.as_of)
         env.calendar = lambda: policy.calendar  # a date counted in working days reads the policy's calendar
+        # The derived dates as the decision shows them (`expired` and `dismissed` as before, below).
+        after = runtime.derived_after(policy.compiled, decision, facts)
+        env.last_day, env.dismissal_day = after["last_day"], after["dismissal_day"]
         term = decision.term
         if term is None:
             env.expired = False
