@@ -205,6 +205,8 @@ def _expected_words(expected, found: str = "") -> tuple[str, ...]:
     keywords, those nearest to what was ``found`` first, then the start of the next provision and
     the end of the file, each said once."""
     names = set(expected)
+    if "NUMBER" in names:
+        names.discard("INT")  # where a decimal may stand, a whole number may too: "a number" says both
     kinds = sorted({describe_terminal(e) for e in names
                     if e in _FIXED_WORDS and e not in _NEXT_PROVISION and e != "$END"})
     starters = _provision_starters()
