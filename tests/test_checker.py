@@ -285,6 +285,81 @@ def test_references_in_chinese(check):
     result.expect("is in chapter 1, not chapter 2", "第二章第二条")
 
 
+# Paragraphs (款), items of any paragraph, sub-items and ranges (issue 11.4)
+PARA_BODY = '''\
+article 1
+  require person.honest
+  (1)
+    require person.color = red
+    1.
+      require person.born < 2024-01-01
+  (2)
+    prohibit person.acts: bribe
+  paragraph 2
+    require person.tags has red
+    (1)
+      require person.acts is empty
+    (2)
+      require person.name = "x"
+    (3)
+      prohibit person.acts: leak
+article 2
+  require person.start is known and person.renewals is empty
+'''
+
+
+@pytest.mark.parametrize("ref", [
+    "article 1", "第一条", "article 1 paragraph 1", "第一条第一款", "article 1 paragraph 2", "第一条第二款",
+    "article 1(1)", "第一条第（一）项", "article 1 paragraph 1 (1)", "第一条第一款第（一）项",
+    "article 1 paragraph 2 (1)", "第一条第二款第（一）项", "article 1(1).1", "第一条第（一）项第1目",
+    "第一条第（一）项第一目", "article 1 paragraph 2 (1)-(2)", "第一条第二款第（一）项至第（二）项",
+    "article 1(1)-(2)", "第一条第（一）项至第（二）项",
+])
+def test_every_reference_form_names_a_provision(check, ref):
+    assert check(PARA_BODY + f"article 3\n  mandatory when satisfies {ref}\n").diagnostics == []
+
+
+@pytest.mark.parametrize("ref, message", [
+    ("article 1 paragraph 3", "article 1 paragraph 3 does not exist: article 1 has paragraphs 1 and 2"),
+    ("第一条第三款", "article 1 paragraph 3 does not exist: article 1 has paragraphs 1 and 2"),
+    ("article 2 paragraph 2", "article 2 paragraph 2 does not exist: article 2 has one paragraph"),
+    ("article 1(3)", "article 1(3) does not exist: article 1 has items (1) and (2) (did you mean "
+                     "`第一条第二款第（三）项`, 1p2(3)?)"),
+    ("第一条第二款第（四）项", "article 1 paragraph 2 (4) does not exist: article 1 paragraph 2 has items (1)-(3)"),
+    ("article 1(1)-(3)", "article 1(3) does not exist: article 1 has items (1) and (2) (did you mean"),
+    ("article 2(1)", "article 2(1) does not exist: article 2 has no items"),
+    ("article 1(1).2", "article 1(1).2 does not exist: article 1(1) has sub-item 1"),
+    ("article 1 paragraph 2 (1).1", "article 1 paragraph 2 (1).1 does not exist: article 1 paragraph 2 (1) has "
+                                    "no sub-items"),
+    ("article 9 paragraph 2", "article 9 does not exist (the policy has articles 1-3)"),
+])
+def test_a_reference_to_a_provision_that_does_not_exist(check, ref, message):
+    result = check(PARA_BODY + f"article 3\n  mandatory when satisfies {ref}\n")
+    d = result.expect("does not exist", ref)
+    assert message in d.message, d.message
+
+
+def test_a_range_runs_upwards(check):
+    result = check(PARA_BODY + "article 3\n  mandatory when satisfies 第一条第（二）项至第（一）项\n")
+    result.expect("a range of items runs from a lower item to a higher one", "第一条第（二）项至")
+
+
+def test_a_reference_to_a_paragraph_checks_what_it_holds(check):
+    result = check(PARA_BODY + "article 3\n  mandatory when violates 第一条第一款 or violates article 2\n"
+                               "  mandatory when violates article 1 paragraph 2 (1)-(2)\n")
+    result.expect("第二条 (2) prohibits nothing", "article 2", 2)
+    result.expect("第一条第二款第（一）项至第（二）项 (1p2(1)-(2)) prohibits nothing", "article 1 paragraph 2 (1)-(2)")
+    assert len(result.errors) == 2, [d.header() for d in result.diagnostics]
+
+
+def test_invariants_cite_any_provision(check):
+    body = PARA_BODY + ("invariant i\n  under 第一条第二款, article 1(1)-(2), 第一条第二款第（五）项\n"
+                        "  then decision.status = active\n")
+    result = check(body)
+    result.expect("article 1 paragraph 2 (5) does not exist", "第一条第二款第（五）项")
+    assert len(result.errors) == 1, [d.header() for d in result.diagnostics]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Which predicates a rule may use; singleton rules
 def test_expired_without_a_term(check):

@@ -97,7 +97,7 @@ def test_background_is_a_preference_in_guangxi_and_a_requirement_in_wuhan(gx_wh)
 
 
 @pytest.mark.parametrize("duty, ref", [
-    ("report_information_change", "4(4)"), ("show_certificate", "10"), ("return_appointment_letter", "11"),
+    ("report_information_change", "4(4)"), ("show_certificate", "10"), ("return_appointment_letter", "11p2"),
 ])
 def test_wuhan_only_obligations(gx_wh, duty, ref):
     role = _role(gx_wh, "duties", duty)

@@ -138,17 +138,31 @@ def value_set(draw) -> list[str]:
 
 
 def article_ref(draw) -> list[str]:
+    """Any provision (lang/refs.py): an article, a paragraph, an item of any paragraph, a sub-item,
+    or a range of items, in either language, with the white space an author might leave."""
     chinese = draw(st.booleans())
     out = []
     if draw(st.booleans()):
         n = draw(st.integers(1, 12))
         out.append(f"第{to_chinese(n)}章" if chinese else f"chapter {n}")
     n = draw(st.integers(1, 30))
+    paragraph = draw(st.one_of(st.none(), st.integers(1, 4)))
     item = draw(st.one_of(st.none(), st.integers(1, 9)))
+    tail = draw(st.sampled_from(["", "range", "sub"])) if item else ""
+    last = item + draw(st.integers(1, 5)) if tail == "range" else None
+    sub = draw(st.integers(1, 9)) if tail == "sub" else None
     if chinese:
-        out.append(f"第{to_chinese(n)}条" + (f"第（{to_chinese(item)}）项" if item else ""))
+        left, right = draw(st.sampled_from(["（）", "()"]))
+        text = f"第{to_chinese(n)}条" + (f"第{to_chinese(paragraph)}款" if paragraph else "")
+        text += f"第{left}{to_chinese(item)}{right}项" if item else ""
+        text += draw(st.sampled_from(["至", " 至 "])) + f"第（{to_chinese(last)}）项" if last else ""
+        text += f"第{draw(st.sampled_from([str(sub), to_chinese(sub)]))}目" if sub else ""
     else:
-        out.append(f"article {n}" + (f"({item})" if item else ""))
+        text = f"article {n}" + (f" paragraph {paragraph}" if paragraph else "")
+        text += (draw(st.sampled_from(["", " "])) + f"({item})") if item else ""
+        text += draw(st.sampled_from(["-", " - "])) + f"({last})" if last else ""
+        text += f".{sub}" if sub else ""
+    out.append(text)
     return out
 
 
@@ -342,8 +356,9 @@ def rule_files(draw) -> str:
         if i:
             glued = token == "." or tokens[i - 1] == "."
             separator = "" if glued else draw(st.sampled_from(SEPARATORS))
-            if token.startswith("(") and tokens[i - 1].startswith("article") and "\n" not in separator:
-                separator = "\n"  # `article 3 (1)` on one line is the heading of an item reference
+            if (token.startswith(("(", "paragraph", "-")) and tokens[i - 1].startswith("article")
+                    and "\n" not in separator):
+                separator = "\n"  # `article 3 (1)`, `article 3 paragraph 2` on one line are references
             out.append(separator)
         out.append(token)
     out.append(draw(st.sampled_from(["", "\n", "\n# trailing\n", "  # end\n", "\r\n"])))
@@ -545,6 +560,38 @@ def test_lang_en_translates_keywords_markers_units_and_effects():
         "  (2)\n    discretionary when violates chapter 3 article 11(1) and a.c is not empty\n"
         "    recusal request decided by department when a.d is known\n"
         "    1．\n      duty d due a.b after 7 working days\n  paragraph 2\n    text only\n")
+
+
+@pytest.mark.parametrize("zh, en", [
+    ("第九条", "article 9"),
+    ("第九条第二款", "article 9 paragraph 2"),
+    ("第九条第一款", "article 9 paragraph 1"),
+    ("第十二条第（一）项", "article 12(1)"),
+    ("第十二条第二款第（一）项", "article 12 paragraph 2 (1)"),
+    ("第八条第（一）项第3目", "article 8(1).3"),
+    ("第十二条第二款第（一）项第3目", "article 12 paragraph 2 (1).3"),
+    ("第十条第（一）项至第（三）项", "article 10(1)-(3)"),
+    ("第十条第二款第（一）项至第（三）项", "article 10 paragraph 2 (1)-(3)"),
+    ("第五章第十条第二款第（一）项", "chapter 5 article 10 paragraph 2 (1)"),
+])
+def test_lang_translates_every_reference_form_and_keeps_the_ast(zh, en):
+    def file(ref: str) -> str:
+        return f"article 1\n  mandatory when violates {ref}\ninvariant i cites {ref} then s.a\n"
+
+    chinese = fmt(file(zh), "zh")
+    english = fmt(file(en), "en")
+    written = zh.replace("第五章第", "第五章 第")
+    assert f"违反 {written}\n" in chinese and f"依据 {written} 则" in chinese
+    assert f"violates {en}\n" in english and f"cites {en} then" in english
+    assert fmt(file(zh), "en") == english and fmt(file(en), "zh") == chinese
+    assert ast(chinese) == ast(english) == ast(file(zh)) == ast(file(en))
+
+
+def test_white_space_inside_a_reference_is_normalised():
+    text = "article 1\n  mandatory when violates article 10 paragraph\t2  (1) -  (3) or violates 第十条第（一）项 至 第（二）项\n"
+    assert fmt(text) == ("article 1\n  mandatory when violates article 10 paragraph 2 (1)-(3) "
+                         "or violates 第十条第（一）项至第（二）项\n")
+    assert ast(fmt(text)) == ast(text)
 
 
 def test_lang_zh_prefers_the_short_spellings():

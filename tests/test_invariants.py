@@ -136,6 +136,18 @@ def test_invariant_problems_are_positioned(text, line, column, phrase):
     assert (hit[0].line, hit[0].column) == (line, column), hit[0].header()
 
 
+def test_invariants_cite_paragraphs_items_of_them_and_ranges():
+    from supervisor_rules.tools.invariants import compile_invariants
+
+    text = (HEAD + '  (1) "i"\n    require s.a\n  (2) "j"\n    require s.a\n  paragraph 2 "p"\n    (1) "k"\n'
+            '      require s.a\ninvariant i cites article 1 paragraph 2, 第一条第二款第（一）项, article 1(1)-(2), 第一条第一款\n'
+            '  then decision.status = active or decision.status != active\n')
+    policy = sr.parse_policy(text, "t.rules")
+    (compiled,) = compile_invariants(policy.compiled.checked)
+    assert compiled.cites == ("1p2", "1p2(1)", "1(1)-(2)", "1p1")
+    assert compiled.cite_text == "第一条第二款、第一条第二款第（一）项、第一条第（一）项至第（二）项、第一条第一款"
+
+
 def test_decision_fields_are_for_invariants_only():
     with pytest.raises(sr.PolicyError, match="only invariants can use it"):
         sr.parse_policy(HEAD.replace("require s.a", "require decision.preferred"), "t.rules")

@@ -361,10 +361,71 @@ def _refs(expr) -> list[n.ArticleRef]:
     ("第五章 article 7(6)", n.ArticleRef(7, 6, 5)),
     ("第一百零五条第（十一）项", n.ArticleRef(105, 11)),
     ("article 105(11)", n.ArticleRef(105, 11)),
+    # paragraphs (款), items of any paragraph, sub-items, ranges (issue 11.4)
+    ("第九条第二款", n.ArticleRef(9, paragraph=2)),
+    ("article 9 paragraph 2", n.ArticleRef(9, paragraph=2)),
+    ("第九条第一款", n.ArticleRef(9, paragraph=1)),
+    ("article 9 paragraph 1", n.ArticleRef(9, paragraph=1)),
+    ("第十二条第二款第（一）项", n.ArticleRef(12, 1, paragraph=2)),
+    ("article 12 paragraph 2 (1)", n.ArticleRef(12, 1, paragraph=2)),
+    ("article 12 paragraph 2(1)", n.ArticleRef(12, 1, paragraph=2)),
+    ("第八条第（一）项第3目", n.ArticleRef(8, 1, sub=3)),
+    ("第八条第（一）项第三目", n.ArticleRef(8, 1, sub=3)),
+    ("article 8(1).3", n.ArticleRef(8, 1, sub=3)),
+    ("第十二条第二款第（一）项第3目", n.ArticleRef(12, 1, paragraph=2, sub=3)),
+    ("article 12 paragraph 2 (1).3", n.ArticleRef(12, 1, paragraph=2, sub=3)),
+    ("第十条第（一）项至第（三）项", n.ArticleRef(10, 1, last=3)),
+    ("第十条第(一)项 至 第(三)项", n.ArticleRef(10, 1, last=3)),
+    ("article 10(1)-(3)", n.ArticleRef(10, 1, last=3)),
+    ("article 10 (1) - (3)", n.ArticleRef(10, 1, last=3)),
+    ("第十二条第二款第（一）项至第（三）项", n.ArticleRef(12, 1, paragraph=2, last=3)),
+    ("article 12 paragraph 2 (1)-(3)", n.ArticleRef(12, 1, paragraph=2, last=3)),
+    ("第五章第十二条第二款第（一）项", n.ArticleRef(12, 1, 5, paragraph=2)),
+    ("chapter 5 article 12 paragraph 2 (1)", n.ArticleRef(12, 1, 5, paragraph=2)),
 ])
 def test_article_references(written, ref):
     module = parse(f"policy p\narticle 1\n  mandatory when violates {written} or satisfies {written}\n")
     assert _refs(module.articles[0].rules[0]) == [ref, ref]
+
+
+def test_a_reference_to_a_paragraph_is_not_the_next_paragraph_heading():
+    # Once read as 第二条 plus an empty paragraph 2 of the current article.
+    module = parse("办法 p\n第一条\n  应当解聘 当 违反 第二条第二款\n  第二款 \"x\"\n    仅文本\n")
+    article = module.articles[0]
+    assert _refs(article.rules[0]) == [n.ArticleRef(2, paragraph=2)]
+    assert [(p.number, p.text) for p in article.paragraphs] == [(2, "x")]
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("第十条第（三）项至第（一）项", "a range of items runs from a lower item to a higher one"),
+    ("article 10(2)-(2)", "a range of items runs from a lower item to a higher one"),
+    ("第十条第十一十款", "malformed Chinese numeral"),
+])
+def test_malformed_references_are_positioned(written, expected):
+    text = f"policy p\narticle 1\n  mandatory when violates {written}\n"
+    err = syntax_error(text)
+    assert expected in str(err)
+    assert (err.line, err.column) == pos(text, written)
+
+
+@pytest.mark.parametrize("heading, expected", [
+    ("第二条第（一）项", "an article heading cannot name an item"),
+    ("article 2(1)-(3)", "an article heading cannot name an item"),
+    ("第二条第一款", "the first paragraph is the article's own text"),
+    ("article 2 paragraph 1", "the first paragraph is the article's own text"),
+])
+def test_an_article_heading_names_only_an_article(heading, expected):
+    text = f"policy p\narticle 1\n  text only\n{heading}\n  text only\n"
+    err = syntax_error(text)
+    assert expected in str(err)
+    assert (err.line, err.column) == pos(text, heading)
+
+
+def test_an_article_without_wording_may_run_into_its_second_paragraph():
+    glued = parse("办法 p\n第二条第二款 \"x\"\n  仅文本\n  （一）\n    仅文本\n")
+    spaced = parse("办法 p\n第二条\n  第二款 \"x\"\n    仅文本\n    （一）\n      仅文本\n")
+    english = parse("policy p\narticle 2 paragraph 2 \"x\"\n  text only\n  (1)\n    text only\n")
+    assert glued == spaced == english
 
 
 def test_structural_markers_need_no_white_space():

@@ -336,3 +336,30 @@ def test_a_merge_key_is_refused_with_the_way_to_share_a_case():
     with pytest.raises(pt.TestFileError) as info:
         pt.parse_tests("b: &b {as_of: '2024-01-01'}\n" + text, "x.tests.yaml")
     assert "`bases:`" in str(info.value)
+
+
+# ---------------------------------------------------------------- refs of paragraphs (issue 11.4)
+def test_tests_name_second_paragraphs_by_their_own_refs():
+    wuhan = sr.builtin_policy("wuhan")
+    file = pt.parse_tests("""
+policy: wuhan
+tests:
+  - name: the letter
+    provisions: ["11", "11p2", "12p2"]
+    case: {as_of: "2024-01-10", appointment: {method: open, start: "2023-03-01", dismissed_on: "2024-01-05"}}
+    expect:
+      obligations: [{duty: return_appointment_letter, citation: "11p2", state: owed}]
+  - name: a misspelt ref
+    provisions: ["11p3", "12(1)p2"]
+    case: {as_of: "2024-01-10"}
+    expect: {}
+""", "t.tests.yaml")
+    run = pt.run_tests(wuhan, file)
+    first, second = run.results
+    assert first.passed, (first.error, [m.message for m in first.mismatches])
+    assert not second.passed
+    assert second.error.startswith("`provisions` names 11p3 (did you mean `11p2`?), 12(1)p2")
+    cites = pt.citation_index(wuhan)
+    assert cites["11"] == "第十一条" and cites["11p2"] == "第十一条第二款"
+    assert pt.show("11p2", cites) == "11p2 第十一条第二款"
+    assert pt.show("12p2", cites) == "12p2 第十二条第二款"

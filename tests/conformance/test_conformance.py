@@ -79,6 +79,35 @@ def test_an_unknown_backend_is_refused():
         sr.builtin_policy("wuhan").evaluate_with("fastest", {"as_of": "2024-01-01"})
 
 
+# ------------------------------------------------------------------ references to paragraphs and ranges
+def _corner_case(codes: list[str], grade: str) -> dict:
+    return {"as_of": "2024-01-01", "appointment": {"start": "2023-06-01"},
+            "person": {"fit": True, "honest": True, "grade": grade, "skills": ["alpha"], "born": "2000-01-01",
+                       "nickname": "x"},
+            "conduct": {"codes": codes}}
+
+
+@pytest.mark.parametrize("codes, grade, grounds, notices", [
+    # delta is prohibited by 3p2(1): `violates article 3 paragraph 2` (8(1)) holds; `violates article 3(1)`
+    # (2(2)) and the range 3(1)-(3(2)) (8(2)) do not, though the item is numbered (1) too.
+    (["delta"], "low", [("2(1)", "discretionary"), ("8(1)", "discretionary")],
+     ["3p2(1) violated", "1p2(1) satisfied"]),
+    (["beta"], "low", [("2(1)", "discretionary"), ("2(2)", "mandatory"), ("8(2)", "mandatory")],
+     ["dismissed", "1p2(1) satisfied"]),
+    (["gamma"], "high", [("2(1)", "discretionary")],
+     ["1p2(1) satisfied", "first paragraph of article 1 satisfied"]),
+    ([], "low", [], ["1p2(1) satisfied"]),
+])
+def test_violates_and_satisfies_a_paragraph_and_a_range(backend, codes, grade, grounds, notices):
+    decision = sr.load_policy(CORNERS).evaluate_with(backend, _corner_case(codes, grade)).to_dict()
+    assert [(g["citation"]["ref"], g["effect"]) for g in decision["grounds"]] == grounds
+    assert [n["message"] for n in decision["notices"]] == notices
+    for violation in decision["violations"]:
+        citation = violation["citation"]
+        assert (citation["paragraph"], citation["ref"]) == ((2, "3p2(1)") if violation["code"] == "delta"
+                                                            else (None, citation["ref"]))
+
+
 # ------------------------------------------------------------------ (c) differential, Hypothesis cases
 DIFFERENTIAL = settings(max_examples=400, suppress_health_check=list(HealthCheck))
 

@@ -55,9 +55,12 @@ class ReportResult(enum.StrEnum):
 
 @attrs.frozen
 class Citation:
-    """A provision: ``ref`` is compact (``N``, ``N(k)``, ``N(k).m``), ``cite`` is Chinese (第N条第（k）项第m目)."""
+    """A provision: ``ref`` is compact and unique (``N``, ``N(k)``, ``N(k).m``, ``NpP`` and ``NpP(k)`` for a
+    paragraph other than the first), ``cite`` is Chinese (第N条第P款第（k）项第m目). ``paragraph`` is None
+    for the first paragraph (DECISION.md, "Citations")."""
 
     article: int
+    paragraph: int | None
     item: int | None
     sub: int | None
     ref: str
@@ -65,7 +68,7 @@ class Citation:
     text: str | None
 
     def to_dict(self) -> dict:
-        return {"article": self.article, "item": self.item, "sub": self.sub, "ref": self.ref, "cite": self.cite,
+        return {"article": self.article, "paragraph": self.paragraph, "item": self.item, "sub": self.sub, "ref": self.ref, "cite": self.cite,
                 "text": self.text}
 
 

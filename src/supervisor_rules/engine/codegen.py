@@ -326,20 +326,20 @@ class _Generator:
         return f"(None if ({t} := {self.expr(e.operand)}) is None else len({t}) {test} 0)"
 
     def x_Violates(self, e: n.Violates) -> str:
-        key = (e.ref.chapter, e.ref.article, e.ref.item)
+        key = e.ref.key
         if key not in self.violated:
             self.violated[key] = f"violated{len(self.violated)}"
             checks = tuple((rule.key, rule.codes) for rule in self.referenced("violates")
-                           if e.ref.covers(rule.citation.article, rule.citation.item))
+                           if e.ref.covers(rule.citation))
             self.prelude.append(f"{self.violated[key]} = violates(get, {self.const(checks)})")
         return self.violated[key]
 
     def x_Satisfies(self, e: n.Satisfies) -> str:
-        key = (e.ref.article, e.ref.item)
+        key = e.ref.key
         if key not in self.satisfied:
             self.satisfied[key] = f"satisfied{len(self.satisfied)}"
             parts = [self.requirement_value[rule.order] for rule in self.referenced("satisfies")
-                     if e.ref.covers(rule.citation.article, rule.citation.item)]
+                     if e.ref.covers(rule.citation)]
             value = self.kleene(False, parts) if parts else "True"
             self.prelude.append(f"{self.satisfied[key]} = {value}")
         return self.satisfied[key]

@@ -100,7 +100,7 @@ class CompiledPolicy:
 
 
 def citation_of(provision: Provision) -> Citation:
-    return Citation(provision.article, provision.item, provision.sub, provision.ref, provision.cite,
+    return Citation(provision.article, provision.paragraph, provision.item, provision.sub, provision.ref, provision.cite,
                     provision.text)
 
 
@@ -303,7 +303,7 @@ class _Compiler:
 
     def x_Satisfies(self, e: n.Satisfies) -> Fn:
         parts = tuple(rule.fn for rule in self.requirements_under(e.ref))
-        cache_key = (e.ref.article, e.ref.item)
+        cache_key = e.ref.key
 
         def satisfies(env):
             cached = env.cache.get(cache_key, env)
@@ -334,10 +334,10 @@ class _Compiler:
 
     # -------------------------------------------------------------- rules
     def requirements_under(self, ref: n.ArticleRef) -> list[CRule]:
-        return [r for r in self.requirements if ref.covers(r.citation.article, r.citation.item)]
+        return [r for r in self.requirements if ref.covers(r.citation)]
 
     def prohibitions_under(self, ref: n.ArticleRef) -> list[CRule]:
-        return [r for r in self.prohibitions if ref.covers(r.citation.article, r.citation.item)]
+        return [r for r in self.prohibitions if ref.covers(r.citation)]
 
     def sections(self, *exprs) -> frozenset[str]:
         """The sections whose facts the expressions read."""

@@ -119,13 +119,27 @@ class Rule:
 
 
 def _citation(provision: Provision) -> Citation:
-    return Citation(provision.article, provision.item, provision.sub, provision.ref, provision.cite,
+    return Citation(provision.article, provision.paragraph, provision.item, provision.sub, provision.ref, provision.cite,
                     provision.text)
 
 
 def _under(provision: Provision, ref: n.ArticleRef) -> bool:
-    """Whether a provision falls under ``article N`` / ``article N(k)`` (paragraphs do not matter)."""
-    return provision.article == ref.article and (ref.item is None or provision.item == ref.item)
+    """Whether a provision falls under a reference, as docs/language.md says: ``article N`` is the whole
+    article; ``article N paragraph P`` that paragraph with its items (paragraph 1 is the article's own
+    text and the items before paragraph 2); an item without a paragraph is the first paragraph's; an
+    item takes its sub-items along, a range ``(i)-(j)`` each of its items."""
+    if provision.article != ref.article:
+        return False
+    if ref.paragraph is None and ref.item is None:
+        return True
+    paragraph = provision.paragraph if provision.paragraph is not None else 1
+    if paragraph != (ref.paragraph if ref.paragraph is not None else 1):
+        return False
+    if ref.item is None:
+        return True
+    if provision.item is None or not ref.item <= provision.item <= (ref.last or ref.item):
+        return False
+    return ref.sub is None or provision.sub == ref.sub
 
 
 class RulesByKind:

@@ -18,7 +18,7 @@ import attrs
 from supervisor_rules import questions
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.errors import Diagnostic
-from supervisor_rules.lang.numerals import cite_number
+from supervisor_rules.lang import refs
 
 
 # ------------------------------------------------------------------ semantic types
@@ -102,26 +102,16 @@ class Provision:
 
     @property
     def ref(self) -> str:
-        out = str(self.article)
-        if self.item is not None:
-            out += f"({self.item})"
-        if self.sub is not None:
-            out += f".{self.sub}"
-        return out
+        """Compact and unique (DECISION.md, "Citations"): ``9``, ``11p2``, ``12p2(1)``, ``8(1).3``; the
+        first paragraph has no ``p``."""
+        return refs.compact(self.article, self.paragraph, self.item, self.sub)
 
     @property
     def cite(self) -> str:
-        out = f"第{cite_number(self.article)}条"
-        if self.paragraph is not None:
-            out += f"第{cite_number(self.paragraph)}款"
-        if self.item is not None:
-            out += f"第（{cite_number(self.item)}）项"
-        if self.sub is not None:
-            out += f"第{self.sub}目"
-        return out
+        return refs.cite(self.article, self.paragraph, self.item, self.sub)
 
     def within(self, ref: n.ArticleRef) -> bool:
-        return ref.covers(self.article, self.item)
+        return ref.covers(self)
 
 
 @attrs.frozen
@@ -490,9 +480,7 @@ class _Checker:
             if not inv.cites:
                 self.report(inv.span, "an invariant cites the provisions it protects")
             for ref in inv.cites:
-                if not any(p.within(ref) for p in self.provisions):
-                    where = f"article {ref.article}" + (f" ({ref.item})" if ref.item is not None else "")
-                    self.report(ref.span, f"{where} does not exist")
+                self.resolve_ref(ref)
             self.in_invariant = True
             for expr in (inv.when, inv.then):
                 if expr is not None:
@@ -753,18 +741,56 @@ class _Checker:
 
     def check_ref(self, expr) -> None:
         ref = expr.ref
-        under = [p for p in self.provisions if p.within(ref)]
+        under = self.resolve_ref(ref)
         if not under:
-            where = f"article {ref.article}" + (f" ({ref.item})" if ref.item is not None else "")
-            self.report(ref.span, f"{where} does not exist")
             return
-        if ref.chapter is not None and under[0].chapter != ref.chapter:
-            actual = under[0].chapter
-            self.report(ref.span, f"article {ref.article} is in chapter {actual}, not chapter {ref.chapter}"
-                        if actual is not None else f"article {ref.article} is not in any chapter")
         wanted = questions.referenced("violates" if isinstance(expr, n.Violates) else "satisfies")
         if not any(isinstance(r, wanted.node) for p in under for r in p.rules):
-            self.report(ref.span, f"{under[0].cite} ({under[0].ref}) {wanted.none_referenced}")
+            self.report(ref.span, f"{ref.cite} ({ref.ref}) {wanted.none_referenced}")
+
+    def resolve_ref(self, ref: n.ArticleRef) -> list[Provision]:
+        """The provisions under ``ref``; every part it names must exist (else an error at it, with what
+        does exist or a did-you-mean), and its chapter, if it gives one, must be the article's."""
+        article = [p for p in self.provisions if p.article == ref.article]
+        if not article:
+            numbers = sorted({p.article for p in self.provisions})
+            known = f" (the policy has {_numbered(numbers, '{}', 'article')})" if numbers else ""
+            self.report(ref.span, f"article {ref.article} does not exist{known}")
+            return []
+        name = f"article {ref.article}"
+        paragraphs = sorted({p.paragraph or 1 for p in article})
+        paragraph = ref.paragraph if ref.paragraph is not None else 1 if ref.item is not None else None
+        missing = None
+        if paragraph is not None and paragraph not in paragraphs:
+            missing = (f"{_english(ref.article, paragraph)} does not exist: {name} has "
+                       + ("one paragraph" if paragraphs == [1] else _numbered(paragraphs, "{}", "paragraph")))
+        elif ref.item is not None:
+            in_paragraph = [p for p in article if (p.paragraph or 1) == paragraph]
+            items = sorted({p.item for p in in_paragraph if p.item is not None})
+            last = ref.item if ref.last is None else ref.last
+            absent = [i for i in range(ref.item, last + 1) if i not in items]
+            whose = name if paragraph == 1 and ref.paragraph is None else _english(ref.article, paragraph)
+            if absent:
+                shown = _english(ref.article, ref.paragraph, absent[0])
+                missing = (f"{shown} does not exist: {whose} has "
+                           + (_numbered(items, "({})", "item") if items else "no items"))
+                elsewhere = next((p for p in article if p.item == absent[0] and p.sub is None), None)
+                if elsewhere is not None:
+                    missing += f" (did you mean `{elsewhere.cite}`, {elsewhere.ref}?)"
+            elif ref.sub is not None:
+                subs = sorted({p.sub for p in in_paragraph if p.item == ref.item and p.sub is not None})
+                if ref.sub not in subs:
+                    owner = _english(ref.article, ref.paragraph, ref.item)
+                    missing = (f"{_english(ref.article, ref.paragraph, ref.item, ref.sub)} does not exist: {owner} "
+                               + ("has " + _numbered(subs, "{}", "sub-item") if subs else "has no sub-items"))
+        if missing is not None:
+            self.report(ref.span, missing)
+            return []
+        if ref.chapter is not None and article[0].chapter != ref.chapter:
+            actual = article[0].chapter
+            self.report(ref.span, f"article {ref.article} is in chapter {actual}, not chapter {ref.chapter}"
+                        if actual is not None else f"article {ref.article} is not in any chapter")
+        return [p for p in article if p.within(ref)]
 
     def check_unused(self) -> None:
         if self.vocabulary:
@@ -776,6 +802,19 @@ class _Checker:
 
 
 _PROVISIONS = (n.Article, n.Paragraph, n.Item, n.SubItem)
+
+
+def _english(article: int, paragraph: int | None = None, item: int | None = None, sub: int | None = None) -> str:
+    """A provision in the English keywords, as the author would write it: ``article 12 paragraph 2 (1)``."""
+    return refs.render(refs.Marker(article, paragraph, item, None, sub), "en")
+
+
+def _numbered(numbers: list[int], form: str, word: str) -> str:
+    """``items (1)-(6)`` for numbers in a run, else each listed: ``articles 1, 2, 4``, ``item (1)``."""
+    word += "s" if len(numbers) > 1 else ""
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{word} {form.format(numbers[0])}-{form.format(numbers[-1])}"
+    return f"{word} " + (", " if len(numbers) > 2 else " and ").join(form.format(x) for x in numbers)
 
 
 # ------------------------------------------------------------------ reachability

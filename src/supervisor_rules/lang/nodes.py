@@ -13,6 +13,8 @@ from typing import Union
 
 import attrs
 
+from supervisor_rules.lang import refs
+
 
 @attrs.frozen
 class Span:
@@ -245,15 +247,57 @@ class Quantifier:
 
 @attrs.frozen
 class ArticleRef:
+    """A reference to a provision: an article, a paragraph (款), an item of a paragraph, a sub-item, or
+    a range of items of one paragraph (``item`` to ``last``). ``paragraph`` is as written: None when
+    the reference names none, so an item is then the first paragraph's (see ``lang/refs.py``)."""
+
     article: int
     item: int | None = None
     chapter: int | None = None
+    paragraph: int | None = None
+    sub: int | None = None
+    last: int | None = None
     span: Span = _span_field()
 
-    def covers(self, article: int, item: int | None) -> bool:
-        """Whether the provision at ``article`` / ``item`` falls under this reference: the same article,
-        and the same item if the reference names one (its chapter only places the article)."""
-        return self.article == article and (self.item is None or self.item == item)
+    def covers(self, where, item: int | None = None, paragraph: int | None = None, sub: int | None = None) -> bool:
+        """Whether a provision falls under this reference. ``where`` is the provision (or its citation:
+        anything with ``article``, ``paragraph``, ``item`` and ``sub``; a paragraph of None is the first),
+        or its article number with the other parts given one by one. Its chapter only places the article."""
+        if not isinstance(where, int):
+            where, item, paragraph, sub = where.article, where.item, where.paragraph, where.sub
+        if where != self.article:
+            return False
+        wanted = self.paragraph if self.paragraph is not None else 1 if self.item is not None else None
+        if wanted is not None and (1 if paragraph is None else paragraph) != wanted:
+            return False
+        if self.item is not None:
+            last = self.item if self.last is None else self.last
+            if item is None or not self.item <= item <= last:
+                return False
+            if self.sub is not None and sub != self.sub:
+                return False
+        return True
+
+    @property
+    def key(self) -> tuple:
+        """What the reference names, as a value (chapter included, span left out)."""
+        return (self.chapter, self.article, self.paragraph, self.item, self.last, self.sub)
+
+    @property
+    def ref(self) -> str:
+        """The compact form (``12p2(1)``, ``10(1)-(3)``; ``9p1`` for a first paragraph named as such)."""
+        return refs.compact(self.article, self.paragraph, self.item, self.sub, self.last)
+
+    @property
+    def cite(self) -> str:
+        """The Chinese citation, as written in a decision (``第十二条第二款第（一）项``; no chapter)."""
+        return refs.cite(self.article, self.paragraph, self.item, self.sub, self.last)
+
+    @property
+    def english(self) -> str:
+        """The reference in the English keywords (``chapter 2 article 12 paragraph 2 (1)``)."""
+        marker = refs.Marker(self.article, self.paragraph, self.item, self.last, self.sub)
+        return (f"chapter {self.chapter} " if self.chapter is not None else "") + refs.render(marker, "en")
 
 
 @attrs.frozen

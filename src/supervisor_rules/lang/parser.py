@@ -28,6 +28,7 @@ from lark import Token
 from supervisor_rules import questions
 from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import nodes as n
+from supervisor_rules.lang import refs
 from supervisor_rules.errors import PolicySyntaxError
 from supervisor_rules.lang.numerals import parse_number
 from supervisor_rules.resources import grammar_path
@@ -629,24 +630,35 @@ class _Builder:
         raw = str(token)
         return self._number(token, r"第(.+?)章") if raw.startswith("第") else self._number(token, r"(\d+)")
 
-    def _article_ref(self, token: Token) -> tuple[int, int | None]:
-        raw = str(token)
-        if raw.startswith("第"):
-            article = self._number(token, r"^第(.+?)条")
-            item = self._number(token, r"条第[（(](.+?)[)）]项") if "项" in raw else None
-        else:
-            article = self._number(token, r"(\d+)")
-            item = self._number(token, r"\(\s*(\d+)\s*\)") if "(" in raw else None
-        return article, item
+    def _article_ref(self, token: Token) -> refs.Marker:
+        """The parts of an article marker (``lang/refs.py``): a malformed numeral is an error at it."""
+        try:
+            marker = refs.parse_marker(str(token))
+        except ValueError as exc:
+            self._error(token, f"`{token}`: {exc}")
+        if marker.last is not None and marker.last <= marker.item:
+            self._error(token, f"`{token}`: a range of items runs from a lower item to a higher one "
+                               f"(({marker.item}) to ({marker.last}) is not one)")
+        return marker
 
     def article(self, c):
-        number, item = self._article_ref(c[0])
-        if item is not None:
+        marker = self._article_ref(c[0])
+        if marker.item is not None:
             self._error(c[0], "an article heading cannot name an item: write the item as its own line")
+        number = marker.article
         text = self._optional_text(c)
         rules = tuple(x for x in c[1:] if _is_rule(x))
         items = tuple(x for x in c if isinstance(x, n.Item))
         paragraphs = tuple(x for x in c if isinstance(x, n.Paragraph))
+        if marker.paragraph is not None:
+            # 第二条第二款（一）…: markers need no white space, so an article without wording of its own
+            # may run into its next paragraph's marker; what follows is that paragraph's.
+            if marker.paragraph == 1:
+                self._error(c[0], "the first paragraph is the article's own text: write it after the article "
+                                  "heading, without `第一款` / `paragraph 1`")
+            span = self._span(c)
+            first = n.Paragraph(marker.paragraph, text.value if text else None, rules, items, span=span)
+            return n.Article(number, None, (), (), (first, *paragraphs), span=span)
         return n.Article(number, text.value if text else None, rules, items, paragraphs, span=self._span(c))
 
     def paragraph(self, c):
@@ -793,8 +805,8 @@ class _Builder:
 
     def article_ref(self, c):
         chapter = self._chapter_number(c[0]) if len(c) == 2 else None
-        article, item = self._article_ref(c[-1])
-        return n.ArticleRef(article, item, chapter, span=self._span(c))
+        m = self._article_ref(c[-1])
+        return n.ArticleRef(m.article, m.item, chapter, m.paragraph, m.sub, m.last, span=self._span(c))
 
     def path(self, c):
         # After a dot only a name can follow, so a keyword there is unambiguous

@@ -53,6 +53,7 @@ from lark import Token, Tree
 
 from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import parser
+from supervisor_rules.lang import refs
 from supervisor_rules.errors import RulesError, display_width
 from supervisor_rules.lang.numerals import parse_number, to_chinese
 
@@ -173,23 +174,42 @@ def _translate_marker(terminal: str, text: str, lang: str | None) -> str:
             return f"（{chinese}）" if chinese else compact
         return compact
     if terminal == "ARTICLE":
-        compact = re.sub(r"\s*\(", "(", compact)
-    word, mark = {"CHAPTER": ("chapter", "章"), "ARTICLE": ("article", "条"), "PARAGRAPH": ("paragraph", "款")}[terminal]
+        return _translate_article(compact, lang)
+    word, mark = {"CHAPTER": ("chapter", "章"), "PARAGRAPH": ("paragraph", "款")}[terminal]
     if lang is None:
         return compact
-    zh = re.fullmatch(rf"第([{_CN}]+){mark}(?:第[（(]([{_CN}]+)[)）]项)?", compact)
-    en = re.fullmatch(rf"{word} (\d+)(?:\((\d+)\))?", compact)
+    zh = re.fullmatch(rf"第([{_CN}]+){mark}", compact)
+    en = re.fullmatch(rf"{word} (\d+)", compact)
     if lang == "en" and zh:
-        number, item = _number_in(zh.group(1)), zh.group(2) and _number_in(zh.group(2))
-        if number is None or (zh.group(2) and item is None):
-            return compact
-        return f"{word} {number}" + (f"({item})" if zh.group(2) else "")
+        number = _number_in(zh.group(1))
+        return compact if number is None else f"{word} {number}"
     if lang == "zh" and en:
-        number, item = _chinese(int(en.group(1))), en.group(2) and _chinese(int(en.group(2)))
-        if number is None or (en.group(2) and item is None):
-            return compact
-        return f"第{number}{mark}" + (f"第（{item}）项" if en.group(2) else "")
+        number = _chinese(int(en.group(1)))
+        return compact if number is None else f"第{number}{mark}"
     return compact
+
+
+def _translate_article(compact: str, lang: str | None) -> str:
+    """An article marker (any provision, ``lang/refs.py``): in its own language, white space
+    normalised (``article 12 paragraph 2 (1)-(3)``, ``第十条第（一）项至第（三）项``); with ``lang``, in
+    that language. A number Chinese cannot spell (past 999) leaves the marker as written."""
+    try:
+        marker = refs.parse_marker(compact)
+    except ValueError:
+        return compact
+    if compact.startswith("第"):
+        return refs.render(marker, "en") if lang == "en" else _zh_spacing(compact)
+    if lang == "zh":
+        try:
+            return refs.render(marker, "zh")
+        except ValueError:
+            pass
+    return refs.render(marker, "en")
+
+
+def _zh_spacing(compact: str) -> str:
+    """A Chinese marker as written, without white space around 至."""
+    return re.sub(r"\s*至\s*", "至", compact)
 
 
 # --------------------------------------------------------------------------- tokens and comments

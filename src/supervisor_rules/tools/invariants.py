@@ -29,7 +29,7 @@ DEFAULT_EXAMPLES = 300
 class CompiledInvariant:
     name: str
     text: str | None
-    cites: tuple[str, ...]  # refs, e.g. ("8", "9(5)")
+    cites: tuple[str, ...]  # refs, e.g. ("8", "9(5)", "11p2", "3(1)-(6)")
     cite_text: str  # the citations in Chinese, joined with 、
     when: Callable | None
     then: Callable
@@ -85,8 +85,8 @@ def compile_invariants(checked) -> tuple[CompiledInvariant, ...]:
     compiler = _InvariantCompiler(checked)
     out = []
     for inv in checked.invariants:
-        refs = tuple(str(r.article) + (f"({r.item})" if r.item is not None else "") for r in inv.cites)
-        cites = "、".join(next((p.cite for p in checked.provisions if p.within(r)), r.__repr__()) for r in inv.cites)
+        refs = tuple(r.ref for r in inv.cites)
+        cites = "、".join(r.cite for r in inv.cites)
         out.append(CompiledInvariant(inv.name, inv.text, refs, cites,
                                      compiler.expression(inv.when) if inv.when is not None else None,
                                      compiler.expression(inv.then), inv.span))

@@ -44,6 +44,7 @@ import yaml
 
 from supervisor_rules.lang import checker, nodes as n
 from supervisor_rules import questions
+from supervisor_rules.lang.refs import REF
 from supervisor_rules.engine import compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision
 from supervisor_rules.contracts.case import shown as shortened
@@ -64,7 +65,7 @@ TEST_KEYS = ("name", "why", "provisions", "base", "case", "expect")
 FILE_KEYS = ("policy", "bases", "tests")
 #: How many bases one test may name.
 MAX_BASES_PER_TEST = 16
-_REF = re.compile(r"[0-9]+(\([0-9]+\))?(\.[0-9]+)?\Z")
+_REF = REF  # a provision's compact ref: 9, 9(2), 8(1).3, 11p2, 12p2(1)
 
 
 class TestFileError(RulesError):
@@ -358,7 +359,7 @@ def parse_tests(text: str, source: str = "<tests>") -> TestFile:
             test_problems.append(at(*value_at("why"), "`why` must be a string"))
         provisions = raw.get("provisions", [])
         if not isinstance(provisions, list) or not all(isinstance(p, str) for p in provisions):
-            test_problems.append(at(*value_at("provisions"), "`provisions` must be a list of refs like \"9(2)\""))
+            test_problems.append(at(*value_at("provisions"), "`provisions` must be a list of refs like \"9(2)\" or \"11p2\""))
             provisions = []
         base_names = raw.get("base", [])
         if isinstance(base_names, str):
@@ -532,10 +533,7 @@ def _atom(e) -> str:
     if isinstance(e, n.DateAfter):
         return f"{_atom(e.base)} after {amount_in_words(e.amount, e.unit)}"
     if isinstance(e, (n.Violates, n.Satisfies)):
-        ref = e.ref
-        where = (f"chapter {ref.chapter} " if ref.chapter else "") + f"article {ref.article}" + (
-            f"({ref.item})" if ref.item is not None else "")
-        return f"{'violates' if isinstance(e, n.Violates) else 'satisfies'} {where}"
+        return f"{'violates' if isinstance(e, n.Violates) else 'satisfies'} {e.ref.english}"
     if isinstance(e, (n.And, n.Or, n.Not)):
         return _expr(e, 4)
     return type(e).__name__
@@ -919,7 +917,8 @@ def run_tests(policy, tests: TestFile | Iterable[PolicyTest], *, backend: str = 
 def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str], backend: str) -> TestResult:
     unknown = [p for p in test.provisions if p not in refs]
     if unknown:
-        return TestResult(test, False, error=f"`provisions` names {', '.join(unknown)}, which "
+        named = ", ".join(p + checker.suggest(p, sorted(refs)) for p in unknown)
+        return TestResult(test, False, error=f"`provisions` names {named}, which "
                                              f"{'is' if len(unknown) == 1 else 'are'} not in {policy.id}")
     fields = [k for k in test.expect if k not in DECISION_KEYS]
     if fields:
@@ -941,7 +940,8 @@ def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str], backe
 
 # ------------------------------------------------------------------ showing values with their citations
 def citation_index(policy) -> dict[str, str]:
-    """ref → Chinese citation (``cite``); refs shared by an article and its paragraphs are joined with "/"."""
+    """ref → Chinese citation (``cite``). Refs are unique (DECISION.md, "Citations"); were two provisions
+    ever to share one, their citations would be joined with "/"."""
     out: dict[str, list[str]] = {}
     for c in policy.compiled.citations:
         out.setdefault(c.ref, [])
