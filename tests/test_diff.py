@@ -242,3 +242,24 @@ def test_usage_errors_exit_2(run_cli, tmp_path):
     code, out, err = run_cli("diff", "guangxi", str(bad), "--format", "text")
     assert code == 2 and "invalid policy" in err
     assert run_cli("diff", "guangxi", "wuhan", "--examples", "-1")[0] == 2
+
+
+def test_a_conclusion_drawn_differently_is_a_difference(tmp_path):
+    head = '''policy demo
+  title "demo"
+facts assessment "assessment" {
+  excellent: bool = false "excellent"
+  good: bool = false "good"
+}
+article 1 "年度考核优秀的，予以通报表扬。"
+'''
+    old = sr.parse_policy(head + '  conclusion commended "通报表扬" when assessment.excellent\n'
+                          '  notice "good" when assessment.good\n', "old.rules")
+    new = sr.parse_policy(head + '  conclusion commended "通报表扬" when assessment.excellent or assessment.good\n',
+                          "new.rules")
+    roles = diffing.structural(old, new)
+    changed = [r for r in roles["roles"] if r["area"] == "findings"]
+    assert [(r["role"], r["change"]) for r in changed] == [("conclusion commended", "changed")]
+    result = diffing.behavioural(old, new, examples=60)
+    keys = {g.key for g in result.groups}
+    assert ("findings", "commended", "new only") in keys
