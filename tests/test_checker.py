@@ -770,3 +770,67 @@ def test_an_unknown_type_lists_the_types_there_are(check):
     d = check(USE_ALL, head=head).expect("unknown type `integer`", "integer")
     for word in ("`number` / `数值`", "`bool` / `布尔`", "`date` / `日期`", "`list of T` / `列表 T`", "`color`"):
         assert word in d.message, d.message
+
+
+# Conclusions the policy defines (questions/findings.py)
+def test_conclusions_of_every_form_check_clean(check):
+    body = USE_ALL + '''article 2
+  conclusion praised "commended" when person.honest
+  conclusion since "probation from" equals person.start when not person.honest
+  conclusion hue "colour" equals person.color
+  conclusion band "band" equals excellent when satisfies article 1
+  conclusion level "level" equals 3
+  conclusion renewed "renewal noted" equals r.on for each r in person.renewals where r.ok
+  结论 每次 "每次续聘" 对每个 r 取自 person.renewals
+'''
+    assert check(body).diagnostics == []
+
+
+def test_a_conclusion_code_is_declared_once(check):
+    body = USE_ALL + 'article 2\n  conclusion praised "a" when person.honest\n  (1)\n    conclusion praised "b" equals person.start\n'
+    result = check(body)
+    d = result.expect("conclusion `praised` is already declared at 2", 'conclusion praised "b"')
+    assert "declared once per policy" in d.message
+
+
+def test_a_conclusion_value_is_not_a_condition(check):
+    result = check(USE_ALL + 'article 2\n  conclusion praised "a" equals person.honest\n')
+    d = result.expect("a conclusion's value is a date, an enum value, a whole number or text", "person.honest\n")
+    assert "`conclusion CODE \"label\" when …`" in d.message
+
+
+def test_a_conclusion_value_of_another_type_is_refused(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" equals person.tags\n')
+    result.expect("not list of enum color", "person.tags\n")
+
+
+def test_a_conclusion_value_reads_a_declared_fact(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" equals person.colour\n')
+    result.expect("unknown fact `person.colour`", "person.colour")
+
+
+def test_a_conclusion_says_something(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a"\n')
+    result.expect("a conclusion says when it holds", "conclusion seen")
+
+
+def test_a_conclusion_needs_a_label(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen " " when person.honest\n')
+    result.expect("a conclusion needs a label", "conclusion seen")
+
+
+def test_for_each_takes_a_list_of_records(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" for each r in person.tags\n')
+    result.expect("`for each` / `对每个` takes a `list of` a record type, not list of enum color", "person.tags\n")
+
+
+def test_for_each_reads_the_entrys_fields(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" equals r.when for each r in person.renewals\n')
+    result.expect("record `renewal_rec` has no field `when`", "r.when")
+
+
+def test_a_conclusion_reads_what_its_phase_may(check):
+    # A conclusion is drawn after the report: it may read `dismissed`, `expired` needs a term.
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" when dismissed or expired\n')
+    result.expect("`expired` / `期满未续聘` needs a `term` rule", "expired")
+    assert not result.find("cannot be used in a conclusion")

@@ -253,3 +253,24 @@ def test_a_duty_that_changes_bearer_is_a_changed_duty():
     [role] = [r for r in diffing.structural(old, new)["roles"] if r["area"] == "duties"]
     assert (role["role"], role["change"]) == ("review", "changed")
     assert role["new"][0]["rule"] == "duty review by department, due 20 working days after s.x, done on s.done"
+
+
+def test_a_conclusion_drawn_differently_is_a_difference(tmp_path):
+    head = '''policy demo
+  title "demo"
+facts assessment "assessment" {
+  excellent: bool = false "excellent"
+  good: bool = false "good"
+}
+article 1 "年度考核优秀的，予以通报表扬。"
+'''
+    old = sr.parse_policy(head + '  conclusion commended "通报表扬" when assessment.excellent\n'
+                          '  notice "good" when assessment.good\n', "old.rules")
+    new = sr.parse_policy(head + '  conclusion commended "通报表扬" when assessment.excellent or assessment.good\n',
+                          "new.rules")
+    roles = diffing.structural(old, new)
+    changed = [r for r in roles["roles"] if r["area"] == "findings"]
+    assert [(r["role"], r["change"]) for r in changed] == [("conclusion commended", "changed")]
+    result = diffing.behavioural(old, new, examples=60)
+    keys = {g.key for g in result.groups}
+    assert ("findings", "commended", "new only") in keys

@@ -209,7 +209,7 @@ def unit(draw) -> str:
 
 
 def statement(draw) -> list[str]:
-    kind = draw(st.integers(0, 14))
+    kind = draw(st.integers(0, 16))
     when = lambda: [kw(draw, "when")] + expr(draw)  # noqa: E731
     if kind in (0, 1):
         head = [kw(draw, "require" if kind == 0 else "prefer")] + expr(draw)
@@ -260,6 +260,15 @@ def statement(draw) -> list[str]:
         return [kw(draw, "reward")] + when() + [kw(draw, "under")] + draw(texts())
     if kind == 12:
         return [kw(draw, "notice")] + draw(texts()) + when()
+    if kind in (13, 14):  # a conclusion: [equals X] [when C | for each r in LIST [where C]]
+        out = [kw(draw, "conclusion"), draw(st.sampled_from(NAMES))] + draw(texts())
+        if draw(st.booleans()):
+            out += [kw(draw, "equals")] + draw(st.sampled_from([path(draw), [draw(st.sampled_from(NAMES))],
+                                                               ["r", ".", "on"], [kw(draw, "as_of")]]))
+        if kind == 13:
+            return out + when()
+        out += [kw(draw, "for each"), "r", kw(draw, draw(st.sampled_from(["in", "of"])))] + path(draw)
+        return out + ([kw(draw, "where")] + expr(draw) if draw(st.booleans()) else [])
     return [kw(draw, "text only")]
 
 
@@ -592,6 +601,17 @@ def test_white_space_inside_a_reference_is_normalised():
     assert fmt(text) == ("article 1\n  mandatory when violates article 10 paragraph 2 (1)-(3) "
                          "or violates 第十条第（一）项至第（二）项\n")
     assert ast(fmt(text)) == ast(text)
+
+
+def test_lang_translates_conclusions_there_and_back():
+    text = ('article 3\n  conclusion probation "试用期" equals a.start when a.probation\n'
+            '  conclusion clue_outcome "线索处理结果" equals c.outcome for each c in r.clues where c.verified\n')
+    zh = fmt(text, "zh")
+    # Several clauses: each on a continuation line, as a duty's.
+    assert zh == ('第三条\n  结论 probation "试用期"\n    为 a.start\n    当 a.probation\n'
+                  '  结论 clue_outcome "线索处理结果"\n    为 c.outcome\n    对每个 c 属于 r.clues 满足 c.verified\n')
+    assert fmt(zh, "en") == fmt(text) and ast(zh) == ast(text)
+    assert fmt('article 3\n  conclusion praised "表扬" when a.good\n', "zh") == '第三条\n  结论 praised "表扬" 当 a.good\n'
 
 
 def test_lang_zh_prefers_the_short_spellings():

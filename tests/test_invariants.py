@@ -188,3 +188,28 @@ def test_check_command_lists_every_invariant_with_its_examples(capsys):
     assert "holds in 60 examples" in out
     assert cli.main(["check", "--format", "text", "--examples", "0", "guangxi"]) == 0
     assert "invariant" not in capsys.readouterr().out
+
+
+def test_invariants_read_the_findings_in_both_languages(tmp_path):
+    text = '''办法 demo
+  标题 "示例"
+事实 assessment "年度考核" {
+  excellent: 布尔 "考核优秀"
+}
+第一条 "年度考核优秀的，予以通报表扬。"
+  结论 commended "通报表扬" 当 assessment.excellent
+
+不变式 praised "优秀者受表扬"
+  依据 第一条
+  当 assessment.excellent
+  则 结论.结论 包含 commended
+不变式 never_praised "从不表扬"
+  依据 第一条
+  则 not decision.findings has commended
+'''
+    results = {r.invariant.name: r for r in check_invariants(sr.load_policy(_write(tmp_path, "demo", text)))}
+    assert results["praised"].holds and results["praised"].exercised > 0
+    broken = results["never_praised"]
+    # A finding is listed whatever its value: with the rating unknown, the commendation may hold.
+    assert not broken.holds and broken.counterexample["assessment"] == {}
+    assert "findings: commended = null" in describe_failure(broken)

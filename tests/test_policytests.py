@@ -363,3 +363,62 @@ tests:
     assert cites["11"] == "第十一条" and cites["11p2"] == "第十一条第二款"
     assert pt.show("11p2", cites) == "11p2 第十一条第二款"
     assert pt.show("12p2", cites) == "12p2 第十二条第二款"
+
+
+_FINDINGS_POLICY = '''policy demo
+  title "demo"
+record clue "clue" {
+  verified: bool = false "verified"
+  outcome: enum { referred, closed } "outcome"
+}
+facts assessment "assessment" {
+  excellent: bool "excellent"
+  clues: list of clue = [] "clues"
+}
+article 1 "年度考核优秀的，予以通报表扬。"
+  conclusion commended "通报表扬" when assessment.excellent
+article 2 "逐条核实线索。"
+  conclusion clue_outcome "线索处理结果" equals c.outcome for each c in assessment.clues where c.verified
+'''
+
+
+def test_expect_names_findings_and_coverage_sees_both_sides_of_each_conclusion(tmp_path):
+    path = tmp_path / "demo.rules"
+    path.write_text(_FINDINGS_POLICY, encoding="utf-8")
+    tests = pt.parse_tests('''tests:
+  - name: commended, one verified clue of two
+    case:
+      as_of: 2024-01-01
+      assessment:
+        excellent: true
+        clues: [{outcome: closed}, {verified: true, outcome: referred}]
+    expect:
+      findings:
+        - {code: commended, value: true, citation: "1", item: null}
+        - {code: clue_outcome, value: referred, citation: "2", item: 1}
+  - name: not commended, no clue
+    case: {as_of: 2024-01-01, assessment: {excellent: false}}
+    expect: {findings: []}
+  - name: the rating unknown
+    case: {as_of: 2024-01-01, assessment: {}}
+    expect:
+      findings: [{code: commended, value: null}]
+      missing_facts: [assessment.excellent]
+''', "demo.tests.yaml")
+    run = pt.run_tests(sr.load_policy(path), tests)
+    assert [r.test.name for r in run.failures] == []
+    assert run.coverage.percent == 100.0
+    kinds = {r.kind for p in run.coverage.provisions for r in p.rules}
+    assert kinds == {"conclusion"}
+
+
+def test_a_findings_expectation_that_fails_says_so(tmp_path):
+    path = tmp_path / "demo.rules"
+    path.write_text(_FINDINGS_POLICY, encoding="utf-8")
+    tests = pt.parse_tests('''tests:
+  - name: wrong
+    case: {as_of: 2024-01-01, assessment: {excellent: false}}
+    expect: {findings: [{code: commended}]}
+''', "demo.tests.yaml")
+    (result,) = pt.run_tests(sr.load_policy(path), tests).results
+    assert not result.passed and result.mismatches[0].path == "findings"

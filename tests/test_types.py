@@ -14,7 +14,8 @@ TYPED_CORE = ("__init__", "errors", "policy", "lang/nodes", "lang/numerals", "la
               "dates/workdays", "dates/ages", "dates/deadlines", "contracts/decision", "contracts/case", "lang/keywords", "engine/__init__",
               "questions/__init__", "questions/base", "engine/reference",
               "questions/eligibility", "questions/term", "questions/status", "questions/violations",
-              "questions/recusal", "questions/obligations", "questions/report", "questions/notices")
+              "questions/recusal", "questions/obligations", "questions/report", "questions/findings",
+              "questions/notices")
 
 
 @pytest.mark.slow

@@ -227,3 +227,48 @@ def test_the_differential_check_sees_a_difference():
     assert line.startswith(f"{BACKENDS[-1]}: ValueError: no")
     with pytest.raises(AssertionError, match="case: "):
         assert_backends_agree(Skewed(Renamed), case)
+
+
+# ------------------------------------------------------------------ conclusions the policy defines (corners article 9)
+def _findings(backend: str, case: dict) -> list[tuple]:
+    decision = sr.load_policy(CORNERS).evaluate_with(backend, case).to_dict()
+    return [(f["code"], f["value"], f["citation"]["ref"], f["item"]) for f in decision["findings"]]
+
+
+_CLUES = [{"kind": "alpha", "on": "2024-02-01", "note": "a"},
+          {"kind": "gamma", "verified": True, "on": "2024-03-01", "note": "b"},
+          {"kind": "beta", "on": "2024-03-05", "note": "skip"}]
+
+
+def test_conclusions_known_unknown_and_per_entry(backend):
+    case = {"as_of": "2024-05-01", "person": {"fit": True, "grade": "high"}, "appointment": {"start": "2024-01-01"},
+            "report": {"target": "high", "clues": _CLUES}}
+    assert _findings(backend, case) == [
+        ("commended", None, "9", None),  # person.honest unknown: it may hold
+        ("probation_from", "2024-01-01", "9", None),
+        ("band", "high", "9(1)", None),
+        ("tier", None, "9(1)", None),  # satisfies article 1 unknown: listed, value unknown
+        # level: not dismissed, so not drawn; nick: no violation of article 3, not drawn
+        ("motto", "steady", "9(1)", None),  # person.fit holds: conduct.warned unread
+        ("clue_seen", True, "9(2)", 0), ("clue_seen", True, "9(2)", 1), ("clue_seen", True, "9(2)", 2),
+        # clue_kind: entry 1 is verified; entries 0 and 2 are not and report.serious is unknown
+        ("clue_kind", None, "9(2)", 0), ("clue_kind", "gamma", "9(2)", 1), ("clue_kind", None, "9(2)", 2),
+        ("clue_date", "2024-02-01", "9(2)", 0),  # alpha; entry 2 is beta but its note is "skip"
+        ("decided_on", "2024-05-01", "9(3)", None)]
+    decision = sr.load_policy(CORNERS).evaluate_with(backend, case)
+    assert {"person.honest", "report.serious"} <= set(decision.missing_facts)
+
+
+def test_conclusions_whose_conditions_are_false_are_left_out(backend):
+    case = {"as_of": "2024-05-01", "person": {"fit": False, "honest": False, "grade": "low"},
+            "conduct": {"warned": False}, "report": {"target": "low", "serious": False, "clues": []}}
+    assert _findings(backend, case) == [("band", "low", "9(1)", None), ("decided_on", "2024-05-01", "9(3)", None)]
+
+
+def test_an_unknown_list_gives_one_unknown_finding_per_conclusion(backend):
+    case = {"as_of": "2024-05-01", "report": {"target": "high"}}
+    assert _findings(backend, case) == [
+        ("clue_seen", None, "7(2)", None), ("clue_kind", None, "7(2)", None), ("clue_date", None, "7(2)", None),
+        ("decided_on", "2024-05-01", "7(3)", None)]
+    decision = sr.load_policy(CORNERS).evaluate_with(backend, case)
+    assert "report.clues" in decision.missing_facts

@@ -54,12 +54,14 @@ class CRule:
     text: str | None = None  # notice message, reward rules
     requirements: tuple = ()  # renewal: the requirements a `satisfies` condition stands for
     field: str | None = None  # renewal: the record's date field
-    var: str | None = None  # renewal: the name its condition gives the record
+    var: str | None = None  # renewal, conclusion: the name its condition gives the record
+    value: Fn | None = None  # conclusion: its value's closure (None: a yes/no conclusion)
     # The checked expressions behind fn / met / breached, for the code generator (codegen.py).
     expr: object = attrs.field(default=None, eq=False, repr=False)
     met_expr: object = attrs.field(default=None, eq=False, repr=False)
     breached_expr: object = attrs.field(default=None, eq=False, repr=False)
     due_base_expr: object = attrs.field(default=None, eq=False, repr=False)
+    value_expr: object = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen

@@ -151,7 +151,7 @@ DECISION_FIELDS = {
     "obligations": ("义务", "duty"), "owed": ("应履行", "duty"), "met": ("已履行", "duty"),
     "overdue": ("已逾期", "duty"), "breached": ("已违反", "duty"), "violations": ("违纪", "prohibit"),
     "report": ("举报结果", _REPORT), "reward_referral": ("奖励转介", None), "last_day": ("届满日", None),
-    "terms": ("届数", None),
+    "terms": ("届数", None), "findings": ("结论", "conclusion"),
 }
 _SCALAR_FIELDS = {"preferred": BOOL, "reward_referral": BOOL, "last_day": DATE, "terms": NUMBER}
 DECISION_ALIASES = {alias: name for name, (alias, _) in DECISION_FIELDS.items()}

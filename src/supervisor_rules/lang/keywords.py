@@ -157,6 +157,9 @@ KEYWORDS: tuple[Keyword, ...] = (
     _k("REWARD", STATEMENT, "reward", "奖励", "rules"),
     _k("UNDER", CLAUSE, ("under", "cites"), "依据", "`reward`, `invariant`"),
     _k("NOTICE", STATEMENT, "notice", "提示", "rules"),
+    _k("CONCLUSION", STATEMENT, "conclusion", "结论", "rules"),
+    _k("EQUALS", CLAUSE, "equals", "为", "`conclusion` (its value)"),
+    _k("FOR_EACH", CLAUSE, "for each", "对每个", "`conclusion` (`for each r in LIST`)"),
     _k("INVARIANT", DECLARATION, "invariant", "不变式", "invariants"),
     _k("THEN", CLAUSE, "then", "则", "`invariant`"),
     _k("AND", OPERATOR, "and", ("且", "并且"), "expressions"),
@@ -184,7 +187,7 @@ KEYWORDS: tuple[Keyword, ...] = (
     _k("ANY", OPERATOR, "any", "存在", "expressions (`any r in LIST where C`)"),
     _k("ALL", OPERATOR, "all", "全部", "expressions (`all r in LIST where C`)"),
     _k("NO", OPERATOR, "no", "没有", "expressions (`no r in LIST where C`)"),
-    _k("WHERE", CLAUSE, "where", "满足", "`count of`, `any`, `all`, `no`"),
+    _k("WHERE", CLAUSE, "where", "满足", "`count of`, `any`, `all`, `no`, `conclusion … for each`"),
 )
 
 
@@ -284,10 +287,13 @@ def pattern(terminal: str) -> str:
     """The regular expression of a keyword terminal: its spellings, as whole words.
 
     A multi-word spelling takes any spaces or tabs between its words, and no
-    spelling matches the start of a longer word (``note`` is a name, ``not`` a keyword).
+    spelling matches the start of a longer word (``note`` is a name, ``not`` a keyword) or of a
+    path (``结论.状态`` reads the decision in an invariant, though ``结论`` starts a conclusion rule;
+    no keyword is ever followed by ``.name``, so every lexer, with parser state or without, makes
+    such a word a path, and the parser refuses a path headed by a keyword other than the decision's).
     """
     alternatives = ("[ \\t]+".join(re.escape(word) for word in s.split(" ")) for s in spellings(terminal))
-    return "(?:" + "|".join(alternatives) + ")(?!\\w)"
+    return "(?:" + "|".join(alternatives) + ")(?!\\w|\\.[^\\W\\d])"
 
 
 # ------------------------------------------------------------------ generated blocks

@@ -29,6 +29,7 @@ from supervisor_rules import questions
 from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang import refs
+from supervisor_rules.lang.checker import DECISION_HEADS
 from supervisor_rules.errors import PolicySyntaxError
 from supervisor_rules.lang.numerals import parse_number
 from supervisor_rules.resources import grammar_path
@@ -813,7 +814,9 @@ class _Builder:
         # (`decision.status`); the first part is a section and must be a name.
         token = c[0]
         first, *rest = parts = str(token).split(".")
-        if first in keywords():
+        # `结论.状态` reads the decision in invariants although `结论` also starts a conclusion rule
+        # (no keyword matches before `.name`: keywords.pattern); the checker allows it only there.
+        if first in keywords() and first not in DECISION_HEADS:
             self._error(token, f"`{first}` is a keyword and cannot be used as a name")
         for part in parts:
             if _MARKER.match(part):

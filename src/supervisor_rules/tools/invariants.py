@@ -113,6 +113,7 @@ def decision_values(decision: Decision) -> dict:
         "decision.reward_referral": decision.report.reward_referral,
         "decision.last_day": term.last_day if term else None,
         "decision.terms": term.terms if term else None,
+        "decision.findings": tuple(dict.fromkeys(f.code for f in decision.findings)),
     }
 
 
@@ -198,6 +199,11 @@ def describe_failure(result: InvariantResult) -> str:
     grounds = ", ".join(f"{g['citation']['ref']} {g['effect']}" for g in decision.get("grounds", [])) or "none"
     summary = (f"status {decision.get('status')}, eligibility {decision.get('eligibility', {}).get('result')}, "
                f"recusal {decision.get('recusal', {}).get('result')}, grounds: {grounds}")
+    findings = decision.get("findings") or []
+    if findings:  # only a policy with conclusions has any: the others' messages stay as they were
+        summary += ", findings: " + ", ".join(
+            f["code"] + (f"[{f['item']}]" if f["item"] is not None else "")
+            + f" = {json.dumps(f['value'], ensure_ascii=False)}" for f in findings)
     return (f"invariant `{inv.name}` ({inv.cite_text}) is violated after {result.examples} examples"
             + (f": {inv.text}" if inv.text else "") + f"\n  counterexample: {case}\n  decision: {summary}")
 

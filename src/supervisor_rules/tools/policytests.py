@@ -60,7 +60,7 @@ __all__ = [
 TESTS_SUFFIX = ".tests.yaml"
 MAX_TEST_FILE_BYTES = 8 * 1024 * 1024
 DECISION_KEYS = ("policy", "as_of", "eligibility", "term", "status", "grounds", "recusal", "obligations",
-                 "violations", "report", "notices", "missing_facts", "explanation")
+                 "violations", "report", "notices", "findings", "missing_facts", "explanation")
 TEST_KEYS = ("name", "why", "provisions", "base", "case", "expect")
 FILE_KEYS = ("policy", "bases", "tests")
 #: How many bases one test may name.
@@ -837,7 +837,7 @@ def _side(step, decision: Decision):
     outcome, kind = step.outcome, step.rule
     if kind == "prohibit":
         return bool(outcome)
-    if kind == "duty":
+    if kind in ("duty", "conclusion"):  # a conclusion's outcome is its value, or False: not drawn
         return None if outcome is None else outcome is not False
     if kind == "renewal":
         return True if outcome == "valid" else False if outcome == "invalid" else None
