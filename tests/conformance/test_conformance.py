@@ -241,7 +241,9 @@ _CLUES = [{"kind": "alpha", "on": "2024-02-01", "note": "a"},
 
 
 def test_conclusions_known_unknown_and_per_entry(backend):
-    case = {"as_of": "2024-05-01", "person": {"fit": True, "grade": "high"}, "appointment": {"start": "2024-01-01"},
+    # born: article 7's age ground then does not hold, so the status (which `level` reads) is known.
+    case = {"as_of": "2024-05-01", "person": {"fit": True, "grade": "high", "born": "2000-01-01"},
+            "appointment": {"start": "2024-01-01"},
             "report": {"target": "high", "clues": _CLUES}}
     assert _findings(backend, case) == [
         ("commended", None, "9", None),  # person.honest unknown: it may hold
@@ -268,7 +270,7 @@ def test_conclusions_whose_conditions_are_false_are_left_out(backend):
 def test_an_unknown_list_gives_one_unknown_finding_per_conclusion(backend):
     case = {"as_of": "2024-05-01", "report": {"target": "high"}}
     assert _findings(backend, case) == [
-        ("clue_seen", None, "7(2)", None), ("clue_kind", None, "7(2)", None), ("clue_date", None, "7(2)", None),
-        ("decided_on", "2024-05-01", "7(3)", None)]
+        ("clue_seen", None, "9(2)", None), ("clue_kind", None, "9(2)", None), ("clue_date", None, "9(2)", None),
+        ("decided_on", "2024-05-01", "9(3)", None)]
     decision = sr.load_policy(CORNERS).evaluate_with(backend, case)
     assert "report.clues" in decision.missing_facts

@@ -186,16 +186,18 @@ def generate(gen) -> None:
         code, label, citation = gen.const(rule.code), gen.const(rule.text), gen.const(rule.citation)
         if rule.key is None:
             _generate_entry(gen, rule, f"Finding({code}, {label}, f_value, {citation}, None)")
-            gen.step(gen.site(rule), "f_value")
+            gen.trace.step(gen.trace.site(rule), "f_value")
         else:
-            site = gen.sites.named[f"conclusion{rule.order}"] if gen.traced else None
-            facts = [gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys[1:]] if site else []
+            site = gen.trace.named(f"conclusion{rule.order}")
+
+            def facts(site):  # the facts a traced step shows beside the entry (built only when traced)
+                return [gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys[1:]]
             gen.emit(f"f_records = get({gen.text(rule.key)})")
             gen.emit("if f_records is None:")
             gen.depth += 1
             gen.emit(f"findings.append(Finding({code}, {label}, None, {citation}, None))")
             gen.missing(rule)
-            gen.step(site, "None", ["None", *facts])
+            gen.trace.step(site, "None", lambda site: ["None", *facts(site)])
             gen.depth -= 1
             gen.emit("else:")
             gen.depth += 1
@@ -206,7 +208,7 @@ def generate(gen) -> None:
                 _generate_entry(gen, rule, f"Finding({code}, {label}, f_value, {citation}, f_index)")
             finally:
                 gen.renewal_var = None
-            gen.step(site, "f_value", ["f_index", *facts])
+            gen.trace.step(site, "f_value", lambda site: ["f_index", *facts(site)])
             gen.depth -= 2
         if rule.sections:
             gen.depth -= 1
