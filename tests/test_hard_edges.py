@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+import supervisor_rules as sr
+from supervisor_rules.tools import policytests as pt
+
 POLICY = """policy demo
   title "示例"
 facts person "申请人" {
@@ -542,3 +545,47 @@ def test_a_case_file_larger_than_a_case_is_refused_before_it_is_read(cli, tmp_pa
     assert code == 2 and "too large" in err and f"{MAX_CASE_BYTES + 1:,} bytes" in err
     code, out, err = cli("eval", "wuhan", "-", "--format", "text", stdin=" " * (MAX_CASE_BYTES + 5))
     assert code == 2 and "more than" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ found by the 100,000-input edge fuzz run
+def test_a_backend_named_by_a_huge_number_is_a_rules_error():
+    """``str(10**5000)`` raises in Python 3.11: the message names the type instead."""
+    policy = sr.builtin_policy("wuhan")
+    with pytest.raises(sr.RulesError, match="no backend `int`"):
+        policy.evaluate_with(10**5000, {"as_of": "2024-01-01"})
+
+
+def test_parse_tests_takes_a_str_subclass():
+    class Text(str):
+        pass
+
+    tests = pt.parse_tests(Text("policy: wuhan\ntests:\n  - name: a\n    case: {as_of: 2024-01-01}\n"
+                                "    expect: {status: not_appointed}\n"), "x.tests.yaml")
+    assert [t.name for t in tests.tests] == ["a"]
+
+
+def test_a_yaml_value_pyyaml_misreads_is_a_positioned_error():
+    """PyYAML's resolver takes `.nan` followed by a line break for a float, then fails to convert it."""
+    with pytest.raises(pt.TestFileError) as info:
+        pt.parse_tests("policy: wuhan\ntests:\nx: !!float .nan\n\n  - 5", "x.tests.yaml")
+    assert "cannot read this value" in str(info.value)
+
+
+def test_an_expected_key_holding_brackets_is_reported_not_a_crash():
+    text = ('policy: wuhan\ntests:\n  - name: a\n    case: {as_of: "2024-01-01"}\n'
+            '    expect: {"[[x]]": 1}\n')
+    run = pt.run_tests(sr.builtin_policy("wuhan"), pt.parse_tests(text, "x.tests.yaml"))
+    assert not run.passed
+    assert any("[[x]]" in d.message for d in pt.diagnostics(run))
+
+
+def test_a_base_folder_in_a_symlink_loop_is_a_policy_error(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(sr.PolicyError, match="cannot be resolved"):
+        sr.parse_policy('policy p\nimport "x.rules"\n', "p.rules", base_dir=loop)
+
+
+def test_fmt_of_a_name_no_file_can_have_is_a_diagnostic(cli):
+    code, out, err = cli("fmt", "--check", "bad\ud800name.rules")
+    assert code == 2 and "no file can have that name" in out + err

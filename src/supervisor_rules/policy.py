@@ -147,7 +147,8 @@ class Policy:
         must give the same decision and the same explanation: the conformance suite
         (``tests/conformance``) holds them to it."""
         if backend not in BACKENDS:
-            raise RulesError(f"no backend `{_shown(str(backend))}`; the backends are {', '.join(BACKENDS)}")
+            shown = _shown(backend) if isinstance(backend, str) else type(backend).__name__  # str(10**5000) raises
+            raise RulesError(f"no backend `{shown}`; the backends are {', '.join(BACKENDS)}")
         if backend == "generated":
             decision = self.evaluate(case, as_of=as_of)
             decision.explanation  # noqa: B018 (recorded now, on the backend asked for)
@@ -202,7 +203,11 @@ def _load_modules(text: str, source: str, base_dir: Path | None):
     imported: list[nodes.Module] = []
     problems: list[Diagnostic] = []
     seen: set[Path] = set()
-    top = (base_dir or Path.cwd()).resolve()  # imports stay inside the policy's own folder tree
+    try:
+        top = (base_dir or Path.cwd()).resolve()  # imports stay inside the policy's own folder tree
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError for a symlink loop
+        raise PolicySyntaxError(source, 1, 1, "", (), "the folder to import from cannot be resolved "
+                                                      "(a symbolic link loop, or it is not reachable)") from None
     queue = [(root, base_dir)]
     while queue:
         module, folder = queue.pop(0)

@@ -48,7 +48,8 @@ def path_keys(path: str) -> tuple:
             if head:
                 out.append(head)
             index, _, part = rest.partition("]")
-            out.append(int(index))
+            # A key of the expected decision may itself hold brackets (`[[x]]`): only digits index a list.
+            out.append(int(index) if index.isascii() and index.isdigit() else f"[{index}]")
         if part:
             out.append(part)
     return tuple(out)

@@ -147,6 +147,19 @@ def _construct_sequence(loader, node, deep=False):
     return out
 
 
+def _construct_number(loader, node):
+    """An explicitly tagged number (``!!float .nan`` and a line break, ``!!int x``) that PyYAML cannot
+    convert: an error at the node, not a ValueError."""
+    base = yaml.SafeLoader.construct_yaml_float if node.tag.endswith("float") else yaml.SafeLoader.construct_yaml_int
+    try:
+        return base(loader, node)
+    except (ValueError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(None, None, f"cannot read this value ({exc})",
+                                                node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_number)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_number)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
@@ -269,6 +282,7 @@ def parse_tests(text: str, source: str = "<tests>") -> TestFile:
     if not isinstance(text, str) or not isinstance(source, str):
         wrong = text if not isinstance(text, str) else source
         raise RulesError(f"parse_tests takes the YAML text and its source name as str, not {type(wrong).__name__}")
+    text = str(text)  # a str subclass: the C YAML reader takes only str itself
     lines = tuple(text.splitlines())
 
     def at(line: int, column: int, message: str, length: int = 1) -> Diagnostic:

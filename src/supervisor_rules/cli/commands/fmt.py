@@ -130,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
         except UnicodeDecodeError:
             errors.append(_cannot_read(name, f"{source} is not valid UTF-8"))
             continue
+        except ValueError:  # a NUL or a lone surrogate in the name: no file can have it
+            errors.append(_cannot_read(name, f"cannot read {ascii(name)[1:-1][:80]}: no file can have that name"))
+            continue
         try:
             result = formatter.format_text(text, lang=args.lang, source=source)
         except PolicyError as exc:
