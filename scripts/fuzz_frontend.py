@@ -228,6 +228,10 @@ def grammar_strategy(*, checked_share: bool = True):
         PATH=st.lists(st.sampled_from(REAL_NAMES + OTHER_NAMES), min_size=2, max_size=3).map(".".join),
         STRING=st.sampled_from(STRINGS),
         INT=st.one_of(st.integers(0, 30), st.integers(0, 10**30)).map(str),
+        NUMBER=st.one_of(st.integers(0, 100).map(str), st.sampled_from(("89.5", "0.1", "2000", "1.000000001")),
+                         st.integers(0, 10**30).map(str)),
+        TIMES=st.sampled_from(("*", "×")),
+        DIVIDE=st.sampled_from(("/", "÷")),
         DATE=st.sampled_from(DATES),
         CHAPTER=st.sampled_from(CHAPTERS),
         ARTICLE=st.sampled_from(ARTICLES),
@@ -322,7 +326,8 @@ INTERESTING_CHARS = ('"', "「", "」", "(", ")", "（", "）", "{", "}", "[", "
                      "=", "!", "<", ">", "≠", "#", "\\", "\n", "\r", "\t", "\u3000", "\ufeff", "\x00", "\x0b", "\x0c",
                      "\x1c", "\x85", "\u2028", "\u2029", "\u200b", "\u0301", "\ud800", "\udfff", "\U0001f600",
                      "\U00020000", "\uffff", "第", "条", "章", "款", "项", "一", "〇", "十", "百", "0", "9", "_", "a")
-BIG_NUMBERS = ("0", "1", "00", "999", "2147483648", "99999999999999999999", "1" + "0" * 60, "٣", "１")
+BIG_NUMBERS = ("0", "1", "00", "999", "2147483648", "99999999999999999999", "1" + "0" * 60, "٣", "１", "1.5", "0.0000000001",
+               "1" * 9 + "." + "1" * 10)
 ODD_DATES = ("2024-02-30", "0000-01-01", "0001-01-01", "9999-12-31", "2024-00-10", "2023-02-29", "2024-1-01")
 ODD_MARKERS = ("第零条", "第〇条", "第一百条", "第十十条", "第百百百条", "article 0", "article 99999999999999999999",
                "第一条第（零）项", "article 1(0)", "（百）", "(99999999999999999999)", "0.", "99999999999999999999.")
@@ -362,7 +367,7 @@ def _token_ops(rng: random.Random, tokens: list[str], types: list[str], donors: 
         same = [t for ty, t in donors if ty == types[i]] if rng.random() < 0.7 else []
         tokens[i] = rng.choice(same or [t for _, t in donors])
     elif op == 6:  # numbers, dates and markers at the edges
-        if types[i] == "INT":
+        if types[i] in ("INT", "NUMBER"):
             tokens[i] = rng.choice(BIG_NUMBERS)
         elif types[i] == "DATE":
             tokens[i] = rng.choice(ODD_DATES)
@@ -425,8 +430,9 @@ def _text_ops(rng: random.Random, text: str, *, lines_only: bool = False) -> str
 KEYWORD_CLASSES = (("AND", "OR"), ("IS_KNOWN", "IS_UNKNOWN", "IS_EMPTY", "NOT_EMPTY"), ("IN", "NOT_IN", "HAS_ANY"),
                    ("TRUE", "FALSE"), ("REQUIRE", "PREFER"), ("TRIAL", "FINAL"), ("EXPIRED", "DISMISSED", "AS_OF"),
                    ("VIOLATES", "SATISFIES"), ("MET_WHEN", "BREACHED_WHEN", "WHEN"), ("REPORT_SCOPE", "REPORT_CATEGORY"),
-                   ("BOOL", "DATE_TYPE", "TEXT_TYPE"), ("EFFECT",), ("UNIT",), ("RECUSAL_KIND",), ("ACTOR",),
-                   ("FACTS", "RECORD"), ("TITLE", "AUTHORITY", "DOCUMENT"))
+                   ("BOOL", "DATE_TYPE", "TEXT_TYPE", "NUMBER_TYPE"), ("EFFECT",), ("UNIT",), ("RECUSAL_KIND",),
+                   ("ACTOR",), ("FACTS", "RECORD"), ("TITLE", "AUTHORITY", "DOCUMENT"), ("AFTER", "BEFORE"),
+                   ("MIN", "MAX"), ("ANY", "ALL", "NO"), ("PLUS", "MINUS"), ("TIMES", "DIVIDE"), ("AGE_RULE",))
 VALID_DATES = ("2020-01-01", "2020-02-29", "2021-12-31", "2024-06-30", "1999-12-31", "2100-01-01")
 _DONORS: dict[str, list[str]] | None = None
 
@@ -453,7 +459,7 @@ def _semantic_op(rng: random.Random, tokens: list[str], types: list[str]) -> Non
     ty, t = types[i], tokens[i]
     donors = donor_tokens()
     spellings = fixed_spellings()
-    if ty == "INT":
+    if ty in ("INT", "NUMBER"):
         tokens[i] = str(rng.choice((rng.randrange(0, 40), rng.randrange(0, 40), rng.choice(BIG_NUMBERS))))
     elif ty == "DATE":
         tokens[i] = rng.choice(VALID_DATES + ODD_DATES[:3])

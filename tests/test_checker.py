@@ -215,7 +215,7 @@ def test_order_on_text(check):
 
 
 @pytest.mark.parametrize("expr, kind", [("person.color", "enum color"), ("person.born", "date"),
-                                        ("person.tags", "list of enum color"), ('"yes"', "text"), ("3", "int")])
+                                        ("person.tags", "list of enum color"), ('"yes"', "text"), ("3", "number")])
 def test_non_condition_used_as_a_condition(check, expr, kind):
     result = check(USE_ALL + f"article 2\n  require person.honest and {expr}\n")
     d = result.expect("expected a condition", f"{expr}\n")
@@ -285,6 +285,81 @@ def test_references_in_chinese(check):
     result.expect("is in chapter 1, not chapter 2", "第二章第二条")
 
 
+# Paragraphs (款), items of any paragraph, sub-items and ranges (issue 11.4)
+PARA_BODY = '''\
+article 1
+  require person.honest
+  (1)
+    require person.color = red
+    1.
+      require person.born < 2024-01-01
+  (2)
+    prohibit person.acts: bribe
+  paragraph 2
+    require person.tags has red
+    (1)
+      require person.acts is empty
+    (2)
+      require person.name = "x"
+    (3)
+      prohibit person.acts: leak
+article 2
+  require person.start is known and person.renewals is empty
+'''
+
+
+@pytest.mark.parametrize("ref", [
+    "article 1", "第一条", "article 1 paragraph 1", "第一条第一款", "article 1 paragraph 2", "第一条第二款",
+    "article 1(1)", "第一条第（一）项", "article 1 paragraph 1 (1)", "第一条第一款第（一）项",
+    "article 1 paragraph 2 (1)", "第一条第二款第（一）项", "article 1(1).1", "第一条第（一）项第1目",
+    "第一条第（一）项第一目", "article 1 paragraph 2 (1)-(2)", "第一条第二款第（一）项至第（二）项",
+    "article 1(1)-(2)", "第一条第（一）项至第（二）项",
+])
+def test_every_reference_form_names_a_provision(check, ref):
+    assert check(PARA_BODY + f"article 3\n  mandatory when satisfies {ref}\n").diagnostics == []
+
+
+@pytest.mark.parametrize("ref, message", [
+    ("article 1 paragraph 3", "article 1 paragraph 3 does not exist: article 1 has paragraphs 1 and 2"),
+    ("第一条第三款", "article 1 paragraph 3 does not exist: article 1 has paragraphs 1 and 2"),
+    ("article 2 paragraph 2", "article 2 paragraph 2 does not exist: article 2 has one paragraph"),
+    ("article 1(3)", "article 1(3) does not exist: article 1 has items (1) and (2) (did you mean "
+                     "`第一条第二款第（三）项`, 1p2(3)?)"),
+    ("第一条第二款第（四）项", "article 1 paragraph 2 (4) does not exist: article 1 paragraph 2 has items (1)-(3)"),
+    ("article 1(1)-(3)", "article 1(3) does not exist: article 1 has items (1) and (2) (did you mean"),
+    ("article 2(1)", "article 2(1) does not exist: article 2 has no items"),
+    ("article 1(1).2", "article 1(1).2 does not exist: article 1(1) has sub-item 1"),
+    ("article 1 paragraph 2 (1).1", "article 1 paragraph 2 (1).1 does not exist: article 1 paragraph 2 (1) has "
+                                    "no sub-items"),
+    ("article 9 paragraph 2", "article 9 does not exist (the policy has articles 1-3)"),
+])
+def test_a_reference_to_a_provision_that_does_not_exist(check, ref, message):
+    result = check(PARA_BODY + f"article 3\n  mandatory when satisfies {ref}\n")
+    d = result.expect("does not exist", ref)
+    assert message in d.message, d.message
+
+
+def test_a_range_runs_upwards(check):
+    result = check(PARA_BODY + "article 3\n  mandatory when satisfies 第一条第（二）项至第（一）项\n")
+    result.expect("a range of items runs from a lower item to a higher one", "第一条第（二）项至")
+
+
+def test_a_reference_to_a_paragraph_checks_what_it_holds(check):
+    result = check(PARA_BODY + "article 3\n  mandatory when violates 第一条第一款 or violates article 2\n"
+                               "  mandatory when violates article 1 paragraph 2 (1)-(2)\n")
+    result.expect("第二条 (2) prohibits nothing", "article 2", 2)
+    result.expect("第一条第二款第（一）项至第（二）项 (1p2(1)-(2)) prohibits nothing", "article 1 paragraph 2 (1)-(2)")
+    assert len(result.errors) == 2, [d.header() for d in result.diagnostics]
+
+
+def test_invariants_cite_any_provision(check):
+    body = PARA_BODY + ("invariant i\n  under 第一条第二款, article 1(1)-(2), 第一条第二款第（五）项\n"
+                        "  then decision.status = active\n")
+    result = check(body)
+    result.expect("article 1 paragraph 2 (5) does not exist", "第一条第二款第（五）项")
+    assert len(result.errors) == 1, [d.header() for d in result.diagnostics]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Which predicates a rule may use; singleton rules
 def test_expired_without_a_term(check):
@@ -304,9 +379,60 @@ def test_satisfies_inside_a_requirement(check):
     assert "`satisfies`" in d.message
 
 
-def test_as_of_inside_a_requirement(check):
-    result = check(USE_ALL + "article 2\n  require person.born < as_of\n")
-    result.expect("cannot be used in a requirement", "as_of\n")
+def test_as_of_in_every_rule_form(check):
+    """Regulations count back from the day the question is asked (近三年内, 未满二年): every rule reads
+    `as_of` / `基准日` (issue 11.5)."""
+    result = check(USE_ALL + "article 2\n  require person.born < as_of\n  prefer person.start < 基准日\n"
+                   "  term 2 years from person.start\n"
+                   "  renewal r of person.renewals dated r.on requires r.ok and r.on < as_of\n"
+                   "  mandatory when person.start > as_of\n"
+                   "  recusal required decided by supervisor when person.born > as_of\n"
+                   "  duty d when as_of > person.start met when as_of > person.born\n"
+                   "  report scope when as_of > person.born\n"
+                   "  notice \"n\" when as_of > person.born\n")
+    assert [d.header() for d in result.errors] == []
+
+
+def test_derived_dates_inside_a_requirement(check):
+    """`last day` and `dismissal day` are decided with the term and the status: a rule decided before
+    them cannot read them (may_read), a positioned error each."""
+    result = check(USE_ALL + "article 2\n  term 2 years from person.start\n"
+                   "  require person.born < last day\n  prefer person.born < 解聘之日\n"
+                   "  mandatory when person.start < dismissal day\n"
+                   "  renewal r of person.renewals dated r.on requires r.on < last day\n")
+    d = result.expect("cannot be used in a requirement", "last day\n")
+    assert "`last day` / `聘期届满日`" in d.message and "after the status" not in d.message
+    assert "decided with the term and the status" in d.message
+    result.expect("cannot be used in a preference", "解聘之日")
+    result.expect("cannot be used in a dismissal ground", "dismissal day")
+    result.expect("cannot be used in a renewal condition", "last day", occurrence=2)
+
+
+def test_derived_dates_without_a_term(check):
+    result = check(USE_ALL + "article 2\n  duty d due 3 calendar days after last day done on person.start\n"
+                   "  notice \"n\" when dismissal day > person.born\n")
+    result.expect("`last day` / `聘期届满日` needs a `term` rule", "last day")
+    result.expect("needs a `term` or `dismissal recorded` rule", "dismissal day")
+
+
+def test_derived_dates_in_duties_notices_and_invariants(check):
+    result = check(USE_ALL + "article 2\n  term 2 years from person.start\n"
+                   "  duty d when dismissed due 10 working days after dismissal day done on person.start\n"
+                   "  duty e by department due 立即 after last day done on person.start\n"
+                   "  notice \"n\" when dismissal day > last day\n")
+    assert [d.header() for d in result.errors] == []
+
+
+def test_a_derived_date_that_is_not_a_date(check):
+    result = check(USE_ALL + "article 2\n  term 2 years from person.start\n"
+                   "  duty d when dismissal day due 3 calendar days after person.born done on person.start\n")
+    result.expect("expected a condition", "dismissal day")
+
+
+def test_immediately_takes_no_number(check):
+    result = check(USE_ALL + "article 2\n  duty d due immediately after person.born done on person.start\n"
+                   "  duty e due person.born after 立即 done on person.start\n")
+    assert [d.header() for d in result.errors] == []
 
 
 def test_chinese_predicate_in_a_requirement(check):
@@ -591,3 +717,120 @@ def test_an_edited_import_is_read_afresh(tmp_path):
     (tmp_path / "vocab.rules").write_text("facts s {\n  b: bool\n}\n", encoding="utf-8")
     with pytest.raises(sr.PolicyError, match="s.a"):
         sr.load_policy(tmp_path / "p.rules")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Numbers, counted dates, ages and quantifiers (issue 11)
+@pytest.mark.parametrize("expr, phrase, needle", [
+    ("person.born + 1 > 3", "`+` adds numbers, not date", "person.born + 1"),
+    ("-person.honest < 3", "`-` negates a number, not bool", "person.honest <"),
+    ("person.start before 3 years > 3", "cannot compare date with number", "person.start before"),
+    ("min(person.color, 3) > 1", "`min` / `较小值` takes numbers or dates, not enum color", "person.color,"),
+    ("max(1, person.born) > 1", "takes values of one type: number and date do not mix", "person.born)"),
+    ("person.honest after 2 years > person.born", "`after` / `后` counts from a date, not bool", "person.honest after"),
+    ("person.born before 1001 years < person.born", "count at most 1,000", "person.born before 1001"),
+    ("count of person.honest > 1", "`count of` / `计数` counts the entries of a list, not bool", "person.honest >"),
+    ("any r in person.tags where (r.x)", "ranges over a list of records, not list of enum color", "person.tags where"),
+    ("any person in person.renewals where person.ok", "`person` names a section of facts", "any person"),
+    ("any r in person.renewals where (any r in person.renewals where r.ok)", "`r` already names a record here",
+     "any r in person.renewals where r.ok"),
+    ("any r in person.renewals where (r.nope)", "record `renewal_rec` has no field `nope`", "r.nope"),
+    ("all r in person.renewals where (r.on)", "expected a condition (true/false), but this is date", "r.on)"),
+    ("age(person.born, person.start) > 3", "needs the header to say how 周岁 are counted", "age("),
+])
+def test_errors_of_the_new_expressions(check, expr, phrase, needle):
+    result = check(USE_ALL + f"article 2\n  require {expr}\n")
+    result.expect(phrase, needle)
+
+
+def test_age_with_the_headers_convention_and_its_types(check):
+    head = HEAD.replace('  title "t"\n', '  title "t"\n  age reached on birthday\n')
+    assert check(USE_ALL + "article 2\n  require age(person.born, person.start) >= 22\n", head=head).errors == []
+    result = check(USE_ALL + "article 2\n  require age(person.honest, person.start) >= 22\n", head=head)
+    result.expect("the birth date is a date, not bool", "person.honest,")
+
+
+def test_the_new_expressions_check_clean(check):
+    body = ("article 2\n  require person.start before 2 working days < person.born after 3 months\n"
+            "    and count of person.tags + 1 * -2 / 4 >= 89.5 and min(person.born, person.start) <= person.born\n"
+            "    and no r in person.renewals where (r.ok and r.on >= person.start before 1 year)\n"
+            "    and (count of r in person.renewals where r.ok) <= 2\n")
+    assert check(USE_ALL + body).errors == []
+
+
+def test_a_record_field_may_be_declared_unknown_and_then_is_optional(check):
+    head = HEAD.replace("record renewal_rec { on: date  ok: bool = false }",
+                        "record renewal_rec { on: date  ok: bool = false  grade: color = unknown  n: number = 未知 }")
+    body = "article 2\n  require all r in person.renewals where (r.grade = red or r.n > 1 or r.grade is unknown)\n"
+    assert check(USE_ALL + body, head=head).errors == []
+
+
+def test_an_unknown_type_lists_the_types_there_are(check):
+    head = HEAD.replace("  born: date\n", "  born: date\n  score: integer\n")
+    d = check(USE_ALL, head=head).expect("unknown type `integer`", "integer")
+    for word in ("`number` / `数值`", "`bool` / `布尔`", "`date` / `日期`", "`list of T` / `列表 T`", "`color`"):
+        assert word in d.message, d.message
+
+
+# Conclusions the policy defines (questions/findings.py)
+def test_conclusions_of_every_form_check_clean(check):
+    body = USE_ALL + '''article 2
+  conclusion praised "commended" when person.honest
+  conclusion since "probation from" equals person.start when not person.honest
+  conclusion hue "colour" equals person.color
+  conclusion band "band" equals excellent when satisfies article 1
+  conclusion level "level" equals 3
+  conclusion renewed "renewal noted" equals r.on for each r in person.renewals where r.ok
+  结论 每次 "每次续聘" 对每个 r 取自 person.renewals
+'''
+    assert check(body).diagnostics == []
+
+
+def test_a_conclusion_code_is_declared_once(check):
+    body = USE_ALL + 'article 2\n  conclusion praised "a" when person.honest\n  (1)\n    conclusion praised "b" equals person.start\n'
+    result = check(body)
+    d = result.expect("conclusion `praised` is already declared at 2", 'conclusion praised "b"')
+    assert "declared once per policy" in d.message
+
+
+def test_a_conclusion_value_is_not_a_condition(check):
+    result = check(USE_ALL + 'article 2\n  conclusion praised "a" equals person.honest\n')
+    d = result.expect("a conclusion's value is a date, an enum value, a whole number or text", "person.honest\n")
+    assert "`conclusion CODE \"label\" when …`" in d.message
+
+
+def test_a_conclusion_value_of_another_type_is_refused(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" equals person.tags\n')
+    result.expect("not list of enum color", "person.tags\n")
+
+
+def test_a_conclusion_value_reads_a_declared_fact(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" equals person.colour\n')
+    result.expect("unknown fact `person.colour`", "person.colour")
+
+
+def test_a_conclusion_says_something(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a"\n')
+    result.expect("a conclusion says when it holds", "conclusion seen")
+
+
+def test_a_conclusion_needs_a_label(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen " " when person.honest\n')
+    result.expect("a conclusion needs a label", "conclusion seen")
+
+
+def test_for_each_takes_a_list_of_records(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" for each r in person.tags\n')
+    result.expect("`for each` / `对每个` takes a `list of` a record type, not list of enum color", "person.tags\n")
+
+
+def test_for_each_reads_the_entrys_fields(check):
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" equals r.when for each r in person.renewals\n')
+    result.expect("record `renewal_rec` has no field `when`", "r.when")
+
+
+def test_a_conclusion_reads_what_its_phase_may(check):
+    # A conclusion is drawn after the report: it may read `dismissed`, `expired` needs a term.
+    result = check(USE_ALL + 'article 2\n  conclusion seen "a" when dismissed or expired\n')
+    result.expect("`expired` / `期满未续聘` needs a `term` rule", "expired")
+    assert not result.find("cannot be used in a conclusion")

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 import supervisor_rules as sr
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.engine import codegen, runtime
-from supervisor_rules.engine.questions import term as term_question
+from supervisor_rules.questions import term as term_question
 from supervisor_rules.dates import periods
 from supervisor_rules import testing
 from supervisor_rules.contracts.decision import JsonWriter

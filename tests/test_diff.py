@@ -97,7 +97,7 @@ def test_background_is_a_preference_in_guangxi_and_a_requirement_in_wuhan(gx_wh)
 
 
 @pytest.mark.parametrize("duty, ref", [
-    ("report_information_change", "4(4)"), ("show_certificate", "10"), ("return_appointment_letter", "11"),
+    ("report_information_change", "4(4)"), ("show_certificate", "10"), ("return_appointment_letter", "11p2"),
 ])
 def test_wuhan_only_obligations(gx_wh, duty, ref):
     role = _role(gx_wh, "duties", duty)
@@ -242,3 +242,35 @@ def test_usage_errors_exit_2(run_cli, tmp_path):
     code, out, err = run_cli("diff", "guangxi", str(bad), "--format", "text")
     assert code == 2 and "invalid policy" in err
     assert run_cli("diff", "guangxi", "wuhan", "--examples", "-1")[0] == 2
+
+
+def test_a_duty_that_changes_bearer_is_a_changed_duty():
+    """`by department` is part of what a duty is: the roles diff shows the same code changed (issue 11)."""
+    text = ('policy p\n  title "t"\nfacts s "s" {\n  x: date "x"\n  done: date "done"\n}\n'
+            'article 1 "a"\n  duty review{by} due 20 working days after s.x done on s.done\n')
+    old = sr.parse_policy(text.replace("{by}", ""), "old.rules")
+    new = sr.parse_policy(text.replace("{by}", " by department"), "new.rules")
+    [role] = [r for r in diffing.structural(old, new)["roles"] if r["area"] == "duties"]
+    assert (role["role"], role["change"]) == ("review", "changed")
+    assert role["new"][0]["rule"] == "duty review by department, due 20 working days after s.x, done on s.done"
+
+
+def test_a_conclusion_drawn_differently_is_a_difference(tmp_path):
+    head = '''policy demo
+  title "demo"
+facts assessment "assessment" {
+  excellent: bool = false "excellent"
+  good: bool = false "good"
+}
+article 1 "年度考核优秀的，予以通报表扬。"
+'''
+    old = sr.parse_policy(head + '  conclusion commended "通报表扬" when assessment.excellent\n'
+                          '  notice "good" when assessment.good\n', "old.rules")
+    new = sr.parse_policy(head + '  conclusion commended "通报表扬" when assessment.excellent or assessment.good\n',
+                          "new.rules")
+    roles = diffing.structural(old, new)
+    changed = [r for r in roles["roles"] if r["area"] == "findings"]
+    assert [(r["role"], r["change"]) for r in changed] == [("conclusion commended", "changed")]
+    result = diffing.behavioural(old, new, examples=60)
+    keys = {g.key for g in result.groups}
+    assert ("findings", "commended", "new only") in keys

@@ -138,17 +138,31 @@ def value_set(draw) -> list[str]:
 
 
 def article_ref(draw) -> list[str]:
+    """Any provision (lang/refs.py): an article, a paragraph, an item of any paragraph, a sub-item,
+    or a range of items, in either language, with the white space an author might leave."""
     chinese = draw(st.booleans())
     out = []
     if draw(st.booleans()):
         n = draw(st.integers(1, 12))
         out.append(f"第{to_chinese(n)}章" if chinese else f"chapter {n}")
     n = draw(st.integers(1, 30))
+    paragraph = draw(st.one_of(st.none(), st.integers(1, 4)))
     item = draw(st.one_of(st.none(), st.integers(1, 9)))
+    tail = draw(st.sampled_from(["", "range", "sub"])) if item else ""
+    last = item + draw(st.integers(1, 5)) if tail == "range" else None
+    sub = draw(st.integers(1, 9)) if tail == "sub" else None
     if chinese:
-        out.append(f"第{to_chinese(n)}条" + (f"第（{to_chinese(item)}）项" if item else ""))
+        left, right = draw(st.sampled_from(["（）", "()"]))
+        text = f"第{to_chinese(n)}条" + (f"第{to_chinese(paragraph)}款" if paragraph else "")
+        text += f"第{left}{to_chinese(item)}{right}项" if item else ""
+        text += draw(st.sampled_from(["至", " 至 "])) + f"第（{to_chinese(last)}）项" if last else ""
+        text += f"第{draw(st.sampled_from([str(sub), to_chinese(sub)]))}目" if sub else ""
     else:
-        out.append(f"article {n}" + (f"({item})" if item else ""))
+        text = f"article {n}" + (f" paragraph {paragraph}" if paragraph else "")
+        text += (draw(st.sampled_from(["", " "])) + f"({item})") if item else ""
+        text += draw(st.sampled_from(["-", " - "])) + f"({last})" if last else ""
+        text += f".{sub}" if sub else ""
+    out.append(text)
     return out
 
 
@@ -169,7 +183,7 @@ def operand(draw) -> list[str]:
     if kind == 5:
         return [kw(draw, draw(st.sampled_from(["expired", "dismissed"])))]
     if kind == 6:
-        return [kw(draw, "as_of"), "<=", "2024-01-01"]
+        return [kw(draw, draw(st.sampled_from(["as_of", "last day", "dismissal day"]))), "<=", "2024-01-01"]
     if kind == 7:
         return [kw(draw, draw(st.sampled_from(["violates", "satisfies"])))] + article_ref(draw)
     return path(draw)
@@ -195,7 +209,7 @@ def unit(draw) -> str:
 
 
 def statement(draw) -> list[str]:
-    kind = draw(st.integers(0, 14))
+    kind = draw(st.integers(0, 16))
     when = lambda: [kw(draw, "when")] + expr(draw)  # noqa: E731
     if kind in (0, 1):
         head = [kw(draw, "require" if kind == 0 else "prefer")] + expr(draw)
@@ -222,13 +236,17 @@ def statement(draw) -> list[str]:
         return out
     if kind == 8:
         out = [kw(draw, "duty"), draw(st.sampled_from(NAMES))]
+        if draw(st.booleans()):  # its bearer: `by department` / `由 部门`
+            out += [kw(draw, "decided by"), draw(st.sampled_from(draw(st.sampled_from(ACTORS))))]
         if draw(st.booleans()):
             out += when()
         if draw(st.booleans()):
+            base = draw(st.sampled_from([path(draw), [kw(draw, "last day")], [kw(draw, "dismissal day")]]))
+            count = draw(st.sampled_from([["7", unit(draw)], [kw(draw, "immediately")]]))
             if draw(st.booleans()):
-                out += [kw(draw, "due"), "7", unit(draw), kw(draw, "after")] + path(draw)
+                out += [kw(draw, "due")] + count + [kw(draw, "after")] + base
             else:
-                out += [kw(draw, "due")] + path(draw) + [kw(draw, "after"), "1", unit(draw)]
+                out += [kw(draw, "due")] + base + [kw(draw, "after")] + count
         if draw(st.booleans()):
             out += [kw(draw, "done on")] + path(draw)
         if draw(st.booleans()):
@@ -242,6 +260,15 @@ def statement(draw) -> list[str]:
         return [kw(draw, "reward")] + when() + [kw(draw, "under")] + draw(texts())
     if kind == 12:
         return [kw(draw, "notice")] + draw(texts()) + when()
+    if kind in (13, 14):  # a conclusion: [equals X] [when C | for each r in LIST [where C]]
+        out = [kw(draw, "conclusion"), draw(st.sampled_from(NAMES))] + draw(texts())
+        if draw(st.booleans()):
+            out += [kw(draw, "equals")] + draw(st.sampled_from([path(draw), [draw(st.sampled_from(NAMES))],
+                                                               ["r", ".", "on"], [kw(draw, "as_of")]]))
+        if kind == 13:
+            return out + when()
+        out += [kw(draw, "for each"), "r", kw(draw, draw(st.sampled_from(["in", "of"])))] + path(draw)
+        return out + ([kw(draw, "where")] + expr(draw) if draw(st.booleans()) else [])
     return [kw(draw, "text only")]
 
 
@@ -338,8 +365,9 @@ def rule_files(draw) -> str:
         if i:
             glued = token == "." or tokens[i - 1] == "."
             separator = "" if glued else draw(st.sampled_from(SEPARATORS))
-            if token.startswith("(") and tokens[i - 1].startswith("article") and "\n" not in separator:
-                separator = "\n"  # `article 3 (1)` on one line is the heading of an item reference
+            if (token.startswith(("(", "paragraph", "-")) and tokens[i - 1].startswith("article")
+                    and "\n" not in separator):
+                separator = "\n"  # `article 3 (1)`, `article 3 paragraph 2` on one line are references
             out.append(separator)
         out.append(token)
     out.append(draw(st.sampled_from(["", "\n", "\n# trailing\n", "  # end\n", "\r\n"])))
@@ -543,6 +571,49 @@ def test_lang_en_translates_keywords_markers_units_and_effects():
         "    1．\n      duty d due a.b after 7 working days\n  paragraph 2\n    text only\n")
 
 
+@pytest.mark.parametrize("zh, en", [
+    ("第九条", "article 9"),
+    ("第九条第二款", "article 9 paragraph 2"),
+    ("第九条第一款", "article 9 paragraph 1"),
+    ("第十二条第（一）项", "article 12(1)"),
+    ("第十二条第二款第（一）项", "article 12 paragraph 2 (1)"),
+    ("第八条第（一）项第3目", "article 8(1).3"),
+    ("第十二条第二款第（一）项第3目", "article 12 paragraph 2 (1).3"),
+    ("第十条第（一）项至第（三）项", "article 10(1)-(3)"),
+    ("第十条第二款第（一）项至第（三）项", "article 10 paragraph 2 (1)-(3)"),
+    ("第五章第十条第二款第（一）项", "chapter 5 article 10 paragraph 2 (1)"),
+])
+def test_lang_translates_every_reference_form_and_keeps_the_ast(zh, en):
+    def file(ref: str) -> str:
+        return f"article 1\n  mandatory when violates {ref}\ninvariant i cites {ref} then s.a\n"
+
+    chinese = fmt(file(zh), "zh")
+    english = fmt(file(en), "en")
+    written = zh.replace("第五章第", "第五章 第")
+    assert f"违反 {written}\n" in chinese and f"依据 {written} 则" in chinese
+    assert f"violates {en}\n" in english and f"cites {en} then" in english
+    assert fmt(file(zh), "en") == english and fmt(file(en), "zh") == chinese
+    assert ast(chinese) == ast(english) == ast(file(zh)) == ast(file(en))
+
+
+def test_white_space_inside_a_reference_is_normalised():
+    text = "article 1\n  mandatory when violates article 10 paragraph\t2  (1) -  (3) or violates 第十条第（一）项 至 第（二）项\n"
+    assert fmt(text) == ("article 1\n  mandatory when violates article 10 paragraph 2 (1)-(3) "
+                         "or violates 第十条第（一）项至第（二）项\n")
+    assert ast(fmt(text)) == ast(text)
+
+
+def test_lang_translates_conclusions_there_and_back():
+    text = ('article 3\n  conclusion probation "试用期" equals a.start when a.probation\n'
+            '  conclusion clue_outcome "线索处理结果" equals c.outcome for each c in r.clues where c.verified\n')
+    zh = fmt(text, "zh")
+    # Several clauses: each on a continuation line, as a duty's.
+    assert zh == ('第三条\n  结论 probation "试用期"\n    为 a.start\n    当 a.probation\n'
+                  '  结论 clue_outcome "线索处理结果"\n    为 c.outcome\n    对每个 c 属于 r.clues 满足 c.verified\n')
+    assert fmt(zh, "en") == fmt(text) and ast(zh) == ast(text)
+    assert fmt('article 3\n  conclusion praised "表扬" when a.good\n', "zh") == '第三条\n  结论 praised "表扬" 当 a.good\n'
+
+
 def test_lang_zh_prefers_the_short_spellings():
     text = "article 12\n  requires a.b and a.c or a.d\n  (3)\n    mandatory when a.e\n"
     assert fmt(text, "zh") == "第十二条\n  须 a.b 且 a.c 或 a.d\n  （三）\n    应当解聘 当 a.e\n"
@@ -686,3 +757,18 @@ def test_an_inner_and_never_lines_up_with_an_outer_or():
     ors = [len(x) - len(x.lstrip()) for x in lines if x.lstrip().startswith("或")]
     assert ands and ors and min(ands) > max(ors), out
     assert formatter.format_text(out) == out
+
+
+def test_the_conformance_corners_translate_both_ways_and_keep_their_meaning():
+    """Numbers, min/max/age, counted dates, quantifiers and `= unknown` (tests/conformance/corners.rules)."""
+    path = Path(__file__).resolve().parent / "conformance" / "corners.rules"
+    text = path.read_text(encoding="utf-8")
+    original = parser.parse_module(text, "corners.rules")
+    zh = formatter.format_text(text, lang="zh")
+    for fragment in ("周岁起算 生日当日", "周岁(person.born, appointment.start)", "计数 c 属于 person.clues 满足",
+                     "= 未知", "基准日 前 3 年", "-person.bonus × 0.5", "较小值(", "没有 c 属于"):
+        assert fragment in zh, fragment
+    en = formatter.format_text(zh, lang="en")
+    assert "= unknown" in en and "age(person.born, as_of)" in en
+    assert parser.parse_module(en, "corners.rules") == original
+    assert formatter.format_text(en) == en

@@ -136,6 +136,18 @@ def test_invariant_problems_are_positioned(text, line, column, phrase):
     assert (hit[0].line, hit[0].column) == (line, column), hit[0].header()
 
 
+def test_invariants_cite_paragraphs_items_of_them_and_ranges():
+    from supervisor_rules.tools.invariants import compile_invariants
+
+    text = (HEAD + '  (1) "i"\n    require s.a\n  (2) "j"\n    require s.a\n  paragraph 2 "p"\n    (1) "k"\n'
+            '      require s.a\ninvariant i cites article 1 paragraph 2, 第一条第二款第（一）项, article 1(1)-(2), 第一条第一款\n'
+            '  then decision.status = active or decision.status != active\n')
+    policy = sr.parse_policy(text, "t.rules")
+    (compiled,) = compile_invariants(policy.compiled.checked)
+    assert compiled.cites == ("1p2", "1p2(1)", "1(1)-(2)", "1p1")
+    assert compiled.cite_text == "第一条第二款、第一条第二款第（一）项、第一条第（一）项至第（二）项、第一条第一款"
+
+
 def test_decision_fields_are_for_invariants_only():
     with pytest.raises(sr.PolicyError, match="only invariants can use it"):
         sr.parse_policy(HEAD.replace("require s.a", "require decision.preferred"), "t.rules")
@@ -176,3 +188,28 @@ def test_check_command_lists_every_invariant_with_its_examples(capsys):
     assert "holds in 60 examples" in out
     assert cli.main(["check", "--format", "text", "--examples", "0", "guangxi"]) == 0
     assert "invariant" not in capsys.readouterr().out
+
+
+def test_invariants_read_the_findings_in_both_languages(tmp_path):
+    text = '''办法 demo
+  标题 "示例"
+事实 assessment "年度考核" {
+  excellent: 布尔 "考核优秀"
+}
+第一条 "年度考核优秀的，予以通报表扬。"
+  结论 commended "通报表扬" 当 assessment.excellent
+
+不变式 praised "优秀者受表扬"
+  依据 第一条
+  当 assessment.excellent
+  则 结论.结论 包含 commended
+不变式 never_praised "从不表扬"
+  依据 第一条
+  则 not decision.findings has commended
+'''
+    results = {r.invariant.name: r for r in check_invariants(sr.load_policy(_write(tmp_path, "demo", text)))}
+    assert results["praised"].holds and results["praised"].exercised > 0
+    broken = results["never_praised"]
+    # A finding is listed whatever its value: with the rating unknown, the commendation may hold.
+    assert not broken.holds and broken.counterexample["assessment"] == {}
+    assert "findings: commended = null" in describe_failure(broken)

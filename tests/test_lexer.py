@@ -97,6 +97,14 @@ def test_strings_comments_dates_and_markers():
     assert all(kind in String for kind, value in tokens('"引用 \\" 须"'))
 
 
+@pytest.mark.parametrize("ref", [
+    "第九条第二款", "第十二条第二款第（一）项", "第八条第（一）项第3目", "第十条第（一）项至第（三）项",
+    "article 9 paragraph 2", "article 12 paragraph 2 (1)", "article 8(1).3", "article 10(1)-(3)",
+])
+def test_a_reference_to_any_provision_is_one_label(ref):
+    assert tokens(f"article 1\n  mandatory when violates {ref} or x.y\n")[4:6] == [(Name.Label, ref), (Operator.Word, "or")]
+
+
 def test_registered_as_a_pygments_entry_point():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     entry = project["entry-points"]["pygments.lexers"]["supervisor-rules"]

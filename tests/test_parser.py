@@ -14,6 +14,9 @@ import pytest
 import supervisor_rules as sr
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang import parser
+from supervisor_rules.questions.eligibility import Require
+from supervisor_rules.questions.status import Ground
+from supervisor_rules.questions.term import Term
 from supervisor_rules.errors import PolicyError, PolicySyntaxError
 from supervisor_rules.lang.numerals import parse_chinese, parse_number, to_chinese
 
@@ -258,12 +261,12 @@ def test_english_and_chinese_keywords_build_equal_asts():
     assert [p.number for p in english.articles[1].paragraphs] == [2]
     assert english.imports == (n.Import("vocab.rules"),)
     require = english.articles[1].items[0].rules[0]
-    assert require == n.Require(
+    assert require == Require(
         n.And((n.Path(("person", "honest")),
                n.Not(n.Compare("=", n.Path(("person", "level")), n.Name("low"))))),
         n.Compare("!=", n.Path(("person", "kind")), n.Name("b")))
     ground = english.articles[2].rules[3]
-    assert ground == n.Ground("mandatory", n.Violates(n.ArticleRef(4, None, 2)))
+    assert ground == Ground("mandatory", n.Violates(n.ArticleRef(4, None, 2)))
 
 
 def test_mixed_keywords_build_the_same_ast():
@@ -358,10 +361,71 @@ def _refs(expr) -> list[n.ArticleRef]:
     ("第五章 article 7(6)", n.ArticleRef(7, 6, 5)),
     ("第一百零五条第（十一）项", n.ArticleRef(105, 11)),
     ("article 105(11)", n.ArticleRef(105, 11)),
+    # paragraphs (款), items of any paragraph, sub-items, ranges (issue 11.4)
+    ("第九条第二款", n.ArticleRef(9, paragraph=2)),
+    ("article 9 paragraph 2", n.ArticleRef(9, paragraph=2)),
+    ("第九条第一款", n.ArticleRef(9, paragraph=1)),
+    ("article 9 paragraph 1", n.ArticleRef(9, paragraph=1)),
+    ("第十二条第二款第（一）项", n.ArticleRef(12, 1, paragraph=2)),
+    ("article 12 paragraph 2 (1)", n.ArticleRef(12, 1, paragraph=2)),
+    ("article 12 paragraph 2(1)", n.ArticleRef(12, 1, paragraph=2)),
+    ("第八条第（一）项第3目", n.ArticleRef(8, 1, sub=3)),
+    ("第八条第（一）项第三目", n.ArticleRef(8, 1, sub=3)),
+    ("article 8(1).3", n.ArticleRef(8, 1, sub=3)),
+    ("第十二条第二款第（一）项第3目", n.ArticleRef(12, 1, paragraph=2, sub=3)),
+    ("article 12 paragraph 2 (1).3", n.ArticleRef(12, 1, paragraph=2, sub=3)),
+    ("第十条第（一）项至第（三）项", n.ArticleRef(10, 1, last=3)),
+    ("第十条第(一)项 至 第(三)项", n.ArticleRef(10, 1, last=3)),
+    ("article 10(1)-(3)", n.ArticleRef(10, 1, last=3)),
+    ("article 10 (1) - (3)", n.ArticleRef(10, 1, last=3)),
+    ("第十二条第二款第（一）项至第（三）项", n.ArticleRef(12, 1, paragraph=2, last=3)),
+    ("article 12 paragraph 2 (1)-(3)", n.ArticleRef(12, 1, paragraph=2, last=3)),
+    ("第五章第十二条第二款第（一）项", n.ArticleRef(12, 1, 5, paragraph=2)),
+    ("chapter 5 article 12 paragraph 2 (1)", n.ArticleRef(12, 1, 5, paragraph=2)),
 ])
 def test_article_references(written, ref):
     module = parse(f"policy p\narticle 1\n  mandatory when violates {written} or satisfies {written}\n")
     assert _refs(module.articles[0].rules[0]) == [ref, ref]
+
+
+def test_a_reference_to_a_paragraph_is_not_the_next_paragraph_heading():
+    # Once read as 第二条 plus an empty paragraph 2 of the current article.
+    module = parse("办法 p\n第一条\n  应当解聘 当 违反 第二条第二款\n  第二款 \"x\"\n    仅文本\n")
+    article = module.articles[0]
+    assert _refs(article.rules[0]) == [n.ArticleRef(2, paragraph=2)]
+    assert [(p.number, p.text) for p in article.paragraphs] == [(2, "x")]
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("第十条第（三）项至第（一）项", "a range of items runs from a lower item to a higher one"),
+    ("article 10(2)-(2)", "a range of items runs from a lower item to a higher one"),
+    ("第十条第十一十款", "malformed Chinese numeral"),
+])
+def test_malformed_references_are_positioned(written, expected):
+    text = f"policy p\narticle 1\n  mandatory when violates {written}\n"
+    err = syntax_error(text)
+    assert expected in str(err)
+    assert (err.line, err.column) == pos(text, written)
+
+
+@pytest.mark.parametrize("heading, expected", [
+    ("第二条第（一）项", "an article heading cannot name an item"),
+    ("article 2(1)-(3)", "an article heading cannot name an item"),
+    ("第二条第一款", "the first paragraph is the article's own text"),
+    ("article 2 paragraph 1", "the first paragraph is the article's own text"),
+])
+def test_an_article_heading_names_only_an_article(heading, expected):
+    text = f"policy p\narticle 1\n  text only\n{heading}\n  text only\n"
+    err = syntax_error(text)
+    assert expected in str(err)
+    assert (err.line, err.column) == pos(text, heading)
+
+
+def test_an_article_without_wording_may_run_into_its_second_paragraph():
+    glued = parse("办法 p\n第二条第二款 \"x\"\n  仅文本\n  （一）\n    仅文本\n")
+    spaced = parse("办法 p\n第二条\n  第二款 \"x\"\n    仅文本\n    （一）\n      仅文本\n")
+    english = parse("policy p\narticle 2 paragraph 2 \"x\"\n  text only\n  (1)\n    text only\n")
+    assert glued == spaced == english
 
 
 def test_structural_markers_need_no_white_space():
@@ -421,8 +485,31 @@ def test_units_in_both_languages():
                "  义务 y 期限 1 个月 后 s.d 完成日期 s.e\n  义务 z 期限 s.d 后 5 个工作日 完成日期 s.e\n")
     assert en == zh
     rules = en.articles[0].rules
-    assert rules[0] == n.Term(2, "years", n.Path(("s", "d")))
+    assert rules[0] == Term(2, "years", n.Path(("s", "d")))
     assert [r.due.unit for r in rules[1:]] == ["days", "months", "working_days"]
+
+
+def test_deadline_forms_and_bearers_in_both_languages():
+    """`immediately`, the derived bases and who bears a duty (issue 11): the same rules in either set."""
+    en = parse("policy p\narticle 1\n  duty a due immediately after s.d done on s.e\n"
+               "  duty b by department due 10 working days after dismissal day done on s.e\n"
+               "  duty c by supervisor due last day after 3 calendar days done on s.e\n"
+               "  duty d due s.d after immediately done on s.e\n")
+    zh = parse("办法 p\n第一条\n  义务 a 期限 立即 后 s.d 完成日期 s.e\n"
+               "  义务 b 由 部门 期限 解聘之日 后 10 个工作日 完成日期 s.e\n"
+               "  义务 c 由 监督员 期限 聘期届满日 后 3 日 完成日期 s.e\n"
+               "  义务 d 期限 s.d 后 立即 完成日期 s.e\n")
+    assert en == zh
+    a, b, c, d = en.articles[0].rules
+    assert (a.due.amount, a.due.unit, a.due.base, a.bearer) == (0, "immediately", n.Path(("s", "d")), "supervisor")
+    assert (b.due.amount, b.due.unit, b.bearer) == (10, "working_days", "department")
+    assert isinstance(b.due.base, n.DismissalDay) and isinstance(c.due.base, n.LastDay)
+    assert c.bearer == "supervisor" and d.due == a.due
+
+
+def test_a_bearer_comes_right_after_the_code():
+    with pytest.raises(PolicySyntaxError):
+        parse("policy p\narticle 1\n  duty a when s.x by department\n")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -336,3 +336,89 @@ def test_a_merge_key_is_refused_with_the_way_to_share_a_case():
     with pytest.raises(pt.TestFileError) as info:
         pt.parse_tests("b: &b {as_of: '2024-01-01'}\n" + text, "x.tests.yaml")
     assert "`bases:`" in str(info.value)
+
+
+# ---------------------------------------------------------------- refs of paragraphs (issue 11.4)
+def test_tests_name_second_paragraphs_by_their_own_refs():
+    wuhan = sr.builtin_policy("wuhan")
+    file = pt.parse_tests("""
+policy: wuhan
+tests:
+  - name: the letter
+    provisions: ["11", "11p2", "12p2"]
+    case: {as_of: "2024-01-10", appointment: {method: open, start: "2023-03-01", dismissed_on: "2024-01-05"}}
+    expect:
+      obligations: [{duty: return_appointment_letter, citation: "11p2", state: owed}]
+  - name: a misspelt ref
+    provisions: ["11p3", "12(1)p2"]
+    case: {as_of: "2024-01-10"}
+    expect: {}
+""", "t.tests.yaml")
+    run = pt.run_tests(wuhan, file)
+    first, second = run.results
+    assert first.passed, (first.error, [m.message for m in first.mismatches])
+    assert not second.passed
+    assert second.error.startswith("`provisions` names 11p3 (did you mean `11p2`?), 12(1)p2")
+    cites = pt.citation_index(wuhan)
+    assert cites["11"] == "第十一条" and cites["11p2"] == "第十一条第二款"
+    assert pt.show("11p2", cites) == "11p2 第十一条第二款"
+    assert pt.show("12p2", cites) == "12p2 第十二条第二款"
+
+
+_FINDINGS_POLICY = '''policy demo
+  title "demo"
+record clue "clue" {
+  verified: bool = false "verified"
+  outcome: enum { referred, closed } "outcome"
+}
+facts assessment "assessment" {
+  excellent: bool "excellent"
+  clues: list of clue = [] "clues"
+}
+article 1 "年度考核优秀的，予以通报表扬。"
+  conclusion commended "通报表扬" when assessment.excellent
+article 2 "逐条核实线索。"
+  conclusion clue_outcome "线索处理结果" equals c.outcome for each c in assessment.clues where c.verified
+'''
+
+
+def test_expect_names_findings_and_coverage_sees_both_sides_of_each_conclusion(tmp_path):
+    path = tmp_path / "demo.rules"
+    path.write_text(_FINDINGS_POLICY, encoding="utf-8")
+    tests = pt.parse_tests('''tests:
+  - name: commended, one verified clue of two
+    case:
+      as_of: 2024-01-01
+      assessment:
+        excellent: true
+        clues: [{outcome: closed}, {verified: true, outcome: referred}]
+    expect:
+      findings:
+        - {code: commended, value: true, citation: "1", item: null}
+        - {code: clue_outcome, value: referred, citation: "2", item: 1}
+  - name: not commended, no clue
+    case: {as_of: 2024-01-01, assessment: {excellent: false}}
+    expect: {findings: []}
+  - name: the rating unknown
+    case: {as_of: 2024-01-01, assessment: {}}
+    expect:
+      findings: [{code: commended, value: null}]
+      missing_facts: [assessment.excellent]
+''', "demo.tests.yaml")
+    run = pt.run_tests(sr.load_policy(path), tests)
+    assert [r.test.name for r in run.failures] == []
+    assert run.coverage.percent == 100.0
+    kinds = {r.kind for p in run.coverage.provisions for r in p.rules}
+    assert kinds == {"conclusion"}
+
+
+def test_a_findings_expectation_that_fails_says_so(tmp_path):
+    path = tmp_path / "demo.rules"
+    path.write_text(_FINDINGS_POLICY, encoding="utf-8")
+    tests = pt.parse_tests('''tests:
+  - name: wrong
+    case: {as_of: 2024-01-01, assessment: {excellent: false}}
+    expect: {findings: [{code: commended}]}
+''', "demo.tests.yaml")
+    (result,) = pt.run_tests(sr.load_policy(path), tests).results
+    assert not result.passed and result.mismatches[0].path == "findings"

@@ -1,21 +1,21 @@
 """Every rule statement of the grammar is a node kind, and every node kind is taken by exactly one
-decision question (``engine/questions``) or declared to decide nothing: no stage can drop a rule
+decision question (``questions/``) or declared to decide nothing: no stage can drop a rule
 silently. Read from the grammar itself and from ``nodes.Rule``; nothing here names a rule kind."""
 
 from __future__ import annotations
 
 import re
-import typing
 
 import attrs
+import lark
 import pytest
 
 from supervisor_rules.contracts.decision import Decision
-from supervisor_rules.engine import questions
-from supervisor_rules.lang import nodes as n
+from supervisor_rules import questions
+from supervisor_rules.lang import parser
 from supervisor_rules.resources import grammar_path
 
-RULE_NODES = set(typing.get_args(n.Rule))
+RULE_NODES = set(questions.RULE_NODES)
 
 
 def _statements() -> list[str]:
@@ -25,15 +25,53 @@ def _statements() -> list[str]:
     return [alt.strip() for alt in body.replace("\n", " ").split("|")]
 
 
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
-
-
-def test_every_statement_of_the_grammar_is_a_rule_node():
+def test_every_statement_of_the_grammar_has_exactly_one_registered_syntax():
     statements = _statements()
     assert len(statements) >= 10, statements  # the production was read, not an empty match
-    by_name = {cls.__name__: cls for cls in RULE_NODES}
-    assert sorted(_camel(s) for s in statements) == sorted(by_name), "grammar statements and nodes.Rule differ"
+    assert len(statements) == len(set(statements))
+    assert sorted(statements) == sorted(questions.STATEMENTS), "the grammar's _stmt and the registry differ"
+    for statement in statements:
+        kinds = [kind for kind in questions.rule_kinds() if kind.statement == statement]
+        builds = [kind for kind in questions.rule_kinds() if statement in kind.syntax]
+        assert len(builds) <= 1 and kinds == builds, statement
+    assert set(questions.STATEMENTS.values()) == RULE_NODES
+
+
+def test_every_grammar_rule_a_kind_builds_exists():
+    grammar = grammar_path().read_text(encoding="utf-8")
+    defined = set(re.findall(r"^([a-z_]+):", grammar, re.M))
+    assert set(questions.SYNTAX) <= defined
+
+
+def test_a_statement_no_module_builds_fails_loudly(monkeypatch):
+    """A grammar statement without a registered kind is refused when the parser is built, not parsed
+    into a bare tree."""
+    text = grammar_path().read_text(encoding="utf-8").replace("\n_stmt: ", "\n_stmt: stray | ", 1)
+    assert "_stmt: stray" in text
+    text += "\nstray: TEXT_ONLY TEXT_ONLY\n"
+    grammar = lark.Lark(text, parser="lalr", lexer="contextual", maybe_placeholders=False)
+    with pytest.raises(questions.UnregisteredRule, match="stray"):
+        parser.check_statements(grammar)
+    parser.check_statements(parser.tree_parser())  # the shipped grammar passes
+
+
+def test_every_rule_node_is_a_frozen_attrs_class_with_a_span():
+    for node in RULE_NODES:
+        assert attrs.has(node) and attrs.fields(node)[-1].name == "span", node
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(node.__new__(node), "span", None)
+
+
+def test_every_kind_has_its_parts_in_every_stage():
+    for kind in questions.rule_kinds():
+        assert callable(kind.check) and callable(kind.compile) and callable(kind.ref_reads), kind.node
+        assert kind.statement in kind.syntax and kind.words and kind.word
+        if kind.referenced_by is not None:
+            assert kind.ref_holds is not None and kind.none_referenced and kind.referenced
+    for question in questions.QUESTIONS:
+        assert callable(question.interpret) and callable(question.generate) and callable(question.reference)
+    orders = [q.order for q in questions.QUESTIONS]
+    assert orders == sorted(set(orders))
 
 
 @pytest.mark.parametrize("node", sorted(RULE_NODES, key=lambda c: c.__name__), ids=lambda c: c.__name__)

@@ -1,8 +1,9 @@
 """The package's import structure: no import cycle, no private name taken from another module.
 
-The layers go one way — the language (lang/: nodes, parser, checker) → engine/ (compiler →
-runtime / codegen) → policy → tools/ (invariants, policytests, diffing, batch) and testing
-→ cli/ — so a lower module never imports a higher one, not
+The layers go one way — lang/nodes → questions/ (one module per decision question) → the rest
+of the language (lang/: parser, checker) → engine/ (compiler → runtime / codegen; reference) →
+policy → tools/ (invariants, policytests, diffing, batch) and testing → cli/ — so a lower
+module never imports a higher one, not
 even lazily inside a function. And a name starting with ``_`` is its module's
 own: what another module needs is public. Both are read from the source with
 ``ast``; nothing is imported.

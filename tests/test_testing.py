@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import subprocess
 import sys
@@ -47,8 +48,10 @@ def test_the_same_seed_gives_the_same_cases_in_another_process():
     """Nothing depends on string hashing (PYTHONHASHSEED) or on anything the process did before."""
     code = ("import json, supervisor_rules as sr; from supervisor_rules import testing; "
             "print(json.dumps(testing.sample_cases(sr.builtin_policy('wuhan'), 100, seed=4), sort_keys=True))")
+    # The child imports the package this process imports (a PYTHONPATH checkout, not the installed one).
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": hash_seed}).stdout for hash_seed in ("1", "2")]
+                           env={"PYTHONHASHSEED": hash_seed, **path}).stdout for hash_seed in ("1", "2")]
     assert runs[0] == runs[1]
     assert json.loads(runs[0]) == json.loads(json.dumps(testing.sample_cases(sr.builtin_policy("wuhan"), 100,
                                                                                seed=4), sort_keys=True))

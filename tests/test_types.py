@@ -12,7 +12,10 @@ from mypy import api as mypy_api  # the test extra (constraints/test.txt)
 SRC = Path(__file__).resolve().parent.parent / "src"
 TYPED_CORE = ("__init__", "errors", "policy", "lang/nodes", "lang/numerals", "lang/checker", "dates/periods",
               "dates/workdays", "dates/ages", "dates/deadlines", "contracts/decision", "contracts/case", "lang/keywords", "engine/__init__",
-              "engine/questions/__init__", "engine/questions/base", "engine/reference")
+              "questions/__init__", "questions/base", "engine/reference",
+              "questions/eligibility", "questions/term", "questions/status", "questions/violations",
+              "questions/recusal", "questions/obligations", "questions/report", "questions/findings",
+              "questions/notices")
 
 
 @pytest.mark.slow

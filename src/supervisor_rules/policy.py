@@ -57,7 +57,8 @@ class Policy:
         self._defaults = case_module.closed_world_defaults(self._sections)
         # A policy that counts working days gets its calendar now, not in its first evaluation
         # (building the default one reads the chinesecalendar package).
-        counts_workdays = any(rule.due is not None and rule.due[1] == "working_days" for rule in compiled.duties)
+        # (Every deadline but `immediately` reads it: art. 203 moves a period's last day off a day off.)
+        counts_workdays = any(rule.due is not None and rule.due[1] != "immediately" for rule in compiled.duties)
         self._calendar = calendar if calendar is not None or not counts_workdays else default_calendar()
         self.warnings = warnings
         self.source = source

@@ -79,10 +79,10 @@ except ImportError:  # sample_cases needs no Hypothesis; the strategies say so w
         """Stands in for Hypothesis's class (nothing is one), so a fixed fact is never taken for a strategy."""
 
 from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE
-from supervisor_rules.dates import periods
+from supervisor_rules.dates import deadlines, periods
 from supervisor_rules.engine import BACKENDS
 from supervisor_rules.errors import RulesError
-from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
+from supervisor_rules.lang.checker import BOOL, DATE, NUMBER, TEXT, EnumT, ListT, RecordT
 
 __all__ = ["MAX_DATE", "MIN_DATE", "assert_backends_agree", "backend_differences", "cases", "dates", "sample_cases",
            "section", "values"]
@@ -262,10 +262,11 @@ class _Plan:
             self.term_months = amount * (12 if unit == "years" else 1)
             section, _, name = key.partition(".")
             self.start = (section, name)
-        # (base key, done key, amount, unit) of each deadline duty
+        # (base key, done key, amount, unit) of each deadline duty counted from a fact (not from a derived
+        # `last day` / `dismissal day`, which the term's dates already place)
         self.deadlines: list[tuple[tuple[str, str], tuple[str, str], int, str]] = []
         for duty in compiled.duties:
-            if duty.due is not None and duty.done_key:
+            if duty.due is not None and duty.done_key and duty.due[2] is not None:
                 amount, unit, base = duty.due
                 self.deadlines.append((_split(base), _split(duty.done_key), amount, unit))
         self.bad = _bad_values(policy, self.start, self.term_months)
@@ -541,6 +542,16 @@ _TEXT_BLOCKS = (
 _TEXT_SIZE = 8
 
 
+#: Numbers a case may hold that regulations' thresholds sit on or next to (ages, scores, counts,
+#: amounts), decimals that binary floating point cannot hold exactly, and the ends of the range.
+_NUMBERS = (0, 1, 2, 3, 5, 10, 17, 18, 21, 22, 59, 60, 64, 65, 70, 89.5, 90, 100, 199.99, 200, 2000, 2001,
+            0.1, 0.2, 0.3, 2.5, -1, -0.5, 10**15, -10**15)
+
+
+def _numbers() -> SearchStrategy:
+    return st.one_of(_pick(_NUMBERS), _ints(0, 120), _ints(0, 3000).map(lambda k: k / 10))
+
+
 def _text() -> SearchStrategy[str]:
     # built from code points, not st.text (see _ints: a string choice may be filled with a constant)
     char = st.one_of(*[_ints(a, b).map(chr) for a, b in _TEXT_BLOCKS])
@@ -562,6 +573,8 @@ def _strategy(ftype, date_strategy: SearchStrategy, bad: frozenset = frozenset()
         return date_strategy
     if ftype == TEXT:
         return _text()
+    if ftype == NUMBER:
+        return _numbers()
     if isinstance(ftype, EnumT):
         good = [v for v in ftype.values if v not in bad]
         if favourable and good and bad:
@@ -601,8 +614,10 @@ def _record(record: RecordT, date_strategy, bad: Mapping[str, frozenset] | None 
 
     def field(k, f):
         return _strategy(f.type, date_strategy, bad.get(k, frozenset()), favourable)
-    required = {k: field(k, f) for k, f in record.fields.items() if not f.closed}
-    optional = {k: field(k, f) for k, f in record.fields.items() if f.closed and not (favourable and k in bad)}
+    required = {k: field(k, f) for k, f in record.fields.items() if not f.closed and not f.optional}
+    # closed-world fields (their default when left out) and `= unknown` ones (unknown when left out)
+    optional = {k: field(k, f) for k, f in record.fields.items()
+                if (f.closed or f.optional) and not (favourable and k in bad)}
     # favourable: a closed field with a bad default is given, mostly with a good value
     required.update({k: field(k, f) for k, f in record.fields.items() if f.closed and favourable and k in bad})
     return st.fixed_dictionaries(required, optional=optional)
@@ -762,11 +777,14 @@ if st is not None:
 def _due(plan: _Plan, base: dt.date, amount: int, unit: str) -> dt.date:
     """The due day of a deadline, on the policy's working-day calendar (roughly, where it has no data)."""
     try:
+        if unit == "immediately":
+            return base
         if unit == "working_days":
             return plan.policy.calendar.add_working_days(base, amount)
         if unit == "days":
-            return _shift(base, amount)
-        return periods.add_months(base, amount * (12 if unit == "years" else 1))
+            return deadlines.deadline_calendar_days(base, amount, plan.policy.calendar)
+        months = amount * (12 if unit == "years" else 1)
+        return deadlines.extend_to_working_day(periods.add_months(base, months), plan.policy.calendar)
     except Exception:  # a year the calendar has no data for, or past the range of dates
         return _shift(base, amount * 7 // 5)
 
@@ -978,6 +996,9 @@ class _Sampler:
             return self.rel()
         if ftype == TEXT:
             return self.text()
+        if ftype == NUMBER:
+            choice = r.randrange(3)
+            return r.choice(_NUMBERS) if choice == 0 else r.randint(0, 120) if choice == 1 else r.randint(0, 3000) / 10
         if isinstance(ftype, EnumT):
             good = [v for v in ftype.values if v not in bad]
             if favourable and good and bad and r.randrange(favourable + 1):
@@ -1013,7 +1034,7 @@ class _Sampler:
         bad = bad or {}
         out = {}
         for k, f in record.fields.items():
-            if not f.closed or (favourable and k in bad) or self.rng.random() < 0.5:
+            if (not f.closed and not f.optional) or (favourable and k in bad) or self.rng.random() < 0.5:
                 out[k] = self.value(f.type, bad.get(k, frozenset()), favourable)
         return out
 

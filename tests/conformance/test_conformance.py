@@ -79,6 +79,37 @@ def test_an_unknown_backend_is_refused():
         sr.builtin_policy("wuhan").evaluate_with("fastest", {"as_of": "2024-01-01"})
 
 
+# ------------------------------------------------------------------ references to paragraphs and ranges
+def _corner_case(codes: list[str], grade: str) -> dict:
+    return {"as_of": "2024-01-01", "appointment": {"start": "2023-06-01"},
+            "person": {"fit": True, "honest": True, "grade": grade, "skills": ["alpha"], "born": "2000-01-01",
+                       "nickname": "x"},
+            "conduct": {"codes": codes}}
+
+
+@pytest.mark.parametrize("codes, grade, grounds, notices", [
+    # delta is prohibited by 3p2(1): `violates article 3 paragraph 2` (8(1)) holds; `violates article 3(1)`
+    # (2(2)) and the range 3(1)-(3(2)) (8(2)) do not, though the item is numbered (1) too.
+    (["delta"], "low", [("2(1)", "discretionary"), ("8(1)", "discretionary")],
+     ["3p2(1) violated", "1p2(1) satisfied"]),
+    (["beta"], "low", [("2(1)", "discretionary"), ("2(2)", "mandatory"), ("8(2)", "mandatory")],
+     ["dismissed", "1p2(1) satisfied"]),
+    (["gamma"], "high", [("2(1)", "discretionary")],
+     ["1p2(1) satisfied", "first paragraph of article 1 satisfied"]),
+    ([], "low", [], ["1p2(1) satisfied"]),
+])
+def test_violates_and_satisfies_a_paragraph_and_a_range(backend, codes, grade, grounds, notices):
+    decision = sr.load_policy(CORNERS).evaluate_with(backend, _corner_case(codes, grade)).to_dict()
+    assert [(g["citation"]["ref"], g["effect"]) for g in decision["grounds"]] == grounds
+    # Article 7's notices (numbers, lists) hold for these cases too; these are the ones this test is about.
+    ours = {"3p2(1) violated", "1p2(1) satisfied", "first paragraph of article 1 satisfied", "dismissed"}
+    assert [n["message"] for n in decision["notices"] if n["message"] in ours] == notices
+    for violation in decision["violations"]:
+        citation = violation["citation"]
+        assert (citation["paragraph"], citation["ref"]) == ((2, "3p2(1)") if violation["code"] == "delta"
+                                                            else (None, citation["ref"]))
+
+
 # ------------------------------------------------------------------ (c) differential, Hypothesis cases
 DIFFERENTIAL = settings(max_examples=400, suppress_health_check=list(HealthCheck))
 
@@ -196,3 +227,50 @@ def test_the_differential_check_sees_a_difference():
     assert line.startswith(f"{BACKENDS[-1]}: ValueError: no")
     with pytest.raises(AssertionError, match="case: "):
         assert_backends_agree(Skewed(Renamed), case)
+
+
+# ------------------------------------------------------------------ conclusions the policy defines (corners article 9)
+def _findings(backend: str, case: dict) -> list[tuple]:
+    decision = sr.load_policy(CORNERS).evaluate_with(backend, case).to_dict()
+    return [(f["code"], f["value"], f["citation"]["ref"], f["item"]) for f in decision["findings"]]
+
+
+_CLUES = [{"kind": "alpha", "on": "2024-02-01", "note": "a"},
+          {"kind": "gamma", "verified": True, "on": "2024-03-01", "note": "b"},
+          {"kind": "beta", "on": "2024-03-05", "note": "skip"}]
+
+
+def test_conclusions_known_unknown_and_per_entry(backend):
+    # born: article 7's age ground then does not hold, so the status (which `level` reads) is known.
+    case = {"as_of": "2024-05-01", "person": {"fit": True, "grade": "high", "born": "2000-01-01"},
+            "appointment": {"start": "2024-01-01"},
+            "report": {"target": "high", "clues": _CLUES}}
+    assert _findings(backend, case) == [
+        ("commended", None, "9", None),  # person.honest unknown: it may hold
+        ("probation_from", "2024-01-01", "9", None),
+        ("band", "high", "9(1)", None),
+        ("tier", None, "9(1)", None),  # satisfies article 1 unknown: listed, value unknown
+        # level: not dismissed, so not drawn; nick: no violation of article 3, not drawn
+        ("motto", "steady", "9(1)", None),  # person.fit holds: conduct.warned unread
+        ("clue_seen", True, "9(2)", 0), ("clue_seen", True, "9(2)", 1), ("clue_seen", True, "9(2)", 2),
+        # clue_kind: entry 1 is verified; entries 0 and 2 are not and report.serious is unknown
+        ("clue_kind", None, "9(2)", 0), ("clue_kind", "gamma", "9(2)", 1), ("clue_kind", None, "9(2)", 2),
+        ("clue_date", "2024-02-01", "9(2)", 0),  # alpha; entry 2 is beta but its note is "skip"
+        ("decided_on", "2024-05-01", "9(3)", None)]
+    decision = sr.load_policy(CORNERS).evaluate_with(backend, case)
+    assert {"person.honest", "report.serious"} <= set(decision.missing_facts)
+
+
+def test_conclusions_whose_conditions_are_false_are_left_out(backend):
+    case = {"as_of": "2024-05-01", "person": {"fit": False, "honest": False, "grade": "low"},
+            "conduct": {"warned": False}, "report": {"target": "low", "serious": False, "clues": []}}
+    assert _findings(backend, case) == [("band", "low", "9(1)", None), ("decided_on", "2024-05-01", "9(3)", None)]
+
+
+def test_an_unknown_list_gives_one_unknown_finding_per_conclusion(backend):
+    case = {"as_of": "2024-05-01", "report": {"target": "high"}}
+    assert _findings(backend, case) == [
+        ("clue_seen", None, "9(2)", None), ("clue_kind", None, "9(2)", None), ("clue_date", None, "9(2)", None),
+        ("decided_on", "2024-05-01", "9(3)", None)]
+    decision = sr.load_policy(CORNERS).evaluate_with(backend, case)
+    assert "report.clues" in decision.missing_facts

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from typing import Any, Callable, Mapping
 
-from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT, Section, suggest
+from supervisor_rules.lang.checker import BOOL, DATE, NUMBER, TEXT, EnumT, ListT, RecordT, Section, suggest
 from supervisor_rules.errors import CaseError
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -27,6 +28,9 @@ _SCHEMA_DATE = {"type": "string", "format": "date", "pattern": (
     "^(?:(?:19|2[0-9])[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
     "|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:(?:19|2[0-9])(?:0[48]|[2468][048]|[13579][26])|2000|2400|2800)-02-29)$")}
 MAX_LIST = 10_000
+#: The largest magnitude of a number in a case: scores, amounts and counts are far smaller, and below
+#: 2**53 every whole number is exact in a JSON reader's double.
+MAX_NUMBER = 10**15
 #: The largest case's JSON text, in bytes (a batch line, a case file): a case is a few KB, and this
 #: bounds what one input can make the engine read and hold.
 MAX_CASE_BYTES = 16 * 1024 * 1024
@@ -134,9 +138,26 @@ def parse_date(value, path: str, problems: list) -> dt.date | None:
     return parsed
 
 
+def number_problem(value) -> str | None:
+    """What is wrong with ``value`` as a case's number, or None: booleans are no numbers, NaN and the
+    infinities are refused, and so is a magnitude over ``MAX_NUMBER``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"expected a number, got {_kind(value)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"expected a number, got {value!r} (NaN and infinities are not numbers a case may hold)"
+    if abs(value) > MAX_NUMBER:
+        return f"{shown(repr(value))} is out of range (a number is at most 10^15 in size)"
+    return None
+
+
 def _value(ftype, value, path: str, problems: list):
     """Validate one value against a declared type; returns the runtime value or None."""
-    if ftype == BOOL:
+    if ftype == NUMBER:
+        problem = number_problem(value)
+        if problem is None:
+            return value
+        problems.append((path, problem))
+    elif ftype == BOOL:
         if isinstance(value, bool):
             return value
         problems.append((path, f"expected a boolean, got {_kind(value)}"))
@@ -185,6 +206,8 @@ def _record(record: RecordT, value, path: str, problems: list):
         if name not in out:
             if info.closed:
                 out[name] = info.default
+            elif info.optional:
+                continue  # `= unknown`: left out, it is unknown
             else:
                 problems.append((f"{path}.{name}", "required field is missing (a record's field with no default in the rule "
                                                     "file must be given in every entry)"))
@@ -289,10 +312,19 @@ def check_text(value):
     return value if type(value) is str else BAD
 
 
+def check_number(value):
+    """A case's number as is, or ``BAD``."""
+    if (type(value) is int or type(value) is float) and number_problem(value) is None:
+        return value
+    return BAD
+
+
 def value_check(ftype):
     """A function value → runtime value (or ``BAD``) for one declared type; None means bool (tested inline)."""
     if ftype == BOOL:
         return None
+    if ftype == NUMBER:
+        return check_number
     if ftype == DATE:
         return check_date
     if ftype == TEXT:
@@ -349,7 +381,7 @@ def _list_check(element):
 
 def _record_check(record: RecordT):
     fields = {name: value_check(info.type) for name, info in record.fields.items()}
-    required = tuple(name for name, info in record.fields.items() if not info.closed)
+    required = tuple(name for name, info in record.fields.items() if not info.closed and not info.optional)
     closed = tuple((name, info.default) for name, info in record.fields.items() if info.closed)
 
     def check_record(value):
@@ -424,6 +456,8 @@ def _schema_of(ftype, label: str | None) -> dict:
         out = dict(_SCHEMA_DATE)
     elif ftype == TEXT:
         out = {"type": "string"}
+    elif ftype == NUMBER:
+        out = {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER}
     elif isinstance(ftype, EnumT):
         out = {"type": "string", "enum": list(ftype.values)}
     elif isinstance(ftype, ListT):
@@ -431,9 +465,9 @@ def _schema_of(ftype, label: str | None) -> dict:
     elif isinstance(ftype, RecordT):
         # A null field is one not given: a closed-world field then takes its default, an open one is missing.
         out = {"type": "object", "additionalProperties": False,
-               "properties": {k: _nullable(_schema_of(f.type, f.label)) if f.closed else _schema_of(f.type, f.label)
-                              for k, f in ftype.fields.items()},
-               "required": [k for k, f in ftype.fields.items() if not f.closed]}
+               "properties": {k: _nullable(_schema_of(f.type, f.label)) if f.closed or f.optional
+                              else _schema_of(f.type, f.label) for k, f in ftype.fields.items()},
+               "required": [k for k, f in ftype.fields.items() if not f.closed and not f.optional]}
     else:
         out = {}
     if label:

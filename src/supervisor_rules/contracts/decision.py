@@ -55,9 +55,12 @@ class ReportResult(enum.StrEnum):
 
 @attrs.frozen
 class Citation:
-    """A provision: ``ref`` is compact (``N``, ``N(k)``, ``N(k).m``), ``cite`` is Chinese (第N条第（k）项第m目)."""
+    """A provision: ``ref`` is compact and unique (``N``, ``N(k)``, ``N(k).m``, ``NpP`` and ``NpP(k)`` for a
+    paragraph other than the first), ``cite`` is Chinese (第N条第P款第（k）项第m目). ``paragraph`` is None
+    for the first paragraph (DECISION.md, "Citations")."""
 
     article: int
+    paragraph: int | None
     item: int | None
     sub: int | None
     ref: str
@@ -65,7 +68,7 @@ class Citation:
     text: str | None
 
     def to_dict(self) -> dict:
-        return {"article": self.article, "item": self.item, "sub": self.sub, "ref": self.ref, "cite": self.cite,
+        return {"article": self.article, "paragraph": self.paragraph, "item": self.item, "sub": self.sub, "ref": self.ref, "cite": self.cite,
                 "text": self.text}
 
 
@@ -120,6 +123,7 @@ class Obligation:
     citation: Citation
     due: dt.date | None
     state: DutyState
+    bearer: str = "supervisor"  # who owes it: "supervisor" | "department" (docs/decisions.md)
 
 
 @attrs.frozen
@@ -140,6 +144,20 @@ class Report:
 class Notice:
     citation: Citation | None
     message: str
+
+
+@attrs.frozen
+class Finding:
+    """A conclusion the policy defines (``conclusion CODE "label" …``): its declared ``code`` and
+    ``label``, its ``value`` (True for a yes/no conclusion that holds; a date, enum value, number or
+    text for a valued one; None where it is unknown), the provision that draws it and, for a
+    conclusion drawn per entry of a list (``for each r in LIST``), the entry's index (from 0)."""
+
+    code: str
+    label: str
+    value: Any
+    citation: Citation
+    item: int | None = None
 
 
 @attrs.frozen
@@ -167,6 +185,7 @@ class Decision:
     violations: tuple[Violation, ...]
     report: Report
     notices: tuple[Notice, ...]
+    findings: tuple[Finding, ...]
     missing_facts: tuple[str, ...]
     _trace: Callable[[], tuple[Step, ...]] | None = attrs.field(default=None, repr=False, eq=False)
     _explanation: tuple[Step, ...] | None = attrs.field(default=None, repr=False, eq=False)
@@ -175,7 +194,7 @@ class Decision:
         # The trace is a closure over the evaluation; what crosses to another process is its result.
         return Decision, (self.policy, self.as_of, self.eligibility, self.term, self.status, self.grounds,
                           self.recusal, self.obligations, self.violations, self.report, self.notices,
-                          self.missing_facts, None, self.explanation)
+                          self.findings, self.missing_facts, None, self.explanation)
 
     @property
     def explanation(self) -> tuple[Step, ...]:
@@ -197,6 +216,7 @@ class Decision:
             "violations": _plain(self.violations),
             "report": _plain(self.report),
             "notices": _plain(self.notices),
+            "findings": _plain(self.findings),
             "missing_facts": list(self.missing_facts),
             "explanation": _plain(self.explanation),
         }
@@ -242,7 +262,8 @@ class Decision:
             out.append(f"违纪 violation: {v.code} — {v.citation.cite}")
         for o in self.obligations:
             due = f", 期限 {o.due.isoformat()}" if o.due else ""
-            out.append(f"义务 obligation: {o.duty} — {o.citation.cite}: {o.state}{due}")
+            bearer = "（由医疗保障部门履行）" if o.bearer == "department" else "（由监督员履行）"
+            out.append(f"义务 obligation: {o.duty}{bearer} — {o.citation.cite}: {o.state}{due}")
         if self.report.result != ReportResult.NOT_APPLICABLE:
             report = self.report
             category = f" {report.category.cite}" if report.category else ""
@@ -251,6 +272,10 @@ class Decision:
         for notice in self.notices:
             where = f"{notice.citation.cite}: " if notice.citation else ""
             out.append(f"提示 notice: {where}{notice.message}")
+        for f in self.findings:
+            item = f"第 {f.item + 1} 项" if f.item is not None else ""
+            value = "是" if f.value is True else "待定" if f.value is None else _show(f.value)
+            out.append(f"结论 finding: {f.label}（{f.code}）{item} — {f.citation.cite}: {value}")
         if self.missing_facts:
             out.append("缺少的事实 missing facts: " + ", ".join(self.missing_facts))
         if explain:
@@ -261,7 +286,8 @@ class Decision:
 
 _RULE_NAMES = {"require": "资格条件", "prefer": "优先条件", "term": "聘期", "renewal": "续聘", "ground": "解聘事由",
                "record": "解聘记录", "recusal": "回避", "prohibit": "纪律", "duty": "义务", "scope": "举报范围",
-               "category": "举报类别", "reward": "奖励", "notice": "提示", "status": "状态"}
+               "category": "举报类别", "reward": "奖励", "notice": "提示", "conclusion": "结论",
+               "status": "状态"}
 
 
 def _quote(c: Citation) -> str:
@@ -343,7 +369,8 @@ _PLAIN: dict = {dt.date: dt.date.isoformat, Citation: Citation.to_dict, list: _p
                 **{cls: (lambda value: value.value) for cls in (Status, EligibilityResult, Effect, RecusalResult,
                                                                  DutyState, ReportResult)},
                 **{cls: _plain_object(cls) for cls in (Eligibility, InvalidRenewal, UndeterminedRenewal, Term,
-                                                        Ground, Recusal, Obligation, Violation, Report, Notice)}}
+                                                        Ground, Recusal, Obligation, Violation, Report, Notice,
+                                                        Finding)}}
 
 
 # ------------------------------------------------------------------ the trace, as recorded
@@ -417,13 +444,14 @@ class JsonWriter:
         self.integers = {i: str(i).encode() for i in range(100)}
         writers: dict = {Citation: self.mapping_of(Citation.to_dict), Step: self.step}
         for cls in (Eligibility, InvalidRenewal, UndeterminedRenewal, Term, Ground, Recusal, Obligation,
-                    Violation, Report, Notice):
+                    Violation, Report, Notice, Finding):
             writers[cls] = self.object_writer(cls)
         self.writers = writers
         string, shared = self.string, self.shared
         by_type: dict = {str: string, int: self.integer, float: self.number, tuple: self.sequence,
                          list: self.sequence, dict: self.mapping, dt.date: self.date, Step: self.step,
-                         Term: self.term, InvalidRenewal: self.renewal, UndeterminedRenewal: self.renewal}
+                         Term: self.term, InvalidRenewal: self.renewal, UndeterminedRenewal: self.renewal,
+                         Finding: writers[Finding]}
         for enum_cls in (Status, EligibilityResult, Effect, RecusalResult, DutyState, ReportResult):
             by_type[enum_cls] = lambda v: string(v.value)
         # Citations and the parts decisions share are immutable: their text is remembered by identity.
@@ -475,7 +503,8 @@ class JsonWriter:
             b',"status":', self.string(str(decision.status)), b',"grounds":', sequence(decision.grounds),
             b',"recusal":', value(decision.recusal), b',"obligations":', sequence(decision.obligations),
             b',"violations":', sequence(decision.violations), b',"report":', value(decision.report),
-            b',"notices":', sequence(decision.notices), b',"missing_facts":', missing_text]
+            b',"notices":', sequence(decision.notices), b',"findings":', sequence(decision.findings),
+            b',"missing_facts":', missing_text]
         if not explanation:
             parts.append(b"}")
         elif records is None:

@@ -37,8 +37,10 @@ import attrs
 
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.engine import questions, runtime
-from supervisor_rules.engine.compiler import CompiledPolicy, CRule, violated
+from supervisor_rules import questions
+from supervisor_rules.engine import numeric, runtime
+from supervisor_rules.engine.compiler import CompiledPolicy, CRule, fold, violated
+from supervisor_rules.lang.checker import NUMBER, ListT, RecordT
 from supervisor_rules.contracts.decision import Decision
 
 #: Above this many rules the interpreter serves the policy: compiling the function would cost more than it saves.
@@ -77,7 +79,7 @@ def _load(source: str, namespace: dict, name: str, filename: str) -> Callable:
 def source_of(policy: CompiledPolicy, traced: bool = False) -> tuple[str, dict]:
     """(Python source of ``evaluate`` — or ``evaluate_traced`` —, the namespace it runs in). Raises
     ``Unsupported``."""
-    count = sum(len(getattr(policy, kind.field)) for kind in questions.rule_kinds() if not kind.single)
+    count = sum(len(policy.rules_of(kind.field)) for kind in questions.rule_kinds() if not kind.single)
     if count > MAX_RULES:
         raise Unsupported(f"{count} rules")
     return _Generator(policy, traced).build()
@@ -97,10 +99,8 @@ class _Generator:
 
     def __init__(self, policy: CompiledPolicy, traced: bool = False):
         self.policy = policy
-        # Traced: each step the interpreter would note is also recorded, `trace.append((site, outcome,
-        # *values))`, the site bound in the namespace like any other constant.
-        self.traced = traced
-        self.sites = runtime.trace_sites(policy) if traced else None
+        # The emitters write the trace through `trace`, which records each step or, untraced, nothing.
+        self.trace: NoTrace = TraceRecorder(self, runtime.trace_sites(policy)) if traced else NoTrace()
         self.lines: list[str] = []
         self.depth = 1
         self.namespace: dict = {
@@ -108,6 +108,8 @@ class _Generator:
             "Decision": Decision,
             "set": set, "tuple": tuple, "sorted": sorted, "len": len, "min": min, "max": max,
             "add_missing": _add_missing, "violates": violated, "POLICY": policy,
+            "exact": numeric.exact, "arith": numeric.arith, "neg": numeric.neg, "extreme": numeric.extreme,
+            "shift_date": numeric.shift_date, "age": numeric.age, "fold": fold,
         }
         for question in questions.QUESTIONS:  # the names each question's code calls
             for name, value in question.namespace.items():
@@ -116,12 +118,22 @@ class _Generator:
         self.constants: dict = {}  # (type, value) → name, for hashable constants
         self.temps = 0
         self.renewal_var: str | None = None
+        # Statements an expression needs run before the line that uses it (a quantifier's loop), each
+        # indented relative to that line; ``emit`` writes them first.
+        self.pending: list[str] = []
+        self.bound: dict[str, tuple[str, RecordT]] = {}  # quantifier variable → (local name, record type)
+        self.fact_types = {f"{name}.{field}": info.type for name, section in policy.checked.sections.items()
+                           for field, info in section.fields.items()}
         self.satisfied: dict = {}  # (article, item) → local name
         self.violated: dict = {}  # (chapter, article, item) → local name
 
     # -------------------------------------------------------------- output
     def emit(self, line: str) -> None:
-        self.lines.append("    " * self.depth + line)
+        indent = "    " * self.depth
+        if self.pending:
+            self.lines.extend(indent + statement for statement in self.pending)
+            self.pending = []
+        self.lines.append(indent + line)
 
     def const(self, value) -> str:
         """A name bound to ``value`` in the namespace (values never enter the source as text)."""
@@ -140,15 +152,6 @@ class _Generator:
     def temp(self) -> str:
         self.temps += 1
         return f"t{self.temps}"
-
-    def step(self, site, outcome: str, values: list[str] | None = None) -> None:
-        """Traced only: code recording a step of ``site`` with ``outcome`` and the values it shows
-        (by default, those of the site's facts now)."""
-        if not self.traced:
-            return
-        if values is None:
-            values = [self.fact_names.get(k) or f"get({self.text(k)})" for k in site.keys]
-        self.emit(f"trace.append(({self.const(site)}, {outcome}{''.join(', ' + v for v in values)}))")
 
     def missing(self, rule: CRule, otherwise: str | None = None) -> None:
         """Code recording the open facts a rule read that the case lacks (the rule's outcome is unknown)."""
@@ -174,9 +177,68 @@ class _Generator:
         return repr(value)
 
     def x_Path(self, e: n.Path) -> str:
-        if e.parts[0] == self.renewal_var:
-            return f"record.get({self.text(e.parts[1])})"
-        return self.fact_names.get(e.dotted) or f"get({self.text(e.dotted)})"
+        head = e.parts[0]
+        if head in self.bound:
+            local, record = self.bound[head]
+            info = record.fields.get(e.parts[1])
+            value = f"{local}.get({self.text(e.parts[1])})"
+            return f"exact({value})" if info is not None and info.type == NUMBER else value
+        if head == self.renewal_var:
+            return f"exact(record.get({self.text(e.parts[1])}))"
+        value = self.fact_names.get(e.dotted) or f"get({self.text(e.dotted)})"
+        return f"exact({value})" if self.fact_types.get(e.dotted) == NUMBER else value
+
+    def x_Arith(self, e: n.Arith) -> str:
+        return f"arith({self.text(e.op)}, {self.expr(e.left)}, {self.expr(e.right)})"
+
+    def x_Neg(self, e: n.Neg) -> str:
+        return f"neg({self.expr(e.operand)})"
+
+    def x_Extreme(self, e: n.Extreme) -> str:
+        return f"extreme({self.text(e.op)}, [{', '.join(self.expr(o) for o in e.operands)}])"
+
+    def x_Age(self, e: n.Age) -> str:
+        header = self.policy.checked.header
+        convention = header.age if header is not None else None
+        return f"age({self.expr(e.birth)}, {self.expr(e.on)}, {self.const(convention)})"
+
+    def x_DateAfter(self, e) -> str:
+        before = isinstance(e, n.DateBefore)
+        return (f"shift_date({self.expr(e.base)}, {self.const(e.amount)}, {self.text(e.unit)}, calendar_source, "
+                f"{before!r})")
+
+    x_DateBefore = x_DateAfter
+
+    def x_Count(self, e: n.Count) -> str:
+        t = self.temp()
+        return f"(None if ({t} := {self.expr(e.source)}) is None else len({t}))"
+
+    def x_Quantifier(self, e: n.Quantifier) -> str:
+        """A loop over the records, written before the line that uses its value (``pending``): each
+        record's condition value is collected, and ``fold`` (compiler.py) gives the quantifier's."""
+        items, values, result, local, value = (self.temp() for _ in range(5))
+        listed = self.fact_types.get(e.source.dotted)
+        record = listed.element if isinstance(listed, ListT) and isinstance(listed.element, RecordT) \
+            else RecordT(e.var, {})
+        source = self.expr(e.source)
+        outer, self.pending = self.pending, []
+        self.bound[e.var] = (local, record)
+        try:
+            condition = self.expr(e.condition)
+        finally:
+            del self.bound[e.var]
+        inner, self.pending = self.pending, outer
+        self.pending += [f"{items} = {source}",
+                         f"if {items} is None:",
+                         f"    {result} = None",
+                         "else:",
+                         f"    {values} = []",
+                         f"    for {local} in {items}:",
+                         *("        " + statement for statement in inner),
+                         f"        {value} = {condition}",
+                         f"        {values}.append({value})",
+                         f"    {result} = fold({self.text(e.kind)}, {values})"]
+        return result
 
     def x_Literal(self, e: n.Literal) -> str:
         value = e.value
@@ -195,6 +257,12 @@ class _Generator:
 
     def x_Dismissed(self, e) -> str:
         return "dismissed"
+
+    def x_LastDay(self, e) -> str:
+        return "derived_last_day"
+
+    def x_DismissalDay(self, e) -> str:
+        return "dismissal_day"
 
     def x_Not(self, e: n.Not) -> str:
         t = self.temp()
@@ -258,20 +326,20 @@ class _Generator:
         return f"(None if ({t} := {self.expr(e.operand)}) is None else len({t}) {test} 0)"
 
     def x_Violates(self, e: n.Violates) -> str:
-        key = (e.ref.chapter, e.ref.article, e.ref.item)
+        key = e.ref.key
         if key not in self.violated:
             self.violated[key] = f"violated{len(self.violated)}"
-            checks = tuple((rule.key, rule.codes) for rule in self.policy.prohibitions
-                           if e.ref.covers(rule.citation.article, rule.citation.item))
+            checks = tuple((rule.key, rule.codes) for rule in self.referenced("violates")
+                           if e.ref.covers(rule.citation))
             self.prelude.append(f"{self.violated[key]} = violates(get, {self.const(checks)})")
         return self.violated[key]
 
     def x_Satisfies(self, e: n.Satisfies) -> str:
-        key = (e.ref.article, e.ref.item)
+        key = e.ref.key
         if key not in self.satisfied:
             self.satisfied[key] = f"satisfied{len(self.satisfied)}"
-            parts = [self.requirement_value[rule.order] for rule in self.policy.requirements
-                     if e.ref.covers(rule.citation.article, rule.citation.item)]
+            parts = [self.requirement_value[rule.order] for rule in self.referenced("satisfies")
+                     if e.ref.covers(rule.citation)]
             value = self.kleene(False, parts) if parts else "True"
             self.prelude.append(f"{self.satisfied[key]} = {value}")
         return self.satisfied[key]
@@ -279,24 +347,17 @@ class _Generator:
     # -------------------------------------------------------------- the function
     def build(self) -> tuple[str, dict]:
         policy = self.policy
-        # Traced: every fact a step shows is fetched once, into a local that conditions and records read
-        # (the facts never change during an evaluation).
-        self.fact_names: dict[str, str] = {}
-        fetch: list[str] = []
-        if self.traced:
-            declared = {f"{name}.{field}" for name, section in policy.checked.sections.items()
-                        for field in section.fields}
-            for site in self.sites.all():
-                for key in site.keys:
-                    if key in declared and key not in self.fact_names:
-                        self.fact_names[key] = f"fact{len(self.fact_names)}"
-                        fetch.append(f"{self.fact_names[key]} = get({self.text(key)})")
+        # Traced: every fact a step shows is fetched once, into a local that conditions and records read.
+        self.fact_names, fetch = self.trace.fetched_facts()
         # Requirement values first: eligibility, `satisfies` and renewal reasons all read them.
         self.requirement_value: dict[int, str] = {}
         head: list[str] = []
-        for i, rule in enumerate(policy.requirements):
+        for i, rule in enumerate(self.referenced("satisfies")):
             self.requirement_value[rule.order] = f"q{i}"
-            head.append(f"q{i} = {self.expr(rule.expr)}")
+            value = self.expr(rule.expr)
+            head += self.pending  # a quantifier's loop, before the line that uses it
+            self.pending = []
+            head.append(f"q{i} = {value}")
         self.prelude: list[str] = []  # `satisfies` / `violates` values, filled in while the body is written
         body_start = len(self.lines)
         for question in questions.QUESTIONS:  # each leaves the fields it decides in locals of their names
@@ -307,9 +368,7 @@ class _Generator:
                   "tuple(sorted(missing)) if missing else ())")
         self.namespace["POLICY_ID"] = policy.id
         body = self.lines[body_start:]
-        signature = ("def evaluate_traced(facts, sections, as_of, calendar_source, trace):" if self.traced
-                     else "def evaluate(facts, sections, as_of, calendar_source):")
-        lines = [signature,
+        lines = [self.trace.signature,
                  "    get = facts.get",
                  *("    " + line for line in fetch),
                  "    missing = set()",
@@ -320,8 +379,9 @@ class _Generator:
                  *body]
         return "\n".join(lines) + "\n", self.namespace
 
-    def site(self, rule: CRule):
-        return self.sites[rule] if self.traced else None
+    def referenced(self, predicate: str) -> tuple:
+        """The compiled rules a predicate over provisions refers to (``satisfies`` → requirements)."""
+        return self.policy.rules_of(questions.referenced(predicate).field)
 
     def rule_value(self, rule: CRule, name: str) -> None:
         if rule.expr is None:
@@ -333,6 +393,90 @@ class _Generator:
         """A test that some section the rules read is present; None if the rules read no section."""
         read = self.policy.sections_read(rules)
         return f"not sections.isdisjoint({self.const(read)})" if read else None
+
+
+# ------------------------------------------------------------------ the trace
+class NoTrace:
+    """The trace of an untraced evaluator: records nothing, and what the emitters hand it for a record is
+    never built (an outcome or values given as a function are not called)."""
+
+    signature = "def evaluate(facts, sections, as_of, calendar_source):"
+
+    def site(self, rule: CRule):
+        """The trace site of a rule's own step; None untraced."""
+        return None
+
+    def named(self, name: str):
+        """A trace site a question makes itself (``Question.sites``), by name; None untraced."""
+        return None
+
+    def step(self, site, outcome, values=None, indent: int = 0) -> None:
+        """Code recording a step of ``site``: ``outcome`` (code, or a function giving it) and the values
+        it shows (code for each; a function of the site giving them; by default its facts now),
+        ``indent`` levels deeper than the code around."""
+
+    def otherwise(self, site, outcome) -> None:
+        """An ``else:`` branch recording a step (the case an untraced evaluator need not test)."""
+
+    def held(self, site, value: str, name: str) -> str:
+        """``value`` as the code to test; traced, first kept in ``name`` and recorded as the step's outcome."""
+        return value
+
+    def fetched_facts(self) -> tuple[dict[str, str], list[str]]:
+        """(fact key → the local holding it, the lines fetching them): the facts steps show, fetched once."""
+        return {}, []
+
+
+class TraceRecorder(NoTrace):
+    """The trace of a traced evaluator: each step the interpreter would note becomes
+    ``trace.append((site, outcome, *values))``, the site bound in the namespace like any other constant."""
+
+    signature = "def evaluate_traced(facts, sections, as_of, calendar_source, trace):"
+
+    def __init__(self, gen: _Generator, sites: runtime.Sites):
+        self.gen = gen
+        self.sites = sites
+
+    def site(self, rule: CRule):
+        return self.sites[rule]
+
+    def named(self, name: str):
+        return self.sites.named[name]
+
+    def step(self, site, outcome, values=None, indent: int = 0) -> None:
+        gen = self.gen
+        if callable(outcome):
+            outcome = outcome()
+        if callable(values):
+            values = values(site)
+        if values is None:
+            values = [gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys]
+        gen.depth += indent
+        gen.emit(f"trace.append(({gen.const(site)}, {outcome}{''.join(', ' + v for v in values)}))")
+        gen.depth -= indent
+
+    def otherwise(self, site, outcome) -> None:
+        self.gen.emit("else:")
+        self.step(site, outcome, indent=1)
+
+    def held(self, site, value: str, name: str) -> str:
+        self.gen.emit(f"{name} = {value}")
+        self.step(site, name)
+        return name
+
+    def fetched_facts(self) -> tuple[dict[str, str], list[str]]:
+        # The facts never change during an evaluation.
+        gen = self.gen
+        declared = {f"{name}.{field}" for name, section in gen.policy.checked.sections.items()
+                    for field in section.fields}
+        names: dict[str, str] = {}
+        fetch: list[str] = []
+        for site in self.sites.all():
+            for key in site.keys:
+                if key in declared and key not in names:
+                    names[key] = f"fact{len(names)}"
+                    fetch.append(f"{names[key]} = get({gen.text(key)})")
+        return names, fetch
 
 
 # ------------------------------------------------------------------ helpers the generated code calls

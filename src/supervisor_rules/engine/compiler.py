@@ -1,7 +1,7 @@
 """Checked AST → ``CompiledPolicy``: every condition becomes a Python closure, once.
 
 Each rule compiles as the decision question that takes its kind says
-(``engine/questions``); this module holds what they share: the expressions, the
+(``questions/``); this module holds what they share: the expressions, the
 facts they read, and the ``CRule`` / ``CompiledPolicy`` they fill.
 
 Values are Kleene's three: ``True``, ``False`` and ``None`` (unknown). A closure
@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import gc
 import operator
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 import attrs
 
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.lang.checker import Checked, Provision
+from supervisor_rules.lang.checker import NUMBER, Checked, ListT, Provision, RecordT
 from supervisor_rules.contracts.decision import Citation
-from supervisor_rules.engine import questions
-from supervisor_rules.engine.questions.base import kleene_and, kleene_or
+from supervisor_rules import questions
+from supervisor_rules.questions.base import kleene_and, kleene_or
+from supervisor_rules.engine.numeric import age, arith, exact, extreme, neg, shift_date
 
 Fn = Callable[[object], object]
 
@@ -46,44 +47,51 @@ class CRule:
     key: str | None = None  # prohibited list fact / date fact
     met: Fn | None = None
     breached: Fn | None = None
-    due: tuple | None = None  # (amount, unit, base key)
+    due: tuple | None = None  # (amount, unit, base key or None for a derived date)
+    due_base: Fn | None = None  # duty: the deadline's base date, a fact or `last day` / `dismissal day`
     done_key: str | None = None
+    bearer: str | None = None  # duty: "supervisor" | "department"
     text: str | None = None  # notice message, reward rules
     requirements: tuple = ()  # renewal: the requirements a `satisfies` condition stands for
     field: str | None = None  # renewal: the record's date field
-    var: str | None = None  # renewal: the name its condition gives the record
+    var: str | None = None  # renewal, conclusion: the name its condition gives the record
+    value: Fn | None = None  # conclusion: its value's closure (None: a yes/no conclusion)
     # The checked expressions behind fn / met / breached, for the code generator (codegen.py).
     expr: object = attrs.field(default=None, eq=False, repr=False)
     met_expr: object = attrs.field(default=None, eq=False, repr=False)
     breached_expr: object = attrs.field(default=None, eq=False, repr=False)
+    due_base_expr: object = attrs.field(default=None, eq=False, repr=False)
+    value_expr: object = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
 class CompiledPolicy:
+    """A compiled policy: its rules by kind, each kind's under its ``RuleKind.field`` — a tuple of
+    ``CRule`` objects, or for a ``single`` kind one ``CRule`` or None — read as ``policy.rules[field]`` or as
+    an attribute (``policy.requirements``, ``policy.term``)."""
+
     id: str
     title: str | None
     checked: Checked
-    requirements: tuple[CRule, ...]
-    preferences: tuple[CRule, ...]
-    term: CRule | None
-    renewal: CRule | None
-    dismissal_record: CRule | None
-    grounds: tuple[CRule, ...]
-    recusals: tuple[CRule, ...]
-    prohibitions: tuple[CRule, ...]
-    duties: tuple[CRule, ...]
-    scopes: tuple[CRule, ...]
-    categories: tuple[CRule, ...]
-    rewards: tuple[CRule, ...]
-    notices: tuple[CRule, ...]
+    rules: Mapping[str, Any]
     citations: tuple[Citation, ...]
     open_facts: frozenset[str]  # section.fact keys that are unknown when not given
     # Built on first use by runtime.py: the generated fast path (codegen.py), or its absence.
     derived: dict = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for names that are no attribute: a kind's field. Guarded so that copying or unpickling,
+        # which look attributes up before ``rules`` is set, get an AttributeError, not a recursion.
+        if name.startswith("__") or name == "rules":
+            raise AttributeError(name)
+        try:
+            return self.rules[name]
+        except KeyError:
+            raise AttributeError(f"a compiled policy has no {name!r}: no rule kind keeps its rules there") from None
+
     def rules_of(self, field: str) -> tuple[CRule, ...]:
         """The compiled rules in a field (a question's ``RuleKind.field``), as a tuple even for a single one."""
-        value = getattr(self, field)
+        value = self.rules[field]
         return value if isinstance(value, tuple) else () if value is None else (value,)
 
     def sections_read(self, rules) -> frozenset[str]:
@@ -94,7 +102,7 @@ class CompiledPolicy:
 
 
 def citation_of(provision: Provision) -> Citation:
-    return Citation(provision.article, provision.item, provision.sub, provision.ref, provision.cite,
+    return Citation(provision.article, provision.paragraph, provision.item, provision.sub, provision.ref, provision.cite,
                     provision.text)
 
 
@@ -103,6 +111,9 @@ class _Compiler:
         self.checked = checked
         self.by_provision = [(p, citation_of(p)) for p in checked.provisions]
         self.renewal_var: str | None = None
+        self.bound: dict[str, RecordT] = {}  # the records quantifiers name (`any r in LIST where …`)
+        self.fact_types = {f"{name}.{field}": info.type for name, section in checked.sections.items()
+                           for field, info in section.fields.items()}
 
     # -------------------------------------------------------------- expressions
     def expr(self, e) -> Fn:
@@ -110,10 +121,19 @@ class _Compiler:
         return method(e)
 
     def x_Path(self, e: n.Path) -> Fn:
-        if e.parts[0] == self.renewal_var:
+        head = e.parts[0]
+        if head in self.bound:
             field = e.parts[1]
-            return lambda env: env.var.get(field)
+            info = self.bound[head].fields.get(field)
+            if info is not None and info.type == NUMBER:
+                return lambda env: exact(env.bound[head].get(field))
+            return lambda env: env.bound[head].get(field)
+        if head == self.renewal_var:
+            field = e.parts[1]
+            return lambda env: exact(env.var.get(field))
         key = e.dotted
+        if self.fact_types.get(key) == NUMBER:
+            return lambda env: exact(env.facts.get(key))
         return lambda env: env.facts.get(key)
 
     def x_Literal(self, e: n.Literal) -> Fn:
@@ -132,6 +152,12 @@ class _Compiler:
 
     def x_Dismissed(self, e) -> Fn:
         return lambda env: env.dismissed
+
+    def x_LastDay(self, e) -> Fn:
+        return lambda env: env.last_day
+
+    def x_DismissalDay(self, e) -> Fn:
+        return lambda env: env.dismissal_day
 
     def x_Not(self, e: n.Not) -> Fn:
         inner = self.expr(e.operand)
@@ -217,13 +243,69 @@ class _Compiler:
             return None if v is None else (len(v) == 0) != negated
         return is_empty
 
+    def x_Arith(self, e: n.Arith) -> Fn:
+        op, left, right = e.op, self.expr(e.left), self.expr(e.right)
+        return lambda env: arith(op, left(env), right(env))
+
+    def x_Neg(self, e: n.Neg) -> Fn:
+        operand = self.expr(e.operand)
+        return lambda env: neg(operand(env))
+
+    def x_Extreme(self, e: n.Extreme) -> Fn:
+        op, parts = e.op, tuple(self.expr(o) for o in e.operands)
+        return lambda env: extreme(op, [part(env) for part in parts])
+
+    def x_Age(self, e: n.Age) -> Fn:
+        header = self.checked.header
+        convention = header.age if header is not None else None
+        birth, on = self.expr(e.birth), self.expr(e.on)
+        return lambda env: age(birth(env), on(env), convention)
+
+    def x_DateAfter(self, e) -> Fn:
+        base, amount, unit, before = self.expr(e.base), e.amount, e.unit, isinstance(e, n.DateBefore)
+        return lambda env: shift_date(base(env), amount, unit, env.calendar, before)
+
+    x_DateBefore = x_DateAfter
+
+    def x_Count(self, e: n.Count) -> Fn:
+        source = self.expr(e.source)
+
+        def count(env):
+            items = source(env)
+            return None if items is None else len(items)
+        return count
+
+    def x_Quantifier(self, e: n.Quantifier) -> Fn:
+        source = self.expr(e.source)
+        listed = self.fact_types.get(e.source.dotted)
+        record = listed.element if isinstance(listed, ListT) else None
+        var, kind = e.var, e.kind
+        self.bound[var] = record if isinstance(record, RecordT) else RecordT(var, {})
+        try:
+            condition = self.expr(e.condition)
+        finally:
+            del self.bound[var]
+
+        def quantifier(env):
+            items = source(env)
+            if items is None:
+                return None
+            bound = env.bound
+            values = []
+            for item in items:
+                bound[var] = item
+                values.append(condition(env))
+            bound.pop(var, None)
+            return fold(kind, values)
+        return quantifier
+
     def x_Violates(self, e: n.Violates) -> Fn:
         checks = tuple((rule.key, rule.codes) for rule in self.prohibitions_under(e.ref))
         return lambda env: violated(env.facts.get, checks)
 
     def x_Satisfies(self, e: n.Satisfies) -> Fn:
         parts = tuple(rule.fn for rule in self.requirements_under(e.ref))
-        cache_key = (e.ref.article, e.ref.item)
+        cache_key = e.ref.key
 
         def satisfies(env):
             cached = env.cache.get(cache_key, env)
@@ -239,8 +321,10 @@ class _Compiler:
         for e in exprs:
             if e is None:
                 continue
+            # A quantifier's record is no section (the checker sees to it that no name is both).
+            bound = {node.var for node in n.walk(e) if isinstance(node, n.Quantifier)}
             for node in n.walk(e):
-                if isinstance(node, n.Path) and node.parts[0] != self.renewal_var:
+                if isinstance(node, n.Path) and node.parts[0] != self.renewal_var and node.parts[0] not in bound:
                     out[node.dotted] = None
                 elif isinstance(node, n.Satisfies):
                     for rule in self.requirements_under(node.ref):
@@ -252,10 +336,10 @@ class _Compiler:
 
     # -------------------------------------------------------------- rules
     def requirements_under(self, ref: n.ArticleRef) -> list[CRule]:
-        return [r for r in self.requirements if ref.covers(r.citation.article, r.citation.item)]
+        return [r for r in self.requirements if ref.covers(r.citation)]
 
     def prohibitions_under(self, ref: n.ArticleRef) -> list[CRule]:
-        return [r for r in self.prohibitions if ref.covers(r.citation.article, r.citation.item)]
+        return [r for r in self.prohibitions if ref.covers(r.citation)]
 
     def sections(self, *exprs) -> frozenset[str]:
         """The sections whose facts the expressions read."""
@@ -276,8 +360,9 @@ class _Compiler:
         prohibitions (``referenced``) first: `satisfies` and `violates` refer to them."""
         kinds = questions.rule_kinds()
         buckets: dict[str, list[CRule]] = {kind.field: [] for kind in kinds}
-        self.requirements = buckets["requirements"]
-        self.prohibitions = buckets["prohibitions"]
+        # What `satisfies` and `violates` refer to (the expressions here read them).
+        self.requirements = buckets[questions.referenced("satisfies").field]
+        self.prohibitions = buckets[questions.referenced("violates").field]
         listed = []
         order = 0
         for provision, citation in self.by_provision:
@@ -297,8 +382,7 @@ class _Compiler:
         header = self.checked.header
         return CompiledPolicy(
             id=header.id if header else "", title=header.title if header else None, checked=self.checked,
-            **fields,  # type: ignore[arg-type]
-            citations=tuple(c for _, c in self.by_provision),
+            rules=fields, citations=tuple(c for _, c in self.by_provision),
             open_facts=frozenset(f"{name}.{fname}" for name, section in self.checked.sections.items()
                                  for fname, info in section.fields.items() if not info.closed))
 
@@ -324,6 +408,22 @@ class ExpressionCompiler(_Compiler):
             return self.expr(e)
         finally:
             self.renewal_var = None
+
+
+def fold(kind: str, values: list) -> object:
+    """A quantifier's value from its condition's value on each record: ``any`` (Kleene's or: true if
+    some record is, else unknown if some is unknown), ``all`` (Kleene's and: true for no records at
+    all), ``no`` (not ``any``), ``count`` (how many are true; unknown if any is unknown)."""
+    if kind == "any":
+        return kleene_or(values)
+    if kind == "all":
+        return kleene_and(values)
+    if kind == "no":
+        found = kleene_or(values)
+        return None if found is None else not found
+    if any(v is None for v in values):
+        return None
+    return sum(1 for v in values if v is True)
 
 
 def violated(get, checks) -> bool | None:

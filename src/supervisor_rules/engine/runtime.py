@@ -1,7 +1,7 @@
 """Evaluation of a compiled policy for one validated case.
 
 The order is fixed, and the checker guarantees each rule reads only what is
-decided before it: the decision questions in registry order (``engine/questions``):
+decided before it: the decision questions in registry order (``questions/``):
 eligibility → term (renewals) → status (grounds) → violations → recusal →
 obligations → report → notices. Three-valued throughout: ``None`` is unknown.
 A pure function of (policy, facts, as_of, calendar). This module holds what the
@@ -15,35 +15,45 @@ import datetime as dt
 from typing import Callable
 
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT
-from supervisor_rules.engine import questions
+from supervisor_rules import questions
 from supervisor_rules.engine.compiler import CompiledPolicy, CRule
-from supervisor_rules.engine.questions import status as status_question, term as term_question
 from supervisor_rules.contracts.decision import Decision, TraceSite, steps_of
 
 
 class Env:
     """What closures read: the facts, the present sections, and derived values."""
 
-    __slots__ = ("facts", "sections", "as_of", "var", "expired", "dismissed", "cache", "calendar")
+    __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "last_day", "dismissal_day",
+                 "cache", "calendar")
 
     def __init__(self, facts: dict, sections: frozenset, as_of: dt.date):
         self.facts = facts
         self.sections = sections
         self.as_of = as_of
         self.var: dict = {}
+        self.bound: dict = {}  # quantifier variable → the record it stands for now
         self.expired = None
         self.dismissed = None
+        self.last_day = None  # the term's last day, once the term is decided
+        self.dismissal_day = None  # the day of dismissal, once the status is decided
         self.cache: dict = {}
-        self.calendar = None  # a calendar source, for expressions that count working days (invariants)
+        self.calendar = None  # a calendar source, for expressions that count working days
 
 
-def env_after(decision: Decision, facts: dict, sections: frozenset) -> Env:
+def env_after(policy: CompiledPolicy, decision: Decision, facts: dict, sections: frozenset) -> Env:
     """The environment for expressions read once ``decision`` is made (invariants, test coverage):
-    ``expired`` and ``dismissed`` as the decision shows them (the term and status questions say how)."""
+    ``expired``, ``dismissed``, ``last_day`` and ``dismissal_day`` as the decision (and the facts it was
+    made from) show them (the questions that decide them say how: ``Question.after``)."""
     env = Env(facts, sections, decision.as_of)
-    env.expired = term_question.expired_after(decision)
-    env.dismissed = status_question.dismissed_of(decision.status)
+    for name, value in derived_after(policy, decision, facts).items():
+        setattr(env, name, value)
     return env
+
+
+def derived_after(policy: CompiledPolicy, decision: Decision, facts: dict) -> dict:
+    """Each derived value later expressions read (``expired``, ``last_day`` …) as ``decision`` shows it."""
+    return {name: value_after(policy, decision, facts) for question in questions.QUESTIONS
+            for name, value_after in question.after.items()}
 
 
 def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
@@ -174,6 +184,7 @@ class Evaluation:
     def __init__(self, policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
                  trace: list | None):
         self.env = Env(facts, sections, as_of)
+        self.env.calendar = calendar_source
         self.facts, self.sections, self.as_of, self.calendar_source = facts, sections, as_of, calendar_source
         self.decided: dict = {}
         self.notices: list = []

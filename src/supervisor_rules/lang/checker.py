@@ -10,25 +10,29 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from fractions import Fraction
 from typing import Iterable
 
 import attrs
 
+from supervisor_rules import questions
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.errors import Diagnostic
-from supervisor_rules.lang.numerals import cite_number
+from supervisor_rules.lang import refs
 
 
 # ------------------------------------------------------------------ semantic types
 @attrs.frozen
 class Scalar:
-    name: str  # "bool" | "date" | "text" | "int"
+    name: str  # "bool" | "date" | "text" | "number"
 
     def __str__(self) -> str:
         return self.name
 
 
-BOOL, DATE, TEXT, INT = Scalar("bool"), Scalar("date"), Scalar("text"), Scalar("int")
+BOOL, DATE, TEXT, NUMBER = Scalar("bool"), Scalar("date"), Scalar("text"), Scalar("number")
+#: Whole numbers are numbers: one numeric type (a count, an age, a score, an amount), exact at run time.
+INT = NUMBER
 
 
 @attrs.frozen
@@ -56,6 +60,7 @@ class FieldInfo:
     default: object  # None: open-world (absent = unknown); else the closed-world default
     label: str | None
     span: n.Span = attrs.field(eq=False)
+    optional: bool = False  # `= unknown`: a record field that may be left out (then unknown)
 
     @property
     def closed(self) -> bool:
@@ -97,26 +102,16 @@ class Provision:
 
     @property
     def ref(self) -> str:
-        out = str(self.article)
-        if self.item is not None:
-            out += f"({self.item})"
-        if self.sub is not None:
-            out += f".{self.sub}"
-        return out
+        """Compact and unique (DECISION.md, "Citations"): ``9``, ``11p2``, ``12p2(1)``, ``8(1).3``; the
+        first paragraph has no ``p``."""
+        return refs.compact(self.article, self.paragraph, self.item, self.sub)
 
     @property
     def cite(self) -> str:
-        out = f"第{cite_number(self.article)}条"
-        if self.paragraph is not None:
-            out += f"第{cite_number(self.paragraph)}款"
-        if self.item is not None:
-            out += f"第（{cite_number(self.item)}）项"
-        if self.sub is not None:
-            out += f"第{self.sub}目"
-        return out
+        return refs.cite(self.article, self.paragraph, self.item, self.sub)
 
     def within(self, ref: n.ArticleRef) -> bool:
-        return ref.covers(self.article, self.item)
+        return ref.covers(self)
 
 
 @attrs.frozen
@@ -148,46 +143,34 @@ _RECUSAL = EnumT("recusal", ("required", "request", "not_required", "not_applica
 _ACTOR = EnumT("decided_by", ("supervisor", "department"))
 _EFFECTS = EnumT("effect", ("automatic", "mandatory", "discretionary"))
 _REPORT = EnumT("report", ("in_scope", "out_of_scope", "not_applicable", "unknown"))
-#: field → (Chinese alias, type; None for the policy's duty codes, "violation" for its prohibited values)
+#: field → (Chinese alias, type; None for a scalar, or the ``RuleKind.kind`` whose ``decision_values`` lists it:
+#: the policy's duty codes, its prohibited values)
 DECISION_FIELDS = {
     "status": ("状态", _STATUS), "eligibility": ("资格", _ELIGIBILITY), "preferred": ("优先考虑", None),
     "recusal": ("回避结果", _RECUSAL), "decided_by": ("决定者", _ACTOR), "grounds": ("事由", ListT(_EFFECTS)),
-    "obligations": ("义务", "duties"), "owed": ("应履行", "duties"), "met": ("已履行", "duties"),
-    "overdue": ("已逾期", "duties"), "breached": ("已违反", "duties"), "violations": ("违纪", "violations"),
+    "obligations": ("义务", "duty"), "owed": ("应履行", "duty"), "met": ("已履行", "duty"),
+    "overdue": ("已逾期", "duty"), "breached": ("已违反", "duty"), "violations": ("违纪", "prohibit"),
     "report": ("举报结果", _REPORT), "reward_referral": ("奖励转介", None), "last_day": ("届满日", None),
-    "terms": ("届数", None),
+    "terms": ("届数", None), "findings": ("结论", "conclusion"),
 }
-_SCALAR_FIELDS = {"preferred": BOOL, "reward_referral": BOOL, "last_day": DATE, "terms": INT}
+_SCALAR_FIELDS = {"preferred": BOOL, "reward_referral": BOOL, "last_day": DATE, "terms": NUMBER}
 DECISION_ALIASES = {alias: name for name, (alias, _) in DECISION_FIELDS.items()}
 
 
-# Which derived predicates each rule kind may read. The evaluation order is
-# eligibility → term → grounds → status → the rest; a rule may only read what
-# is decided before it, so no policy can be circular.
-_PHASE = {
-    n.Require: frozenset(),
-    n.Prefer: frozenset(),
-    n.Renewal: frozenset({"satisfies", "violates"}),
-    n.Ground: frozenset({"satisfies", "violates", "expired", "as_of"}),
-    n.Recusal: frozenset({"violates", "as_of"}),
-    n.ReportScope: frozenset({"violates", "as_of"}),
-    n.ReportCategory: frozenset({"violates", "as_of"}),
-    n.Reward: frozenset({"violates", "as_of"}),
-    n.Duty: frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
-    n.Notice: frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
-    n.Invariant: frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
-}
+# Which derived predicates a rule may read is its kind's (``RuleKind.may_read``): the evaluation order is
+# eligibility → term → grounds → status → the rest, and a rule may only read what is decided before it, so
+# no policy can be circular. An invariant reads the decision made: everything.
+_INVARIANT_READS = frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
+                              "dismissal_day"})
 _PREDICATE_OF = {n.Satisfies: "satisfies", n.Violates: "violates", n.Expired: "expired",
-                 n.Dismissed: "dismissed", n.AsOf: "as_of"}
+                 n.Dismissed: "dismissed", n.AsOf: "as_of", n.LastDay: "last_day",
+                 n.DismissalDay: "dismissal_day"}
 _PREDICATE_WORDS = {"satisfies": "`satisfies` / `符合`", "violates": "`violates` / `违反`",
                     "expired": "`expired` / `期满未续聘`", "dismissed": "`dismissed` / `已解聘`",
-                    "as_of": "`as_of` / `基准日`"}
-_KIND_WORDS = {n.Require: "a requirement", n.Prefer: "a preference", n.Renewal: "a renewal condition",
-               n.Ground: "a dismissal ground", n.Recusal: "a recusal rule", n.ReportScope: "a report scope rule",
-               n.ReportCategory: "a report category", n.Reward: "a reward rule", n.Duty: "a duty",
-               n.Notice: "a notice", n.Invariant: "an invariant"}
-
-
+                    "as_of": "`as_of` / `基准日`", "last_day": "`last day` / `聘期届满日`",
+                    "dismissal_day": "`dismissal day` / `解聘之日`"}
+#: Derived dates, decided with the term and the status: only what is decided after the status reads them.
+_DERIVED_DATES = frozenset({"last_day", "dismissal_day"})
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean `x`?)`` for the closest of ``candidates``, or "". Only for names of a sane
     length: difflib's cost grows with the name's, and a long one is no misspelling."""
@@ -197,7 +180,15 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
+#: What each arithmetic operator does, in its error message.
+_ARITH_WORDS = {"+": "adds", "-": "subtracts", "*": "multiplies", "/": "divides"}
+
+
 class _Checker:
+    """The checks of one policy. A rule kind's ``check`` receives it and uses its public face: ``report``,
+    ``warn``, ``condition``, ``typed``, ``reachable``, ``expect_path``, ``type_of``, ``check_enum_value``,
+    ``sections`` and the semantic types below."""
+
     def __init__(self, root: n.Module, imported: list[n.Module], lines: dict[str, list[str]]):
         self.root = root
         self.imported = imported
@@ -208,6 +199,11 @@ class _Checker:
         self.sections: dict[str, Section] = {}
         self.used: set[tuple[str, str]] = set()
         self.provisions: list[Provision] = []
+        self.provided: set[str] = set()  # the derived predicates the policy's rules decide
+        # The semantic types, for the kinds' checks (which import no checker).
+        self.BOOL, self.DATE, self.TEXT, self.INT = BOOL, DATE, TEXT, INT
+        self.EnumT, self.ListT, self.RecordT = EnumT, ListT, RecordT
+        self.phase: tuple[frozenset[str], str | None] = (frozenset(), None)  # of the rule being checked
 
     # -------------------------------------------------------------- reporting
     def report(self, span: n.Span, message: str, severity: str = "error", length: int | None = None) -> None:
@@ -280,6 +276,8 @@ class _Checker:
             return DATE
         if isinstance(t, n.TextType):
             return TEXT
+        if isinstance(t, n.NumberType):
+            return NUMBER
         if isinstance(t, n.InlineEnum):
             return self.enum_type(where, t.values)
         if isinstance(t, n.ListType):
@@ -289,7 +287,11 @@ class _Checker:
                 return self.enums[t.name]
             if t.name in self.records:
                 return self.records[t.name]
-            self.report(t.span, f"unknown type `{t.name}`{suggest(t.name, [*self.enums, *self.records])}")
+            declared = ", ".join(f"`{name}`" for name in [*self.enums, *self.records][:20])
+            self.report(t.span, f"unknown type `{t.name}`{suggest(t.name, [*self.enums, *self.records])}; a type is "
+                                f"`bool` / `布尔`, `number` / `数值`, `date` / `日期`, `text` / `文本`, an enum "
+                                f"(`enum {{…}}` / `枚举 {{…}}`), `list of T` / `列表 T`, or a declared enum or "
+                                f"record" + (f": {declared}" if declared else " (this policy declares none)"))
             return None
         raise AssertionError(t)
 
@@ -298,6 +300,9 @@ class _Checker:
         if isinstance(ftype, RecordT):
             self.report(decl.type.span, "a record type can only be used as `list of` records")
         default = decl.default
+        if default == n.UNKNOWN_DEFAULT:
+            # A record field that may be left out (then unknown); on a fact it says what no default says.
+            return FieldInfo(decl.name, ftype, None, decl.label, decl.span, optional=True)
         if default is not None and ftype is not None:
             if isinstance(default, bool) and ftype != BOOL:
                 self.report(decl.span, f"`{decl.name}` is {ftype}; a `true`/`false` default needs a bool")
@@ -316,7 +321,7 @@ class _Checker:
                 continue
             info = self.field_info(f, f"{decl.name}.{f.name}")
             if isinstance(info.type, (ListT, RecordT)):
-                self.report(f.span, "record fields are bool, date, text or enum")
+                self.report(f.span, "record fields are bool, number, date, text or enum")
             fields[f.name] = info
         self.records[decl.name] = RecordT(decl.name, fields)
 
@@ -398,7 +403,7 @@ class _Checker:
             return any(not isinstance(r, n.TextOnly) for r in rules)
 
         def deep(node) -> bool:
-            return any(has_rules(x.rules) for x in n.walk(node) if hasattr(x, "rules") and not isinstance(x, n.Duty))
+            return any(has_rules(x.rules) for x in n.walk(node) if isinstance(x, _PROVISIONS))
 
         provisions: list[n.Article | n.Paragraph | n.Item | n.SubItem] = [
             article, *article.items, *[s for i in article.items for s in i.subitems], *article.paragraphs,
@@ -418,124 +423,50 @@ class _Checker:
 
     # -------------------------------------------------------------- rules
     def check_rules(self) -> None:
-        singletons: dict[type, n.Span] = {}
-        duties: dict[str, Provision] = {}
-        prohibited: dict[str, Provision] = {}
-        self.has_term = any(isinstance(r, n.Term) for p in self.provisions for r in p.rules)
+        """Each rule by its kind's ``check``; a policy has at most one rule of a ``single`` kind, and a
+        kind's ``needs``."""
+        first: dict[type, n.Span] = {}
+        states: dict[type, dict] = {}
+        present = {type(r) for p in self.provisions for r in p.rules}
+        self.provided = {p for kind in questions.rule_kinds() if kind.node in present for p in kind.provides}
         for provision in self.provisions:
             for rule in provision.rules:
-                if isinstance(rule, (n.Term, n.Renewal, n.DismissalRecord)):
-                    if type(rule) in singletons:
-                        self.report(rule.span, f"a policy has one `{_RULE_WORD[type(rule)]}` rule; "
-                                               f"another is at {singletons[type(rule)]!r}")
-                    singletons.setdefault(type(rule), rule.span)
-                if isinstance(rule, n.Duty):
-                    if rule.code in duties:
-                        self.report(rule.span, f"duty `{rule.code}` is already declared at {duties[rule.code].ref}")
-                    duties.setdefault(rule.code, provision)
-                if isinstance(rule, n.Prohibit):
-                    for value in rule.values:
-                        if value.name in prohibited:
-                            self.report(value.span, f"`{value.name}` is already prohibited by "
-                                                    f"{prohibited[value.name].ref}")
-                        prohibited.setdefault(value.name, provision)
-                self.check_rule(rule, provision)
-        if n.Renewal in singletons and n.Term not in singletons:
-            self.report(singletons[n.Renewal], "a renewal rule needs a `term` rule")
+                kind = questions.kind_of(rule)  # raises for a kind no question takes
+                if kind is None:
+                    continue  # text only
+                if kind.single and type(rule) in first:
+                    self.report(rule.span, f"a policy has one `{kind.word}` rule; "
+                                           f"another is at {first[type(rule)]!r}")
+                first.setdefault(type(rule), rule.span)
+                self.phase = (kind.may_read, kind.words)
+                kind.check(self, rule, provision, states.setdefault(kind.node, {}))
+        self.phase = (frozenset(), None)
+        for kind in questions.rule_kinds():
+            if kind.needs is not None and kind.node in first and kind.needs not in first:
+                needed = questions.KINDS[kind.needs]
+                self.report(first[kind.node], f"a {kind.word} rule needs a `{needed.word}` rule")
 
-    def check_rule(self, rule, provision: Provision) -> None:
-        kind = type(rule)
-        allowed = _PHASE.get(kind, frozenset())
-        scope: dict = {}
-        if isinstance(rule, n.Require) or isinstance(rule, n.Prefer):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            if rule.guard is not None:
-                self.expect_bool(rule.guard, allowed, kind, scope)
-            self.reachable(rule.condition if rule.guard is None else n.And((rule.guard, rule.condition)), rule)
-        elif isinstance(rule, n.Term):
-            self.expect_path(rule.start, DATE, "the term's start")
-            if rule.unit not in ("years", "months"):
-                self.report(rule.span, "a term is counted in years or months")
-            if rule.amount <= 0:
-                self.report(rule.span, "a term must last at least one year or month")
-            elif rule.amount > (100 if rule.unit == "years" else 1200):
-                self.report(rule.span, "a term longer than 100 years is surely a mistake")
-        elif isinstance(rule, n.Renewal):
-            source = self.expect_path(rule.source, None, "the renewal records")
-            record = source.element if isinstance(source, ListT) and isinstance(source.element, RecordT) else None
-            if source is not None and record is None:
-                self.report(rule.source.span, f"renewal records must be a `list of` a record type, not {source}")
-            if record is not None:
-                scope = {rule.var: record}
-                if rule.var in self.sections:
-                    self.report(rule.span, f"`{rule.var}` names a section of facts; choose another name")
-                dated = self.type_of(rule.dated, allowed, kind, scope)
-                if dated is not None and dated != DATE:
-                    self.report(rule.dated.span, f"a renewal is dated by a date field, not {dated}")
-                if rule.dated.parts[0] != rule.var:
-                    self.report(rule.dated.span, f"the renewal date is a field of `{rule.var}`")
-                self.expect_bool(rule.condition, allowed, kind, scope)
-        elif isinstance(rule, n.Ground):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            self.reachable(rule.condition, rule)
-        elif isinstance(rule, n.DismissalRecord):
-            self.expect_path(rule.path, DATE, "a recorded dismissal")
-        elif isinstance(rule, n.Recusal):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            self.reachable(rule.condition, rule)
-        elif isinstance(rule, n.Prohibit):
-            ftype = self.expect_path(rule.path, None, "prohibited conduct")
-            if ftype is not None:
-                if not (isinstance(ftype, ListT) and isinstance(ftype.element, EnumT)):
-                    self.report(rule.path.span, f"prohibitions name values of a `list of` enum fact, not {ftype}")
-                else:
-                    for value in rule.values:
-                        self.check_enum_value(value, ftype.element)
-        elif isinstance(rule, n.Duty):
-            for expr in (rule.when, rule.met, rule.breached):
-                if expr is not None:
-                    self.expect_bool(expr, allowed, kind, scope)
-            if rule.when is not None:
-                self.reachable(rule.when, rule)
-            if rule.due is not None:
-                self.expect_path(rule.due.base, DATE, "a due date's base")
-                if rule.due.amount <= 0:
-                    self.report(rule.due.span, "a deadline must be at least one day")
-                elif rule.due.amount > 1000:
-                    self.report(rule.due.span, "a deadline of more than 1,000 units is surely a mistake")
-            if rule.done_on is not None:
-                self.expect_path(rule.done_on, DATE, "the day a duty was done")
-            if rule.due is not None and rule.done_on is None:
-                self.report(rule.span, "this duty has a deadline (`due …`) but not the day it was done: "
-                                       "add `done on <date fact>` (`完成日期 …`)")
-            elif rule.due is None and rule.done_on is not None:
-                self.report(rule.span, "`done on …` is the day a deadline duty was done, but this duty has no "
-                                       "deadline: add `due N working days after <date fact>` (`期限 <date fact> 后 N 个工作日`)")
-            if rule.due is not None and (rule.met is not None or rule.breached is not None):
-                self.report(rule.span, "a deadline duty is met by its `done on` date; drop `met when`/`breached when`")
-        elif isinstance(rule, (n.ReportScope, n.ReportCategory, n.Reward)):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            self.reachable(rule.condition, rule)
-        elif isinstance(rule, n.Notice):
-            self.expect_bool(rule.condition, allowed, kind, scope)
-            self.reachable(rule.condition, rule)
-            if not rule.message.strip():
-                self.report(rule.span, "a notice needs a message")
-        elif not isinstance(rule, n.TextOnly):  # exhaustive: a new rule kind gets its checks here
-            raise RuntimeError(f"internal error: the checker has no checks for {type(rule).__name__} rules")
+    def condition(self, expr, scope: dict | None = None) -> None:
+        """Check a condition of the rule being checked, under what its kind may read."""
+        allowed, what = self.phase
+        self.expect_bool(expr, allowed, what, scope or {})
+
+    def typed(self, expr, scope: dict | None = None):
+        """The type of an expression of the rule being checked, under what its kind may read."""
+        allowed, what = self.phase
+        return self.type_of(expr, allowed, what, scope or {})
 
     # -------------------------------------------------------------- invariants
     def check_invariants(self) -> None:
-        duties = tuple(dict.fromkeys(r.code for p in self.provisions for r in p.rules if isinstance(r, n.Duty)))
-        prohibited = next((self.type_of(r.path, frozenset(), None, {}) for p in self.provisions for r in p.rules
-                           if isinstance(r, n.Prohibit)), None)
-        violation = prohibited.element if isinstance(prohibited, ListT) else EnumT("violation", ())
+        listed: dict[str, object] = {}  # RuleKind.kind → the values decision fields list
+        for kind in questions.rule_kinds():
+            if kind.decision_values is not None:
+                rules = [r for p in self.provisions for r in p.rules if type(r) is kind.node]
+                listed[kind.kind] = kind.decision_values(self, rules)
         types: dict[str, object] = {}
         for name, (_, declared) in DECISION_FIELDS.items():
-            if declared == "duties":
-                types[name] = ListT(EnumT("duty", duties))
-            elif declared == "violations":
-                types[name] = ListT(violation)
+            if isinstance(declared, str):
+                types[name] = ListT(listed[declared])
             elif declared is None:
                 types[name] = _SCALAR_FIELDS[name]
             else:
@@ -549,14 +480,11 @@ class _Checker:
             if not inv.cites:
                 self.report(inv.span, "an invariant cites the provisions it protects")
             for ref in inv.cites:
-                if not any(p.within(ref) for p in self.provisions):
-                    where = f"article {ref.article}" + (f" ({ref.item})" if ref.item is not None else "")
-                    self.report(ref.span, f"{where} does not exist")
-            allowed = _PHASE[n.Invariant]
+                self.resolve_ref(ref)
             self.in_invariant = True
             for expr in (inv.when, inv.then):
                 if expr is not None:
-                    self.expect_bool(expr, allowed, n.Invariant, {})
+                    self.expect_bool(expr, _INVARIANT_READS, "an invariant", {})
             self.in_invariant = False
             if inv.when is not None and static_value(inv.when) is False:
                 self.warn(inv.span, "this invariant can never be tested: its `when` is always false")
@@ -616,15 +544,18 @@ class _Checker:
         return section.fields[rest[0]].type
 
     def type_of(self, expr, allowed, kind, scope):
-        """The type of ``expr``, reporting every problem; None where it cannot be known."""
+        """The type of ``expr``, reporting every problem; None where it cannot be known. ``kind``: what
+        reads it in words ("a requirement"), which may read the derived predicates ``allowed``."""
         predicate = _PREDICATE_OF.get(type(expr))
         if predicate is not None and kind is not None and predicate not in allowed:
-            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {_KIND_WORDS[kind]}")
+            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {kind}"
+                        + (": it is decided with the term and the status, after it; duties, notices and "
+                           "invariants can read it" if predicate in _DERIVED_DATES else ""))
         if isinstance(expr, n.Path):
             return self.resolve_path(expr, scope)
         if isinstance(expr, n.Literal):
             v = expr.value
-            return BOOL if isinstance(v, bool) else INT if isinstance(v, int) else \
+            return BOOL if isinstance(v, bool) else NUMBER if isinstance(v, (int, Fraction)) else \
                 DATE if isinstance(v, dt.date) else TEXT
         if isinstance(expr, n.Name):
             if expr.name in self.sections:
@@ -675,20 +606,63 @@ class _Checker:
                 self.report(expr.operand.span, f"`is empty` / `为空` tests a list, not {t}")
             return BOOL
         if isinstance(expr, (n.Expired, n.Dismissed)):
-            if isinstance(expr, n.Expired) and not self.has_term:
-                self.report(expr.span, "`expired` / `期满未续聘` needs a `term` rule in the policy")
+            if isinstance(expr, n.Expired) and "expired" not in self.provided:
+                provider = questions.provider_of("expired")
+                self.report(expr.span, f"`expired` / `期满未续聘` needs a `{provider.word}` rule in the policy")
             return BOOL
+        if isinstance(expr, (n.LastDay, n.DismissalDay)):
+            predicate = "last_day" if isinstance(expr, n.LastDay) else "dismissal_day"
+            if predicate not in self.provided:
+                providers = " or ".join(f"`{k.word}`" for k in questions.rule_kinds() if predicate in k.provides)
+                self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} needs a {providers} rule in the policy")
+            return DATE
         if isinstance(expr, n.AsOf):
             return DATE
-        if isinstance(expr, n.DateAfter):
-            if not getattr(self, "in_invariant", False):
-                self.report(expr.span, "a date counted `after N units` can only be used in invariants for now")
+        if isinstance(expr, (n.DateAfter, n.DateBefore)):
+            word = "`after` / `后`" if isinstance(expr, n.DateAfter) else "`before` / `前`"
             base = self.type_of(expr.base, allowed, kind, scope)
             if base is not None and base != DATE:
-                self.report(expr.base.span, f"`after` counts from a date, not {base}")
+                self.report(expr.base.span, f"{word} counts from a date, not {base}")
             if expr.unit not in ("working_days", "days", "months", "years") or expr.amount > 1000:
                 self.report(expr.span, "count at most 1,000 days, working days, months or years")
             return DATE
+        if isinstance(expr, n.Arith):
+            result: object = NUMBER
+            for side in (expr.left, expr.right):
+                t = self.type_of(side, allowed, kind, scope)
+                if t is not None and t != NUMBER:
+                    d = side.dotted if isinstance(side, n.Path) else "as_of"
+                    hint = (f" (a date is counted on or back: `{d} after 2 years` / `{d} 后 2 年`, "
+                            f"`{d} before 30 calendar days` / `{d} 前 30 日`)" if t == DATE else "")
+                    self.report(side.span, f"`{expr.op}` {_ARITH_WORDS[expr.op]} numbers, not {t}{hint}")
+                    result = None  # reported once: what uses it says nothing more
+            return result
+        if isinstance(expr, n.Neg):
+            t = self.type_of(expr.operand, allowed, kind, scope)
+            if t is not None and t != NUMBER:
+                self.report(expr.operand.span, f"`-` negates a number, not {t}")
+                return None
+            return NUMBER
+        if isinstance(expr, n.Extreme):
+            return self.type_extreme(expr, allowed, kind, scope)
+        if isinstance(expr, n.Age):
+            if self.root.header is not None and self.root.header.age is None:
+                self.report(expr.span, "`age(…)` / `周岁(…)` needs the header to say how 周岁 are counted: "
+                                       "`age reached on birthday` / `周岁起算 生日当日` (reached on the birthday) or "
+                                       "`age reached on day after birthday` / `周岁起算 生日次日` (reached the day "
+                                       "after it, as 法释〔2006〕1号 art. 2 has it); docs/dates.md explains them")
+            for part, what in ((expr.birth, "the birth date"), (expr.on, "the day of the age")):
+                t = self.type_of(part, allowed, kind, scope)
+                if t is not None and t != DATE:
+                    self.report(part.span, f"`age(BIRTH, ON)` / `周岁(出生日期, 计算日)`: {what} is a date, not {t}")
+            return NUMBER
+        if isinstance(expr, n.Count):
+            t = self.type_of(expr.source, allowed, kind, scope)
+            if t is not None and not isinstance(t, ListT):
+                self.report(expr.source.span, f"`count of` / `计数` counts the entries of a list, not {t}")
+            return NUMBER
+        if isinstance(expr, n.Quantifier):
+            return self.type_quantifier(expr, allowed, kind, scope)
         if isinstance(expr, (n.Violates, n.Satisfies)):
             self.check_ref(expr)
             return BOOL
@@ -716,28 +690,107 @@ class _Checker:
         rt = self.type_of(right, allowed, kind, scope)
         if lt is not None and rt is not None:
             if lt != rt:
-                self.report(expr.span, f"cannot compare {lt} with {rt}")
-            elif expr.op not in ("=", "!=") and lt not in (DATE, INT):
+                hint = ("; a date is compared with a date (`as_of before 3 years` / `基准日 前 3 年`), a number "
+                        "with a number (`age(…)`, `count of …`)" if {lt, rt} == {DATE, NUMBER} else "")
+                self.report(expr.span, f"cannot compare {lt} with {rt}{hint}")
+            elif expr.op not in ("=", "!=") and lt not in (DATE, NUMBER):
                 self.report(expr.span, f"`{expr.op}` orders dates or numbers, not {lt}")
             elif isinstance(lt, ListT):
                 self.report(expr.span, "lists are tested with `has`, `has any of` or `is empty`")
         return BOOL
 
+    def type_extreme(self, expr: n.Extreme, allowed, kind, scope):
+        """``min(…)`` / ``max(…)``: of numbers, or of dates (the earlier / later); all alike."""
+        types = [self.type_of(o, allowed, kind, scope) for o in expr.operands]
+        word = "`min` / `较小值`" if expr.op == "min" else "`max` / `较大值`"
+        first = next((t for t in types if t is not None), None)
+        for operand, t in zip(expr.operands, types):
+            if t is None:
+                continue
+            if t not in (NUMBER, DATE):
+                self.report(operand.span, f"{word} takes numbers or dates, not {t}")
+                return None
+            if t != first:
+                self.report(operand.span, f"{word} takes values of one type: {first} and {t} do not mix")
+                return None
+        return first
+
+    def type_quantifier(self, expr: n.Quantifier, allowed, kind, scope):
+        words = {"count": "`count of` / `计数`", "any": "`any` / `存在`", "all": "`all` / `全部`",
+                 "no": "`no` / `没有`"}[expr.kind]
+        result = NUMBER if expr.kind == "count" else BOOL
+        source = self.type_of(expr.source, allowed, kind, scope)
+        if source is None:
+            return result
+        if not (isinstance(source, ListT) and isinstance(source.element, RecordT)):
+            hint = (" (for a list of enum values use `has` / `包含` or `has any of` / `包含任一`"
+                    + (", and `count of LIST` / `计数 LIST` for its length)" if expr.kind == "count" else ")")
+                    if isinstance(source, ListT) else "")
+            self.report(expr.source.span, f"{words} … `where` / `满足` ranges over a list of records, "
+                                          f"not {source}{hint}")
+            return result
+        if expr.var in self.sections:
+            self.report(expr.span, f"`{expr.var}` names a section of facts; choose another name for the record")
+            return result
+        if expr.var in scope:
+            self.report(expr.span, f"`{expr.var}` already names a record here; choose another name")
+            return result
+        inner = {**scope, expr.var: source.element}
+        self.expect_bool(expr.condition, allowed, kind, inner)
+        return result
+
     def check_ref(self, expr) -> None:
         ref = expr.ref
-        under = [p for p in self.provisions if p.within(ref)]
+        under = self.resolve_ref(ref)
         if not under:
-            where = f"article {ref.article}" + (f" ({ref.item})" if ref.item is not None else "")
-            self.report(ref.span, f"{where} does not exist")
             return
-        if ref.chapter is not None and under[0].chapter != ref.chapter:
-            actual = under[0].chapter
+        wanted = questions.referenced("violates" if isinstance(expr, n.Violates) else "satisfies")
+        if not any(isinstance(r, wanted.node) for p in under for r in p.rules):
+            self.report(ref.span, f"{ref.cite} ({ref.ref}) {wanted.none_referenced}")
+
+    def resolve_ref(self, ref: n.ArticleRef) -> list[Provision]:
+        """The provisions under ``ref``; every part it names must exist (else an error at it, with what
+        does exist or a did-you-mean), and its chapter, if it gives one, must be the article's."""
+        article = [p for p in self.provisions if p.article == ref.article]
+        if not article:
+            numbers = sorted({p.article for p in self.provisions})
+            known = f" (the policy has {_numbered(numbers, '{}', 'article')})" if numbers else ""
+            self.report(ref.span, f"article {ref.article} does not exist{known}")
+            return []
+        name = f"article {ref.article}"
+        paragraphs = sorted({p.paragraph or 1 for p in article})
+        paragraph = ref.paragraph if ref.paragraph is not None else 1 if ref.item is not None else None
+        missing = None
+        if paragraph is not None and paragraph not in paragraphs:
+            missing = (f"{_english(ref.article, paragraph)} does not exist: {name} has "
+                       + ("one paragraph" if paragraphs == [1] else _numbered(paragraphs, "{}", "paragraph")))
+        elif ref.item is not None:
+            in_paragraph = [p for p in article if (p.paragraph or 1) == paragraph]
+            items = sorted({p.item for p in in_paragraph if p.item is not None})
+            last = ref.item if ref.last is None else ref.last
+            absent = [i for i in range(ref.item, last + 1) if i not in items]
+            whose = name if paragraph == 1 and ref.paragraph is None else _english(ref.article, paragraph)
+            if absent:
+                shown = _english(ref.article, ref.paragraph, absent[0])
+                missing = (f"{shown} does not exist: {whose} has "
+                           + (_numbered(items, "({})", "item") if items else "no items"))
+                elsewhere = next((p for p in article if p.item == absent[0] and p.sub is None), None)
+                if elsewhere is not None:
+                    missing += f" (did you mean `{elsewhere.cite}`, {elsewhere.ref}?)"
+            elif ref.sub is not None:
+                subs = sorted({p.sub for p in in_paragraph if p.item == ref.item and p.sub is not None})
+                if ref.sub not in subs:
+                    owner = _english(ref.article, ref.paragraph, ref.item)
+                    missing = (f"{_english(ref.article, ref.paragraph, ref.item, ref.sub)} does not exist: {owner} "
+                               + ("has " + _numbered(subs, "{}", "sub-item") if subs else "has no sub-items"))
+        if missing is not None:
+            self.report(ref.span, missing)
+            return []
+        if ref.chapter is not None and article[0].chapter != ref.chapter:
+            actual = article[0].chapter
             self.report(ref.span, f"article {ref.article} is in chapter {actual}, not chapter {ref.chapter}"
                         if actual is not None else f"article {ref.article} is not in any chapter")
-        wanted = n.Prohibit if isinstance(expr, n.Violates) else n.Require
-        if not any(isinstance(r, wanted) for p in under for r in p.rules):
-            what = "prohibits nothing" if wanted is n.Prohibit else "has no requirements"
-            self.report(ref.span, f"{under[0].cite} ({under[0].ref}) {what}")
+        return [p for p in article if p.within(ref)]
 
     def check_unused(self) -> None:
         if self.vocabulary:
@@ -748,7 +801,20 @@ class _Checker:
                     self.warn(info.span, f"fact `{section.name}.{name}` is declared but no rule uses it")
 
 
-_RULE_WORD = {n.Term: "term", n.Renewal: "renewal", n.DismissalRecord: "dismissal recorded"}
+_PROVISIONS = (n.Article, n.Paragraph, n.Item, n.SubItem)
+
+
+def _english(article: int, paragraph: int | None = None, item: int | None = None, sub: int | None = None) -> str:
+    """A provision in the English keywords, as the author would write it: ``article 12 paragraph 2 (1)``."""
+    return refs.render(refs.Marker(article, paragraph, item, None, sub), "en")
+
+
+def _numbered(numbers: list[int], form: str, word: str) -> str:
+    """``items (1)-(6)`` for numbers in a run, else each listed: ``articles 1, 2, 4``, ``item (1)``."""
+    word += "s" if len(numbers) > 1 else ""
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{word} {form.format(numbers[0])}-{form.format(numbers[-1])}"
+    return f"{word} " + (", " if len(numbers) > 2 else " and ").join(form.format(x) for x in numbers)
 
 
 # ------------------------------------------------------------------ reachability

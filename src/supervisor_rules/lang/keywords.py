@@ -103,12 +103,17 @@ KEYWORDS: tuple[Keyword, ...] = (
     _k("STATUS", HEADER, "status", "状态", "header"),
     _k("TRIAL", LITERAL, "trial", "试行", "header"),
     _k("FINAL", LITERAL, "final", "正式", "header"),
+    _k("AGE_REACHED", HEADER, "age reached", "周岁起算", "header (how `age` counts 周岁; docs/dates.md)"),
+    _k("AGE_RULE", LITERAL, "on birthday", "生日当日", "header (`age reached on birthday`)", value="birthday"),
+    _k("AGE_RULE", LITERAL, "on day after birthday", "生日次日", "header (`age reached on day after birthday`)",
+       value="day_after"),
     _k("IMPORT", IMPORT, "import", "引用", "imports"),
     _k("ENUM", DECLARATION, "enum", "枚举", "declarations, inline enum type"),
     _k("RECORD", DECLARATION, "record", "记录", "declarations"),
     _k("FACTS", DECLARATION, "facts", "事实", "declarations"),
     _k("BOOL", TYPE, "bool", "布尔", "types"),
     _k("DATE_TYPE", TYPE, "date", "日期", "types"),
+    _k("NUMBER_TYPE", TYPE, "number", "数值", "types"),
     _k("TEXT_TYPE", TYPE, "text", "文本", "types"),
     _k("LIST_OF", TYPE, "list of", "列表", "types"),
     _k("TRUE", LITERAL, "true", "真", "literals, defaults"),
@@ -134,14 +139,16 @@ KEYWORDS: tuple[Keyword, ...] = (
     _k("RECUSAL", STATEMENT, "recusal", "回避", "rules"),
     _k("RECUSAL_KIND", VALUE, "required", "必须", "`recusal` (also as a value)", value="required"),
     _k("RECUSAL_KIND", VALUE, "request", "申请", "`recusal` (also as a value)", value="request"),
-    _k("DECIDED_BY", CLAUSE, "decided by", "由", "`recusal`"),
-    _k("ACTOR", VALUE, "supervisor", "监督员", "`recusal` (also as a value)", value="supervisor"),
-    _k("ACTOR", VALUE, "department", "部门", "`recusal` (also as a value)", value="department"),
+    _k("DECIDED_BY", CLAUSE, ("decided by", "by"), "由", "`recusal` (`decided by`), a duty's bearer (`by`)"),
+    _k("ACTOR", VALUE, "supervisor", "监督员", "`recusal`, a duty's bearer (also as a value)", value="supervisor"),
+    _k("ACTOR", VALUE, "department", "部门", "`recusal`, a duty's bearer (also as a value)", value="department"),
     _k("DECIDE", MODIFIER, (), "决定", "`recusal` (optional, after the actor)"),
     _k("PROHIBIT", STATEMENT, "prohibit", "禁止", "rules"),
     _k("DUTY", STATEMENT, "duty", "义务", "rules"),
     _k("DUE", CLAUSE, "due", "期限", "duties"),
-    _k("AFTER", CLAUSE, "after", "后", "duties, invariants (`X after 7 working days`)"),
+    _k("AFTER", CLAUSE, "after", "后", "duties, expressions (`X after 7 working days`)"),
+    _k("BEFORE", CLAUSE, "before", "前", "expressions (`X before 3 years`)"),
+    _k("IMMEDIATELY", CLAUSE, "immediately", "立即", "duties (`due immediately after X`, `期限 X 后 立即`)"),
     _k("DONE_ON", CLAUSE, "done on", "完成日期", "duties"),
     _k("MET_WHEN", CLAUSE, "met when", "履行条件", "duties"),
     _k("BREACHED_WHEN", CLAUSE, "breached when", "违反条件", "duties"),
@@ -150,6 +157,9 @@ KEYWORDS: tuple[Keyword, ...] = (
     _k("REWARD", STATEMENT, "reward", "奖励", "rules"),
     _k("UNDER", CLAUSE, ("under", "cites"), "依据", "`reward`, `invariant`"),
     _k("NOTICE", STATEMENT, "notice", "提示", "rules"),
+    _k("CONCLUSION", STATEMENT, "conclusion", "结论", "rules"),
+    _k("EQUALS", CLAUSE, "equals", "为", "`conclusion` (its value)"),
+    _k("FOR_EACH", CLAUSE, "for each", "对每个", "`conclusion` (`for each r in LIST`)"),
     _k("INVARIANT", DECLARATION, "invariant", "不变式", "invariants"),
     _k("THEN", CLAUSE, "then", "则", "`invariant`"),
     _k("AND", OPERATOR, "and", ("且", "并且"), "expressions"),
@@ -166,8 +176,18 @@ KEYWORDS: tuple[Keyword, ...] = (
     _k("EXPIRED", OPERAND, "expired", "期满未续聘", "expressions"),
     _k("DISMISSED", OPERAND, "dismissed", "已解聘", "expressions"),
     _k("AS_OF", OPERAND, "as_of", "基准日", "expressions"),
+    _k("LAST_DAY", OPERAND, "last day", "聘期届满日", "expressions, deadlines (after the status)"),
+    _k("DISMISSAL_DAY", OPERAND, "dismissal day", "解聘之日", "expressions, deadlines (after the status)"),
     _k("VIOLATES", PREDICATE, "violates", "违反", "expressions"),
     _k("SATISFIES", PREDICATE, "satisfies", "符合", "expressions"),
+    _k("MIN", OPERATOR, "min", "较小值", "expressions (`min(a, b)`)"),
+    _k("MAX", OPERATOR, "max", "较大值", "expressions (`max(a, b)`)"),
+    _k("AGE", OPERATOR, "age", "周岁", "expressions (`age(BIRTH, ON)`)"),
+    _k("COUNT_OF", OPERATOR, "count of", "计数", "expressions (`count of LIST`, `count of r in LIST where C`)"),
+    _k("ANY", OPERATOR, "any", "存在", "expressions (`any r in LIST where C`)"),
+    _k("ALL", OPERATOR, "all", "全部", "expressions (`all r in LIST where C`)"),
+    _k("NO", OPERATOR, "no", "没有", "expressions (`no r in LIST where C`)"),
+    _k("WHERE", CLAUSE, "where", "满足", "`count of`, `any`, `all`, `no`, `conclusion … for each`"),
 )
 
 
@@ -267,10 +287,13 @@ def pattern(terminal: str) -> str:
     """The regular expression of a keyword terminal: its spellings, as whole words.
 
     A multi-word spelling takes any spaces or tabs between its words, and no
-    spelling matches the start of a longer word (``note`` is a name, ``not`` a keyword).
+    spelling matches the start of a longer word (``note`` is a name, ``not`` a keyword) or of a
+    path (``结论.状态`` reads the decision in an invariant, though ``结论`` starts a conclusion rule;
+    no keyword is ever followed by ``.name``, so every lexer, with parser state or without, makes
+    such a word a path, and the parser refuses a path headed by a keyword other than the decision's).
     """
     alternatives = ("[ \\t]+".join(re.escape(word) for word in s.split(" ")) for s in spellings(terminal))
-    return "(?:" + "|".join(alternatives) + ")(?!\\w)"
+    return "(?:" + "|".join(alternatives) + ")(?!\\w|\\.[^\\W\\d])"
 
 
 # ------------------------------------------------------------------ generated blocks

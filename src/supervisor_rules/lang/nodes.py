@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from fractions import Fraction
 from typing import Union
 
 import attrs
+
+from supervisor_rules.lang import refs
 
 
 @attrs.frozen
@@ -30,9 +33,13 @@ class Span:
 NO_SPAN = Span("<builtin>", 0, 0, 0, 0)
 
 
-def _span_field():
-    # Spans never take part in equality: two ASTs are equal if they mean the same.
+def span_field():
+    """The ``span`` field every node declares last. Spans never take part in equality: two ASTs are
+    equal if they mean the same."""
     return attrs.field(default=NO_SPAN, eq=False, repr=False, kw_only=True)
+
+
+_span_field = span_field
 
 
 # ------------------------------------------------------------------ expressions
@@ -56,7 +63,10 @@ class Name:
 
 @attrs.frozen
 class Literal:
-    value: Union[bool, int, str, dt.date]
+    """A constant: a bool, a number (an ``int``, or a ``Fraction`` for one written with decimals:
+    ``89.5`` is exactly 179/2), a text or a date."""
+
+    value: Union[bool, int, Fraction, str, dt.date]
     span: Span = _span_field()
 
 
@@ -144,26 +154,150 @@ class AsOf:
 
 
 @attrs.frozen
+class LastDay:
+    """The last day of the current term, as the decision's ``term.last_day`` (``last day`` / ``聘期届满日``)."""
+
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class DismissalDay:
+    """The day of dismissal (``dismissal day`` / ``解聘之日``): the recorded dismissal date if the case
+    gives one on or before ``as_of``, else after a natural expiry the day after the term's last day."""
+
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class DateAfter:
     """``base after N unit``: a date counted like a deadline (working days on the PRC calendar)."""
 
-    base: Path
+    base: "Expr"
     amount: int
     unit: str
     span: Span = _span_field()
 
 
 @attrs.frozen
+class DateBefore:
+    """``base before N unit`` (``base 前 N unit``): the date counted back, by Civil Code arts. 201-202
+    (the corresponding day; the month's last day where it has none), or N working days back."""
+
+    base: "Expr"
+    amount: int
+    unit: str
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Arith:
+    """``left op right`` on numbers: ``op`` is one of ``+ - * /`` (``×`` and ``÷`` are read as ``*`` and ``/``)."""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Neg:
+    """``-operand``: unary minus."""
+
+    operand: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Extreme:
+    """``min(a, b, …)`` / ``max(a, b, …)`` (``较小值`` / ``较大值``): ``op`` is ``"min"`` or ``"max"``."""
+
+    op: str
+    operands: tuple["Expr", ...]
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Age:
+    """``age(BIRTH, ON)`` / ``周岁(BIRTH, ON)``: the age in 周岁 on a day, as the policy's header counts it."""
+
+    birth: "Expr"
+    on: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Count:
+    """``count of LIST`` / ``计数 LIST``: how many entries a list fact holds."""
+
+    source: Path
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Quantifier:
+    """``KIND VAR in LIST where CONDITION``: ``kind`` is ``any``, ``all``, ``no`` (true/false) or ``count``
+    (a number); inside ``condition``, ``VAR.field`` reads one record of the list."""
+
+    kind: str
+    var: str
+    source: Path
+    condition: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class ArticleRef:
+    """A reference to a provision: an article, a paragraph (款), an item of a paragraph, a sub-item, or
+    a range of items of one paragraph (``item`` to ``last``). ``paragraph`` is as written: None when
+    the reference names none, so an item is then the first paragraph's (see ``lang/refs.py``)."""
+
     article: int
     item: int | None = None
     chapter: int | None = None
+    paragraph: int | None = None
+    sub: int | None = None
+    last: int | None = None
     span: Span = _span_field()
 
-    def covers(self, article: int, item: int | None) -> bool:
-        """Whether the provision at ``article`` / ``item`` falls under this reference: the same article,
-        and the same item if the reference names one (its chapter only places the article)."""
-        return self.article == article and (self.item is None or self.item == item)
+    def covers(self, where, item: int | None = None, paragraph: int | None = None, sub: int | None = None) -> bool:
+        """Whether a provision falls under this reference. ``where`` is the provision (or its citation:
+        anything with ``article``, ``paragraph``, ``item`` and ``sub``; a paragraph of None is the first),
+        or its article number with the other parts given one by one. Its chapter only places the article."""
+        if not isinstance(where, int):
+            where, item, paragraph, sub = where.article, where.item, where.paragraph, where.sub
+        if where != self.article:
+            return False
+        wanted = self.paragraph if self.paragraph is not None else 1 if self.item is not None else None
+        if wanted is not None and (1 if paragraph is None else paragraph) != wanted:
+            return False
+        if self.item is not None:
+            last = self.item if self.last is None else self.last
+            if item is None or not self.item <= item <= last:
+                return False
+            if self.sub is not None and sub != self.sub:
+                return False
+        return True
+
+    @property
+    def key(self) -> tuple:
+        """What the reference names, as a value (chapter included, span left out)."""
+        return (self.chapter, self.article, self.paragraph, self.item, self.last, self.sub)
+
+    @property
+    def ref(self) -> str:
+        """The compact form (``12p2(1)``, ``10(1)-(3)``; ``9p1`` for a first paragraph named as such)."""
+        return refs.compact(self.article, self.paragraph, self.item, self.sub, self.last)
+
+    @property
+    def cite(self) -> str:
+        """The Chinese citation, as written in a decision (``第十二条第二款第（一）项``; no chapter)."""
+        return refs.cite(self.article, self.paragraph, self.item, self.sub, self.last)
+
+    @property
+    def english(self) -> str:
+        """The reference in the English keywords (``chapter 2 article 12 paragraph 2 (1)``)."""
+        marker = refs.Marker(self.article, self.paragraph, self.item, self.last, self.sub)
+        return (f"chapter {self.chapter} " if self.chapter is not None else "") + refs.render(marker, "en")
 
 
 @attrs.frozen
@@ -183,121 +317,18 @@ class Satisfies:
 
 
 Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, IsKnown, IsEmpty,
-             Expired, Dismissed, AsOf, DateAfter, Violates, Satisfies]
+             Expired, Dismissed, AsOf, LastDay, DismissalDay, DateAfter, DateBefore, Arith, Neg, Extreme, Age, Count, Quantifier,
+             Violates, Satisfies]
 
 
 # ------------------------------------------------------------------ rules
-@attrs.frozen
-class Require:
-    condition: Expr
-    guard: Expr | None = None
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Prefer:
-    condition: Expr
-    guard: Expr | None = None
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Term:
-    amount: int
-    unit: str  # "years" | "months" (the checker rejects others)
-    start: Path
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Renewal:
-    var: str
-    source: Path
-    dated: Path
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Ground:
-    effect: str  # "automatic" | "mandatory" | "discretionary"
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class DismissalRecord:
-    path: Path
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Recusal:
-    kind: str  # "required" | "request"
-    decided_by: str  # "supervisor" | "department"
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Prohibit:
-    path: Path
-    values: tuple[Name, ...]
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Due:
-    amount: int
-    unit: str  # "working_days" | "days" | "months" | "years"
-    base: Path
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Duty:
-    code: str
-    when: Expr | None = None
-    due: Due | None = None
-    done_on: Path | None = None
-    met: Expr | None = None
-    breached: Expr | None = None
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class ReportScope:
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class ReportCategory:
-    condition: Expr
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Reward:
-    condition: Expr
-    rules: str
-    span: Span = _span_field()
-
-
-@attrs.frozen
-class Notice:
-    message: str
-    condition: Expr
-    span: Span = _span_field()
-
-
+# Each rule kind's node class lives in the question module that decides it (``supervisor_rules/questions``):
+# a provision's ``rules`` hold those nodes, and ``TextOnly``, which decides nothing.
 @attrs.frozen
 class TextOnly:
+    """``text only`` / ``仅文本``: the provision is informative and carries no rule."""
+
     span: Span = _span_field()
-
-
-Rule = Union[Require, Prefer, Term, Renewal, Ground, DismissalRecord, Recusal, Prohibit, Duty,
-             ReportScope, ReportCategory, Reward, Notice, TextOnly]
 
 
 # ------------------------------------------------------------------ provisions
@@ -305,7 +336,7 @@ Rule = Union[Require, Prefer, Term, Renewal, Ground, DismissalRecord, Recusal, P
 class SubItem:
     number: int
     text: str | None
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[object, ...] = ()
     span: Span = _span_field()
 
 
@@ -313,7 +344,7 @@ class SubItem:
 class Item:
     number: int
     text: str | None
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[object, ...] = ()
     subitems: tuple[SubItem, ...] = ()
     span: Span = _span_field()
 
@@ -322,7 +353,7 @@ class Item:
 class Paragraph:
     number: int
     text: str | None
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[object, ...] = ()
     items: tuple[Item, ...] = ()
     span: Span = _span_field()
 
@@ -331,7 +362,7 @@ class Paragraph:
 class Article:
     number: int
     text: str | None
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[object, ...] = ()
     items: tuple[Item, ...] = ()
     paragraphs: tuple[Paragraph, ...] = ()
     chapter: int | None = None
@@ -362,6 +393,11 @@ class TextType:
 
 
 @attrs.frozen
+class NumberType:
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class NamedType:
     name: str
     span: Span = _span_field()
@@ -382,18 +418,22 @@ class InlineEnum:
 
 @attrs.frozen
 class ListType:
-    element: Union[BoolType, DateType, TextType, NamedType, InlineEnum]
+    element: Union[BoolType, DateType, TextType, NumberType, NamedType, InlineEnum]
     span: Span = _span_field()
 
 
-TypeExpr = Union[BoolType, DateType, TextType, NamedType, InlineEnum, ListType]
+TypeExpr = Union[BoolType, DateType, TextType, NumberType, NamedType, InlineEnum, ListType]
+
+#: The default ``= unknown`` (``= 未知``): a record field that may be left out, and is then unknown.
+UNKNOWN_DEFAULT = "unknown"
 
 
 @attrs.frozen
 class FieldDecl:
     name: str
     type: TypeExpr
-    default: Union[bool, tuple, None] = None  # None: open-world (absent means unknown)
+    # None: open-world (absent means unknown); UNKNOWN_DEFAULT: a record field that may be left out
+    default: Union[bool, tuple, str, None] = None
     label: str | None = None
     span: Span = _span_field()
 
@@ -436,6 +476,7 @@ class Header:
     document: str | None = None
     effective: Union[dt.date, str, None] = None  # a date, or "on_issuance"
     status: str | None = None  # "trial" | "final"
+    age: str | None = None  # how `age(…)` counts 周岁: "birthday" | "day_after" (dates/ages.py)
     span: Span = _span_field()
 
 

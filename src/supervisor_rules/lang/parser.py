@@ -18,14 +18,18 @@ import hashlib
 import os
 import re
 import threading
+from fractions import Fraction
 from pathlib import Path
 
 import attrs
 import lark
 from lark import Token
 
+from supervisor_rules import questions
 from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import nodes as n
+from supervisor_rules.lang import refs
+from supervisor_rules.lang.checker import DECISION_HEADS
 from supervisor_rules.errors import PolicySyntaxError
 from supervisor_rules.lang.numerals import parse_number
 from supervisor_rules.resources import grammar_path
@@ -38,6 +42,7 @@ MAX_NESTING = 100
 MAX_NUMBER_DIGITS = 9
 
 _CMP = {"≠": "!="}
+_ARITH = {"×": "*", "÷": "/"}
 # Keyword terminals whose spellings stand for values in the AST (the rest are synonyms).
 _VALUED = frozenset({"EFFECT", "RECUSAL_KIND", "ACTOR"})
 
@@ -86,7 +91,22 @@ def _module_parser() -> tuple[lark.Lark, "_Builder"]:
     the GIL this costs no throughput.
     """
     builder = _Builder()
-    return _make_lark("nodes", transformer=builder), builder
+    grammar = _make_lark("nodes", transformer=builder)
+    check_statements(grammar)
+    return grammar, builder
+
+
+def check_statements(grammar: lark.Lark) -> None:
+    """Every alternative of the grammar's ``_stmt`` is a statement a registered rule kind builds (and
+    every registered statement is in the grammar): else a rule would parse into a bare Lark tree."""
+    alternatives = {rule.expansion[0].name for rule in grammar.rules
+                    if rule.origin.name == "_stmt" and len(rule.expansion) == 1}
+    if alternatives != set(questions.STATEMENTS):
+        unbuilt = sorted(alternatives - set(questions.STATEMENTS))
+        unknown = sorted(set(questions.STATEMENTS) - alternatives)
+        raise questions.UnregisteredRule(
+            f"internal error: grammar statements no question module builds: {unbuilt or 'none'}; "
+            f"statements registered but not in the grammar's `_stmt`: {unknown or 'none'}")
 
 
 _PARSE_LOCK = threading.Lock()
@@ -145,11 +165,16 @@ def keywords() -> dict[str, str]:
     return {s: entry.terminal for entry in kw.KEYWORDS for s in entry.spellings() if s in reserved}
 
 
-_FIXED_WORDS = {"_COLON": "`:`", "NAME": "a name", "PATH": "a fact (`section.fact`)", "INT": "a whole number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
+_FIXED_WORDS = {"_COLON": "`:`", "NAME": "a name", "PATH": "a fact (`section.fact`)", "INT": "a whole number", "NUMBER": "a number", "STRING": "quoted text", "DATE": "a date (YYYY-MM-DD)",
                 "CHAPTER": "a chapter heading (第…章 / chapter N)", "ARTICLE": "an article (第…条 / article N)",
                 "PARAGRAPH": "a paragraph (第…款 / paragraph N)", "ITEM": "an item marker （…） / (N)",
                 "SUB": "a sub-item marker (1.)", "CMP_OP": "a comparison (= != < <= > >=)",
                 "UNIT": "a unit (years / 年, working days / 个工作日, …)", "$END": "the end of the file"}
+_OPERATOR_WORDS = {"PLUS": "`+`", "MINUS": "`-`", "TIMES": "`*` / `×`", "DIVIDE": "`/` / `÷`"}
+#: What may start an operand besides a fact, a value or `(`: listed after the rest, so that where an
+#: operand is expected the message still leads with what most conditions start with.
+_LATE = frozenset({"PLUS", "MINUS", "TIMES", "DIVIDE", "BEFORE", "COMMA", "MIN", "MAX", "AGE", "COUNT_OF", "ANY",
+                   "ALL", "NO"})
 
 
 @functools.cache
@@ -157,6 +182,8 @@ def describe_terminal(name: str) -> str:
     """A terminal name in human words: ``WHEN`` → ```when` / `当```."""
     if name in _FIXED_WORDS:
         return _FIXED_WORDS[name]
+    if name in _OPERATOR_WORDS:
+        return _OPERATOR_WORDS[name]
     if name in kw.terminals():
         return " / ".join(f"`{s}`" for s in kw.spellings(name))
     for term in _terminals():
@@ -180,12 +207,15 @@ def _expected_words(expected, found: str = "") -> tuple[str, ...]:
     keywords, those nearest to what was ``found`` first, then the start of the next provision and
     the end of the file, each said once."""
     names = set(expected)
+    if "NUMBER" in names:
+        names.discard("INT")  # where a decimal may stand, a whole number may too: "a number" says both
     kinds = sorted({describe_terminal(e) for e in names
                     if e in _FIXED_WORDS and e not in _NEXT_PROVISION and e != "$END"})
     starters = _provision_starters()
-    words = sorted({(e in starters, describe_terminal(e)) for e in names if e not in _FIXED_WORDS},
-                   key=lambda sw: (-_closeness(found, sw[1]) if _closeness(found, sw[1]) >= 0.6 else 0, sw[0], sw[1]))
-    words = [w for _, w in dict.fromkeys(words)]
+    words = sorted({(e in _LATE, e in starters, describe_terminal(e)) for e in names if e not in _FIXED_WORDS},
+                   key=lambda lsw: (-_closeness(found, lsw[2]) if _closeness(found, lsw[2]) >= 0.6 else 0, lsw[0],
+                                    lsw[1], lsw[2]))
+    words = [w for _, _, w in dict.fromkeys(words)]
     tail = []
     markers = [mark for term, mark in _NEXT_PROVISION.items() if term in names]
     if markers:
@@ -419,6 +449,12 @@ class _Builder:
 
     def __init__(self):
         self.begin("<string>", [])
+        # Each rule kind's statement (and its sub-rules) is built by its question module.
+        context = BuildContext(self)
+        for rule, build in questions.SYNTAX.items():
+            if hasattr(self, rule):
+                raise questions.UnregisteredRule(f"grammar rule `{rule}` is built by the parser already")
+            setattr(self, rule, functools.partial(build, context))
 
     def begin(self, source: str, lines: list[str]) -> None:
         self.source = source
@@ -508,6 +544,9 @@ class _Builder:
     def status(self, c):
         return ("status", kw.value_of(str(c[1])), self._span(c))
 
+    def age_rule(self, c):
+        return ("age", kw.value_of(str(c[1])), self._span(c))
+
     def text(self, children):
         parts = []
         for token in children:
@@ -554,6 +593,13 @@ class _Builder:
             return _Default(True)
         if _is(value, "FALSE"):
             return _Default(False)
+        if _is(value, "IS_UNKNOWN"):
+            return _Default(n.UNKNOWN_DEFAULT)
+        if _is(value, "NAME"):
+            if str(value) != n.UNKNOWN_DEFAULT:
+                self._error(value, f"a default is `true`, `false`, `[]` or `unknown` (`真`, `假`, `[]`, `未知`), "
+                                   f"not `{value}`")
+            return _Default(n.UNKNOWN_DEFAULT)
         return _Default(())
 
     def empty_list(self, c):
@@ -570,6 +616,9 @@ class _Builder:
 
     def text_type(self, c):
         return n.TextType(span=self._span(c))
+
+    def number_type(self, c):
+        return n.NumberType(span=self._span(c))
 
     def named_type(self, c):
         return n.NamedType(self._name(c[0]), span=self._span(c))
@@ -594,24 +643,35 @@ class _Builder:
         raw = str(token)
         return self._number(token, r"第(.+?)章") if raw.startswith("第") else self._number(token, r"(\d+)")
 
-    def _article_ref(self, token: Token) -> tuple[int, int | None]:
-        raw = str(token)
-        if raw.startswith("第"):
-            article = self._number(token, r"^第(.+?)条")
-            item = self._number(token, r"条第[（(](.+?)[)）]项") if "项" in raw else None
-        else:
-            article = self._number(token, r"(\d+)")
-            item = self._number(token, r"\(\s*(\d+)\s*\)") if "(" in raw else None
-        return article, item
+    def _article_ref(self, token: Token) -> refs.Marker:
+        """The parts of an article marker (``lang/refs.py``): a malformed numeral is an error at it."""
+        try:
+            marker = refs.parse_marker(str(token))
+        except ValueError as exc:
+            self._error(token, f"`{token}`: {exc}")
+        if marker.last is not None and marker.last <= marker.item:
+            self._error(token, f"`{token}`: a range of items runs from a lower item to a higher one "
+                               f"(({marker.item}) to ({marker.last}) is not one)")
+        return marker
 
     def article(self, c):
-        number, item = self._article_ref(c[0])
-        if item is not None:
+        marker = self._article_ref(c[0])
+        if marker.item is not None:
             self._error(c[0], "an article heading cannot name an item: write the item as its own line")
+        number = marker.article
         text = self._optional_text(c)
         rules = tuple(x for x in c[1:] if _is_rule(x))
         items = tuple(x for x in c if isinstance(x, n.Item))
         paragraphs = tuple(x for x in c if isinstance(x, n.Paragraph))
+        if marker.paragraph is not None:
+            # 第二条第二款（一）…: markers need no white space, so an article without wording of its own
+            # may run into its next paragraph's marker; what follows is that paragraph's.
+            if marker.paragraph == 1:
+                self._error(c[0], "the first paragraph is the article's own text: write it after the article "
+                                  "heading, without `第一款` / `paragraph 1`")
+            span = self._span(c)
+            first = n.Paragraph(marker.paragraph, text.value if text else None, rules, items, span=span)
+            return n.Article(number, None, (), (), (first, *paragraphs), span=span)
         return n.Article(number, text.value if text else None, rules, items, paragraphs, span=self._span(c))
 
     def paragraph(self, c):
@@ -633,79 +693,6 @@ class _Builder:
         return n.SubItem(number, text.value if text else None, tuple(x for x in c[1:] if _is_rule(x)),
                          span=self._span(c))
 
-    # -------------------------------------------------------------- rules
-    def require(self, c):
-        exprs = [x for x in c if not isinstance(x, Token)]
-        return n.Require(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(c))
-
-    def prefer(self, c):
-        exprs = [x for x in c if not isinstance(x, Token)]
-        return n.Prefer(exprs[0], exprs[1] if len(exprs) > 1 else None, span=self._span(c))
-
-    def term(self, c):
-        return n.Term(self._int(c[1]), kw.value_of(str(c[2])), c[4], span=self._span(c))
-
-    def renewal(self, c):
-        return n.Renewal(self._name(c[1]), c[3], c[5], c[7], span=self._span(c))
-
-    def ground(self, c):
-        effect = next(x for x in c if _is(x, "EFFECT"))
-        return n.Ground(kw.value_of(str(effect)), c[-1], span=self._span(c))
-
-    def dismissal_record(self, c):
-        return n.DismissalRecord(c[1], span=self._span(c))
-
-    def recusal(self, c):
-        kind = next(x for x in c if _is(x, "RECUSAL_KIND"))
-        actor = next(x for x in c if _is(x, "ACTOR"))
-        return n.Recusal(kw.value_of(str(kind)), kw.value_of(str(actor)), c[-1], span=self._span(c))
-
-    def prohibit(self, c):
-        return n.Prohibit(c[1], tuple(c[2:]), span=self._span(c))
-
-    def duty(self, c):
-        clauses = {}
-        for clause in c[2:]:
-            key, value, span = clause
-            if key in clauses:
-                self._error(span, f"duty `{c[1]}` gives its `{key}` clause twice")
-            clauses[key] = value
-        return n.Duty(self._name(c[1]), span=self._span(c), **clauses)
-
-    def duty_when(self, c):
-        return ("when", c[1], self._span(c))
-
-    def duty_due(self, c):
-        if _is(c[1], "INT"):
-            amount, unit, base = c[1], c[2], c[4]
-        else:
-            base, amount, unit = c[1], c[3], c[4]
-        return ("due", n.Due(self._int(amount), kw.value_of(str(unit)), base, span=self._span(c)), self._span(c))
-
-    def duty_done(self, c):
-        return ("done_on", c[1], self._span(c))
-
-    def duty_met(self, c):
-        return ("met", c[1], self._span(c))
-
-    def duty_breached(self, c):
-        return ("breached", c[1], self._span(c))
-
-    def report_scope(self, c):
-        return n.ReportScope(c[-1], span=self._span(c))
-
-    def report_category(self, c):
-        return n.ReportCategory(c[-1], span=self._span(c))
-
-    def reward(self, c):
-        return n.Reward(c[2], c[4].value, span=self._span(c))
-
-    def notice(self, c):
-        return n.Notice(c[1].value, c[3], span=self._span(c))
-
-    def text_only(self, c):
-        return n.TextOnly(span=self._span(c))
-
     # -------------------------------------------------------------- invariants
     def invariant(self, c):
         text = self._optional_text(c)
@@ -719,6 +706,37 @@ class _Builder:
     @_nested
     def date_after(self, c):
         return n.DateAfter(c[0], self._int(c[2]), kw.value_of(str(c[3])), span=self._span(c))
+
+    @_nested
+    def date_before(self, c):
+        return n.DateBefore(c[0], self._int(c[2]), kw.value_of(str(c[3])), span=self._span(c))
+
+    @_nested
+    def arith(self, c):
+        op = str(c[1])
+        return n.Arith(_ARITH.get(op, op), c[0], c[2], span=self._span(c))
+
+    @_nested
+    def neg(self, c):
+        return n.Neg(c[1], span=self._span(c))
+
+    @_nested
+    def extreme(self, c):
+        return n.Extreme(kw.value_of(str(c[0])), tuple(x for x in c[1:] if not isinstance(x, Token)),
+                         span=self._span(c))
+
+    @_nested
+    def age(self, c):
+        birth, on = (x for x in c[1:] if not isinstance(x, Token))
+        return n.Age(birth, on, span=self._span(c))
+
+    def count(self, c):
+        return n.Count(c[1], span=self._span(c))
+
+    @_nested
+    def quantifier(self, c):
+        kind = {"COUNT_OF": "count"}.get(c[0].type, c[0].type.lower())
+        return n.Quantifier(kind, self._name(c[1]), c[3], c[5], span=self._span(c))
 
     @_nested
     def or_expr(self, c):
@@ -784,6 +802,12 @@ class _Builder:
     def as_of(self, c):
         return n.AsOf(span=self._span(c))
 
+    def last_day(self, c):
+        return n.LastDay(span=self._span(c))
+
+    def dismissal_day(self, c):
+        return n.DismissalDay(span=self._span(c))
+
     @_nested
     def violates(self, c):
         return n.Violates(c[1], span=self._span(c))
@@ -794,15 +818,17 @@ class _Builder:
 
     def article_ref(self, c):
         chapter = self._chapter_number(c[0]) if len(c) == 2 else None
-        article, item = self._article_ref(c[-1])
-        return n.ArticleRef(article, item, chapter, span=self._span(c))
+        m = self._article_ref(c[-1])
+        return n.ArticleRef(m.article, m.item, chapter, m.paragraph, m.sub, m.last, span=self._span(c))
 
     def path(self, c):
         # After a dot only a name can follow, so a keyword there is unambiguous
         # (`decision.status`); the first part is a section and must be a name.
         token = c[0]
         first, *rest = parts = str(token).split(".")
-        if first in keywords():
+        # `结论.状态` reads the decision in invariants although `结论` also starts a conclusion rule
+        # (no keyword matches before `.name`: keywords.pattern); the checker allows it only there.
+        if first in keywords() and first not in DECISION_HEADS:
             self._error(token, f"`{first}` is a keyword and cannot be used as a name")
         for part in parts:
             if _MARKER.match(part):
@@ -824,8 +850,23 @@ class _Builder:
     def false(self, c):
         return n.Literal(False, span=self._span(c))
 
-    def int_(self, c):
-        return n.Literal(self._int(c[0]), span=self._span(c))
+    def number(self, c):
+        return n.Literal(self._decimal(c[0]), span=self._span(c))
+
+    def _decimal(self, token: Token) -> int | Fraction:
+        """A number written in an expression: a whole number as ``_int`` reads one, or with a decimal
+        part (``89.5``), read exactly (a ``Fraction``; ``90.0`` is the whole number 90). Each part has
+        at most ``MAX_NUMBER_DIGITS`` digits."""
+        whole, _, decimals = str(token).partition(".")
+        if not decimals:
+            return self._int(token)
+        if not str(token).isascii():
+            self._error(token, f"write numbers with the digits 0-9, not `{str(token)[:20]}`")
+        if len(whole) > MAX_NUMBER_DIGITS or len(decimals) > MAX_NUMBER_DIGITS:
+            self._error(token, f"a number with more than {MAX_NUMBER_DIGITS} digits before or after its point "
+                               "is surely a mistake")
+        value = Fraction(str(token))
+        return value.numerator if value.denominator == 1 else value
 
     def date(self, c):
         return n.Literal(self._date(c[0]), span=self._span(c))
@@ -839,6 +880,40 @@ class _Builder:
             return dt.date.fromisoformat(str(token))
         except ValueError:
             self._error(token, f"`{token}` is not a real date")
+
+
+class BuildContext:
+    """What a rule kind's builders (``RuleKind.syntax``) use while the parser reduces their grammar
+    rules: each builder is called as ``build(context, children)``."""
+
+    def __init__(self, builder: _Builder):
+        self._builder = builder
+
+    def span(self, children) -> n.Span:
+        """From the first positioned child's start to the last one's end."""
+        return self._builder._span(children)
+
+    def int(self, token: Token) -> int:
+        """A whole number written in the rules (ASCII digits, at most ``MAX_NUMBER_DIGITS``)."""
+        return self._builder._int(token)
+
+    def name(self, token: Token) -> str:
+        """A name the rules give (never a keyword)."""
+        return self._builder._name(token)
+
+    @staticmethod
+    def value(token: Token) -> str:
+        """What a keyword spelling stands for (``自然解聘`` → ``automatic``, ``个工作日`` → ``working_days``)."""
+        return kw.value_of(str(token))
+
+    @staticmethod
+    def is_token(x, kind: str | None = None) -> bool:
+        """Whether a child is a token (of terminal ``kind``, if given) rather than a built node."""
+        return isinstance(x, Token) and (kind is None or x.type == kind)
+
+    def error(self, where, message: str):
+        """Refuse the rule file: a ``PolicySyntaxError`` at a token or span."""
+        self._builder._error(where, message)
 
 
 class _Text:
@@ -855,12 +930,8 @@ class _Default:
         self.value = value
 
 
-_RULE_TYPES = (n.Require, n.Prefer, n.Term, n.Renewal, n.Ground, n.DismissalRecord, n.Recusal, n.Prohibit,
-               n.Duty, n.ReportScope, n.ReportCategory, n.Reward, n.Notice, n.TextOnly)
-
-
 def _is_rule(x) -> bool:
-    return isinstance(x, _RULE_TYPES)
+    return type(x) in questions.RULE_NODES
 
 
 def _evolve(node, **changes):

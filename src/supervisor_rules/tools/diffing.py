@@ -36,7 +36,7 @@ from supervisor_rules.lang import nodes as n
 from supervisor_rules.dates import periods
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
 from supervisor_rules.errors import RulesError
-from supervisor_rules.engine import questions
+from supervisor_rules import questions
 from supervisor_rules.tools.policytests import WORDS, amount_in_words, describe_rule
 
 DEFAULT_EXAMPLES = 2000
@@ -91,12 +91,13 @@ def _prov_dict(p: ProvisionInfo) -> dict:
 
 
 # ------------------------------------------------------------------ roles
-AREAS = ("term", "qualifications", "grounds", "recusal", "discipline", "duties", "reports", "notices")
+AREAS = ("term", "qualifications", "grounds", "recusal", "discipline", "duties", "reports", "findings", "notices")
 #: Each area's heading in the text report (``supervisor-rules diff``).
 AREA_TITLES = {"term": "Term, renewal and expiry", "qualifications": "Qualifications (by fact)",
                "grounds": "Dismissal grounds (by circumstance)", "recusal": "Recusal",
                "discipline": "Discipline (by prohibited code)", "duties": "Duties (by code)",
-               "reports": "Reports and rewards", "notices": "Notices (advisory)"}
+               "reports": "Reports and rewards", "findings": "Conclusions the policy defines (by code)",
+               "notices": "Notices (advisory)"}
 
 
 def _roles(policy) -> list[tuple[str, tuple, str, str, str]]:
@@ -256,7 +257,7 @@ def _start_key(policy) -> tuple[str, str] | None:
 
 # ------------------------------------------------------------------ what a decision says, for comparison
 FIELDS = ("status", "eligibility.result", "eligibility.preferred", "term.last_day", "grounds", "recusal",
-          "obligations", "violations", "report.result", "report.reward_referral")
+          "obligations", "violations", "report.result", "report.reward_referral", "findings")
 
 
 def ground_roles(policy) -> dict:
@@ -286,7 +287,16 @@ def features(decision, roles: dict | None = None) -> dict:
         "violations": frozenset(v.code for v in d.violations),
         "report.result": str(d.report.result),
         "report.reward_referral": d.report.reward_referral,
+        # Each declared code → what it concludes: (entry index, value) for each finding of that code.
+        "findings": _findings(d),
     }
+
+
+def _findings(d) -> dict:
+    out: dict[str, tuple] = {}
+    for f in d.findings:
+        out[f.code] = out.get(f.code, ()) + ((f.item, f.value),)
+    return out
 
 
 def difference_keys(a: dict, b: dict) -> list[tuple]:
@@ -304,6 +314,11 @@ def difference_keys(a: dict, b: dict) -> list[tuple]:
             for role in sorted(set(x) | set(y)):
                 if x.get(role) != y.get(role):
                     keys.append((field, role, x.get(role), y.get(role)))
+        elif field == "findings":
+            for code in sorted(set(x) | set(y)):
+                if x.get(code) != y.get(code):
+                    side = "old only" if code not in y else "new only" if code not in x else "changed"
+                    keys.append((field, code, side))
         elif field in ("obligations", "violations"):
             for code in sorted(x - y):
                 keys.append((field, code, "old only"))
@@ -629,6 +644,11 @@ def group_title(key: tuple, old_id: str, new_id: str) -> str:
     if field in ("obligations", "violations"):
         _, code, side = key
         return f"{field}: {code} under {old_id if side == 'old only' else new_id} only"
+    if field == "findings":
+        _, code, side = key
+        if side == "changed":
+            return f"findings: {code} concluded differently under {old_id} and {new_id}"
+        return f"findings: {code} under {old_id if side == 'old only' else new_id} only"
     if field == "grounds":
         _, role, a, b = key
         return f"grounds on {role}: {old_id} {a or 'none'} vs {new_id} {b or 'none'}"
@@ -664,11 +684,16 @@ def decision_lines(field: str, decision) -> str:
         return f"recusal {r.result}" + (f", decided by {r.decided_by}" if r.decided_by else "") + (
             " — " + ", ".join(f"{c.ref} {c.cite}" for c in r.grounds) if r.grounds else "")
     if field == "obligations":
-        return "obligations " + (", ".join(f"{o.duty} ({o.citation.ref} {o.citation.cite}, {o.state})"
+        return "obligations " + (", ".join(f"{o.duty} ({o.citation.ref} {o.citation.cite}, {o.state}"
+                                           + (", by department)" if o.bearer == "department" else ")")
                                            for o in d.obligations) or "none")
     if field == "violations":
         return "violations " + (", ".join(f"{v.code} ({v.citation.ref} {v.citation.cite})"
                                           for v in d.violations) or "none")
+    if field == "findings":
+        return "findings " + (", ".join(
+            f"{f.code}" + (f"[{f.item}]" if f.item is not None else "")
+            + f" = {_show_value('', f.value)} ({f.citation.ref} {f.citation.cite})" for f in d.findings) or "none")
     if field.startswith("report"):
         r = d.report
         return f"report {r.result}" + (f", category {r.category.ref} {r.category.cite}" if r.category else "") + (

@@ -53,6 +53,7 @@ from lark import Token, Tree
 
 from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import parser
+from supervisor_rules.lang import refs
 from supervisor_rules.errors import RulesError, display_width
 from supervisor_rules.lang.numerals import parse_number, to_chinese
 
@@ -80,6 +81,8 @@ _KEYWORD_TYPES = frozenset(kw.terminals()) | _MARKERS
 
 _NO_SPACE_BEFORE = frozenset({",", ".", ")", "]", "}", ":", "："})
 _NO_SPACE_AFTER = frozenset({"(", "[", ".", "{"})
+# `= unknown` (a record field's default) is a name in English and the keyword `未知` in Chinese.
+_UNKNOWN = {"en": "unknown", "zh": "未知"}
 
 
 class FormatError(RulesError):
@@ -94,7 +97,7 @@ def _inline_rules() -> frozenset[str]:
     by_origin: dict[str, list] = {}
     for rule in lk.rules:
         by_origin.setdefault(rule.origin.name, []).append(rule)
-    names: set[str] = {"text", "default", "empty_list"}
+    names: set[str] = {"text", "default", "empty_list", "duty_bearer"}  # a duty's bearer stays on its line
     stack, seen = ["expr", "type_expr"], set()
     while stack:
         origin = stack.pop()
@@ -107,6 +110,21 @@ def _inline_rules() -> frozenset[str]:
                 names.add(str(rule.alias))
             stack.extend(s.name for s in rule.expansion if not s.is_term)
     return frozenset(names)
+
+
+@functools.cache
+def _calls() -> frozenset[str]:
+    """Keywords written like a function, their arguments in parentheses right after them (`min(a, b)`,
+    `周岁(…)`): the terminals a grammar rule follows with `(` (from the grammar)."""
+    lk = parser.tree_parser()
+    paren = {t.name for t in lk.terminals if t.pattern.type == "str" and t.pattern.value == "("}
+    out = set()
+    for rule in lk.rules:
+        symbols = rule.expansion
+        for a, b in zip(symbols, symbols[1:]):
+            if a.is_term and b.is_term and b.name in paren and a.name in _KEYWORD_TYPES:
+                out.add(a.name)
+    return frozenset(out)
 
 
 def _translate_keyword(text: str, lang: str | None, previous: str | None) -> str | None:
@@ -156,23 +174,42 @@ def _translate_marker(terminal: str, text: str, lang: str | None) -> str:
             return f"（{chinese}）" if chinese else compact
         return compact
     if terminal == "ARTICLE":
-        compact = re.sub(r"\s*\(", "(", compact)
-    word, mark = {"CHAPTER": ("chapter", "章"), "ARTICLE": ("article", "条"), "PARAGRAPH": ("paragraph", "款")}[terminal]
+        return _translate_article(compact, lang)
+    word, mark = {"CHAPTER": ("chapter", "章"), "PARAGRAPH": ("paragraph", "款")}[terminal]
     if lang is None:
         return compact
-    zh = re.fullmatch(rf"第([{_CN}]+){mark}(?:第[（(]([{_CN}]+)[)）]项)?", compact)
-    en = re.fullmatch(rf"{word} (\d+)(?:\((\d+)\))?", compact)
+    zh = re.fullmatch(rf"第([{_CN}]+){mark}", compact)
+    en = re.fullmatch(rf"{word} (\d+)", compact)
     if lang == "en" and zh:
-        number, item = _number_in(zh.group(1)), zh.group(2) and _number_in(zh.group(2))
-        if number is None or (zh.group(2) and item is None):
-            return compact
-        return f"{word} {number}" + (f"({item})" if zh.group(2) else "")
+        number = _number_in(zh.group(1))
+        return compact if number is None else f"{word} {number}"
     if lang == "zh" and en:
-        number, item = _chinese(int(en.group(1))), en.group(2) and _chinese(int(en.group(2)))
-        if number is None or (en.group(2) and item is None):
-            return compact
-        return f"第{number}{mark}" + (f"第（{item}）项" if en.group(2) else "")
+        number = _chinese(int(en.group(1)))
+        return compact if number is None else f"第{number}{mark}"
     return compact
+
+
+def _translate_article(compact: str, lang: str | None) -> str:
+    """An article marker (any provision, ``lang/refs.py``): in its own language, white space
+    normalised (``article 12 paragraph 2 (1)-(3)``, ``第十条第（一）项至第（三）项``); with ``lang``, in
+    that language. A number Chinese cannot spell (past 999) leaves the marker as written."""
+    try:
+        marker = refs.parse_marker(compact)
+    except ValueError:
+        return compact
+    if compact.startswith("第"):
+        return refs.render(marker, "en") if lang == "en" else _zh_spacing(compact)
+    if lang == "zh":
+        try:
+            return refs.render(marker, "zh")
+        except ValueError:
+            pass
+    return refs.render(marker, "en")
+
+
+def _zh_spacing(compact: str) -> str:
+    """A Chinese marker as written, without white space around 至."""
+    return re.sub(r"\s*至\s*", "至", compact)
 
 
 # --------------------------------------------------------------------------- tokens and comments
@@ -192,6 +229,7 @@ class _Atom:
     level: int | None = None  # an optional break before it: lower breaks first
     force: tuple | None = None  # a forced break before it: ("cont",) or ("align", atom)
     keep: bool = True
+    unary: bool = False  # a unary minus: written against its operand (`-2`)
 
 
 @dataclass
@@ -208,7 +246,9 @@ def _full_width_punctuation(ch: str) -> bool:
 
 
 def _space(a: _Atom, b: _Atom) -> str:
-    if b.text in _NO_SPACE_BEFORE or a.text in _NO_SPACE_AFTER:
+    if b.text in _NO_SPACE_BEFORE or a.text in _NO_SPACE_AFTER or a.unary:
+        return ""
+    if b.text == "(" and a.type in _calls():
         return ""
     if a.type != "STRING" and a.text and _full_width_punctuation(a.text[-1]):
         return ""  # （一）"…", 1、"…": full-width punctuation carries its own space
@@ -269,6 +309,8 @@ class _Formatter:
 
     def _token_text(self, token: Token, previous: str | None) -> str | None:
         kind, text = token.type, str(token)
+        if previous == "=" and self.lang is not None and (kind == "IS_UNKNOWN" or (kind == "NAME" and text == "unknown")):
+            return _UNKNOWN[self.lang]  # only a default: a comparison's right side is never `is unknown`
         if kind in _MARKERS:
             return _translate_marker(kind, text, self.lang)
         if kind in _KEYWORD_TYPES:
@@ -327,6 +369,12 @@ class _Formatter:
             self._trailing_comma(node, want=False)
         elif data == "enum_body":
             self._trailing_comma(node, want=True)
+        elif data == "neg":
+            first = self._first(node)
+            if first is not None:
+                self.atoms[first].unary = True
+        elif data == "duty_bearer":
+            self._bearer(node)
         previous = None
         child_lines = 0
         for kid in node.children:
@@ -356,6 +404,13 @@ class _Formatter:
                    if isinstance(t, Token) and t.start_pos in self.by_start]
         for index in strings[1:]:
             self.atoms[index].force = ("align", self.atoms[strings[0]])
+
+    def _bearer(self, node: Tree) -> None:
+        """A duty's bearer is `by ACTOR` in English: 由 is `decided by` in a recusal, `by` here."""
+        first = self._first(node)
+        written = " ".join(str(self.tokens[first]).split()) if first is not None else ""
+        if first is not None and self.lang == "en" and kw.language_of(written) != "en":
+            self.atoms[first].text = "by"
 
     def _trailing_comma(self, node: Tree, want: bool) -> None:
         last = self._last(node)

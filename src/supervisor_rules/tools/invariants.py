@@ -10,7 +10,6 @@ counterexample ready for ``supervisor-rules eval``.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Callable
 
@@ -19,8 +18,8 @@ import attrs
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.checker import DECISION_ALIASES, DECISION_HEADS
 from supervisor_rules.engine.compiler import ExpressionCompiler
+from supervisor_rules.engine.runtime import derived_after
 from supervisor_rules.contracts.decision import Decision, Status
-from supervisor_rules.dates.workdays import MissingCalendarYear
 
 #: Examples tried per invariant when the caller gives no budget.
 DEFAULT_EXAMPLES = 300
@@ -30,7 +29,7 @@ DEFAULT_EXAMPLES = 300
 class CompiledInvariant:
     name: str
     text: str | None
-    cites: tuple[str, ...]  # refs, e.g. ("8", "9(5)")
+    cites: tuple[str, ...]  # refs, e.g. ("8", "9(5)", "11p2", "3(1)-(6)")
     cite_text: str  # the citations in Chinese, joined with 、
     when: Callable | None
     then: Callable
@@ -55,16 +54,18 @@ class InvariantResult:
 class _Env:
     """What invariant closures read: the facts merged with the decision's values."""
 
-    __slots__ = ("facts", "sections", "as_of", "var", "expired", "dismissed", "cache", "calendar")
+    __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "last_day", "dismissal_day",
+                 "cache", "calendar")
 
-    def __init__(self, facts, sections, as_of, expired, dismissed, calendar):
+    def __init__(self, facts, sections, as_of, expired, dismissed, calendar, last_day=None, dismissal_day=None):
         self.facts, self.sections, self.as_of = facts, sections, as_of
-        self.var, self.cache = {}, {}
+        self.var, self.bound, self.cache = {}, {}, {}
         self.expired, self.dismissed, self.calendar = expired, dismissed, calendar
+        self.last_day, self.dismissal_day = last_day, dismissal_day
 
 
 class _InvariantCompiler(ExpressionCompiler):
-    """The rule compiler, plus the decision's fields and dates counted like deadlines."""
+    """The rule compiler, plus the decision's fields."""
 
     def x_Path(self, e: n.Path):
         if e.parts[0] in DECISION_HEADS:
@@ -77,24 +78,6 @@ class _InvariantCompiler(ExpressionCompiler):
             e = attrs.evolve(e, right=n.Name("dismissed"))
         return super().x_Compare(e)
 
-    def x_DateAfter(self, e: n.DateAfter):
-        base_key, amount, unit = e.base.dotted, e.amount, e.unit
-
-        def date_after(env):
-            base = env.facts.get(base_key)
-            if base is None:
-                return None
-            try:
-                if unit == "working_days":
-                    return env.calendar().add_working_days(base, amount)
-                if unit == "days":
-                    return base + dt.timedelta(days=amount)
-                from supervisor_rules.dates.periods import add_months
-                return add_months(base, amount * (12 if unit == "years" else 1))
-            except (MissingCalendarYear, ValueError, OverflowError):
-                return None  # a date that cannot be counted is unknown, never guessed
-        return date_after
-
 
 def compile_invariants(checked) -> tuple[CompiledInvariant, ...]:
     if not checked.invariants:
@@ -102,8 +85,8 @@ def compile_invariants(checked) -> tuple[CompiledInvariant, ...]:
     compiler = _InvariantCompiler(checked)
     out = []
     for inv in checked.invariants:
-        refs = tuple(str(r.article) + (f"({r.item})" if r.item is not None else "") for r in inv.cites)
-        cites = "、".join(next((p.cite for p in checked.provisions if p.within(r)), r.__repr__()) for r in inv.cites)
+        refs = tuple(r.ref for r in inv.cites)
+        cites = "、".join(r.cite for r in inv.cites)
         out.append(CompiledInvariant(inv.name, inv.text, refs, cites,
                                      compiler.expression(inv.when) if inv.when is not None else None,
                                      compiler.expression(inv.then), inv.span))
@@ -130,6 +113,7 @@ def decision_values(decision: Decision) -> dict:
         "decision.reward_referral": decision.report.reward_referral,
         "decision.last_day": term.last_day if term else None,
         "decision.terms": term.terms if term else None,
+        "decision.findings": tuple(dict.fromkeys(f.code for f in decision.findings)),
     }
 
 
@@ -145,7 +129,9 @@ def _violated(policy, invariants, case: dict, exercised: dict | None = None):
     else:
         expired = None  # the renewal chain is undetermined
     dismissed = None if decision.status == Status.UNKNOWN else decision.status == Status.DISMISSED
-    env = _Env({**facts, **decision_values(decision)}, sections, as_of, expired, dismissed, lambda: policy.calendar)
+    after = derived_after(policy.compiled, decision, facts)
+    env = _Env({**facts, **decision_values(decision)}, sections, as_of, expired, dismissed, lambda: policy.calendar,
+               after["last_day"], after["dismissal_day"])
     broken = []
     for inv in invariants:
         if inv.when is None or inv.when(env) is True:
@@ -213,6 +199,11 @@ def describe_failure(result: InvariantResult) -> str:
     grounds = ", ".join(f"{g['citation']['ref']} {g['effect']}" for g in decision.get("grounds", [])) or "none"
     summary = (f"status {decision.get('status')}, eligibility {decision.get('eligibility', {}).get('result')}, "
                f"recusal {decision.get('recusal', {}).get('result')}, grounds: {grounds}")
+    findings = decision.get("findings") or []
+    if findings:  # only a policy with conclusions has any: the others' messages stay as they were
+        summary += ", findings: " + ", ".join(
+            f["code"] + (f"[{f['item']}]" if f["item"] is not None else "")
+            + f" = {json.dumps(f['value'], ensure_ascii=False)}" for f in findings)
     return (f"invariant `{inv.name}` ({inv.cite_text}) is violated after {result.examples} examples"
             + (f": {inv.text}" if inv.text else "") + f"\n  counterexample: {case}\n  decision: {summary}")
 

@@ -35,6 +35,7 @@ import datetime as dt
 import json
 import os
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -42,7 +43,9 @@ import attrs
 import yaml
 
 from supervisor_rules.lang import checker, nodes as n
-from supervisor_rules.engine import compiler, questions, runtime
+from supervisor_rules import questions
+from supervisor_rules.lang.refs import REF
+from supervisor_rules.engine import compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision
 from supervisor_rules.contracts.case import shown as shortened
 from supervisor_rules.errors import CaseError, Diagnostic, RulesError
@@ -57,12 +60,12 @@ __all__ = [
 TESTS_SUFFIX = ".tests.yaml"
 MAX_TEST_FILE_BYTES = 8 * 1024 * 1024
 DECISION_KEYS = ("policy", "as_of", "eligibility", "term", "status", "grounds", "recusal", "obligations",
-                 "violations", "report", "notices", "missing_facts", "explanation")
+                 "violations", "report", "notices", "findings", "missing_facts", "explanation")
 TEST_KEYS = ("name", "why", "provisions", "base", "case", "expect")
 FILE_KEYS = ("policy", "bases", "tests")
 #: How many bases one test may name.
 MAX_BASES_PER_TEST = 16
-_REF = re.compile(r"[0-9]+(\([0-9]+\))?(\.[0-9]+)?\Z")
+_REF = REF  # a provision's compact ref: 9, 9(2), 8(1).3, 11p2, 12p2(1)
 
 
 class TestFileError(RulesError):
@@ -370,7 +373,7 @@ def parse_tests(text: str, source: str = "<tests>") -> TestFile:
             test_problems.append(at(*value_at("why"), "`why` must be a string"))
         provisions = raw.get("provisions", [])
         if not isinstance(provisions, list) or not all(isinstance(p, str) for p in provisions):
-            test_problems.append(at(*value_at("provisions"), "`provisions` must be a list of refs like \"9(2)\""))
+            test_problems.append(at(*value_at("provisions"), "`provisions` must be a list of refs like \"9(2)\" or \"11p2\""))
             provisions = []
         base_names = raw.get("base", [])
         if isinstance(base_names, str):
@@ -443,6 +446,33 @@ def describe_expr(e) -> str:
 
 
 _PREC = {"Or": 1, "And": 2, "Not": 3}
+#: How tightly arithmetic binds, inside a test: a sum, a product, a negation.
+_ARITH_PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
+def number_text(value) -> str:
+    """A number as the language writes it: ``90``, ``89.5`` (a rule's decimals are finite)."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        digits = 0
+        while (value * 10**digits).denominator != 1 and digits < 40:
+            digits += 1
+        text = f"{abs(value.numerator) * 10**digits // value.denominator:0{digits + 1}d}"
+        return ("-" if value < 0 else "") + text[:-digits] + "." + text[-digits:]
+    return str(value)
+
+
+def _arith(e, outer: int) -> str:
+    """An arithmetic expression, parenthesised only where the precedence needs it."""
+    if isinstance(e, n.Arith):
+        level = _ARITH_PREC[e.op]
+        # The right operand of - and / binds tighter than a left one of the same level.
+        text = f"{_arith(e.left, level)} {e.op} {_arith(e.right, level + 1)}"
+        return f"({text})" if level < outer else text
+    if isinstance(e, n.Neg):
+        return "-" + _arith(e.operand, 3)
+    return _atom(e)
 
 
 def _expr(e, outer: int) -> str:
@@ -475,9 +505,25 @@ def _atom(e) -> str:
             return v.isoformat()
         if isinstance(v, str):
             return json.dumps(v, ensure_ascii=False)
-        return str(v)
+        return number_text(v)
     if isinstance(e, n.Compare):
-        return f"{_atom(e.left)} {e.op} {_atom(e.right)}"
+        return f"{_arith(e.left, 0)} {e.op} {_arith(e.right, 0)}"
+    if isinstance(e, (n.Arith, n.Neg)):
+        return f"({_arith(e, 0)})"
+    if isinstance(e, n.Extreme):
+        return f"{e.op}({', '.join(_arith(o, 0) if not isinstance(o, (n.And, n.Or, n.Not)) else _expr(o, 0) for o in e.operands)})"
+    if isinstance(e, n.Age):
+        return f"age({_arith(e.birth, 0)}, {_arith(e.on, 0)})"
+    if isinstance(e, n.Count):
+        return f"count of {e.source.dotted}"
+    if isinstance(e, n.Quantifier):
+        head = "count of" if e.kind == "count" else e.kind
+        condition = _atom(e.condition)
+        if not isinstance(e.condition, n.Path):
+            condition = f"({_expr(e.condition, 0)})"
+        return f"{head} {e.var} in {e.source.dotted} where {condition}"
+    if isinstance(e, n.DateBefore):
+        return f"{_atom(e.base)} before {amount_in_words(e.amount, e.unit)}"
     if isinstance(e, n.Member):
         return f"{_atom(e.operand)} {'not in' if e.negated else 'in'} {_values(e.values)}"
     if isinstance(e, n.Has):
@@ -494,13 +540,14 @@ def _atom(e) -> str:
         return "dismissed"
     if isinstance(e, n.AsOf):
         return "as_of"
-    if type(e).__name__ == "DateAfter":
+    if isinstance(e, n.LastDay):
+        return "last day"
+    if isinstance(e, n.DismissalDay):
+        return "dismissal day"
+    if isinstance(e, n.DateAfter):
         return f"{_atom(e.base)} after {amount_in_words(e.amount, e.unit)}"
     if isinstance(e, (n.Violates, n.Satisfies)):
-        ref = e.ref
-        where = (f"chapter {ref.chapter} " if ref.chapter else "") + f"article {ref.article}" + (
-            f"({ref.item})" if ref.item is not None else "")
-        return f"{'violates' if isinstance(e, n.Violates) else 'satisfies'} {where}"
+        return f"{'violates' if isinstance(e, n.Violates) else 'satisfies'} {e.ref.english}"
     if isinstance(e, (n.And, n.Or, n.Not)):
         return _expr(e, 4)
     return type(e).__name__
@@ -526,7 +573,7 @@ def describe_rule(rule) -> str:
 
 
 class Words:
-    """What a rule kind's ``describe`` and ``roles`` (engine/questions) use to put rules in words."""
+    """What a rule kind's ``describe`` and ``roles`` (questions/) use to put rules in words."""
 
     expr = staticmethod(describe_expr)
     rule = staticmethod(describe_rule)
@@ -544,8 +591,9 @@ class Words:
     def reads(expr) -> tuple[str, ...]:
         """The dotted facts ``expr`` reads, each once, in order."""
         out: dict[str, None] = {}
+        bound = {node.var for node in n.walk(expr) if isinstance(node, n.Quantifier)}  # records, not facts
         for node in n.walk(expr):
-            if isinstance(node, n.Path):
+            if isinstance(node, n.Path) and node.parts[0] not in bound:
                 out[node.dotted] = None
         return tuple(out)
 
@@ -570,7 +618,7 @@ WORDS = Words()
 
 # ------------------------------------------------------------------ coverage
 # AST rule class → the kind the compiler and the trace use; how the two sides of each kind read
-# ("never seen met", "never seen unmet"). Both from the registry (engine/questions).
+# ("never seen met", "never seen unmet"). Both from the registry (questions/).
 RULE_KIND = {kind.node: kind.kind for kind in questions.rule_kinds()}
 SIDES = {kind.kind: kind.sides for kind in questions.rule_kinds()}
 
@@ -686,7 +734,7 @@ class Coverage:
                 atoms: list = []
                 for expr in rule_kind.conditions(rule):
                     collect_atoms(expr, atoms)
-                var = rule.var if isinstance(rule, n.Renewal) else None
+                var = getattr(rule, "var", None)  # a rule naming a record (renewal) reads its fields so
                 conditions = []
                 for atom in atoms:
                     fn = comp.expression(atom, renewal_var=var)
@@ -705,6 +753,10 @@ class Coverage:
         policy = self.policy
         facts, sections, _ = policy.read_case(case)
         env = runtime.Env(facts, sections, decision.as_of)
+        env.calendar = lambda: policy.calendar  # a date counted in working days reads the policy's calendar
+        # The derived dates as the decision shows them (`expired` and `dismissed` as before, below).
+        after = runtime.derived_after(policy.compiled, decision, facts)
+        env.last_day, env.dismissal_day = after["last_day"], after["dismissal_day"]
         term = decision.term
         if term is None:
             env.expired = False
@@ -799,7 +851,7 @@ def _side(step, decision: Decision):
     outcome, kind = step.outcome, step.rule
     if kind == "prohibit":
         return bool(outcome)
-    if kind == "duty":
+    if kind in ("duty", "conclusion"):  # a conclusion's outcome is its value, or False: not drawn
         return None if outcome is None else outcome is not False
     if kind == "renewal":
         return True if outcome == "valid" else False if outcome == "invalid" else None
@@ -879,7 +931,8 @@ def run_tests(policy, tests: TestFile | Iterable[PolicyTest], *, backend: str = 
 def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str], backend: str) -> TestResult:
     unknown = [p for p in test.provisions if p not in refs]
     if unknown:
-        return TestResult(test, False, error=f"`provisions` names {', '.join(unknown)}, which "
+        named = ", ".join(p + checker.suggest(p, sorted(refs)) for p in unknown)
+        return TestResult(test, False, error=f"`provisions` names {named}, which "
                                              f"{'is' if len(unknown) == 1 else 'are'} not in {policy.id}")
     fields = [k for k in test.expect if k not in DECISION_KEYS]
     if fields:
@@ -901,7 +954,8 @@ def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str], backe
 
 # ------------------------------------------------------------------ showing values with their citations
 def citation_index(policy) -> dict[str, str]:
-    """ref → Chinese citation (``cite``); refs shared by an article and its paragraphs are joined with "/"."""
+    """ref → Chinese citation (``cite``). Refs are unique (DECISION.md, "Citations"); were two provisions
+    ever to share one, their citations would be joined with "/"."""
     out: dict[str, list[str]] = {}
     for c in policy.compiled.citations:
         out.setdefault(c.ref, [])

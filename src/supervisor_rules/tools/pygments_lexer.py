@@ -69,8 +69,9 @@ def _tokens() -> dict:
             *_keyword_rules(),
             (r"[^\W\d]\w*(?=[ \t\u3000]*[:：])", Name.Variable),  # a field being declared
             (r"[^\W\d]\w*", Name),
+            (r"\d+\.\d+", Number.Float),
             (r"\d+", Number.Integer),
-            (r"!=|<=|>=|=|≠|<|>", Operator),
+            (r"!=|<=|>=|=|≠|<|>|[-+*/×÷]", Operator),
             (r"[{}()\[\],.:：]", Punctuation),
             (r".", Text),
         ],

@@ -9,10 +9,71 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
+
 from supervisor_rules.dates import periods
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.contracts.decision import Citation, InvalidRenewal, Term, UndeterminedRenewal, make_term
-from supervisor_rules.engine.questions.base import Question, RuleKind, condition_only
+from supervisor_rules.contracts.decision import Citation, InvalidRenewal, UndeterminedRenewal, make_term
+from supervisor_rules.contracts.decision import Term as DecisionTerm
+from supervisor_rules.questions.base import Question, RuleKind, condition_only
+
+
+# ------------------------------------------------------------------ nodes and syntax
+@attrs.frozen
+class Term:
+    """``term N years|months from DATE``: how long an appointment runs, from the original start."""
+
+    amount: int
+    unit: str  # "years" | "months" (the checker rejects others)
+    start: n.Path
+    span: n.Span = n.span_field()
+
+
+@attrs.frozen
+class Renewal:
+    """``renewal VAR of RECORDS dated VAR.FIELD require X``: the renewals the case records."""
+
+    var: str
+    source: n.Path
+    dated: n.Path
+    condition: n.Expr
+    span: n.Span = n.span_field()
+
+
+def build_term(b, c):
+    return Term(b.int(c[1]), b.value(c[2]), c[4], span=b.span(c))
+
+
+def build_renewal(b, c):
+    return Renewal(b.name(c[1]), c[3], c[5], c[7], span=b.span(c))
+
+
+# ------------------------------------------------------------------ checks
+def check_term(chk, rule, provision, state) -> None:
+    chk.expect_path(rule.start, chk.DATE, "the term's start")
+    if rule.unit not in ("years", "months"):
+        chk.report(rule.span, "a term is counted in years or months")
+    if rule.amount <= 0:
+        chk.report(rule.span, "a term must last at least one year or month")
+    elif rule.amount > (100 if rule.unit == "years" else 1200):
+        chk.report(rule.span, "a term longer than 100 years is surely a mistake")
+
+
+def check_renewal(chk, rule, provision, state) -> None:
+    source = chk.expect_path(rule.source, None, "the renewal records")
+    record = source.element if isinstance(source, chk.ListT) and isinstance(source.element, chk.RecordT) else None
+    if source is not None and record is None:
+        chk.report(rule.source.span, f"renewal records must be a `list of` a record type, not {source}")
+    if record is not None:
+        scope = {rule.var: record}
+        if rule.var in chk.sections:
+            chk.report(rule.span, f"`{rule.var}` names a section of facts; choose another name")
+        dated = chk.typed(rule.dated, scope)
+        if dated is not None and dated != chk.DATE:
+            chk.report(rule.dated.span, f"a renewal is dated by a date field, not {dated}")
+        if rule.dated.parts[0] != rule.var:
+            chk.report(rule.dated.span, f"the renewal date is a field of `{rule.var}`")
+        chk.condition(rule.condition, scope)
 
 
 # ------------------------------------------------------------------ compilation
@@ -120,7 +181,7 @@ def reasons(pairs, wanted, fallback: tuple) -> tuple:
     return found or fallback
 
 
-def expired_after(decision) -> bool | None:
+def expired_after(policy, decision, facts) -> bool | None:
     """``expired`` as a decision shows it, for expressions read after the decision (invariants,
     coverage): not while nobody is appointed or before the start, unknown while the renewal chain is."""
     term = decision.term
@@ -131,12 +192,18 @@ def expired_after(decision) -> bool | None:
     return None
 
 
+def last_day_after(policy, decision, facts) -> dt.date | None:
+    """``last day`` as a decision shows it: its term's last day (unknown while the renewal chain is)."""
+    return decision.term.last_day if decision.term is not None else None
+
+
 # ------------------------------------------------------------------ interpretation
 def interpret(policy, ev) -> None:
-    ev.decided["term"] = _term(policy, ev)
+    term = ev.decided["term"] = _term(policy, ev)
+    ev.env.last_day = term.last_day if term is not None else None
 
 
-def _term(policy, ev) -> Term | None:
+def _term(policy, ev) -> DecisionTerm | None:
     env, note = ev.env, ev.note
     sites = ev.sites.named if ev.sites is not None else None
     rule = policy.term
@@ -178,7 +245,7 @@ def _term(policy, ev) -> Term | None:
     known = low == high
     years = amount if unit == "years" else amount / 12
     note(rule, last_high.isoformat() if known else None, sites and sites["term"], (start,))
-    return Term(years, start, last_low if known else None, low + 1 if known else None, tuple(valid),
+    return DecisionTerm(years, start, last_low if known else None, low + 1 if known else None, tuple(valid),
                 tuple(invalid), tuple(undetermined))
 
 
@@ -207,6 +274,7 @@ def generate(gen) -> None:
     policy = gen.policy
     rule = policy.term
     gen.emit("expired = None")
+    gen.emit("derived_last_day = None")
     if rule is None:
         gen.emit("term = None")
         return
@@ -217,10 +285,7 @@ def generate(gen) -> None:
     gen.emit("if start is None:")
     gen.emit("    term = None")
     gen.emit("    expired = False")
-    if gen.traced:
-        gen.depth += 1
-        gen.step(gen.sites.named["term_open"], "None")
-        gen.depth -= 1
+    gen.trace.step(gen.trace.named("term_open"), "None", indent=1)
     gen.emit("else:")
     gen.depth += 1
     renewal = policy.renewal
@@ -281,11 +346,9 @@ def generate(gen) -> None:
         gen.emit(f"undetermined_renewals.append(UndeterminedRenewal(on, {undetermined}))")
         gen.missing(renewal)
         gen.depth -= 1
-        site = gen.sites.named["renewal"] if gen.traced else None
-        gen.step(site, f"({gen.const('valid')} if outcome is True else {gen.const('invalid')} "
-                        "if outcome is False else None)",
-                  ["on", *(gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys[1:])]
-                  if site else None)
+        gen.trace.step(gen.trace.named("renewal"), f"({gen.const('valid')} if outcome is True else "
+                       f"{gen.const('invalid')} if outcome is False else None)",
+                       lambda site: ["on", *(gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys[1:])])
         gen.depth -= 1
         gen.emit("if states is None:")
         gen.emit("    low = high = count")
@@ -300,6 +363,7 @@ def generate(gen) -> None:
     gen.emit(f"last_high = last_low if high == low else end_of(start, {step}, high)")
     gen.emit("expired = True if as_of > last_high else False if as_of <= last_low else None")
     gen.emit("if low == high:")
+    gen.emit("    derived_last_day = last_low")
     gen.emit(f"    term = Term({gen.const(years)}, start, last_low, low + 1, valid, invalid, "
               "undetermined_renewals)")
     gen.emit("else:")
@@ -307,21 +371,140 @@ def generate(gen) -> None:
     gen.emit(f"term = Term({gen.const(years)}, start, None, None, valid, invalid, undetermined_renewals)")
     gen.missing(rule)
     gen.depth -= 1
-    if gen.traced:
-        gen.step(gen.sites.named["term"], "ISO(last_high) if low == high else None", ["start"])
+    gen.trace.step(gen.trace.named("term"), "ISO(last_high) if low == high else None", ["start"])
     gen.depth -= 1
+
+
+# ------------------------------------------------------------------ reference (shares nothing above)
+def ref_reads_term(policy, rule) -> None:
+    rule.reads = (rule.node.start.dotted,)
+
+
+def ref_reads_renewal(policy, rule) -> None:
+    rule.reads = policy.reads(rule.node.condition, var=rule.node.var)
+
+
+def reference(run) -> None:
+    term = run.decided["term"] = _ref_term(run)
+    # `last day`: the last day of the term the case is in, as the decision shows it.
+    run.last_day = term.last_day if term is not None else None
+
+
+def _ref_term(run) -> DecisionTerm | None:
+    rule = run.policy.first(Term)
+    if rule is None:
+        return None
+    node: Term = rule.node
+    start = run.facts.get(node.start.dotted)
+    if start is None:
+        # Nobody appointed: no term, and nothing that can expire. Not an unknown: another question.
+        run.step(rule, "term", None)
+        run.expired = False
+        return None
+    months = node.amount * 12 if node.unit == "years" else node.amount
+
+    def last_day(k: int) -> dt.date:
+        """Term k (0: the first) ends (k + 1) terms after the original start (Civil Code 201-202)."""
+        return periods.add_months(start, months * (k + 1))
+
+    def term_of(day: dt.date) -> int:
+        """The term a day on or after the start falls in: the first that has not ended before it."""
+        # A first guess that is surely not past the answer: terms ending in an earlier month than
+        # the day's have ended before it.
+        elapsed = (day.year - start.year) * 12 + (day.month - start.month)
+        k = max(elapsed // months - 1, 0)
+        while last_day(k) < day:
+            k += 1
+        return k
+
+    valid: list[dt.date] = []
+    invalid: list[InvalidRenewal] = []
+    undetermined: list[UndeterminedRenewal] = []
+    possible = {0}  # how many valid renewals the chain may have reached so far
+    renewal = run.policy.first(Renewal)
+    if renewal is not None:
+        source: Renewal = renewal.node
+        field = source.dated.parts[1]
+        shown_key = f"{source.source.dotted}[].{field}"
+        for record in run.facts.get(source.source.dotted) or ():
+            on = record[field]
+            condition = run.value(source.condition, record, source.var)
+            # A renewal applies to the term in which it is dated; one before the start, to none.
+            dated_in = term_of(on) if on >= start else None
+            outcomes, following = set(), set()
+            for count in possible:
+                if dated_in == count and condition is True:
+                    outcomes.add("valid")
+                    following.add(count + 1)
+                elif dated_in == count and condition is None:
+                    outcomes.add("unknown")
+                    following.update((count, count + 1))
+                else:  # too late, too early, a second one in the term, or its conditions fail
+                    outcomes.add("invalid")
+                    following.add(count)
+            on_time = dated_in is not None and dated_in in possible
+            possible = following
+            if outcomes == {"valid"}:
+                valid.append(on)
+                outcome = "valid"
+            elif outcomes == {"invalid"}:
+                if on_time and condition is False:
+                    why = _ref_renewal_reasons(run, renewal, False)
+                else:  # late, before the start or a second in the term: the term's article
+                    why = (rule.citation,)
+                invalid.append(InvalidRenewal(on, why))
+                outcome = "invalid"
+            else:
+                undetermined.append(UndeterminedRenewal(on, _ref_renewal_reasons(run, renewal, None)))
+                run.unknown(renewal)
+                outcome = None
+            shown = {shown_key: on, **{key: run.facts.get(key) for key in renewal.reads}}
+            run.step(renewal, "renewal", outcome, shown)
+    earliest, latest = last_day(min(possible)), last_day(max(possible))
+    if run.as_of > latest:
+        run.expired = True
+    elif run.as_of <= earliest:
+        run.expired = False
+    else:
+        run.expired = None
+    known = len(possible) == 1
+    if not known:
+        run.unknown(rule)
+    run.step(rule, "term", latest.isoformat() if known else None, {node.start.dotted: start})
+    years = node.amount if node.unit == "years" else node.amount / 12
+    return DecisionTerm(years, start, earliest if known else None,  # type: ignore[arg-type]
+                min(possible) + 1 if known else None, tuple(valid), tuple(invalid), tuple(undetermined))
+
+
+def _ref_renewal_reasons(run, renewal, wanted) -> tuple[Citation, ...]:
+    """Why a renewal's conditions fail (``wanted`` False) or are open (None): the requirements a
+    `satisfies` condition stands for that have that value; else the renewal's own provision."""
+    condition = renewal.node.condition
+    if isinstance(condition, n.Satisfies):
+        found = tuple(rule.citation for rule in run.policy.referenced("satisfies", condition.ref)
+                      if run.holds(rule) is wanted)
+        if found:
+            return found
+    return (renewal.citation,)
 
 
 QUESTION = Question(
     "term", ("term",),
-    (RuleKind(n.Term, "term", "term", compile_term, single=True, own_site=False, sides=("running", "ended"),
+    (RuleKind(Term, "term", "term", compile_term, single=True, own_site=False, sides=("running", "ended"),
               conditions=lambda r: (), describe=lambda r, w: f"term {w.amount(r.amount, r.unit)} from {r.start.dotted}",
-              roles=lambda r, w: [("term", ("term",), w.rule(r))]),
-     RuleKind(n.Renewal, "renewal", "renewal", compile_renewal, single=True, own_site=False,
+              roles=lambda r, w: [("term", ("term",), w.rule(r))],
+              statement="term", syntax={"term": build_term}, check=check_term, may_read=frozenset({"as_of"}),
+              words="a term", word="term", provides=frozenset({"expired", "last_day", "dismissal_day"}),
+              ref_reads=ref_reads_term),
+     RuleKind(Renewal, "renewal", "renewal", compile_renewal, single=True, own_site=False,
               sides=("valid", "invalid"), conditions=condition_only,
               describe=lambda r, w: f"renewal {r.var} of {r.source.dotted} dated {r.dated.dotted} "
                                     f"requires {w.expr(r.condition)}",
-              roles=lambda r, w: [("term", ("renewal",), f"renewal requires {w.expr(r.condition)}")])),
-    interpret, generate, sites,
+              roles=lambda r, w: [("term", ("renewal",), f"renewal requires {w.expr(r.condition)}")],
+              statement="renewal", syntax={"renewal": build_renewal}, check=check_renewal,
+              may_read=frozenset({"satisfies", "violates", "as_of"}), words="a renewal condition", word="renewal",
+              needs=Term, ref_reads=ref_reads_renewal)),
+    interpret, generate, sites, reference=reference, order=20,
+    after={"expired": expired_after, "last_day": last_day_after},
     namespace={"Term": make_term, "InvalidRenewal": InvalidRenewal, "UndeterminedRenewal": UndeterminedRenewal,
                "end_of": end_of, "advance": advance, "reasons": reasons, "ISO": dt.date.isoformat})

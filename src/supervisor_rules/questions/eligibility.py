@@ -5,9 +5,45 @@ Requirements are compiled first: ``satisfies`` refers to them, and renewals cite
 
 from __future__ import annotations
 
+import attrs
+
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Eligibility, EligibilityResult
-from supervisor_rules.engine.questions.base import Question, RuleKind, guard_words, kleene_or
+from supervisor_rules.questions.base import Question, RuleKind, guard_words, kleene_or
+
+
+# ------------------------------------------------------------------ nodes and syntax
+@attrs.frozen
+class Require:
+    """``require X [when G]``: a requirement of appointment (where ``G`` holds)."""
+
+    condition: n.Expr
+    guard: n.Expr | None = None
+    span: n.Span = n.span_field()
+
+
+@attrs.frozen
+class Prefer:
+    """``prefer X [when G]``: a preference among candidates."""
+
+    condition: n.Expr
+    guard: n.Expr | None = None
+    span: n.Span = n.span_field()
+
+
+def _builder(cls):
+    def build(b, c):
+        exprs = [x for x in c if not b.is_token(x)]
+        return cls(exprs[0], exprs[1] if len(exprs) > 1 else None, span=b.span(c))
+    return build
+
+
+# ------------------------------------------------------------------ checks
+def check(chk, rule, provision, state) -> None:
+    chk.condition(rule.condition)
+    if rule.guard is not None:
+        chk.condition(rule.guard)
+    chk.reachable(rule.condition if rule.guard is None else n.And((rule.guard, rule.condition)), rule)
 
 
 # ------------------------------------------------------------------ what the tools read
@@ -78,7 +114,7 @@ def generate(gen) -> None:
     gen.depth += 1
     gen.emit("outcome = 0")
     for i, rule in enumerate(policy.requirements):
-        gen.step(gen.site(rule), f"q{i}")
+        gen.trace.step(gen.trace.site(rule), f"q{i}")
     bit = 1
     for i, rule in enumerate(policy.requirements):
         gen.emit(f"if q{i} is not True:")
@@ -93,7 +129,7 @@ def generate(gen) -> None:
         bit <<= 2
     for i, rule in enumerate(policy.preferences):
         gen.rule_value(rule, f"p{i}")
-        gen.step(gen.site(rule), f"p{i}")
+        gen.trace.step(gen.trace.site(rule), f"p{i}")
         gen.emit(f"if p{i} is True:")
         gen.emit(f"    outcome |= {bit}")
         gen.emit(f"elif p{i} is None:")
@@ -148,14 +184,81 @@ class Eligibilities(dict):
         return found
 
 
+# ------------------------------------------------------------------ reference (shares nothing above)
+def ref_reads_require(policy, rule) -> None:
+    rule.reads = policy.reads(rule.node.condition, rule.node.guard)
+    # A requirement asks about the section of what it requires, not of its guard.
+    rule.sections = policy.sections_of(policy.reads(rule.node.condition))
+
+
+def ref_reads_prefer(policy, rule) -> None:
+    # A preference `prefer X when G` reads as `(not G) or X`: its guard is read first.
+    rule.reads = policy.reads(rule.node.guard, rule.node.condition)
+
+
+def ref_holds(run, rule):
+    """A requirement (or preference) ``X when G`` holds as ``(not G) or X``."""
+    node = rule.node
+    if node.guard is None:
+        return run.value(node.condition)
+    return run.any_of((run.not_(run.value(node.guard)), run.value(node.condition)))
+
+
+def reference(run) -> None:
+    run.decided["eligibility"] = _ref_eligibility(run)
+
+
+def _ref_eligibility(run) -> Eligibility:
+    requirements, preferences_ = run.policy.of(Require), run.policy.of(Prefer)
+    asked: frozenset[str] = frozenset().union(*(rule.sections for rule in requirements))
+    if not requirements or not asked & run.sections:
+        return Eligibility(EligibilityResult.NOT_APPLICABLE)
+    unmet, undetermined = [], []
+    for rule in requirements:
+        holds = ref_holds(run, rule)
+        run.step(rule, "require", holds)
+        if holds is False:
+            unmet.append(rule.citation)
+        elif holds is None:
+            undetermined.append(rule.citation)
+            run.unknown(rule)
+    if unmet:
+        result = EligibilityResult.INELIGIBLE
+    elif undetermined:
+        result = EligibilityResult.UNKNOWN
+    else:
+        result = EligibilityResult.ELIGIBLE
+    preferred: bool | None = None
+    held = []
+    if preferences_:
+        values = []
+        for rule in preferences_:
+            holds = ref_holds(run, rule)
+            run.step(rule, "prefer", holds)
+            values.append(holds)
+            if holds is True:
+                held.append(rule.citation)
+            elif holds is None:
+                run.unknown(rule)
+        preferred = True if held else None if None in values else False
+    return Eligibility(result, tuple(unmet), tuple(undetermined), preferred, tuple(held))
+
+
 QUESTION = Question(
     "eligibility", ("eligibility",),
-    (RuleKind(n.Require, "require", "requirements", compile_require, referenced=True, sides=("met", "unmet"),
+    (RuleKind(Require, "require", "requirements", compile_require, referenced=True, sides=("met", "unmet"),
               conditions=_conditions, describe=lambda r, w: f"requires {w.expr(r.condition)}{guard_words(r, w)}",
-              roles=lambda r, w: _roles("requirement", r, w)),
-     RuleKind(n.Prefer, "prefer", "preferences", compile_prefer, sides=("holding", "not holding"),
+              roles=lambda r, w: _roles("requirement", r, w),
+              statement="require", syntax={"require": _builder(Require)}, check=check,
+              may_read=frozenset({"as_of"}),
+              words="a requirement", word="require", referenced_by="satisfies",
+              none_referenced="has no requirements", ref_reads=ref_reads_require, ref_holds=ref_holds),
+     RuleKind(Prefer, "prefer", "preferences", compile_prefer, sides=("holding", "not holding"),
               conditions=_conditions, describe=lambda r, w: f"prefers {w.expr(r.condition)}{guard_words(r, w)}",
-              roles=lambda r, w: _roles("preference", r, w))),
-    interpret, generate,
+              roles=lambda r, w: _roles("preference", r, w),
+              statement="prefer", syntax={"prefer": _builder(Prefer)}, check=check,
+              may_read=frozenset({"as_of"}),
+              words="a preference", word="prefer", ref_reads=ref_reads_prefer)),
+    interpret, generate, reference=reference, order=10,
     namespace={"Eligibility": Eligibility, "INELIGIBLE": EligibilityResult.INELIGIBLE,
                "UNKNOWN": EligibilityResult.UNKNOWN, "ELIGIBLE": EligibilityResult.ELIGIBLE})

@@ -1,0 +1,118 @@
+"""Notices: advisory messages (``notice``), in the order of the provisions they cite.
+
+Earlier questions may have added notices already (a duty whose deadline needs a calendar year
+that is missing): ``evaluation.notices``, the generated code's ``notices``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.contracts.decision import Notice as DecisionNotice
+from supervisor_rules.questions.base import (Question, RuleKind, condition_only, inapplicable, reads_key,
+                                             ref_reads_condition)
+
+
+# ------------------------------------------------------------------ nodes and syntax
+@attrs.frozen
+class Notice:
+    """``notice "message" when X``: advice shown when ``X`` holds; it decides nothing."""
+
+    message: str
+    condition: n.Expr
+    span: n.Span = n.span_field()
+
+
+def build_notice(b, c):
+    return Notice(c[1].value, c[3], span=b.span(c))
+
+
+def check(chk, rule, provision, state) -> None:
+    chk.condition(rule.condition)
+    chk.reachable(rule.condition, rule)
+    if not rule.message.strip():
+        chk.report(rule.span, "a notice needs a message")
+
+
+def compile_notice(c, kind, rule, citation, order):
+    return c.rule(kind, citation, order, rule.condition, text=rule.message)
+
+
+# ------------------------------------------------------------------ interpretation
+def interpret(policy, ev) -> None:
+    env, notices = ev.env, ev.notices
+    for rule in policy.notices:
+        if inapplicable(rule, ev.sections):
+            continue
+        # Notices are advisory: an unknown one leaves nothing undecided.
+        if ev.note(rule, rule.fn(env), advisory=True) is True:
+            notices.append(DecisionNotice(rule.citation, rule.text))
+    sort_notices(policy, notices)
+    ev.decided["notices"] = tuple(notices)
+
+
+def positions(policy) -> dict:
+    """Citation → its place in the policy (the first, should two provisions cite alike)."""
+    derived = policy.derived
+    try:
+        return derived["positions"]
+    except KeyError:
+        out: dict = {}
+        for index, citation in enumerate(policy.citations):
+            out.setdefault(citation, index)
+        derived["positions"] = out
+        return out
+
+
+def sort_notices(policy, notices: list) -> None:
+    """Notices in the order of the provisions they cite (stable; uncited ones last)."""
+    if len(notices) > 1:
+        where, last = positions(policy), len(policy.citations)
+        notices.sort(key=lambda x: where.get(x.citation, last))
+
+
+# ------------------------------------------------------------------ code generation
+def generate(gen) -> None:
+    for rule in gen.policy.notices:
+        if rule.sections:
+            gen.emit(f"if not sections.isdisjoint({gen.const(rule.sections)}):")
+            gen.depth += 1
+        value = gen.expr(rule.expr) if rule.expr is not None else "True"
+        value = gen.trace.held(gen.trace.site(rule), value, "notice")
+        gen.emit(f"if {value} is True:")
+        gen.emit(f"    notices.append({gen.const(DecisionNotice(rule.citation, rule.text))})")
+        if rule.sections:
+            gen.depth -= 1
+    gen.emit("if len(notices) > 1:")
+    gen.emit("    sort_notices(POLICY, notices)")
+    gen.emit("notices = tuple(notices)")
+
+
+# ------------------------------------------------------------------ reference (shares nothing above)
+def reference(run) -> None:
+    for rule in run.policy.of(Notice):
+        if not run.asks(rule.sections):
+            continue
+        holds = run.value(rule.node.condition)
+        run.step(rule, "notice", holds)  # advisory: an unknown notice leaves nothing open
+        if holds is True:
+            run.notices.append(DecisionNotice(rule.citation, rule.node.message))
+    # In the order of the provisions they cite (stable; a notice citing none last).
+    position = run.policy.position
+    last = len(position)
+    run.decided["notices"] = tuple(sorted(run.notices, key=lambda notice: position.get(notice.citation, last)
+                                          if notice.citation is not None else last))
+
+
+QUESTION = Question(
+    "notices", ("notices",),
+    (RuleKind(Notice, "notice", "notices", compile_notice, sides=("shown", "not shown"),
+              conditions=condition_only,
+              describe=lambda r, w: f"notice “{r.message}” when {w.expr(r.condition)}",
+              roles=lambda r, w: [("notices", ("notice", *reads_key(r, w)), w.rule(r))],
+              statement="notice", syntax={"notice": build_notice}, check=check,
+              may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
+                                  "dismissal_day"}), words="a notice",
+              word="notice", ref_reads=ref_reads_condition),),
+    interpret, generate, reference=reference, order=80, namespace={"sort_notices": sort_notices})

@@ -1,0 +1,218 @@
+"""Report: whether a matter is in scope of reporting (``report scope``), its category (``report
+category``) and whether it goes on to a reward (``reward``)."""
+
+from __future__ import annotations
+
+import attrs
+
+from supervisor_rules.lang import nodes as n
+from supervisor_rules.contracts.decision import Citation, Report, ReportResult
+from supervisor_rules.questions.base import (Question, RuleKind, build_condition_last, check_condition,
+                                             condition_only, kleene_and, ref_reads_condition)
+
+
+# ------------------------------------------------------------------ nodes and syntax
+@attrs.frozen
+class ReportScope:
+    """``report scope when X``: what a report must be about to be in scope (all of them hold)."""
+
+    condition: n.Expr
+    span: n.Span = n.span_field()
+
+
+@attrs.frozen
+class ReportCategory:
+    """``report category when X``: a category of report (one of them holds; the first is cited)."""
+
+    condition: n.Expr
+    span: n.Span = n.span_field()
+
+
+@attrs.frozen
+class Reward:
+    """``reward when X under "rules"``: an in-scope report goes on to a reward under those rules."""
+
+    condition: n.Expr
+    rules: str
+    span: n.Span = n.span_field()
+
+
+def build_reward(b, c):
+    return Reward(c[2], c[4].value, span=b.span(c))
+
+
+def compile_condition(c, kind, rule, citation, order):
+    return c.rule(kind, citation, order, rule.condition)
+
+
+def compile_reward(c, kind, rule, citation, order):
+    return c.rule(kind, citation, order, rule.condition, text=rule.rules)
+
+
+# ------------------------------------------------------------------ interpretation
+def interpret(policy, ev) -> None:
+    ev.decided["report"] = _report(policy, ev)
+
+
+def _report(policy, ev) -> Report:
+    env, note = ev.env, ev.note
+    rules = (*policy.scopes, *policy.categories)
+    if not rules or not (policy.sections_read(rules) & ev.sections):
+        return Report(ReportResult.NOT_APPLICABLE)
+    scope = kleene_and([note(rule, rule.fn(env)) for rule in policy.scopes])
+    category = None
+    category_value: bool | None = False if policy.categories else True
+    for rule in policy.categories:
+        value = note(rule, rule.fn(env))
+        if value is True:
+            category, category_value = rule.citation, True
+            break
+        if value is None:
+            category_value = None
+    in_scope = kleene_and((scope, category_value))
+    if in_scope is None:
+        return Report(ReportResult.UNKNOWN, category)
+    if not in_scope:
+        return Report(ReportResult.OUT_OF_SCOPE, None)
+    for rule in policy.rewards:
+        if note(rule, rule.fn(env)) is True:
+            return Report(ReportResult.IN_SCOPE, category, True, rule.text)
+    return Report(ReportResult.IN_SCOPE, category, False, None)
+
+
+# ------------------------------------------------------------------ code generation
+def generate(gen) -> None:
+    policy = gen.policy
+    rules = (*policy.scopes, *policy.categories)
+    na = gen.const(Report(ReportResult.NOT_APPLICABLE))
+    test = gen.applicable(rules) if rules else None
+    if test is None:
+        gen.emit(f"report = {na}")
+        return
+    gen.emit(f"if {test}:")
+    gen.depth += 1
+    gen.emit("scope = True")
+    for i, rule in enumerate(policy.scopes):
+        gen.rule_value(rule, f"s{i}")
+        gen.trace.step(gen.trace.site(rule), f"s{i}")
+        gen.emit(f"if s{i} is False:")
+        gen.emit("    scope = False")
+        gen.emit(f"elif s{i} is None:")
+        gen.depth += 1
+        gen.emit("if scope is True:")
+        gen.emit("    scope = None")
+        gen.missing(rule)
+        gen.depth -= 1
+    gen.emit("category = None")
+    gen.emit(f"category_value = {'False' if policy.categories else 'True'}")
+    for i, rule in enumerate(policy.categories):
+        # The first category that holds is the report's: later ones are not looked at.
+        gen.emit("if category is None:")
+        gen.depth += 1
+        gen.rule_value(rule, f"c{i}")
+        gen.trace.step(gen.trace.site(rule), f"c{i}")
+        gen.emit(f"if c{i} is True:")
+        gen.emit(f"    category = {gen.const(rule.citation)}")
+        gen.emit("    category_value = True")
+        gen.emit(f"elif c{i} is None:")
+        gen.depth += 1
+        gen.emit("category_value = None")
+        gen.missing(rule)
+        gen.depth -= 2
+    gen.emit("if scope is False or category_value is False:")
+    gen.emit(f"    report = {gen.const(Report(ReportResult.OUT_OF_SCOPE, None))}")
+    gen.emit("elif scope is None or category_value is None:")
+    gen.emit(f"    report = Report({gen.const(ReportResult.UNKNOWN)}, category)")
+    gen.emit("else:")
+    gen.depth += 1
+    gen.emit("report = None")
+    for i, rule in enumerate(policy.rewards):
+        gen.emit("if report is None:")
+        gen.depth += 1
+        gen.rule_value(rule, f"w{i}")
+        gen.trace.step(gen.trace.site(rule), f"w{i}")
+        gen.emit(f"if w{i} is True:")
+        gen.emit(f"    report = Report({gen.const(ReportResult.IN_SCOPE)}, category, True, "
+                  f"{gen.const(rule.text)})")
+        gen.emit(f"elif w{i} is None:")
+        gen.depth += 1
+        gen.missing(rule, "pass")
+        gen.depth -= 2
+    gen.emit("if report is None:")
+    gen.emit(f"    report = Report({gen.const(ReportResult.IN_SCOPE)}, category, False, None)")
+    gen.depth -= 2
+    gen.emit("else:")
+    gen.emit(f"    report = {na}")
+
+
+# ------------------------------------------------------------------ reference (shares nothing above)
+def reference(run) -> None:
+    run.decided["report"] = _ref_report(run)
+
+
+def _ref_report(run) -> Report:
+    scopes, categories, rewards = run.policy.of(ReportScope), run.policy.of(ReportCategory), run.policy.of(Reward)
+    rules = [*scopes, *categories]
+    asked: frozenset[str] = frozenset().union(*(rule.sections for rule in rules))
+    if not rules or not asked & run.sections:
+        return Report(ReportResult.NOT_APPLICABLE)
+    # In scope: every scope rule holds (Kleene AND) ...
+    scope_values = []
+    for rule in scopes:
+        holds = run.value(rule.node.condition)
+        run.step(rule, "scope", holds)
+        scope_values.append(holds)
+        if holds is None:
+            run.unknown(rule)
+    scope = run.all_of(scope_values)
+    # ... and, where the policy has categories, one of them does: the first that holds is the category.
+    category: Citation | None = None
+    category_values = []
+    for rule in categories:
+        holds = run.value(rule.node.condition)
+        run.step(rule, "category", holds)
+        category_values.append(holds)
+        if holds is True:
+            category = rule.citation
+            break
+        if holds is None:
+            run.unknown(rule)
+    categorised = run.any_of(category_values) if categories else True
+    in_scope = run.all_of((scope, categorised))
+    if in_scope is None:
+        return Report(ReportResult.UNKNOWN, category)
+    if in_scope is False:
+        return Report(ReportResult.OUT_OF_SCOPE, None)
+    for rule in rewards:
+        holds = run.value(rule.node.condition)
+        run.step(rule, "reward", holds)
+        if holds is True:
+            return Report(ReportResult.IN_SCOPE, category, True, rule.node.rules)
+        if holds is None:
+            run.unknown(rule)
+    return Report(ReportResult.IN_SCOPE, category, False, None)
+
+
+#: Report rules read what is decided up to violations.
+_MAY_READ = frozenset({"violates", "as_of"})
+
+QUESTION = Question(
+    "report", ("report",),
+    (RuleKind(ReportScope, "scope", "scopes", compile_condition, sides=("in scope", "out of scope"),
+              conditions=condition_only, describe=lambda r, w: f"report scope when {w.expr(r.condition)}",
+              roles=lambda r, w: [("reports", ("scope",), w.rule(r))],
+              statement="report_scope", syntax={"report_scope": build_condition_last(ReportScope)},
+              check=check_condition, may_read=_MAY_READ, words="a report scope rule", word="report scope",
+              ref_reads=ref_reads_condition),
+     RuleKind(ReportCategory, "category", "categories", compile_condition, sides=("matching", "not matching"),
+              conditions=condition_only, describe=lambda r, w: f"report category when {w.expr(r.condition)}",
+              roles=lambda r, w: [("reports", ("category",), w.rule(r))],
+              statement="report_category", syntax={"report_category": build_condition_last(ReportCategory)},
+              check=check_condition, may_read=_MAY_READ, words="a report category", word="report category",
+              ref_reads=ref_reads_condition),
+     RuleKind(Reward, "reward", "rewards", compile_reward, sides=("referred", "not referred"),
+              conditions=condition_only, describe=lambda r, w: f"reward when {w.expr(r.condition)} under {r.rules}",
+              roles=lambda r, w: [("reports", ("reward",), w.rule(r))],
+              statement="reward", syntax={"reward": build_reward}, check=check_condition, may_read=_MAY_READ,
+              words="a reward rule", word="reward", ref_reads=ref_reads_condition)),
+    interpret, generate, reference=reference, order=70, namespace={"Report": Report})
