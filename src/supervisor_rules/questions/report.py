@@ -69,7 +69,10 @@ def _report(policy, ev) -> Report:
             break
         if value is None:
             category_value = None
-    in_scope = kleene_and((scope, category_value))
+    # A policy's scope rules decide whether the report is in scope (a target outside them is out of
+    # scope, and one inside with its conduct unknown is in scope with no category yet); a policy without
+    # scope rules is in scope where one of its categories holds.
+    in_scope = scope if policy.scopes else category_value
     if in_scope is None:
         return Report(ReportResult.UNKNOWN, category)
     if not in_scope:
@@ -119,9 +122,10 @@ def generate(gen) -> None:
         gen.emit("category_value = None")
         gen.missing(rule)
         gen.depth -= 2
-    gen.emit("if scope is False or category_value is False:")
+    in_scope = "scope" if policy.scopes else "category_value"  # as the interpreter has it
+    gen.emit(f"if {in_scope} is False:")
     gen.emit(f"    report = {gen.const(Report(ReportResult.OUT_OF_SCOPE, None))}")
-    gen.emit("elif scope is None or category_value is None:")
+    gen.emit(f"elif {in_scope} is None:")
     gen.emit(f"    report = Report({gen.const(ReportResult.UNKNOWN)}, category)")
     gen.emit("else:")
     gen.depth += 1
@@ -177,8 +181,8 @@ def _ref_report(run) -> Report:
             break
         if holds is None:
             run.unknown(rule)
-    categorised = run.any_of(category_values) if categories else True
-    in_scope = run.all_of((scope, categorised))
+    # In scope is what the scope rules say; without any, it is that a category holds.
+    in_scope = scope if scopes else run.any_of(category_values)
     if in_scope is None:
         return Report(ReportResult.UNKNOWN, category)
     if in_scope is False:
