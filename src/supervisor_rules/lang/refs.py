@@ -1,13 +1,13 @@
 """References to provisions: the parts of an article marker, and the marker written in either language.
 
 One ``ARTICLE`` token of the grammar names any provision, so that nothing after
-``违反 第九条`` can be mistaken for the next paragraph or item heading:
+``违反 第三条`` can be mistaken for the next paragraph or item heading:
 
 =====================================  ====================================
 Chinese                                English
 =====================================  ====================================
-``第九条``                              ``article 9``
-``第九条第二款``                        ``article 9 paragraph 2``
+``第三条``                              ``article 3``
+``第三条第二款``                        ``article 3 paragraph 2``
 ``第十二条第（一）项``                  ``article 12(1)``
 ``第十二条第二款第（一）项``            ``article 12 paragraph 2 (1)``
 ``第八条第（一）项第3目``               ``article 8(1).3``
