@@ -66,13 +66,26 @@ class Policy:
         self.title: str | None = compiled.title
         self.authority: str | None = header.authority if header else None
         self.document: str | None = header.document if header else None
-        self.effective = header.effective if header else None
+        # The header's dates (docs/language.md, "Dates in force"): None where the header gives none;
+        # ``effective`` is None too for `effective on issuance` (no day is written down).
+        self.effective: dt.date | None = (header.effective if header and isinstance(header.effective, dt.date)
+                                          else None)
+        self.effective_on_issuance: bool = bool(header and header.effective == "on_issuance")
+        self.repealed: dt.date | None = header.repealed if header else None
+        self.valid_until: dt.date | None = header.valid_until if header else None
         self.trial: bool = bool(header and header.status == "trial")
         by_article: dict[int, list[Citation]] = {}
         for citation in compiled.citations:  # one pass: policies may have thousands of articles
             by_article.setdefault(citation.article, []).append(citation)
         self.articles: tuple[ArticleInfo, ...] = tuple(_article_info(a, tuple(by_article.get(a.number, ())))
                                                        for a in compiled.checked.articles)
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the header's dates put ``day`` within the policy's time in force (from ``effective``,
+        before ``repealed``, through ``valid_until``; a date the header does not give bounds nothing)."""
+        return not ((self.effective is not None and day < self.effective)
+                    or (self.repealed is not None and day >= self.repealed)
+                    or (self.valid_until is not None and day > self.valid_until))
 
     @functools.cached_property
     def invariants(self):
