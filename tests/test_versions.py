@@ -244,3 +244,25 @@ def test_a_broken_version_reports_its_own_problems_too(folder):
         sr.load_family(folder / "bad.family")
     sources = {Path(d.source).name for d in info.value.diagnostics}
     assert sources == {"broken.rules", "bad.family"}
+
+
+# ------------------------------------------------------------------ the command line
+def test_eval_and_check_take_a_family(folder, cli):
+    (folder / "case.json").write_text('{"as_of": "2025-07-01", "person": {"score": 20}}', encoding="utf-8")
+    code, out, _ = cli("eval", folder / "lanjiang.family", folder / "case.json", "--format", "json")
+    assert code == 0 and '"policy": "v2025"' in out and "适用版本 v2025" in out
+    code, out, _ = cli("eval", folder / "lanjiang.family", folder / "case.json", "--as-of", "2025-06-30",
+                       "--format", "text")
+    assert code == 0 and "政策 v2021" in out
+    code, out, _ = cli("check", folder / "lanjiang.family", "--format", "text")
+    assert code == 0 and "lanjiang: ok (a family of 2 versions: v2021, v2025)" in out
+    (folder / "bad.family").write_text('family f\nversion "gone.rules"\n', encoding="utf-8")
+    code, out, _ = cli("check", folder / "bad.family", "--format", "text")
+    assert code == 1 and "bad.family:2:9: error: cannot use version `gone.rules`" in out
+
+
+def test_the_two_versions_can_be_diffed(folder, cli):
+    code, out, _ = cli("diff", folder / "old.rules", folder / "new.rules", "--format", "json")
+    assert '"behaviour_differs": true' in out  # a number fact: diff draws numbers near thresholds
+    code, out, err = cli("diff", folder / "lanjiang.family", folder / "new.rules")
+    assert code != 0 and "is a family of versions" in out + err
