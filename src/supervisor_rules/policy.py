@@ -14,7 +14,7 @@ import attrs
 from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import checker, nodes, parser
 from supervisor_rules.engine import BACKENDS, codegen, compiler, runtime
-from supervisor_rules.contracts.decision import Citation, Decision, steps_of
+from supervisor_rules.contracts.decision import Citation, Decision, Notice, steps_of
 from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
 from supervisor_rules.resources import path_problem, policies_dir
 from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
@@ -67,13 +67,26 @@ class Policy:
         self.title: str | None = compiled.title
         self.authority: str | None = header.authority if header else None
         self.document: str | None = header.document if header else None
-        self.effective = header.effective if header else None
+        # The header's dates (docs/language.md, "Dates in force"): None where the header gives none;
+        # ``effective`` is None too for `effective on issuance` (no day is written down).
+        self.effective: dt.date | None = (header.effective if header and isinstance(header.effective, dt.date)
+                                          else None)
+        self.effective_on_issuance: bool = bool(header and header.effective == "on_issuance")
+        self.repealed: dt.date | None = header.repealed if header else None
+        self.valid_until: dt.date | None = header.valid_until if header else None
         self.trial: bool = bool(header and header.status == "trial")
         by_article: dict[int, list[Citation]] = {}
         for citation in compiled.citations:  # one pass: policies may have thousands of articles
             by_article.setdefault(citation.article, []).append(citation)
         self.articles: tuple[ArticleInfo, ...] = tuple(_article_info(a, tuple(by_article.get(a.number, ())))
                                                        for a in compiled.checked.articles)
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the header's dates put ``day`` within the policy's time in force (from ``effective``,
+        before ``repealed``, through ``valid_until``; a date the header does not give bounds nothing)."""
+        return not ((self.effective is not None and day < self.effective)
+                    or (self.repealed is not None and day >= self.repealed)
+                    or (self.valid_until is not None and day > self.valid_until))
 
     @functools.cached_property
     def invariants(self):
@@ -322,8 +335,15 @@ def parse_policy(text: str, source: str = "inline", *, base_dir: str | Path | No
     return Policy(compiled, tuple(d for d in diagnostics if d.severity == "warning"), calendar, source)
 
 
-def load_policy(path: str | Path, *, calendar: WorkdayCalendar | None = None) -> Policy:
-    """A policy from a rule file (UTF-8); imports resolve next to it."""
+def load_policy(path: str | Path, *, calendar: WorkdayCalendar | None = None) -> "Policy | Family":
+    """A policy from a rule file (UTF-8); imports resolve next to it. A family file (``*.family``)
+    gives its ``Family`` (``load_family``), which evaluates as a policy does."""
+    if is_family_path(path):
+        return load_family(path, calendar=calendar)
+    return _load_rules(path, calendar)
+
+
+def _load_rules(path: str | Path, calendar: WorkdayCalendar | None = None) -> Policy:
     path = _as_path(path, "a rule file's path")
     text = _read(path)
     return parse_policy(text, str(path), base_dir=path.parent, calendar=calendar)
@@ -367,7 +387,7 @@ def builtin_policy_ids() -> list[str]:
 @functools.cache
 def _builtin(policy_id: str) -> Policy:
     path = policies_dir() / f"{policy_id}.rules"
-    return load_policy(path)
+    return _load_rules(path)
 
 
 def builtin_policy(policy_id: str, *, calendar: WorkdayCalendar | None = None) -> Policy:
@@ -382,10 +402,10 @@ def builtin_policy(policy_id: str, *, calendar: WorkdayCalendar | None = None) -
     return policy.with_calendar(calendar) if calendar is not None else policy
 
 
-def resolve_policy(name: str | Path) -> Policy:
-    """A path to a rule file, or the id of a shipped policy."""
+def resolve_policy(name: str | Path) -> "Policy | Family":
+    """A path to a rule file (or a family file), or the id of a shipped policy."""
     path = _as_path(name, "a policy (a rule file's path or a shipped id)")
-    if os.path.exists(path) or str(name).endswith(".rules") or "/" in str(name):
+    if os.path.exists(path) or str(name).endswith((".rules", FAMILY_SUFFIX)) or "/" in str(name):
         return load_policy(path)
     return builtin_policy(str(name))
 
@@ -407,8 +427,273 @@ def check_paths(names: Iterable[str | Path]) -> list[Diagnostic]:
         if not os.path.exists(path) and not str(name).endswith(".rules") and str(name) in builtin_policy_ids():
             path = policies_dir() / f"{name}.rules"
         try:
+            if is_family_path(path):
+                out.extend(_build_family(path)[1])
+                continue
             text = _read(path)
             out.extend(_build(text, str(path), path.parent)[1])
         except PolicyError as exc:
             out.extend(exc.diagnostics)
     return out
+
+
+# ------------------------------------------------------------------ families of dated versions
+#: A family file names the dated versions of one regulation (docs/language.md, "Families of versions").
+FAMILY_SUFFIX = ".family"
+MAX_VERSIONS = 32
+_FAMILY_WORDS = {"family": "family", "版本族": "family", "version": "version", "版本": "version"}
+_FAMILY_LINE = re.compile(r'^(?P<lead>[ \t\u3000]*)(?P<word>[^ \t\u3000]+)(?P<gap>[ \t\u3000]*)(?P<rest>.*?)[ \t\u3000]*$')
+_QUOTED = re.compile(r'^"(?P<path>[^"\\]*)"(?:[ \t\u3000]+"(?P<title>[^"\\]*)")?$')
+_FAMILY_ID = re.compile(r"^[^\W\d]\w*$")
+
+
+@attrs.frozen
+class _VersionLine:
+    path: str
+    line: int
+    column: int
+
+
+class Family:
+    """The dated versions of one regulation, each a ``Policy``; a case is decided by the version in
+    force on its ``as_of`` (docs/language.md, "Families of versions"). ``evaluate``,
+    ``evaluate_with`` and ``evaluate_many`` are ``Policy``'s; the decision's ``policy`` is the id of
+    the version that decided it, and its notices open with one naming that version."""
+
+    def __init__(self, family_id: str, title: str | None, versions: tuple[Policy, ...], source: str):
+        self.id = family_id
+        self.title = title
+        self.versions = versions
+        self.source = source
+        self.warnings: tuple[Diagnostic, ...] = tuple(w for v in versions for w in v.warnings)
+
+    def __repr__(self) -> str:
+        return f"<Family {self.id!r}: {len(self.versions)} versions>"
+
+    def version_for(self, day: dt.date) -> Policy | None:
+        """The version in force on ``day`` by the family's order: the last one effective on or before
+        it (a repealed or expired one still, when no later one has taken effect), or None before all."""
+        chosen = None
+        for version in self.versions:
+            if version.effective is not None and version.effective <= day:
+                chosen = version
+        return chosen
+
+    def _choose(self, case: Mapping, as_of) -> tuple[Policy, Notice | None]:
+        problems: list = []
+        raw = as_of if as_of is not None else (case.get("as_of") if isinstance(case, Mapping) else None)
+        day = raw if type(raw) is dt.date else case_module.parse_date(raw, "as_of", problems) if raw is not None else None
+        if day is None or problems:
+            return self.versions[-1], None  # its evaluation reports the case's problem
+        chosen = self.version_for(day)
+        if chosen is None:
+            first = self.versions[0]
+            return first, Notice(None, f"基准日 {day.isoformat()} 早于最早版本的施行日期 "
+                                       f"{_day(first.effective)}：按最早版本 {_named(first)}判断")
+        return chosen, Notice(None, f"适用版本 {_named(chosen)}，{_day(chosen.effective)} 施行，按基准日 "
+                                    f"{day.isoformat()} 选定")
+
+    @staticmethod
+    def _noted(decision: Decision, notice: Notice | None) -> Decision:
+        if notice is None:
+            return decision
+        return attrs.evolve(decision, notices=(notice, *decision.notices))
+
+    def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
+        """Decide one case under the version in force on its ``as_of``."""
+        version, notice = self._choose(case, as_of)
+        return self._noted(version.evaluate(case, as_of=as_of), notice)
+
+    def evaluate_with(self, backend: str, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
+        """``Policy.evaluate_with`` on the version in force on the case's ``as_of``."""
+        version, notice = self._choose(case, as_of)
+        return self._noted(version.evaluate_with(backend, case, as_of=as_of), notice)
+
+    def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
+        """Decide each case in turn (lazily), each under its own version."""
+        if not isinstance(cases, Iterable) or isinstance(cases, (str, bytes, Mapping)):
+            raise case_module.CaseError([("", f"evaluate_many takes an iterable of cases, not "
+                                              f"{type(cases).__name__}")])
+        for item in cases:
+            yield self.evaluate(item, as_of=as_of)
+
+    def schema(self) -> dict:
+        """The latest version's case format as JSON Schema."""
+        return self.versions[-1].schema()
+
+
+def _day(day: dt.date | None) -> str:
+    return day.isoformat() if day is not None else "?"
+
+
+def _named(version: Policy) -> str:
+    return f"{version.id}（{version.document}）" if version.document else version.id
+
+
+def load_family(path: str | Path, *, calendar: WorkdayCalendar | None = None) -> Family:
+    """A family of dated versions from a family file (``*.family``); raises ``PolicyError`` listing
+    every problem, each positioned (in the family file, or in a version's rule file)."""
+    path = _as_path(path, "a family file's path")
+    family, diagnostics = _build_family(path, calendar)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if family is None or errors:
+        raise PolicyError(errors)
+    return family
+
+
+def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[Family | None, list[Diagnostic]]:
+    text = _read(path)
+    source = str(path)
+    lines = _source_lines(text)
+    problems: list[Diagnostic] = []
+
+    def problem(line: int, column: int, message: str) -> None:
+        problems.append(Diagnostic(source, line, column, message, "error", lines[line - 1] if line <= len(lines) else None))
+
+    family_id: str | None = None
+    title: str | None = None
+    listed: list[_VersionLine] = []
+    for number, raw in enumerate(lines, 1):
+        body = _uncommented(raw)
+        match = _FAMILY_LINE.match(body)
+        if match is None:
+            continue
+        column = len(match.group("lead")) + 1
+        word, rest = match.group("word"), match.group("rest")
+        rest_column = column + len(word) + len(match.group("gap"))
+        kind = _FAMILY_WORDS.get(word)
+        if kind is None:
+            problem(number, column, f"a family file has `family ID` / `版本族 ID` and `version \"FILE.rules\"` / "
+                                    f"`版本 \"FILE.rules\"` lines, not `{_shown(word)}`")
+            continue
+        if kind == "family":
+            parts = rest.split(None, 1)
+            if family_id is not None:
+                problem(number, column, "the family is named twice")
+            elif listed:
+                problem(number, column, "the family's name comes first, before its versions")
+            elif not parts or not _FAMILY_ID.match(parts[0]):
+                problem(number, rest_column, "`family` / `版本族` is followed by the family's id (a name), then an "
+                                             "optional \"title\"")
+            else:
+                family_id = parts[0]
+                if len(parts) > 1:
+                    quoted = re.fullmatch(r'"([^"\\]*)"', parts[1].strip())
+                    if quoted is None:
+                        problem(number, rest_column + len(parts[0]) + 1, "the family's title is one quoted string")
+                    else:
+                        title = quoted.group(1)
+            continue
+        quoted = _QUOTED.match(rest)
+        if quoted is None or quoted.group("title") is not None:
+            problem(number, rest_column, "`version` / `版本` is followed by one quoted path: version \"FILE.rules\"")
+            continue
+        if family_id is None and not listed:
+            problem(number, column, "a family file starts with `family ID` / `版本族 ID`")
+        listed.append(_VersionLine(quoted.group("path"), number, rest_column))
+    if family_id is None and not problems:
+        problem(1, 1, "a family file starts with `family ID` / `版本族 ID`")
+    if not listed and not problems:
+        problem(1, 1, "a family lists at least one `version \"FILE.rules\"` / `版本 \"FILE.rules\"`")
+    if len(listed) > MAX_VERSIONS:
+        problem(listed[MAX_VERSIONS].line, 1, f"more than {MAX_VERSIONS} versions")
+        listed = listed[:MAX_VERSIONS]
+
+    top = path.parent.resolve()  # as imports do: a version stays inside the family file's folder tree
+    versions: list[tuple[_VersionLine, Policy]] = []
+    warnings: list[Diagnostic] = []
+    seen: dict[Path, int] = {}
+    for item in listed:
+        shown = _shown(item.path)
+        if item.path.endswith(FAMILY_SUFFIX):
+            problem(item.line, item.column, f"version `{shown}` is a family: families do not nest (a version is "
+                                            "a rule file, `*.rules`)")
+            continue
+        refused = _refused_import(item.path)
+        if refused is not None:
+            problem(item.line, item.column, f"cannot use version `{shown}`: "
+                                            f"{refused.replace('an import names', 'a version is').replace('an import is a path relative to the importing file', 'a version is a path relative to the family file')}")
+            continue
+        try:
+            resolved = (path.parent / item.path).resolve()
+            inside = resolved.is_relative_to(top)
+            exists = inside and resolved.is_file()
+        except (OSError, ValueError, RuntimeError) as exc:
+            problem(item.line, item.column, f"cannot use version `{shown}`: {getattr(exc, 'strerror', None) or exc}")
+            continue
+        if not inside:
+            problem(item.line, item.column, f"cannot use version `{shown}`: a version stays inside the folder of its "
+                                            f"family file ({top.name}/)")
+            continue
+        if not exists:
+            problem(item.line, item.column, f"cannot use version `{shown}`: no such file next to {source}")
+            continue
+        if resolved in seen:
+            problem(item.line, item.column, f"version `{shown}` is listed twice (first on line {seen[resolved]})")
+            continue
+        seen[resolved] = item.line
+        try:
+            version = _load_rules(path.parent / item.path, calendar)
+        except PolicyError as exc:
+            problems.extend(exc.diagnostics)
+            problem(item.line, item.column, f"version `{shown}` does not load (its problems are listed)")
+            continue
+        versions.append((item, version))
+        warnings.extend(version.warnings)
+
+    ids: dict[str, int] = {}
+    previous: tuple[_VersionLine, Policy] | None = None
+    for item, version in versions:
+        if version.id in ids:
+            problem(item.line, item.column, f"version `{_shown(item.path)}` has the id `{version.id}` of the version "
+                                            f"on line {ids[version.id]}: each version has its own id")
+        ids.setdefault(version.id, item.line)
+        if version.effective is None:
+            problem(item.line, item.column, f"version `{_shown(item.path)}` gives no effective date: a version "
+                                            "of a family needs `施行 YYYY-MM-DD` / `effective YYYY-MM-DD`")
+            continue
+        if previous is not None:
+            before_line, before = previous
+            assert before.effective is not None
+            if version.effective <= before.effective:
+                problem(item.line, item.column,
+                        f"versions are listed oldest first: `{_shown(item.path)}` takes effect on "
+                        f"{version.effective.isoformat()}, not after `{_shown(before_line.path)}` "
+                        f"({before.effective.isoformat()}, line {before_line.line})")
+                continue
+            ends = _end_of(before)
+            if ends is None or ends > version.effective:
+                until = (f"through {(ends - dt.timedelta(days=1)).isoformat()}" if ends is not None
+                         else "with no end")
+                problem(item.line, item.column,
+                        f"versions overlap: `{_shown(before_line.path)}` is in force {until}, and "
+                        f"`{_shown(item.path)}` takes effect on {version.effective.isoformat()}; give the older one "
+                        f"`废止 {version.effective.isoformat()}` / `repealed {version.effective.isoformat()}` "
+                        "(the day the newer one repeals it)")
+        previous = (item, version)
+    if problems or family_id is None or not versions:
+        return None, problems + warnings
+    return Family(family_id, title, tuple(v for _, v in versions), source), warnings
+
+
+def _uncommented(line: str) -> str:
+    """``line`` without its comment: from a `#` outside quotes to the end."""
+    quoted = False
+    for index, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "#" and not quoted:
+            return line[:index]
+    return line
+
+
+def _end_of(version: Policy) -> dt.date | None:
+    """The first day ``version`` is no longer in force by its own header, or None (no end given)."""
+    ends = [d for d in (version.repealed, version.valid_until + dt.timedelta(days=1)
+                        if version.valid_until is not None else None) if d is not None]
+    return min(ends) if ends else None
+
+
+def is_family_path(name: str | Path) -> bool:
+    """Whether ``name`` names a family file (``*.family``)."""
+    return str(name).endswith(FAMILY_SUFFIX)

@@ -274,3 +274,44 @@ def test_an_unknown_list_gives_one_unknown_finding_per_conclusion(backend):
         ("decided_on", "2024-05-01", "9(3)", None)]
     decision = sr.load_policy(CORNERS).evaluate_with(backend, case)
     assert "report.clues" in decision.missing_facts
+
+
+# ------------------------------------------------------------------ the header's dates
+DATED = """policy in_force
+  title "in force"
+  effective 2020-08-01
+  valid until 2026-02-28
+  repealed 2025-07-01
+
+facts person "p" {
+  honest: bool "诚信"
+}
+
+article 1 "诚信"
+  require person.honest
+  notice "cited" when true
+"""
+
+
+@pytest.mark.parametrize(("day", "message"), [
+    ("2020-07-31", "基准日 2020-07-31 早于本办法施行日期 2020-08-01"),
+    ("2020-08-01", None),
+    ("2025-06-30", None),
+    ("2025-07-01", "基准日 2025-07-01 本办法已废止（自 2025-07-01 起废止）"),
+    ("2026-03-01", "基准日 2026-03-01 本办法已废止（自 2025-07-01 起废止）"),
+])
+def test_the_header_dates_give_a_notice_on_every_backend(backend, day, message):
+    policy = sr.parse_policy(DATED, "dated.rules")
+    decision = policy.evaluate_with(backend, {"as_of": day, "person": {"honest": True}})
+    assert decision.eligibility.result == "eligible"  # decided all the same: the rules are the rules
+    shown = [(n.citation.ref if n.citation else None, n.message) for n in decision.notices]
+    assert shown == ([(None, message)] if message else []) + [("1", "cited")]
+    assert_backends_agree(policy, {"as_of": day, "person": {"honest": True}})
+
+
+@pytest.mark.parametrize(("day", "message"), [
+    ("2026-02-28", None), ("2026-03-01", "基准日 2026-03-01 晚于本办法有效期（至 2026-02-28）")])
+def test_the_end_of_validity_gives_a_notice_on_every_backend(backend, day, message):
+    policy = sr.parse_policy(DATED.replace("  repealed 2025-07-01\n", ""), "dated.rules")
+    decision = policy.evaluate_with(backend, {"as_of": day, "person": {"honest": True}})
+    assert [n.message for n in decision.notices if n.citation is None] == ([message] if message else [])

@@ -181,14 +181,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
             if any(_same_file(d.source, name) and d.severity == "error" for d in diagnostics):
                 continue
             try:
-                policy = sr.load_policy(name)
+                loaded = sr.load_policy(name)
             except (sr.RulesError, OSError):
                 continue  # a vocabulary file, or problems already reported
             from supervisor_rules.tools.invariants import invariant_report
 
-            lines, found = invariant_report(policy, args.examples)
-            invariant_lines.extend(f"{policy.id}: {line}" for line in lines)
-            diagnostics.extend(found)
+            # A family's invariants are its versions'.
+            for policy in loaded.versions if isinstance(loaded, sr.Family) else (loaded,):
+                lines, found = invariant_report(policy, args.examples)
+                invariant_lines.extend(f"{policy.id}: {line}" for line in lines)
+                diagnostics.extend(found)
     # Warnings are problems too: `check` exits 0 only for clean files, so CI
     # notices a rule that can never fire or an article nobody encoded. A file
     # that cannot be read is unusable input (2), like every other command's.
@@ -272,6 +274,9 @@ def _check_summary(name: str, diagnostics: Sequence[Diagnostic]) -> str | None:
         return f"{name}: ok{note}"
     except OSError:
         return None
+    if isinstance(policy, sr.Family):
+        listed = ", ".join(v.id for v in policy.versions)
+        return f"{policy.id}: ok (a family of {len(policy.versions)} version{'s' if len(policy.versions) != 1 else ''}: {listed}{note})"
     count = len(policy.articles)
     return f"{policy.id}: ok ({count} article{'s' if count != 1 else ''}{note})"
 
@@ -388,6 +393,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     policy, status = _load(args.policy, fmt)
     if policy is None:
         return status
+    if isinstance(policy, sr.Family):
+        return _fail(f"eval --batch takes a rule file; a family ({args.policy}) is decided one case at a time: "
+                     "eval FAMILY CASE")
 
     from supervisor_rules.tools import batch
 

@@ -150,6 +150,7 @@ class RulesByKind:
         header = checked.header
         self.id = header.id if header is not None else ""
         self.age_rule = header.age if header is not None else None
+        self.header = header
         self.provisions = checked.provisions
         self.open_facts = frozenset(f"{name}.{field}" for name, section in checked.sections.items()
                                     for field, info in section.fields.items() if not info.closed)

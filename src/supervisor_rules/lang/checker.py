@@ -217,6 +217,20 @@ class _Checker:
     def warn(self, span: n.Span, message: str) -> None:
         self.report(span, message, "warning")
 
+    def check_header_dates(self, header: n.Header) -> None:
+        """A repeal or the end of validity comes after the day the policy takes effect."""
+        where = dict(header.fields_at)
+        effective = header.effective if isinstance(header.effective, dt.date) else None
+        if effective is not None and header.repealed is not None and header.repealed <= effective:
+            self.report(where.get("repealed", header.span),
+                        f"the policy is repealed on {header.repealed.isoformat()}, not after it takes effect "
+                        f"({effective.isoformat()}): `repealed` / `废止` names the first day it is no longer "
+                        "in force")
+        if effective is not None and header.valid_until is not None and header.valid_until < effective:
+            self.report(where.get("valid_until", header.span),
+                        f"the policy is valid until {header.valid_until.isoformat()}, before it takes effect "
+                        f"({effective.isoformat()})")
+
     # -------------------------------------------------------------- run
     def run(self) -> Checked:
         modules = [*self.imported, self.root]
@@ -234,6 +248,8 @@ class _Checker:
                         "a policy starts with its header: `policy ID` / `办法 ID`")
         elif self.root.header is not None and self.root.header.title is None:
             self.warn(self.root.header.span, "the header gives no `title` / `标题`")
+        if self.root.header is not None:
+            self.check_header_dates(self.root.header)
         for module in modules:
             for decl in module.enums:
                 self.declare_enum(decl)

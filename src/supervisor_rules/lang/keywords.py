@@ -100,6 +100,8 @@ KEYWORDS: tuple[Keyword, ...] = (
     _k("EFFECTIVE", HEADER, "effective", "施行", "header"),
     _k("ISSUANCE", LITERAL, "on issuance", ("发布之日", "印发之日", "颁布之日"), "header (`effective on issuance`)",
        value="on_issuance"),
+    _k("REPEALED", HEADER, "repealed", "废止", "header (the day the policy ceases to be in force)"),
+    _k("VALID_UNTIL", HEADER, "valid until", "有效期至", "header (the last day of its period of validity)"),
     _k("STATUS", HEADER, "status", "状态", "header"),
     _k("TRIAL", LITERAL, "trial", "试行", "header"),
     _k("FINAL", LITERAL, "final", "正式", "header"),

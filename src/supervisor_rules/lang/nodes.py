@@ -477,6 +477,10 @@ class Header:
     effective: Union[dt.date, str, None] = None  # a date, or "on_issuance"
     status: str | None = None  # "trial" | "final"
     age: str | None = None  # how `age(…)` counts 周岁: "birthday" | "day_after" (dates/ages.py)
+    repealed: dt.date | None = None  # the first day the policy is no longer in force (废止之日)
+    valid_until: dt.date | None = None  # the last day of its period of validity (有效期至), inclusive
+    # Where each field was given (``(key, span)``), for the checker's messages; not part of the meaning.
+    fields_at: tuple[tuple[str, Span], ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
     span: Span = _span_field()
 
 

@@ -521,12 +521,14 @@ class _Builder:
 
     def header(self, children):
         fields = {}
+        where = []
         for child in children[2:]:
             key, value, span = child
             if key in fields:
                 self._error(span, f"the header gives `{key}` twice")
             fields[key] = value
-        return n.Header(self._name(children[1]), span=self._span(children), **fields)
+            where.append((key, span))
+        return n.Header(self._name(children[1]), span=self._span(children), fields_at=tuple(where), **fields)
 
     def title(self, c):
         return ("title", c[1].value, self._span(c))
@@ -540,6 +542,12 @@ class _Builder:
     def effective(self, c):
         value = self._date(c[1]) if _is(c[1], "DATE") else kw.value_of(str(c[1]))
         return ("effective", value, self._span(c))
+
+    def repealed(self, c):
+        return ("repealed", self._date(c[1]), self._span(c))
+
+    def valid_until(self, c):
+        return ("valid_until", self._date(c[1]), self._span(c))
 
     def status(self, c):
         return ("status", kw.value_of(str(c[1])), self._span(c))

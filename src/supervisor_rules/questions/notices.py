@@ -2,9 +2,16 @@
 
 Earlier questions may have added notices already (a duty whose deadline needs a calendar year
 that is missing): ``evaluation.notices``, the generated code's ``notices``.
+
+The header's dates add a notice of their own, first in the list and citing no provision: a case whose
+``as_of`` falls before the policy takes effect (``effective`` / ``施行``), on or after its repeal
+(``repealed`` / ``废止``) or after its period of validity (``valid until`` / ``有效期至``) is still
+decided by the rules, and told that they were not in force on that day.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import attrs
 
@@ -49,7 +56,29 @@ def interpret(policy, ev) -> None:
         if ev.note(rule, rule.fn(env), advisory=True) is True:
             notices.append(DecisionNotice(rule.citation, rule.text))
     sort_notices(policy, notices)
-    ev.decided["notices"] = tuple(notices)
+    ev.decided["notices"] = (*in_force_notices(policy.checked.header, ev.as_of), *notices)
+
+
+def in_force_notices(header: n.Header | None, as_of: dt.date) -> tuple[DecisionNotice, ...]:
+    """The notice, if any, that the policy was not in force on ``as_of`` (from its header's dates)."""
+    if header is None:
+        return ()
+    effective = header.effective
+    if isinstance(effective, dt.date) and as_of < effective:
+        return (DecisionNotice(None, f"基准日 {as_of.isoformat()} 早于本办法施行日期 {effective.isoformat()}"),)
+    if header.repealed is not None and as_of >= header.repealed:
+        return (DecisionNotice(None, f"基准日 {as_of.isoformat()} 本办法已废止（自 {header.repealed.isoformat()} "
+                                     "起废止）"),)
+    if header.valid_until is not None and as_of > header.valid_until:
+        return (DecisionNotice(None, f"基准日 {as_of.isoformat()} 晚于本办法有效期（至 "
+                                     f"{header.valid_until.isoformat()}）"),)
+    return ()
+
+
+def dated(header: n.Header | None) -> bool:
+    """Whether the header gives a date that can put a case outside the policy's time in force."""
+    return header is not None and (isinstance(header.effective, dt.date) or header.repealed is not None
+                                   or header.valid_until is not None)
 
 
 def positions(policy) -> dict:
@@ -86,7 +115,11 @@ def generate(gen) -> None:
             gen.depth -= 1
     gen.emit("if len(notices) > 1:")
     gen.emit("    sort_notices(POLICY, notices)")
-    gen.emit("notices = tuple(notices)")
+    header = gen.policy.checked.header
+    if dated(header):
+        gen.emit(f"notices = (*in_force_notices({gen.const(header)}, as_of), *notices)")
+    else:
+        gen.emit("notices = tuple(notices)")
 
 
 # ------------------------------------------------------------------ reference (shares nothing above)
@@ -101,8 +134,23 @@ def reference(run) -> None:
     # In the order of the provisions they cite (stable; a notice citing none last).
     position = run.policy.position
     last = len(position)
-    run.decided["notices"] = tuple(sorted(run.notices, key=lambda notice: position.get(notice.citation, last)
-                                          if notice.citation is not None else last))
+    cited = sorted(run.notices, key=lambda notice: position.get(notice.citation, last)
+                   if notice.citation is not None else last)
+    run.decided["notices"] = (*header_notice(run.policy.header, run.as_of), *cited)
+
+
+def header_notice(header, day) -> list:
+    """The header's dates against the day of the case: before 施行, from 废止, after 有效期至."""
+    out = []
+    if header is not None:
+        start = header.effective if isinstance(header.effective, dt.date) else None
+        if start is not None and day < start:
+            out.append(f"基准日 {day.isoformat()} 早于本办法施行日期 {start.isoformat()}")
+        elif header.repealed is not None and day >= header.repealed:
+            out.append(f"基准日 {day.isoformat()} 本办法已废止（自 {header.repealed.isoformat()} 起废止）")
+        elif header.valid_until is not None and day > header.valid_until:
+            out.append(f"基准日 {day.isoformat()} 晚于本办法有效期（至 {header.valid_until.isoformat()}）")
+    return [DecisionNotice(None, message) for message in out]
 
 
 QUESTION = Question(
@@ -115,4 +163,5 @@ QUESTION = Question(
               may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
                                   "dismissal_day"}), words="a notice",
               word="notice", ref_reads=ref_reads_condition),),
-    interpret, generate, reference=reference, order=80, namespace={"sort_notices": sort_notices})
+    interpret, generate, reference=reference, order=80, namespace={"sort_notices": sort_notices,
+                                                                    "in_force_notices": in_force_notices})

@@ -34,7 +34,7 @@ import attrs
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.dates import periods
-from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT, RecordT
+from supervisor_rules.lang.checker import BOOL, DATE, NUMBER, TEXT, EnumT, ListT, RecordT
 from supervisor_rules.errors import RulesError
 from supervisor_rules import questions
 from supervisor_rules.tools.policytests import WORDS, amount_in_words, describe_rule
@@ -51,6 +51,10 @@ class ProvisionInfo:
     rules: tuple  # AST rules (TextOnly left out)
     words: tuple[str, ...]  # the rules in words
 
+
+
+#: Numbers a drawn case holds: next to the thresholds regulations write (ages, scores, amounts).
+_NUMBERS = (0, 1, 2, 3, 5, 10, 17, 18, 21, 22, 59, 60, 64, 65, 69, 70, 90, 100, 200, 2000)
 
 def provisions(policy) -> list[ProvisionInfo]:
     out = []
@@ -402,6 +406,8 @@ def _strategy(old, new, shared: dict):
                 return ("", "other")[draw(st.integers(0, 1))]
             if info_type == BOOL:
                 return draw(st.booleans())
+            if info_type == NUMBER:  # the whole numbers where thresholds sit (ages, scores, counts), then any
+                return draw(st.one_of(st.sampled_from(_NUMBERS), st.integers(0, 120)))
             if isinstance(info_type, EnumT):
                 return info_type.values[draw(st.integers(0, len(info_type.values) - 1))]
             if isinstance(info_type, ListT):

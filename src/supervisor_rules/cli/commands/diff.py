@@ -56,7 +56,11 @@ def _count(text: str) -> int:
 
 def _load(name: str):
     try:
-        return sr.resolve_policy(name), None
+        loaded = sr.resolve_policy(name)
+        if isinstance(loaded, sr.Family):
+            return None, (f"{PROG}: error: {name} is a family of versions; diff compares two of its rule files: "
+                          + " ".join(v.source for v in loaded.versions[-2:]))
+        return loaded, None
     except sr.PolicyError as exc:
         lines = [f"{PROG}: error: invalid policy {name}"] + [d.header() for d in exc.diagnostics]
         return None, "\n".join(lines)
