@@ -597,3 +597,9 @@ def test_a_huge_unexpected_token_is_quoted_short_and_gets_no_fuzzy_match():
         sr.parse_policy(text, "p.rules")
     message = info.value.diagnostics[0].message
     assert "a" * 59 + "…`" in message and "a" * 61 not in message and "did you mean" not in message
+
+
+def test_load_policy_of_a_huge_number_is_a_rules_error():
+    """Found by the fuzz slice after families came: ``str(10**5000)`` raised in the family-file check."""
+    with pytest.raises(sr.RulesError):
+        sr.load_policy(10**5000)

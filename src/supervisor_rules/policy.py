@@ -695,5 +695,6 @@ def _end_of(version: Policy) -> dt.date | None:
 
 
 def is_family_path(name: str | Path) -> bool:
-    """Whether ``name`` names a family file (``*.family``)."""
-    return str(name).endswith(FAMILY_SUFFIX)
+    """Whether ``name`` names a family file (``*.family``); False for anything that is not a str or
+    Path (whose ``str()`` may raise: a 5,000-digit int), which the caller then refuses in its own words."""
+    return isinstance(name, (str, Path)) and str(name).endswith(FAMILY_SUFFIX)
