@@ -64,8 +64,8 @@ def test_a_slice_of_every_family_ends_in_a_documented_way():
 
 @pytest.mark.slow
 def test_a_larger_slice_in_two_processes():
-    report = fe.run_campaign(3000, seed=7, jobs=2, limit=SLICE_LIMIT)
-    _assert_clean(report, 3000)
+    report = fe.run_campaign(1200, seed=7, jobs=2, limit=SLICE_LIMIT)
+    _assert_clean(report, 1200)
 
 
 def test_the_harness_counts_a_traceback_a_hang_and_a_documented_error():
