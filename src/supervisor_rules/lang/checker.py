@@ -169,8 +169,21 @@ _PREDICATE_WORDS = {"satisfies": "`satisfies` / `符合`", "violates": "`violate
                     "expired": "`expired` / `期满未续聘`", "dismissed": "`dismissed` / `已解聘`",
                     "as_of": "`as_of` / `基准日`", "last_day": "`last day` / `聘期届满日`",
                     "dismissal_day": "`dismissal day` / `解聘之日`"}
-#: Derived dates, decided with the term and the status: only what is decided after the status reads them.
-_DERIVED_DATES = frozenset({"last_day", "dismissal_day"})
+def _order_words(predicate: str, kind: str) -> str:
+    """Why a rule (``kind``, in words) cannot read a value a question decides: which question decides
+    it, which decides the rule, in what order (``Question.order``), and what can read it."""
+    decider = next((q for q in questions.QUESTIONS if predicate in q.after), None)
+    reader = next((q for q in questions.QUESTIONS for k in q.kinds if k.words == kind), None)
+    if decider is None or reader is None:
+        return ""
+    if reader is decider:
+        why = f"{kind} is part of the {decider.name} question (order {decider.order}), which decides it"
+    else:
+        why = (f"it is decided by the {decider.name} question (order {decider.order}), {kind} by the "
+               f"{reader.name} question (order {reader.order}), before it")
+    readers = [k.words for q in questions.QUESTIONS for k in q.kinds if predicate in k.may_read]
+    can = ", ".join(readers) + (" and " if readers else "") + "an invariant"
+    return f": {why}; {can} can read it"
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean `x`?)`` for the closest of ``candidates``, or "". Only for names of a sane
     length: difflib's cost grows with the name's, and a long one is no misspelling."""
@@ -564,9 +577,7 @@ class _Checker:
         reads it in words ("a requirement"), which may read the derived predicates ``allowed``."""
         predicate = _PREDICATE_OF.get(type(expr))
         if predicate is not None and kind is not None and predicate not in allowed:
-            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {kind}"
-                        + (": it is decided with the term and the status, after it; duties, notices and "
-                           "invariants can read it" if predicate in _DERIVED_DATES else ""))
+            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {kind}" + _order_words(predicate, kind))
         if isinstance(expr, n.Path):
             return self.resolve_path(expr, scope)
         if isinstance(expr, n.Literal):

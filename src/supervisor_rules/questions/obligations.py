@@ -193,14 +193,7 @@ def due_date(unit: str, amount: int, base: dt.date, calendar_source) -> dt.date:
     ``immediately``. Raises ``MissingCalendarYear`` (and ``PeriodOutOfRange``) as ``dates`` does."""
     if unit == "immediately":
         return deadlines.immediately(base)
-    calendar = calendar_source()
-    if unit == "working_days":
-        return calendar.add_working_days(base, amount)
-    if unit == "days":
-        return deadlines.deadline_calendar_days(base, amount, calendar)
-    if unit == "months":
-        return deadlines.deadline_months(base, amount, calendar)
-    return deadlines.deadline_years(base, amount, calendar)
+    return deadlines.deadline(base, amount, unit, calendar_source())
 
 
 def earliest_due(unit: str, amount: int, base: dt.date) -> dt.date | None:

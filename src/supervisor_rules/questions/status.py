@@ -236,7 +236,7 @@ QUESTION = Question(
               conditions=condition_only, describe=lambda r, w: f"{r.effect} ground when {w.expr(r.condition)}",
               roles=_ground_roles,
               statement="ground", syntax={"ground": build_ground}, check=check_condition,
-              may_read=frozenset({"satisfies", "violates", "expired", "as_of"}), words="a dismissal ground",
+              may_read=frozenset({"satisfies", "violates", "expired", "as_of", "last_day"}), words="a dismissal ground",
               word="ground", ref_reads=ref_reads_condition),
      RuleKind(DismissalRecord, "record", "dismissal_record", compile_record, single=True,
               sides=("recorded", "not recorded"), conditions=lambda r: (),
