@@ -109,7 +109,7 @@ class _Generator:
             "set": set, "tuple": tuple, "sorted": sorted, "len": len, "min": min, "max": max,
             "add_missing": _add_missing, "violates": violated, "POLICY": policy,
             "exact": numeric.exact, "arith": numeric.arith, "neg": numeric.neg, "extreme": numeric.extreme,
-            "shift_date": numeric.shift_date, "age": numeric.age, "fold": fold,
+            "shift_date": numeric.shift_date, "age": numeric.age, "fold": fold, "due_of": numeric.deadline,
         }
         for question in questions.QUESTIONS:  # the names each question's code calls
             for name, value in question.namespace.items():
@@ -208,6 +208,14 @@ class _Generator:
                 f"{before!r})")
 
     x_DateBefore = x_DateAfter
+
+    def x_Deadline(self, e: n.Deadline) -> str:
+        return f"due_of({self.expr(e.base)}, {self.const(e.amount)}, {self.text(e.unit)}, calendar_source)"
+
+    def record_of(self, key: str, var: str) -> RecordT:
+        """The record type of the list fact ``key`` (an empty one named ``var`` where it is none)."""
+        listed = self.fact_types.get(key)
+        return listed.element if isinstance(listed, ListT) and isinstance(listed.element, RecordT) else RecordT(var, {})
 
     def x_Count(self, e: n.Count) -> str:
         t = self.temp()

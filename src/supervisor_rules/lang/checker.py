@@ -169,6 +169,8 @@ _PREDICATE_WORDS = {"satisfies": "`satisfies` / `符合`", "violates": "`violate
                     "expired": "`expired` / `期满未续聘`", "dismissed": "`dismissed` / `已解聘`",
                     "as_of": "`as_of` / `基准日`", "last_day": "`last day` / `聘期届满日`",
                     "dismissal_day": "`dismissal day` / `解聘之日`"}
+
+
 def _order_words(predicate: str, kind: str) -> str:
     """Why a rule (``kind``, in words) cannot read a value a question decides: which question decides
     it, which decides the rule, in what order (``Question.order``), and what can read it."""
@@ -184,6 +186,8 @@ def _order_words(predicate: str, kind: str) -> str:
     readers = [k.words for q in questions.QUESTIONS for k in q.kinds if predicate in k.may_read]
     can = ", ".join(readers) + (" and " if readers else "") + "an invariant"
     return f": {why}; {can} can read it"
+
+
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean `x`?)`` for the closest of ``candidates``, or "". Only for names of a sane
     length: difflib's cost grows with the name's, and a long one is no misspelling."""
@@ -644,6 +648,14 @@ class _Checker:
                 self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} needs a {providers} rule in the policy")
             return DATE
         if isinstance(expr, n.AsOf):
+            return DATE
+        if isinstance(expr, n.Deadline):
+            base = self.type_of(expr.base, allowed, kind, scope)
+            if base is not None and base != DATE:
+                self.report(expr.base.span, f"`due(…)` / `期限(…)` counts from a date, not {base}")
+            if not 1 <= expr.amount <= 1000:
+                self.report(expr.span, "a deadline is at least one and at most 1,000 days, working days, months "
+                                       "or years")
             return DATE
         if isinstance(expr, (n.DateAfter, n.DateBefore)):
             word = "`after` / `后`" if isinstance(expr, n.DateAfter) else "`before` / `前`"

@@ -147,7 +147,7 @@ KEYWORDS: tuple[Keyword, ...] = (
     _k("DECIDE", MODIFIER, (), "决定", "`recusal` (optional, after the actor)"),
     _k("PROHIBIT", STATEMENT, "prohibit", "禁止", "rules"),
     _k("DUTY", STATEMENT, "duty", "义务", "rules"),
-    _k("DUE", CLAUSE, "due", "期限", "duties"),
+    _k("DUE", CLAUSE, "due", "期限", "duties, expressions (`due(X after 15 calendar days)`: art. 203 applied)"),
     _k("AFTER", CLAUSE, "after", "后", "duties, expressions (`X after 7 working days`)"),
     _k("BEFORE", CLAUSE, "before", "前", "expressions (`X before 3 years`)"),
     _k("IMMEDIATELY", CLAUSE, "immediately", "立即", "duties (`due immediately after X`, `期限 X 后 立即`)"),

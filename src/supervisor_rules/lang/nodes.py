@@ -190,6 +190,18 @@ class DateBefore:
 
 
 @attrs.frozen
+class Deadline:
+    """``due(base after N unit)`` / ``期限(base 后 N unit)``: the last day of the period, as a duty's
+    deadline has it: Civil Code art. 203 moves a last day that is not a working day to the next one
+    (N working days end on the N-th working day)."""
+
+    base: "Expr"
+    amount: int
+    unit: str
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class Arith:
     """``left op right`` on numbers: ``op`` is one of ``+ - * /`` (``×`` and ``÷`` are read as ``*`` and ``/``)."""
 
@@ -318,7 +330,7 @@ class Satisfies:
 
 Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, IsKnown, IsEmpty,
              Expired, Dismissed, AsOf, LastDay, DismissalDay, DateAfter, DateBefore, Arith, Neg, Extreme, Age, Count, Quantifier,
-             Violates, Satisfies]
+             Violates, Satisfies, Deadline]
 
 
 # ------------------------------------------------------------------ rules

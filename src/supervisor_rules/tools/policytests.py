@@ -546,6 +546,8 @@ def _atom(e) -> str:
         return "dismissal day"
     if isinstance(e, n.DateAfter):
         return f"{_atom(e.base)} after {amount_in_words(e.amount, e.unit)}"
+    if isinstance(e, n.Deadline):
+        return f"due({_atom(e.base)} after {amount_in_words(e.amount, e.unit)})"
     if isinstance(e, (n.Violates, n.Satisfies)):
         return f"{'violates' if isinstance(e, n.Violates) else 'satisfies'} {e.ref.english}"
     if isinstance(e, (n.And, n.Or, n.Not)):
