@@ -212,6 +212,10 @@ class _Generator:
     def x_Deadline(self, e: n.Deadline) -> str:
         return f"due_of({self.expr(e.base)}, {self.const(e.amount)}, {self.text(e.unit)}, calendar_source)"
 
+    def x_TermNumber(self, e: n.TermNumber) -> str:
+        # `term_chain`: the term question's (start, months per term, low, high), or None.
+        return f"term_number_of(term_chain, {self.expr(e.on)})"
+
     def record_of(self, key: str, var: str) -> RecordT:
         """The record type of the list fact ``key`` (an empty one named ``var`` where it is none)."""
         listed = self.fact_types.get(key)

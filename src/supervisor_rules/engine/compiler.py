@@ -279,6 +279,14 @@ class _Compiler:
         base, amount, unit = self.expr(e.base), e.amount, e.unit
         return lambda env: deadline(base(env), amount, unit, env.calendar)
 
+    def x_TermNumber(self, e: n.TermNumber) -> Fn:
+        on = self.expr(e.on)
+
+        def term_number(env):
+            number_of = env.term_number  # set by the term question; None: no appointment known
+            return None if number_of is None else number_of(on(env))
+        return term_number
+
     def x_DateAfter(self, e) -> Fn:
         base, amount, unit, before = self.expr(e.base), e.amount, e.unit, isinstance(e, n.DateBefore)
         return lambda env: shift_date(base(env), amount, unit, env.calendar, before)

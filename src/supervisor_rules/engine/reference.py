@@ -253,6 +253,7 @@ class Run:
         self.dismissed: bool | None = None  # set once the status is known
         self.last_day: dt.date | None = None  # `last day`, set once the term is known
         self.dismissal_day: dt.date | None = None  # `dismissal day`, set once the status is known
+        self.term_number: Callable | None = None  # day -> `term number(day)`, set once the term is known
         self.decided: dict[str, Any] = {}
         self.missing: set[str] = set()
         self.steps: list[Step] = []
@@ -375,6 +376,9 @@ class Run:
         if isinstance(e, n.Deadline):
             base = self.value(e.base, record, var)
             return None if base is None else self.deadline_of(base, e.amount, e.unit)[0]
+        if isinstance(e, n.TermNumber):
+            day = self.value(e.on, record, var)
+            return None if self.term_number is None or day is None else self.term_number(day)
         if isinstance(e, n.Age):
             birth, on = self.value(e.birth, record, var), self.value(e.on, record, var)
             if birth is None or on is None or on < birth:

@@ -161,14 +161,14 @@ DECISION_ALIASES = {alias: name for name, (alias, _) in DECISION_FIELDS.items()}
 # eligibility → term → grounds → status → the rest, and a rule may only read what is decided before it, so
 # no policy can be circular. An invariant reads the decision made: everything.
 _INVARIANT_READS = frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
-                              "dismissal_day"})
+                              "dismissal_day", "term_number"})
 _PREDICATE_OF = {n.Satisfies: "satisfies", n.Violates: "violates", n.Expired: "expired",
                  n.Dismissed: "dismissed", n.AsOf: "as_of", n.LastDay: "last_day",
-                 n.DismissalDay: "dismissal_day"}
+                 n.DismissalDay: "dismissal_day", n.TermNumber: "term_number"}
 _PREDICATE_WORDS = {"satisfies": "`satisfies` / `符合`", "violates": "`violates` / `违反`",
                     "expired": "`expired` / `期满未续聘`", "dismissed": "`dismissed` / `已解聘`",
                     "as_of": "`as_of` / `基准日`", "last_day": "`last day` / `聘期届满日`",
-                    "dismissal_day": "`dismissal day` / `解聘之日`"}
+                    "dismissal_day": "`dismissal day` / `解聘之日`", "term_number": "`term number` / `所在聘期`"}
 
 
 def _order_words(predicate: str, kind: str) -> str:
@@ -657,6 +657,14 @@ class _Checker:
                 self.report(expr.span, "a deadline is at least one and at most 1,000 days, working days, months "
                                        "or years")
             return DATE
+        if isinstance(expr, n.TermNumber):
+            if "term_number" not in self.provided:
+                provider = questions.provider_of("term_number")
+                self.report(expr.span, f"`term number` / `所在聘期` needs a `{provider.word}` rule in the policy")
+            on = self.type_of(expr.on, allowed, kind, scope)
+            if on is not None and on != DATE:
+                self.report(expr.on.span, f"`term number(…)` / `所在聘期(…)` takes a date, not {on}")
+            return NUMBER
         if isinstance(expr, (n.DateAfter, n.DateBefore)):
             word = "`after` / `后`" if isinstance(expr, n.DateAfter) else "`before` / `前`"
             base = self.type_of(expr.base, allowed, kind, scope)

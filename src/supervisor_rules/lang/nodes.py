@@ -202,6 +202,15 @@ class Deadline:
 
 
 @attrs.frozen
+class TermNumber:
+    """``term number(DATE)`` / ``所在聘期(DATE)``: which term of the appointment a date falls in (1 the
+    first, 2 the first renewed one …; 0 in none), as the term question decides it."""
+
+    on: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class Arith:
     """``left op right`` on numbers: ``op`` is one of ``+ - * /`` (``×`` and ``÷`` are read as ``*`` and ``/``)."""
 
@@ -330,7 +339,7 @@ class Satisfies:
 
 Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, IsKnown, IsEmpty,
              Expired, Dismissed, AsOf, LastDay, DismissalDay, DateAfter, DateBefore, Arith, Neg, Extreme, Age, Count, Quantifier,
-             Violates, Satisfies, Deadline]
+             Violates, Satisfies, Deadline, TermNumber]
 
 
 # ------------------------------------------------------------------ rules

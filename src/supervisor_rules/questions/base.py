@@ -81,7 +81,7 @@ class RuleKind:
     #: (``checker.DECISION_FIELDS`` marks them with ``kind``), for invariants
     decision_values: Callable | None = attrs.field(kw_only=True, default=None, eq=False, repr=False)
     #: ``(rule, provisions)`` -> ``(name, list path)``: the record a rule's conditions read by a name it
-    #: does not give itself; see ``record_scope``
+    #: does not give itself (a further renewal condition reads the renewal's); see ``record_scope``
     scope: Callable | None = attrs.field(kw_only=True, default=None, eq=False, repr=False)
     # The reference backend.
     #: ``(policy, rule)``: set the reference rule's ``reads`` (facts, reading order) and ``sections``

@@ -293,7 +293,7 @@ QUESTION = Question(
               roles=lambda r, w: [("notices", ("notice", *reads_key(r, w)), w.rule(r))],
               statement="notice", syntax={"notice": build_notice}, check=check,
               may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
-                                  "dismissal_day"}), words="a notice",
+                                  "dismissal_day", "term_number"}), words="a notice",
               word="notice", ref_reads=ref_reads_condition),),
     interpret, generate, reference=reference, order=80,
     namespace={"sort_notices": sort_notices, "in_force_notices": in_force_notices, "deadline_notice": deadline_notice})

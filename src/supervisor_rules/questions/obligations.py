@@ -376,6 +376,6 @@ QUESTION = Question(
               roles=lambda r, w: [("duties", (r.code,), w.rule(r))], two_sided=lambda r: r.when is not None,
               statement="duty", syntax=SYNTAX, check=check,
               may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
-                                  "dismissal_day"}), words="a duty",
+                                  "dismissal_day", "term_number"}), words="a duty",
               word="duty", decision_values=decision_values, ref_reads=ref_reads),),
     interpret, generate, reference=reference, order=60, namespace={"Obligation": Obligation, "deadline": deadline})
