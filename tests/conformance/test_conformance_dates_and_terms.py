@@ -130,7 +130,8 @@ def _renewal(on: str, **fields) -> dict:
     ("2026-06-02", [_renewal("2024-11-01"), _renewal("2026-05-01")], 3),
 ])
 def test_the_term_a_date_falls_in(backend, as_of, renewals, term):
-    case = {"as_of": as_of, "appointment": {"start": START, "renewals": renewals}, "conduct": {"warned": False}}
+    case = {"as_of": as_of, "appointment": {"start": START, "renewals": renewals}, "conduct": {"warned": False},
+            "selection": {}}
     assert _findings(_decision(backend, case), "term_now") == [(term, None)]
 
 

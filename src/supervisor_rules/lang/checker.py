@@ -581,7 +581,8 @@ class _Checker:
         reads it in words ("a requirement"), which may read the derived predicates ``allowed``."""
         predicate = _PREDICATE_OF.get(type(expr))
         if predicate is not None and kind is not None and predicate not in allowed:
-            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {kind}" + _order_words(predicate, kind))
+            self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {kind}"
+                        + _order_words(predicate, kind))
         if isinstance(expr, n.Path):
             return self.resolve_path(expr, scope)
         if isinstance(expr, n.Literal):

@@ -742,8 +742,8 @@ class _Builder:
     def deadline(self, c):
         period = next(x for x in c[1:] if not isinstance(x, Token))
         if not isinstance(period, n.DateAfter):
-            self._error(period.span, "`due(…)` / `期限(…)` takes a period counted forward: `due(X after 15 calendar days)` / "
-                                     "`期限(X 后 15 日)`")
+            self._error(period.span, "`due(…)` / `期限(…)` takes a period counted forward: "
+                                     "`due(X after 15 calendar days)` / `期限(X 后 15 日)`")
         return n.Deadline(period.base, period.amount, period.unit, span=self._span(c))
 
     @_nested

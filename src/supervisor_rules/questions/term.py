@@ -453,7 +453,8 @@ def generate(gen) -> None:
             parts = ([(r.order, gen.requirement_value[r.order], r.citation) for r in renewal.requirements]
                      if renewal.requirements else [(renewal.order, "own", renewal.citation)])
             parts += [(a.order, f"rc{i}", a.citation) for i, a in enumerate(added)]
-            pairs = "(" + "".join(f"({order}, {value}, {gen.const(citation)}), " for order, value, citation in parts) + ")"
+            pairs = "(" + "".join(f"({order}, {value}, {gen.const(citation)}), "
+                                  for order, value, citation in parts) + ")"
             unmet, undetermined = f"cited({pairs}, False, {own})", f"cited({pairs}, None, {own})"
         else:
             unmet = undetermined = own
