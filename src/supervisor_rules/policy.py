@@ -543,7 +543,6 @@ class Family:
         # version v's; composites: (as_of version, same[s][chosen] for each selector) → the composite.
         self._same = same
         self._composites = dict(composites or {})
-        self._index = {id(v): i for i, v in enumerate(versions)}
         self.warnings: tuple[Diagnostic, ...] = tuple(w for v in versions for w in v.warnings)
 
     def __repr__(self) -> str:
@@ -567,6 +566,9 @@ class Family:
                      if j != own]
             out.append((f"{self.versions[i].id} with {', '.join(taken)}", policy))
         return tuple(out)
+
+    def _position(self, version: Policy) -> int:
+        return next(k for k, v in enumerate(self.versions) if v is version)
 
     def _same_key(self, i: int) -> tuple[int, ...]:
         return tuple(same[i] for same in self._same)
@@ -593,7 +595,7 @@ class Family:
         notices = [notice] if notice is not None else []
         if not self.selectors:
             return version, tuple(notices)
-        i = self._index[id(version)]
+        i = self._position(version)
         facts = version.read_case(case, as_of)[0]
         key = []
         for selector, same in zip(self.selectors, self._same):
@@ -612,7 +614,7 @@ class Family:
                 return i, None
             return i, Notice(None, f"{selector.zh}规则：{selector.fact} 未知，按基准日适用 {_named(self.versions[i])}")
         found = self.version_for(day)
-        j = min(self._index[id(found)] if found is not None else 0, i)
+        j = min(self._position(found) if found is not None else 0, i)
         if j == i:
             return i, None
         chosen = self.versions[j]
@@ -921,7 +923,7 @@ def _compose(versions: list[tuple[_VersionLine, Policy, _Parsed]], selected: lis
                     refused.add((s, j))
                     problem(selector.line, selector.column,
                             f"the `{selector.en}` rules of version `{_shown(item_j.path)}` refer to provisions "
-                            f"(at {reference!r}): a reference reads the numbering of its own file, so they cannot "
+                            f"({_shown(item_j.path)}: `satisfies` / `violates` on line {reference.line}): a reference reads the numbering of its own file, so they cannot "
                             f"be taken into another version")
                 continue
             grafts.extend(slices[s][j])
