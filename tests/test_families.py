@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import pickle
 import shutil
 from pathlib import Path
@@ -288,3 +289,130 @@ def test_the_composites_are_bounded(folder, monkeypatch):
     monkeypatch.setattr(policy_module, "MAX_COMPOSITES", 0)
     assert _errors(folder, HEAD + "聘期 按 appointment.start\n") == [
         ("bad.family", 4, 1, "the selectors make 1 composite versions, more than 0")]
+
+
+# ------------------------------------------------------------------ the command line
+def test_eval_decides_under_the_composite(cli, tmp_path):
+    (tmp_path / "case.json").write_text('{"as_of": "2025-05-01", "person": {"years_old": 21}, '
+                                        '"appointment": {"start": "2023-06-01"}}', encoding="utf-8")
+    code, out, _ = cli("eval", FIXTURES / "tiny.family", tmp_path / "case.json", "--format", "text")
+    assert code == 0 and "聘期 term: 2 年" in out and "聘期规则适用 tiny2021" in out
+
+
+def test_eval_batch_takes_a_family_and_each_line_chooses(cli, tiny, tmp_path):
+    cases = [_case("2025-05-01", "2023-06-01"), _case("2023-05-01"), _case("2025-05-01", "2024-06-01", 19)]
+    lines = [json.dumps(c) for c in cases] + ['{"as_of": "2025-05-01", "appointment": {"start": "later"}}']
+    (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = cli("eval", FIXTURES / "tiny.family", "--batch", tmp_path / "cases.jsonl")
+    decided = [json.loads(line) for line in out.splitlines()]
+    assert code == 1  # the last line is bad
+    assert decided[:3] == [json.loads(json.dumps(tiny.evaluate(c).to_dict(), default=str)) for c in cases]
+    assert decided[3]["error"] == "invalid case"
+    code, quick, _ = cli("eval", FIXTURES / "tiny.family", "--batch", tmp_path / "cases.jsonl", "--no-explanation")
+    assert [json.loads(line).get("notices") for line in quick.splitlines()][:3] == [d["notices"] for d in decided[:3]]
+
+
+def test_check_reports_a_familys_composites_and_their_invariants(cli, folder):
+    code, out, _ = cli("check", folder / "tiny.family", "--format", "text", "--examples", "0")
+    assert code == 0 and out.strip() == ("tiny: ok (a family of 2 versions: tiny2021, tiny2024; 1 composite: "
+                                         "tiny2024 with term from tiny2021)")
+    new = (folder / "new.rules").read_text(encoding="utf-8")
+    (folder / "new.rules").write_text(new + '\ninvariant three_years "聘期三年"\n  cites article 3\n'
+                                            "  when appointment.start is known\n"
+                                            "  then decision.last_day = appointment.start after 3 years\n",
+                                      encoding="utf-8")
+    code, out, _ = cli("check", folder / "tiny.family", "--format", "text", "--examples", "200")
+    assert code == 1
+    assert "tiny2024: invariant three_years (第三条): holds in 200 examples" in out
+    assert "tiny2024 with term from tiny2021: invariant three_years (第三条): VIOLATED" in out
+    assert "new.rules:27:1: error: tiny2024 with term from tiny2021: " in out
+
+
+def test_check_positions_a_selector_problem(cli, folder):
+    (folder / "bad.family").write_text(HEAD + "terms by appointment.start\n", encoding="utf-8")
+    code, out, _ = cli("check", folder / "bad.family", "--format", "text")
+    assert code == 1 and "bad.family:4:1: error: `terms` is not a kind of rule (did you mean `term`?)" in out
+
+
+def test_schema_of_a_family(cli, folder):
+    code, out, _ = cli("schema", folder / "tiny.family")
+    schema = json.loads(out)
+    assert code == 0 and schema["$id"] == "supervisor-rules:tiny:case" and "anyOf" not in schema
+    assert set(schema["properties"]) == {"as_of", "person", "appointment"}
+    new = (folder / "new.rules").read_text(encoding="utf-8")
+    (folder / "new.rules").write_text(new.replace('start: date "聘任日期"', 'start: date "聘任日期"\n  oath: bool "宣誓"')
+                                      + '\narticle 5 "宣誓。"\n  require appointment.oath\n', encoding="utf-8")
+    code, out, _ = cli("schema", folder / "tiny.family")
+    schema = json.loads(out)
+    assert [branch["title"] for branch in schema["anyOf"]] == ["tiny2021, in force from 2021-03-01",
+                                                                "tiny2024, in force from 2024-01-01"]
+    jsonschema = pytest.importorskip("jsonschema")
+    old_case, new_case = _case("2023-05-01", "2022-01-01"), _case("2025-05-01", "2024-06-01")
+    new_case["appointment"]["oath"] = True
+    for case in (old_case, new_case):
+        jsonschema.validate(case, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**old_case, "person": {"height": 1}}, schema)
+
+
+def test_test_runs_a_familys_tests_with_coverage_per_version(cli, folder):
+    shutil.copy(FIXTURES / "tiny.tests.yaml", folder / "tiny.tests.yaml")
+    code, out, _ = cli("test", folder / "tiny.family", "--format", "text", "--coverage-min", "100")
+    assert code == 0
+    assert "tiny: " in out and "7 tests, 7 passed" in out
+    assert "  tiny2021: 3/3 provisions covered (100.0%)" in out and "  tiny2024: 3/3 provisions covered (100.0%)" in out
+    # the test file itself, naming its family by path; JSON has each version's figures
+    code, out, _ = cli("test", folder / "tiny.tests.yaml", "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["policies"][0]["policy"] == "tiny"
+    coverage = report["policies"][0]["coverage"]
+    assert [v["version"] for v in coverage["versions"]] == ["tiny2021", "tiny2024"]
+    assert {p["version"] for p in coverage["by_provision"]} == {"tiny2021", "tiny2024"}
+
+
+def test_a_test_decided_by_a_composite_covers_the_older_versions_term(folder):
+    from supervisor_rules.tools import policytests as pt
+
+    tests = [t for t in pt.load_tests(FIXTURES / "tiny.tests.yaml").tests if "has ended" not in t.name]
+    run = pt.run_tests(sr.load_family(folder / "tiny.family"), tests)
+    states = {(p.version, p.citation.ref): p.state for p in run.coverage.provisions}
+    # tiny2021's term was seen ended only in the case tiny2024 decided with it
+    assert states[("tiny2021", "2")] == "covered" and states[("tiny2021", "3")] == "partial"
+    assert run.coverage.total == 6 and run.coverage.covered == 5
+
+
+def test_a_failing_family_test_and_a_test_file_for_another_policy(cli, folder):
+    (folder / "tiny.tests.yaml").write_text(
+        "policy: tiny\ntests:\n  - name: wrong\n    case: {as_of: 2025-05-01, appointment: {start: 2023-06-01}}\n"
+        "    expect: {term: {years: 3}}\n", encoding="utf-8")
+    code, out, _ = cli("test", folder / "tiny.family", "--format", "text")
+    assert code == 1 and "FAIL" in out and "expected: 3" in out
+    (folder / "tiny.tests.yaml").write_text("policy: other.family\ntests: []\n", encoding="utf-8")
+    code, _, err = cli("test", folder / "tiny.family", "--format", "text")
+    assert code == 2 and "test file is for policy `other.family`" in err
+
+
+def test_diff_between_two_families(cli, folder, tmp_path_factory):
+    other = tmp_path_factory.mktemp("other")
+    for name in ("old.rules", "new.rules", "tiny.family"):
+        shutil.copy(folder / name, other / name)
+    code, out, _ = cli("diff", folder / "tiny.family", other / "tiny.family", "--examples", "100", "--format", "text")
+    assert code == 0 and "= same: tiny2021, tiny2024" in out and "No behavioural difference found" in out
+    (other / "new.rules").write_text((other / "new.rules").read_text(encoding="utf-8").replace("term 3 years",
+                                                                                                "term 4 years"),
+                                     encoding="utf-8")
+    (other / "tiny.family").write_text('family tiny\nversion "old.rules"\nversion "new.rules"\n', encoding="utf-8")
+    code, out, _ = cli("diff", folder / "tiny.family", other / "tiny.family", "--examples", "300", "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["behaviour_differs"]
+    families = report["families"]
+    assert families["versions"]["changed"] == ["tiny2024"] and families["versions"]["same"] == ["tiny2021"]
+    assert families["selectors"]["removed"] == ["term by appointment.start"]
+    changed = families["by_version"]["tiny2024"]["provisions"]["changed"]
+    assert changed[0]["added_rules"] == ["term 4 years from appointment.start"]
+    assert any(g["field"] == "term.last_day" for g in report["behavioural"]["groups"])
+
+
+def test_diff_between_a_family_and_a_rule_file_is_a_usage_error(cli, folder):
+    code, _, err = cli("diff", folder / "tiny.family", folder / "new.rules", "--format", "text")
+    assert code == 2 and "is a family of versions" in err and "diff compares two families, or two rule files" in err
