@@ -506,9 +506,9 @@ class Selector:
     fact_column: int
 
 
-def _kind_words() -> dict[str, object]:
+def _kind_words() -> dict[str, questions.RuleKind]:
     """Every spelling of a rule kind's statement keyword (either language) → its ``RuleKind``."""
-    out: dict[str, object] = {}
+    out: dict[str, questions.RuleKind] = {}
     for kind in questions.rule_kinds():
         row = keywords.lookup(kind.word)
         for spelling in (row.spellings() if row is not None else (kind.word,)):
@@ -516,7 +516,7 @@ def _kind_words() -> dict[str, object]:
     return out
 
 
-def _spelled(kind) -> tuple[str, str]:
+def _spelled(kind: questions.RuleKind) -> tuple[str, str]:
     row = keywords.lookup(kind.word)
     return (row.en[0], row.zh[0]) if row is not None else (kind.word, kind.word)
 
@@ -694,7 +694,7 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
     family_id: str | None = None
     title: str | None = None
     listed: list[_VersionLine] = []
-    selected: list[tuple[Selector, object]] = []
+    selected: list[tuple[Selector, questions.RuleKind]] = []
     kinds = _kind_words()
     for number, raw in enumerate(lines, 1):
         body = _uncommented(raw)
@@ -851,7 +851,7 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
     return family, problems + warnings
 
 
-def _compose(versions: list[tuple[_VersionLine, Policy, _Parsed]], selected: list[tuple[Selector, object]],
+def _compose(versions: list[tuple[_VersionLine, Policy, _Parsed]], selected: list[tuple[Selector, questions.RuleKind]],
              problem, listed: list[Diagnostic]) -> tuple[tuple[tuple[int, ...], ...], dict[tuple, Policy]]:
     """The selectors' composites: for each version ``i`` (a case's ``as_of`` version) and each choice of
     an earlier or equal version for each selector's date fact, the version ``i`` with those versions'
@@ -893,13 +893,13 @@ def _compose(versions: list[tuple[_VersionLine, Policy, _Parsed]], selected: lis
                 choices.setdefault(tuple(same[s][j] for s in members), j)
             options.append([(members, j) for j in choices.values()])
         for combo in itertools.product(*options):
-            key = list(own)
+            chosen = list(own)
             for members, j in combo:
                 for s in members:
-                    key[s] = same[s][j]
-            if tuple(key) == own:
+                    chosen[s] = same[s][j]
+            if tuple(chosen) == own:
                 continue
-            plans.append((i, tuple(key), {s: key[s] for s in range(len(selected)) if key[s] != own[s]}))
+            plans.append((i, tuple(chosen), {s: chosen[s] for s in range(len(selected)) if chosen[s] != own[s]}))
     if len(plans) > MAX_COMPOSITES:
         last = selected[-1][0]
         problem(last.line, last.column, f"the selectors make {len(plans)} composite versions, more than "
