@@ -257,8 +257,9 @@ def test_rules_that_do_not_fit_the_newer_version_are_an_error_at_the_selector(fo
         old.replace('start: 日期 "聘任日期"', 'start: 日期 "聘任日期"\n  first_day: 日期 "到岗日期"')
            .replace("自 appointment.start", "自 appointment.first_day"), encoding="utf-8")
     assert _errors(folder, HEAD + "聘期 按 appointment.start\n") == [
-        ("bad.family", 4, 1, "version `new.rules` with `term` rules from `old.rules` does not check (its problems "
-                             "are listed): a case it decides takes them so when its date falls in their time"),
+        ("bad.family", 4, 1, "version `new.rules` with the `term` rules of `old.rules` does not check (its problems "
+                             "are listed): it decides so a case whose `appointment.start` falls in the time of "
+                             "`old.rules`"),
         ("old.rules", 21, 12, "unknown fact `appointment.first_day` (did you mean `appointment.start`?)")]
 
 

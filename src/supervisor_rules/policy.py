@@ -687,9 +687,9 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
     lines = _source_lines(text)
     problems: list[Diagnostic] = []
 
-    def problem(line: int, column: int, message: str, severity: str = "error") -> None:
+    def problem(line: int, column: int, message: str, severity: str = "error", length: int = 1) -> None:
         problems.append(Diagnostic(source, line, column, message, severity,
-                                   lines[line - 1] if line <= len(lines) else None))
+                                   lines[line - 1] if line <= len(lines) else None, length))
 
     family_id: str | None = None
     title: str | None = None
@@ -720,11 +720,11 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
                 hint = checker.suggest(named, kinds)
                 words = ", ".join(f"`{en}` / `{zh}`" for en, zh in dict.fromkeys(_spelled(k) for k in kinds.values()))
                 problem(number, column, f"`{_shown(named)}` is not a kind of rule{hint}; a selector names one "
-                                        f"by its statement's keyword: {words}")
+                                        f"by its statement's keyword: {words}", length=len(chooses.group("kind")))
                 continue
             if not _FACT_NAME.match(fact):
                 problem(number, fact_column, "a selector is `KIND by SECTION.FACT` / `KIND 按 SECTION.FACT`: "
-                                             "one date fact of the case after `by` / `按`")
+                                             "one date fact of the case after `by` / `按`", length=max(len(fact), 1))
                 continue
             first = next((s for s, k in selected if k is rule_kind), None)
             if first is not None:
@@ -871,7 +871,7 @@ def _compose(versions: list[tuple[_VersionLine, Policy, _Parsed]], selected: lis
                 why = "does not declare it" if info is None else f"declares it as {info.type}"
                 problem(selector.line, selector.fact_column,
                         f"`{selector.fact}` is not a date fact of version `{_shown(item.path)}` (it {why}): the "
-                        "fact a selector names is declared, as a date, by every version")
+                        "fact a selector names is declared, as a date, by every version", length=len(selector.fact))
                 undated = True
                 break
         if not any(rules):
@@ -933,13 +933,15 @@ def _compose(versions: list[tuple[_VersionLine, Policy, _Parsed]], selected: lis
         stripped = _without(parsed_i.root, {selected[s][1].node for s in grafted})
         checked = checker.check(stripped, list(parsed_i.imported), lines, tuple(grafts))
         if checked.errors:
-            taken = " and ".join(f"`{selected[s][0].en}` rules from `{_shown(versions[j][0].path)}`"
+            taken = " and ".join(f"the `{selected[s][0].en}` rules of `{_shown(versions[j][0].path)}`"
                                  for s, j in grafted.items())
+            when = " and ".join(f"`{selected[s][0].fact}` falls in the time of `{_shown(versions[j][0].path)}`"
+                                for s, j in grafted.items())
             for s in grafted:
                 selector = selected[s][0]
                 problem(selector.line, selector.column,
                         f"version `{_shown(item_i.path)}` with {taken} does not check (its problems are listed): "
-                        f"a case it decides takes them so when its date falls in their time")
+                        f"it decides so a case whose {when}")
             for d in checked.errors:
                 mark = (d.source, d.line, d.column, d.message)
                 if mark not in shown_problems:
