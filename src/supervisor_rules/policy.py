@@ -475,8 +475,8 @@ MAX_SELECTORS = 4
 MAX_COMPOSITES = 128
 _FAMILY_WORDS = {"family": "family", "版本族": "family", "version": "version", "版本": "version"}
 _FAMILY_LINE = re.compile(r'^(?P<lead>[ \t\u3000]*)(?P<word>[^ \t\u3000]+)(?P<gap>[ \t\u3000]*)(?P<rest>.*?)[ \t\u3000]*$')
-_SELECTOR_LINE = re.compile(r'^(?P<lead>[ \t\u3000]*)(?P<kind>[^ \t\u3000].*?)[ \t\u3000]+(?:by|按)[ \t\u3000]+'
-                            r'(?P<fact>.*?)[ \t\u3000]*$')
+_TOKEN = re.compile(r"[^ \t\u3000]+")
+_SELECTOR_WORDS = ("by", "按")
 _QUOTED = re.compile(r'^"(?P<path>[^"\\]*)"(?:[ \t\u3000]+"(?P<title>[^"\\]*)")?$')
 _FAMILY_ID = re.compile(r"^[^\W\d]\w*$")
 _FACT_NAME = re.compile(r"^[^\W\d]\w*\.[^\W\d]\w*$")
@@ -706,21 +706,26 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
         rest_column = column + len(word) + len(match.group("gap"))
         kind = _FAMILY_WORDS.get(word)
         if kind is None:
-            chooses = _SELECTOR_LINE.match(body)
-            if chooses is None:
+            # A selector: KIND by SECTION.FACT (tokens found in one pass: no regular expression that
+            # backtracks over a long line)
+            tokens = list(_TOKEN.finditer(body))
+            by = next((k for k, t in enumerate(tokens) if k > 0 and t.group() in _SELECTOR_WORDS), None)
+            if by is None:
                 problem(number, column, f"a family file has {_LINE_FORMS} lines, not `{_shown(word)}`")
                 continue
             if family_id is None:
                 problem(number, column, "a family file starts with `family ID` / `版本族 ID`")
                 continue
-            named, fact = " ".join(chooses.group("kind").split()), chooses.group("fact")
-            fact_column = chooses.start("fact") + 1
+            named = " ".join(t.group() for t in tokens[:by])
+            fact = " ".join(t.group() for t in tokens[by + 1:])
+            fact_column = tokens[by + 1].start() + 1 if by + 1 < len(tokens) else tokens[by].end() + 1
+            kind_length = tokens[by - 1].end() - tokens[0].start()
             rule_kind = kinds.get(named)
             if rule_kind is None:
                 hint = checker.suggest(named, kinds)
                 words = ", ".join(f"`{en}` / `{zh}`" for en, zh in dict.fromkeys(_spelled(k) for k in kinds.values()))
                 problem(number, column, f"`{_shown(named)}` is not a kind of rule{hint}; a selector names one "
-                                        f"by its statement's keyword: {words}", length=len(chooses.group("kind")))
+                                        f"by its statement's keyword: {words}", length=kind_length)
                 continue
             if not _FACT_NAME.match(fact):
                 problem(number, fact_column, "a selector is `KIND by SECTION.FACT` / `KIND 按 SECTION.FACT`: "
