@@ -417,3 +417,18 @@ def test_diff_between_two_families(cli, folder, tmp_path_factory):
 def test_diff_between_a_family_and_a_rule_file_is_a_usage_error(cli, folder):
     code, _, err = cli("diff", folder / "tiny.family", folder / "new.rules", "--format", "text")
     assert code == 2 and "is a family of versions" in err and "diff compares two families, or two rule files" in err
+
+
+def test_eval_batch_on_a_family_in_worker_processes_gives_the_same_output(run_cli, tmp_path):
+    from supervisor_rules.tools import batch
+
+    if not batch.PARALLEL:
+        pytest.skip("worker processes need POSIX")
+    lines = [json.dumps(_case("2025-05-01", f"202{3 + k % 2}-0{1 + k % 9}-01", 18 + k % 4)) for k in range(1500)]
+    (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert len(lines[0]) * len(lines) > 2 * batch.BLOCK  # two workers get a block each
+    one = run_cli("eval", FIXTURES / "tiny.family", "--batch", tmp_path / "cases.jsonl")
+    two = run_cli("eval", FIXTURES / "tiny.family", "--batch", tmp_path / "cases.jsonl", "--jobs", "2")
+    assert one[0] == two[0] == 0 and one[1] == two[1]
+    notices = [[n["message"] for n in json.loads(line)["notices"]] for line in one[1].splitlines()]
+    assert sum(any(m.startswith("聘期规则适用 tiny2021") for m in found) for found in notices) == 750
