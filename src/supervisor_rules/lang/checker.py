@@ -189,10 +189,16 @@ class _Checker:
     ``warn``, ``condition``, ``typed``, ``reachable``, ``expect_path``, ``type_of``, ``check_enum_value``,
     ``sections`` and the semantic types below."""
 
-    def __init__(self, root: n.Module, imported: list[n.Module], lines: dict[str, list[str]]):
+    def __init__(self, root: n.Module, imported: list[n.Module], lines: dict[str, list[str]],
+                 grafts: tuple[Provision, ...] = ()):
         self.root = root
         self.imported = imported
         self.lines = lines
+        # Provisions of another version of the regulation, spliced in by a family's selector (policy.py):
+        # checked with this policy's declarations, but no reference (`satisfies`, an invariant's cite) can
+        # name them: references read the numbering of this file.
+        self.grafts = grafts
+        self.grafted = {id(p) for p in grafts}
         self.diagnostics: list[Diagnostic] = []
         self.enums: dict[str, EnumT] = {}
         self.records: dict[str, RecordT] = {}
@@ -365,6 +371,7 @@ class _Checker:
                              "article", 1)
         for article in self.root.articles:
             self.collect(article)
+        self.provisions.extend(self.grafts)
 
     def check_numbering(self, numbers: list[int], spans: list[n.Span], what: str, first: int,
                         context: str = "") -> None:
@@ -767,9 +774,10 @@ class _Checker:
     def resolve_ref(self, ref: n.ArticleRef) -> list[Provision]:
         """The provisions under ``ref``; every part it names must exist (else an error at it, with what
         does exist or a did-you-mean), and its chapter, if it gives one, must be the article's."""
-        article = [p for p in self.provisions if p.article == ref.article]
+        own = [p for p in self.provisions if id(p) not in self.grafted] if self.grafted else self.provisions
+        article = [p for p in own if p.article == ref.article]
         if not article:
-            numbers = sorted({p.article for p in self.provisions})
+            numbers = sorted({p.article for p in own})
             known = f" (the policy has {_numbered(numbers, '{}', 'article')})" if numbers else ""
             self.report(ref.span, f"article {ref.article} does not exist{known}")
             return []
@@ -898,6 +906,9 @@ def _constraint(expr):
     return None
 
 
-def check(root: n.Module, imported: list[n.Module], lines: dict[str, list[str]]) -> Checked:
-    """Check ``root`` with the declarations of ``imported``; problems are in ``.diagnostics``."""
-    return _Checker(root, imported, lines).run()
+def check(root: n.Module, imported: list[n.Module], lines: dict[str, list[str]],
+          grafts: tuple[Provision, ...] = ()) -> Checked:
+    """Check ``root`` with the declarations of ``imported``; problems are in ``.diagnostics``. ``grafts``
+    are provisions of another file (a family's composite, docs/language.md "Families of versions"),
+    added after ``root``'s own and checked alike, but out of reach of references."""
+    return _Checker(root, imported, lines, tuple(grafts)).run()
