@@ -209,6 +209,10 @@ class _Generator:
 
     x_DateBefore = x_DateAfter
 
+    def x_YearOf(self, e: n.YearOf) -> str:
+        t = self.temp()
+        return f"(None if ({t} := {self.expr(e.operand)}) is None else {t}.year)"
+
     def x_Count(self, e: n.Count) -> str:
         t = self.temp()
         return f"(None if ({t} := {self.expr(e.source)}) is None else len({t}))"

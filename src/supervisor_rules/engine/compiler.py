@@ -267,6 +267,14 @@ class _Compiler:
 
     x_DateBefore = x_DateAfter
 
+    def x_YearOf(self, e: n.YearOf) -> Fn:
+        operand = self.expr(e.operand)
+
+        def year_of(env):
+            day = operand(env)
+            return None if day is None else day.year
+        return year_of
+
     def x_Count(self, e: n.Count) -> Fn:
         source = self.expr(e.source)
 

@@ -356,6 +356,9 @@ class Run:
             if self.age_rule not in ages.CONVENTIONS:
                 return None  # the checker asks the header for it: never reached
             return ages.age_on(birth, on, convention="day_after" if self.age_rule == "day_after" else "birthday")
+        if isinstance(e, n.YearOf):
+            day = self.value(e.operand, record, var)
+            return None if day is None else day.year  # the calendar year, a whole number
         if isinstance(e, n.Count):
             items = self.value(e.source, record, var)
             return None if items is None else len(items)

@@ -672,6 +672,12 @@ class _Checker:
                 if t is not None and t != DATE:
                     self.report(part.span, f"`age(BIRTH, ON)` / `周岁(出生日期, 计算日)`: {what} is a date, not {t}")
             return NUMBER
+        if isinstance(expr, n.YearOf):
+            t = self.type_of(expr.operand, allowed, kind, scope)
+            if t is not None and t != DATE:
+                hint = " (a year held as a number is compared as it is)" if t == NUMBER else ""
+                self.report(expr.operand.span, f"`year_of(…)` / `年份(…)` takes a date, not {t}{hint}")
+            return NUMBER
         if isinstance(expr, n.Count):
             t = self.type_of(expr.source, allowed, kind, scope)
             if t is not None and not isinstance(t, ListT):

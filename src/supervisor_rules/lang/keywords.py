@@ -185,6 +185,7 @@ KEYWORDS: tuple[Keyword, ...] = (
     _k("MIN", OPERATOR, "min", "较小值", "expressions (`min(a, b)`)"),
     _k("MAX", OPERATOR, "max", "较大值", "expressions (`max(a, b)`)"),
     _k("AGE", OPERATOR, "age", "周岁", "expressions (`age(BIRTH, ON)`)"),
+    _k("YEAR_OF", OPERATOR, "year_of", "年份", "expressions (`year_of(DATE)`: its calendar year; `year` is the unit)"),
     _k("COUNT_OF", OPERATOR, "count of", "计数", "expressions (`count of LIST`, `count of r in LIST where C`)"),
     _k("ANY", OPERATOR, "any", "存在", "expressions (`any r in LIST where C`)"),
     _k("ALL", OPERATOR, "all", "全部", "expressions (`all r in LIST where C`)"),

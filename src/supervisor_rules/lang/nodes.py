@@ -226,6 +226,14 @@ class Age:
 
 
 @attrs.frozen
+class YearOf:
+    """``year_of(DATE)`` / ``年份(DATE)``: the calendar year of a date, as a number."""
+
+    operand: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class Count:
     """``count of LIST`` / ``计数 LIST``: how many entries a list fact holds."""
 
@@ -318,7 +326,7 @@ class Satisfies:
 
 Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, IsKnown, IsEmpty,
              Expired, Dismissed, AsOf, LastDay, DismissalDay, DateAfter, DateBefore, Arith, Neg, Extreme, Age, Count, Quantifier,
-             Violates, Satisfies]
+             Violates, Satisfies, YearOf]
 
 
 # ------------------------------------------------------------------ rules

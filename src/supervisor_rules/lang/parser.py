@@ -742,6 +742,10 @@ class _Builder:
         return n.Count(c[1], span=self._span(c))
 
     @_nested
+    def year_of(self, c):
+        return n.YearOf(next(x for x in c[1:] if not isinstance(x, Token)), span=self._span(c))
+
+    @_nested
     def quantifier(self, c):
         kind = {"COUNT_OF": "count"}.get(c[0].type, c[0].type.lower())
         return n.Quantifier(kind, self._name(c[1]), c[3], c[5], span=self._span(c))
