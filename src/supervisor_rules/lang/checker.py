@@ -203,6 +203,7 @@ class _Checker:
         # The semantic types, for the kinds' checks (which import no checker).
         self.BOOL, self.DATE, self.TEXT, self.INT = BOOL, DATE, TEXT, INT
         self.EnumT, self.ListT, self.RecordT = EnumT, ListT, RecordT
+        self.suggest = suggest
         self.phase: tuple[frozenset[str], str | None] = (frozenset(), None)  # of the rule being checked
 
     # -------------------------------------------------------------- reporting
