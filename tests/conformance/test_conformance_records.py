@@ -77,3 +77,63 @@ def test_a_quantifier_over_records_whose_field_is_left_out_names_the_list_as_mis
     # A settled answer names nothing, though an entry leaves its kind out.
     settled = _decide(backend, _case([{"on": "2023-07-01", "kind": "delta"}, {"on": "2023-08-01"}], warned=False))
     assert str(settled.status) == "dismissed" and "conduct.breaches" not in settled.missing_facts
+
+
+# ------------------------------------------------------------------ definitions (corners article 21)
+def _by_ref(decision, ref: str) -> dict:
+    return {"grounds": [str(g.effect) for g in decision.grounds if g.citation.ref == ref],
+            "unmet": [c.ref for c in decision.eligibility.unmet if c.ref == ref],
+            "undetermined": [c.ref for c in decision.eligibility.undetermined if c.ref == ref],
+            "duties": [(o.duty, str(o.state)) for o in decision.obligations if o.citation.ref == ref],
+            "notices": [n.message for n in decision.notices if n.citation is not None and n.citation.ref == ref],
+            "findings": [(f.code, f.value) for f in decision.findings if f.citation.ref == ref]}
+
+
+def test_definitions_decide_as_if_written_in_place(backend):
+    twice = [{"on": "2023-01-01", "kind": "beta"}, {"on": "2024-03-01", "kind": "beta"}]
+    case = {"as_of": "2024-05-01", "appointment": {"start": "2023-06-01"},
+            "person": {"grade": "high", "honest": False},
+            "conduct": {"breaches": twice, "warned": True, "shown": False},
+            "activity": {"suspicious": True}}
+    decision = _decide(backend, case)
+    assert _by_ref(decision, "21(1)")["unmet"] == ["21(1)"]  # high grade, not honest
+    assert _by_ref(decision, "21(2)")["grounds"] == ["mandatory"]  # breached twice, warned
+    assert _by_ref(decision, "21(2)")["duties"] == [("explain_breaches", "owed")]
+    assert str(decision.recusal.result) == "request" and "21(2)" in [c.ref for c in decision.recusal.grounds]
+    assert _by_ref(decision, "21(3)")["notices"] == ["two breaches"]
+    assert _by_ref(decision, "21(3)")["findings"] == [("breach_total", 2), ("recent", True)]
+    # One breach, long ago: nothing holds; the count is still drawn.
+    case["conduct"]["breaches"] = twice[:1]
+    decision = _decide(backend, case)
+    assert _by_ref(decision, "21(2)")["grounds"] == [] and _by_ref(decision, "21(3)")["notices"] == []
+    assert _by_ref(decision, "21(3)")["findings"] == [("breach_total", 1)]
+
+
+def test_a_definition_reading_an_unknown_fact_is_unknown_where_it_is_used(backend):
+    case = {"as_of": "2024-05-01", "appointment": {"start": "2023-06-01"}, "person": {"grade": "high"}}
+    decision = _decide(backend, case)
+    assert _by_ref(decision, "21(1)")["undetermined"] == ["21(1)"]
+    assert "person.honest" in decision.missing_facts  # read through the definition
+
+
+# ------------------------------------------------------------------ also citing (corners article 22)
+def test_a_recusal_also_cites_after_its_own_citation_each_once(backend):
+    case = {"as_of": "2024-05-01", "activity": {"relations": ["kin"], "grade": "high", "suspicious": False}}
+    decision = _decide(backend, case)
+    assert str(decision.recusal.result) == "required"
+    # 3(3) (kin) and 22(1) hold; 22(1) also cites 22p2 and 3(3), which is listed already.
+    assert [c.ref for c in decision.recusal.grounds] == ["3(3)", "22(1)", "22p2"]
+    assert decision.recusal.grounds[2].cite == "第二十二条第二款"
+    case["activity"]["grade"] = "low"
+    assert [c.ref for c in _decide(backend, case).recusal.grounds] == ["3(3)"]
+
+
+def test_an_unmet_or_undetermined_requirement_also_cites(backend):
+    case = {"as_of": "2024-05-01", "person": {"grade": "low", "honest": False}}
+    refs = [c.ref for c in _decide(backend, case).eligibility.unmet]
+    assert refs[refs.index("22(1)"):] == ["22(1)", "22p2", "22(2)", "22(3)"]
+    case["person"] = {"grade": "low"}
+    refs = [c.ref for c in _decide(backend, case).eligibility.undetermined]
+    assert refs[refs.index("22(1)"):] == ["22(1)", "22p2", "22(2)", "22(3)"]
+    case["person"] = {"grade": "low", "honest": True}
+    assert "22(1)" not in [c.ref for c in _decide(backend, case).eligibility.unmet]

@@ -212,6 +212,9 @@ class _Generator:
 
     x_DateBefore = x_DateAfter
 
+    def x_Defined(self, e: n.Defined) -> str:
+        return self.expr(e.expr)  # a definition's expression, written in place by the checker
+
     def x_YearOf(self, e: n.YearOf) -> str:
         t = self.temp()
         return f"(None if ({t} := {self.expr(e.operand)}) is None else {t}.year)"

@@ -59,6 +59,7 @@ class CRule:
     field: str | None = None  # renewal: the record's date field
     var: str | None = None  # renewal, conclusion: the name its condition gives the record
     value: Fn | None = None  # conclusion: its value's closure (None: a yes/no conclusion)
+    also: tuple[Citation, ...] = ()  # recusal, requirement: the provisions it also cites (`also citing`)
     # The checked expressions behind fn / met / breached, for the code generator (codegen.py).
     expr: object = attrs.field(default=None, eq=False, repr=False)
     met_expr: object = attrs.field(default=None, eq=False, repr=False)
@@ -270,6 +271,9 @@ class _Compiler:
 
     x_DateBefore = x_DateAfter
 
+    def x_Defined(self, e: n.Defined) -> Fn:
+        return self.expr(e.expr)  # a definition's expression, written in place by the checker
+
     def x_YearOf(self, e: n.YearOf) -> Fn:
         operand = self.expr(e.operand)
 
@@ -383,6 +387,24 @@ class _Compiler:
                         for key, fields in rule.partial:
                             out.setdefault(key, {}).update(dict.fromkeys(fields))
         return tuple((key, tuple(fields)) for key, fields in out.items())
+
+    def cited(self, refs) -> tuple[Citation, ...]:
+        """The citations of the provisions references name (``also citing``): an article's or a paragraph's
+        own, each item of a range, a sub-item; each once, in the order named."""
+        out: list[Citation] = []
+        for ref in refs:
+            for provision, citation in self.by_provision:
+                if not ref.covers(provision):
+                    continue
+                if ref.item is None:  # the article (its first paragraph) or a later paragraph itself
+                    wanted = None if ref.paragraph in (None, 1) else ref.paragraph
+                    if provision.item is not None or provision.paragraph != wanted:
+                        continue
+                elif ref.sub is None and provision.sub is not None:
+                    continue
+                if citation not in out:
+                    out.append(citation)
+        return tuple(out)
 
     def sections(self, *exprs) -> frozenset[str]:
         """The sections whose facts the expressions read."""

@@ -215,6 +215,26 @@ class RulesByKind:
                         out.setdefault(listed, set()).update(fields)
         return out
 
+    def named(self, refs) -> list[Citation]:
+        """The provisions references name, as citations (``also citing``): ``article N`` (or its
+        paragraph 1) the article itself, ``article N paragraph P`` that paragraph, an item or each item of
+        a range, a sub-item; in the order named, each once."""
+        out: list[Citation] = []
+        for ref in refs:
+            for provision in self.provisions:
+                if not _under(provision, ref):
+                    continue
+                if ref.item is None:
+                    paragraph = ref.paragraph if ref.paragraph not in (None, 1) else None
+                    if provision.paragraph != paragraph or provision.item is not None:
+                        continue
+                elif ref.sub is None and provision.sub is not None:
+                    continue
+                citation = _citation(provision)
+                if citation not in out:
+                    out.append(citation)
+        return out
+
     @staticmethod
     def sections_of(keys) -> frozenset[str]:
         """The sections of facts ``section.fact``."""
@@ -392,6 +412,8 @@ class Run:
             if self.age_rule not in ages.CONVENTIONS:
                 return None  # the checker asks the header for it: never reached
             return ages.age_on(birth, on, convention="day_after" if self.age_rule == "day_after" else "birthday")
+        if isinstance(e, n.Defined):
+            return self.value(e.expr, record, var)  # a definition: its expression, as if written here
         if isinstance(e, n.YearOf):
             day = self.value(e.operand, record, var)
             return None if day is None else day.year  # the calendar year, a whole number

@@ -125,6 +125,9 @@ class Checked:
     diagnostics: tuple[Diagnostic, ...]
     invariants: tuple[n.Invariant, ...] = ()
     decision_types: dict = attrs.field(factory=dict, eq=False)
+    #: the definitions (``define``), by name; their uses in ``provisions`` and ``invariants`` are
+    #: ``nodes.Defined`` with the expression written in place
+    definitions: dict = attrs.field(factory=dict, eq=False)
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -205,6 +208,14 @@ class _Checker:
         self.EnumT, self.ListT, self.RecordT = EnumT, ListT, RecordT
         self.suggest = suggest
         self.phase: tuple[frozenset[str], str | None] = (frozenset(), None)  # of the rule being checked
+        self.in_invariant = False
+        # Definitions (``define``): by name; each one's type, the derived predicates it reads (its own
+        # and its definitions'), the ones being typed (a cycle), the ones used, and the one being checked.
+        self.definitions: dict[str, n.Definition] = {}
+        self.definition_types: dict[str, object] = {}
+        self.definition_reads: dict[str, frozenset[str]] = {}
+        self.defining: list[str] = []
+        self.used_definitions: set[str] = set()
 
     # -------------------------------------------------------------- reporting
     def report(self, span: n.Span, message: str, severity: str = "error", length: int | None = None) -> None:
@@ -260,13 +271,21 @@ class _Checker:
         for module in modules:
             for facts in module.facts:
                 self.declare_section(facts)
+        self.declare_definitions(modules)
         self.check_structure()
+        present = {type(r) for p in self.provisions for r in p.rules}
+        self.provided = {p for kind in questions.rule_kinds() if kind.node in present for p in kind.provides}
+        self.check_definitions()
         self.check_rules()
         self.check_invariants()
         self.check_unused()
+        provisions, invariants = self.provisions, list(self.root.invariants)
+        if self.definitions:
+            provisions, invariants = self.write_definitions_in_place(provisions, invariants)
         self.diagnostics.sort(key=lambda d: (d.source != self.root.source, d.source, d.line, d.column))
-        return Checked(self.root.header, self.sections, self.enums, tuple(self.provisions), self.root.articles,
-                       self.root.chapters, tuple(self.diagnostics), self.root.invariants, self.decision_types)
+        return Checked(self.root.header, self.sections, self.enums, tuple(provisions), self.root.articles,
+                       self.root.chapters, tuple(self.diagnostics), tuple(invariants), self.decision_types,
+                       dict(self.definitions))
 
     # -------------------------------------------------------------- declarations
     def declare_enum(self, decl: n.EnumDecl) -> None:
@@ -357,6 +376,162 @@ class _Checker:
                 continue
             fields[f.name] = self.field_info(f, f"{decl.section}.{f.name}")
         self.sections[decl.section] = Section(decl.section, decl.label, fields, decl.span)
+
+    # -------------------------------------------------------------- definitions
+    def declare_definitions(self, modules) -> None:
+        """Each definition's name is its own: not another definition's, an enum value's or a section's."""
+        values = self.enum_value_names()
+        for module in modules:
+            for d in module.definitions:
+                if d.name in self.definitions:
+                    self.report(d.name_span, f"`{d.name}` is defined twice (first at {self.definitions[d.name].span!r})")
+                    continue
+                # A clashing name is not taken as a definition: the bare name keeps its other meaning.
+                if d.name in values:
+                    self.report(d.name_span, f"`{d.name}` is a value of {values[d.name]}; a definition needs a name of its "
+                                        "own (a bare name in a rule would mean either)")
+                elif d.name in self.sections:
+                    self.report(d.name_span, f"`{d.name}` names a section of facts; a definition needs a name of its own")
+                elif d.name in DECISION_HEADS:
+                    self.report(d.name_span, f"`{d.name}` names the decision in invariants; a definition needs a name of "
+                                        "its own")
+                else:
+                    self.definitions[d.name] = d
+                if not d.label.strip():
+                    self.report(d.name_span, "a definition needs a label: `define NAME \"label\" = …` / "
+                                        "`定义 NAME \"标签\" 为 …`")
+
+    def enum_value_names(self) -> dict[str, EnumT]:
+        """Every enum value the policy declares (named enums, inline ones of facts and records) → its enum."""
+        out: dict[str, EnumT] = {}
+
+        def add(t) -> None:
+            t = t.element if isinstance(t, ListT) else t
+            if isinstance(t, EnumT):
+                for value in t.values:
+                    out.setdefault(value, t)
+            elif isinstance(t, RecordT):
+                for info in t.fields.values():
+                    add(info.type)
+
+        for enum in self.enums.values():
+            add(enum)
+        for record in self.records.values():
+            add(record)
+        for section in self.sections.values():
+            for info in section.fields.values():
+                add(info.type)
+        return out
+
+    def check_definitions(self) -> None:
+        for name in self.definitions:
+            self.definition_type(name, None)
+
+    def is_definition(self, name: str) -> bool:
+        """Whether a bare name in an expression names a definition (``define``)."""
+        return name in self.definitions
+
+    def definition_type(self, name: str, use: n.Name | None):
+        """The type of definition ``name`` (its expression's), typing it first if need be; None where it
+        cannot be known. A definition that reaches itself through others is an error at ``use``."""
+        if name in self.definition_types:
+            return self.definition_types[name]
+        if name in self.defining:
+            cycle = [*self.defining[self.defining.index(name):], name]
+            self.report(use.span if use is not None else self.definitions[name].span,
+                        "definitions cannot refer to each other in a cycle: " + " → ".join(f"`{c}`" for c in cycle))
+            for member in cycle:
+                self.definition_types[member] = None
+                self.definition_reads.setdefault(member, frozenset())
+            return None
+        definition = self.definitions[name]
+        self.defining.append(name)
+        try:
+            t = self.type_of(definition.expr, _INVARIANT_READS, None, {})
+        finally:
+            self.defining.pop()
+        if name in self.definition_types:  # in a cycle: reported there
+            return None
+        if t == SECTION:
+            self.report(definition.expr.span, f"`{definition.name}` would name a section of facts; a definition "
+                                              "names a value or a condition")
+            t = None
+        reads: set[str] = set()
+        for node in n.walk(definition.expr):
+            predicate = _PREDICATE_OF.get(type(node))
+            if predicate is not None:
+                reads.add(predicate)
+            elif isinstance(node, n.Name) and node.name in self.definitions:
+                reads |= self.definition_reads.get(node.name, frozenset())
+        self.definition_types[name] = t
+        self.definition_reads[name] = frozenset(reads)
+        return t
+
+    def use_definition(self, expr: n.Name, allowed, kind):
+        """The type of a definition where a rule (``kind``, reading ``allowed``) names it: what the definition
+        reads must be decided before that rule, as if its expression were written there."""
+        name = expr.name
+        self.used_definitions.add(name)
+        t = self.definition_type(name, expr)
+        if kind is not None:
+            for predicate in sorted(self.definition_reads.get(name, frozenset()) - allowed):
+                self.report(expr.span, f"`{name}` reads {_PREDICATE_WORDS[predicate]}, which cannot be used in "
+                                       f"{kind}" + (": it is decided with the term and the status, after it; duties, "
+                                                    "notices and invariants can read it"
+                                                    if predicate in _DERIVED_DATES else ""))
+        return t
+
+    def write_definitions_in_place(self, provisions, invariants):
+        """The provisions and invariants with each use of a definition (a bare ``Name``) replaced by a
+        ``Defined`` node holding its expression, itself written out: the compiler, the generated code and
+        the reference then evaluate the same expression, as if the rule had spelt it."""
+        expanded: dict[str, object] = {}
+
+        def expansion(name: str):
+            if name not in expanded:
+                expanded[name] = None  # no cycle gets here typed, but never loop
+                expanded[name] = rewrite(self.definitions[name].expr)
+            return expanded[name]
+
+        def rewrite(node):
+            if isinstance(node, n.Name):
+                if node.name in self.definitions and self.definition_types.get(node.name) is not None:
+                    body = expansion(node.name)
+                    if body is not None:
+                        d = self.definitions[node.name]
+                        return n.Defined(d.name, d.label, body, span=node.span)
+                return node
+            if isinstance(node, tuple):
+                items = tuple(rewrite(x) for x in node)
+                return node if all(a is b for a, b in zip(items, node)) else items
+            if not attrs.has(type(node)) or isinstance(node, n.Span):
+                return node
+            changes = {}
+            for f in attrs.fields(type(node)):
+                if f.name == "span":
+                    continue
+                value = getattr(node, f.name)
+                new = rewrite(value)
+                if new is not value:
+                    changes[f.name] = new
+            return attrs.evolve(node, **changes) if changes else node
+
+        out = []
+        for provision in provisions:
+            rules = rewrite(provision.rules)
+            if rules is not provision.rules:
+                for rule in rules:
+                    self.check_expanded_depth(rule)
+                provision = attrs.evolve(provision, rules=rules)
+            out.append(provision)
+        return out, [rewrite(invariant) for invariant in invariants]
+
+    def check_expanded_depth(self, rule) -> None:
+        """A rule whose definitions, written in place, nest it deeper than the parser allows any expression."""
+        deepest = _depth(rule)
+        if deepest > MAX_EXPANDED_NESTING:
+            self.report(rule.span, f"this rule nests {deepest} levels deep once its definitions are written in place; "
+                                   f"at most {MAX_EXPANDED_NESTING} (split a definition, or use fewer in one rule)")
 
     # -------------------------------------------------------------- structure
     def check_structure(self) -> None:
@@ -547,7 +722,9 @@ class _Checker:
             return record.fields[rest[0]].type
         if head not in self.sections:
             candidates = [*self.sections, *scope]
-            self.report(path.span, f"unknown section `{head}`{suggest(head, candidates)}")
+            closed = (f" (a definition is closed: `{self.defining[-1]}` reads facts, not the record of a quantifier "
+                      "or a renewal around its use)" if self.defining and not scope else "")
+            self.report(path.span, f"unknown section `{head}`{suggest(head, candidates)}{closed}")
             return None
         section = self.sections[head]
         if len(rest) != 1:
@@ -575,10 +752,14 @@ class _Checker:
             return BOOL if isinstance(v, bool) else NUMBER if isinstance(v, (int, Fraction)) else \
                 DATE if isinstance(v, dt.date) else TEXT
         if isinstance(expr, n.Name):
+            if expr.name in self.definitions:
+                return self.use_definition(expr, allowed, kind)
             if expr.name in self.sections:
                 return SECTION
+            close = suggest(expr.name, self.definitions) if self.definitions else ""
             self.report(expr.span, f"`{expr.name}` alone is not a condition; compare a fact with it, "
-                                   f"e.g. `section.fact = {expr.name}`")
+                                   f"e.g. `section.fact = {expr.name}`"
+                        + (f", or name a definition{close}" if close else ""))
             return None
         if isinstance(expr, (n.And, n.Or)):
             for operand in expr.operands:
@@ -607,13 +788,13 @@ class _Checker:
                 self.report(expr.operand.span, f"`has` / `包含` tests a list of enum values, not {t}")
             return BOOL
         if isinstance(expr, n.IsKnown):
-            if isinstance(expr.operand, n.Name):
+            if isinstance(expr.operand, n.Name) and expr.operand.name not in self.definitions:
                 if expr.operand.name not in self.sections:
                     self.report(expr.operand.span, f"unknown section `{expr.operand.name}`"
                                                    f"{suggest(expr.operand.name, self.sections)}")
                 return BOOL
-            if not isinstance(expr.operand, n.Path):
-                self.report(expr.operand.span, "`is known` / `已知` applies to a fact or a section")
+            if not isinstance(expr.operand, (n.Path, n.Name)):
+                self.report(expr.operand.span, "`is known` / `已知` applies to a fact, a section or a definition")
                 return BOOL
             self.type_of(expr.operand, allowed, kind, scope)
             return BOOL
@@ -689,6 +870,8 @@ class _Checker:
         if isinstance(expr, (n.Violates, n.Satisfies)):
             self.check_ref(expr)
             return BOOL
+        if isinstance(expr, n.Defined):  # written in place already (a checked rule checked again)
+            return self.type_of(expr.expr, allowed, kind, scope)
         raise AssertionError(expr)
 
     def type_compare(self, expr: n.Compare, allowed, kind, scope):
@@ -696,8 +879,8 @@ class _Checker:
         if isinstance(right, n.Dismissed) and isinstance(left, n.Path) and left.parts[0] in DECISION_HEADS:
             right = n.Name("dismissed", span=right.span)  # `decision.status = dismissed` names the value
             expr = attrs.evolve(expr, right=right)
-        # A bare name takes its meaning from the other side: an enum value.
-        if isinstance(right, n.Name) and not isinstance(left, n.Name):
+        # A bare name takes its meaning from the other side: an enum value (unless it names a definition).
+        if self.is_value(right) and not self.is_value(left):
             lt = self.type_of(left, allowed, kind, scope)
             if isinstance(lt, EnumT):
                 self.check_enum_value(right, lt)
@@ -706,7 +889,7 @@ class _Checker:
             elif lt is not None:
                 self.report(right.span, f"`{right.name}` is not a value of {lt}")
             return BOOL
-        if isinstance(left, n.Name):
+        if self.is_value(left):
             self.report(left.span, "write the fact on the left: `section.fact = value`")
             return BOOL
         lt = self.type_of(left, allowed, kind, scope)
@@ -721,6 +904,10 @@ class _Checker:
             elif isinstance(lt, ListT):
                 self.report(expr.span, "lists are tested with `has`, `has any of` or `is empty`")
         return BOOL
+
+    def is_value(self, expr) -> bool:
+        """A bare name that stands for a value (an enum's), not for a definition."""
+        return isinstance(expr, n.Name) and expr.name not in self.definitions
 
     def type_extreme(self, expr: n.Extreme, allowed, kind, scope):
         """``min(…)`` / ``max(…)``: of numbers, or of dates (the earlier / later); all alike."""
@@ -818,6 +1005,9 @@ class _Checker:
     def check_unused(self) -> None:
         if self.vocabulary:
             return  # its facts are for the policies that import it
+        for name, d in self.definitions.items():
+            if name not in self.used_definitions and d.span.source == self.root.source:
+                self.warn(d.name_span, f"definition `{name}` is defined but no rule uses it")
         for section in self.sections.values():
             for name, info in section.fields.items():
                 if (section.name, name) not in self.used and info.span.source == self.root.source:
@@ -825,6 +1015,25 @@ class _Checker:
 
 
 _PROVISIONS = (n.Article, n.Paragraph, n.Item, n.SubItem)
+#: How deep a rule's expressions may nest once its definitions are written in place (the parser allows
+#: 100 levels in what is written; the backends evaluate the expansion).
+MAX_EXPANDED_NESTING = 200
+
+
+def _depth(node) -> int:
+    """How deeply the expression nodes under ``node`` nest (a rule: its deepest expression)."""
+    deepest = 0
+    stack = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, tuple):
+            stack.extend((x, depth) for x in current)
+            continue
+        if not attrs.has(type(current)) or isinstance(current, n.Span):
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((getattr(current, f.name), depth + 1) for f in attrs.fields(type(current)) if f.name != "span")
+    return deepest
 
 
 def _english(article: int, paragraph: int | None = None, item: int | None = None, sub: int | None = None) -> str:

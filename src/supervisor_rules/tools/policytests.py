@@ -516,6 +516,8 @@ def _atom(e) -> str:
         return f"age({_arith(e.birth, 0)}, {_arith(e.on, 0)})"
     if isinstance(e, n.YearOf):
         return f"year_of({_arith(e.operand, 0)})"
+    if isinstance(e, n.Defined):
+        return e.name
     if isinstance(e, n.Count):
         return f"count of {e.source.dotted}"
     if isinstance(e, n.Quantifier):
