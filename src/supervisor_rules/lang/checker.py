@@ -424,8 +424,81 @@ class _Checker:
         return out
 
     def check_definitions(self) -> None:
-        for name in self.definitions:
+        """Type each definition, those it uses first (an iterative walk: a long chain of definitions
+        never recurses deeply), and measure what it becomes written out."""
+        self.definition_order: list[str] = []
+        state: dict[str, bool] = {}  # False while its uses are being visited, True once ordered
+        for root in self.definitions:
+            if root in state:
+                continue
+            state[root] = False
+            path = [root]
+            stack = [iter(self.definitions_used_by(self.definitions[root].expr))]
+            while stack:
+                use = next(stack[-1], None)
+                if use is None:
+                    stack.pop()
+                    done = path.pop()
+                    state[done] = True
+                    self.definition_order.append(done)
+                elif use.name not in state:
+                    state[use.name] = False
+                    path.append(use.name)
+                    stack.append(iter(self.definitions_used_by(self.definitions[use.name].expr)))
+                elif state[use.name] is False and self.definition_types.get(use.name, 0) is not None:
+                    cycle = [*path[path.index(use.name):], use.name]
+                    self.report(use.span, "definitions cannot refer to each other in a cycle: "
+                                          + " → ".join(f"`{c}`" for c in cycle))
+                    for member in cycle:
+                        self.definition_types[member] = None
+                        self.definition_reads[member] = frozenset()
+        self.expanded_size: dict[str, tuple[int, int]] = {}
+        for name in self.definition_order:
+            if name in self.definition_types:  # in a cycle: its expression is checked all the same
+                self.defining.append(name)
+                self.type_of(self.definitions[name].expr, _INVARIANT_READS, None, {})
+                self.defining.pop()
+                continue
             self.definition_type(name, None)
+            if self.definition_types.get(name) is not None:
+                self.expanded_size[name] = self.measure(self.definitions[name].expr)
+                size, depth = self.expanded_size[name]
+                if size > MAX_EXPANDED_NODES or depth > MAX_EXPANDED_NESTING:
+                    d = self.definitions[name]
+                    self.report(d.name_span, f"`{name}` written out, its definitions in place, is {size:,} nodes "
+                                             f"{depth} levels deep; at most {MAX_EXPANDED_NODES:,} nodes and "
+                                             f"{MAX_EXPANDED_NESTING} levels")
+                    self.definition_types[name] = None
+
+    def definitions_used_by(self, expr) -> list[n.Name]:
+        """Where an expression names definitions: the first use of each, in order."""
+        first: dict[str, n.Name] = {}
+        for node in n.walk(expr):
+            if isinstance(node, n.Name) and node.name in self.definitions:
+                first.setdefault(node.name, node)
+        return list(first.values())
+
+    def measure(self, node) -> tuple[int, int]:
+        """(nodes, depth) of ``node`` with every definition it names written in place, from the
+        definitions' own measures: never walks an expansion (which may share a subtree many times)."""
+        size, deepest = 0, 0
+        stack = [(node, 0)]
+        while stack:
+            current, depth = stack.pop()
+            if isinstance(current, tuple):
+                stack.extend((x, depth) for x in current)
+                continue
+            if not attrs.has(type(current)) or isinstance(current, n.Span):
+                continue
+            if isinstance(current, n.Name) and current.name in self.expanded_size:
+                inner_size, inner_depth = self.expanded_size[current.name]
+                size += inner_size
+                deepest = max(deepest, depth + inner_depth)
+                continue
+            size += 1
+            deepest = max(deepest, depth)
+            stack.extend((getattr(current, f.name), depth + 1) for f in attrs.fields(type(current)) if f.name != "span")
+        return size, deepest
 
     def is_definition(self, name: str) -> bool:
         """Whether a bare name in an expression names a definition (``define``)."""
@@ -487,19 +560,12 @@ class _Checker:
         the reference then evaluate the same expression, as if the rule had spelt it."""
         expanded: dict[str, object] = {}
 
-        def expansion(name: str):
-            if name not in expanded:
-                expanded[name] = None  # no cycle gets here typed, but never loop
-                expanded[name] = rewrite(self.definitions[name].expr)
-            return expanded[name]
-
         def rewrite(node):
             if isinstance(node, n.Name):
-                if node.name in self.definitions and self.definition_types.get(node.name) is not None:
-                    body = expansion(node.name)
-                    if body is not None:
-                        d = self.definitions[node.name]
-                        return n.Defined(d.name, d.label, body, span=node.span)
+                body = expanded.get(node.name)
+                if body is not None:
+                    d = self.definitions[node.name]
+                    return n.Defined(d.name, d.label, body, span=node.span)
                 return node
             if isinstance(node, tuple):
                 items = tuple(rewrite(x) for x in node)
@@ -516,22 +582,30 @@ class _Checker:
                     changes[f.name] = new
             return attrs.evolve(node, **changes) if changes else node
 
+        for name in self.definition_order:  # those a definition uses first: each written out once, shared
+            if self.definition_types.get(name) is not None:
+                expanded[name] = rewrite(self.definitions[name].expr)
         out = []
         for provision in provisions:
             rules = rewrite(provision.rules)
             if rules is not provision.rules:
-                for rule in rules:
-                    self.check_expanded_depth(rule)
+                for before, after in zip(provision.rules, rules):
+                    if after is not before:
+                        self.check_expanded(before)
                 provision = attrs.evolve(provision, rules=rules)
             out.append(provision)
+        for invariant in invariants:
+            self.check_expanded(invariant)
         return out, [rewrite(invariant) for invariant in invariants]
 
-    def check_expanded_depth(self, rule) -> None:
-        """A rule whose definitions, written in place, nest it deeper than the parser allows any expression."""
-        deepest = _depth(rule)
-        if deepest > MAX_EXPANDED_NESTING:
-            self.report(rule.span, f"this rule nests {deepest} levels deep once its definitions are written in place; "
-                                   f"at most {MAX_EXPANDED_NESTING} (split a definition, or use fewer in one rule)")
+    def check_expanded(self, rule) -> None:
+        """A rule (or invariant) that its definitions, written in place, make larger or deeper than the
+        backends take."""
+        size, depth = self.measure(rule)
+        if size > MAX_EXPANDED_NODES or depth > MAX_EXPANDED_NESTING:
+            self.report(rule.span, f"this rule is {size:,} nodes {depth} levels deep once its definitions are written "
+                                   f"in place; at most {MAX_EXPANDED_NODES:,} nodes and {MAX_EXPANDED_NESTING} levels "
+                                   "(use fewer definitions in one rule)")
 
     # -------------------------------------------------------------- structure
     def check_structure(self) -> None:
@@ -1015,25 +1089,11 @@ class _Checker:
 
 
 _PROVISIONS = (n.Article, n.Paragraph, n.Item, n.SubItem)
-#: How deep a rule's expressions may nest once its definitions are written in place (the parser allows
-#: 100 levels in what is written; the backends evaluate the expansion).
+#: How deep a rule's expressions may nest, and how many nodes they may hold, once its definitions are
+#: written in place (the parser allows 100 levels in what is written; the backends evaluate the expansion,
+#: in which a definition used twice is written twice).
 MAX_EXPANDED_NESTING = 200
-
-
-def _depth(node) -> int:
-    """How deeply the expression nodes under ``node`` nest (a rule: its deepest expression)."""
-    deepest = 0
-    stack = [(node, 0)]
-    while stack:
-        current, depth = stack.pop()
-        if isinstance(current, tuple):
-            stack.extend((x, depth) for x in current)
-            continue
-        if not attrs.has(type(current)) or isinstance(current, n.Span):
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((getattr(current, f.name), depth + 1) for f in attrs.fields(type(current)) if f.name != "span")
-    return deepest
+MAX_EXPANDED_NODES = 10_000
 
 
 def _english(article: int, paragraph: int | None = None, item: int | None = None, sub: int | None = None) -> str:
