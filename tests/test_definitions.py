@@ -187,3 +187,26 @@ def test_also_citing_names_existing_provisions_and_tools_say_so():
     problems = _problems(bad)
     assert any("article 1 paragraph 3 does not exist" in p for p in problems)
     assert any("article 2 does not exist" in p for p in problems)
+
+
+# ------------------------------------------------------------------ missing facts of records left incomplete
+def test_an_entry_leaving_out_a_field_a_rule_reads_makes_the_list_a_missing_fact():
+    text = HEAD + ('article 1 "a"\n  term 2 years from appointment.start\n'
+                   '  mandatory when any c in person.clues where (c.grade = top)\n'
+                   '  conclusion graded "graded" for each c in person.clues where (c.grade = fair)\n'
+                   '  notice "advisory only" when any c in person.clues where (c.grade = fair)\n'
+                   '  require person.honest and person.born is known and person.grade is known\n')
+    policy = sr.parse_policy(text, "t.rules")
+    base = {"as_of": "2024-01-01", "appointment": {"start": "2023-06-01"},
+            "person": {"honest": True, "born": "1990-01-01", "grade": "top"}}
+    open_ = {**base, "person": {**base["person"], "clues": [{"on": "2023-07-01", "grade": "fair"},
+                                                             {"on": "2023-08-01"}]}}
+    decided = {**base, "person": {**base["person"], "clues": [{"on": "2023-07-01", "grade": "fair"}]}}
+    for case in (open_, decided):
+        testing.assert_backends_agree(policy, case)
+    for backend in sr.policy.BACKENDS:
+        decision = policy.evaluate_with(backend, open_)
+        assert str(decision.status) == "unknown"  # the second clue could be top
+        assert [(f.value, f.item) for f in decision.findings] == [(True, 0), (None, 1)]
+        assert decision.missing_facts == ("person.clues",)
+        assert policy.evaluate_with(backend, decided).missing_facts == ()

@@ -356,11 +356,23 @@ class _Compiler:
     def prohibitions_under(self, ref: n.ArticleRef) -> list[CRule]:
         return [r for r in self.prohibitions if ref.covers(r.citation)]
 
-    def partial(self, *exprs) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def partial(self, *exprs, entry: tuple[str | None, str | None] = (None, None)) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """The lists of records whose optional (``= unknown``) fields the expressions read, each with those
-        fields: through a quantifier's variable, or a prohibition over records that ``violates`` refers to
+        fields: through a quantifier's variable, the entry a renewal or a per-entry conclusion names
+        (``entry``: its variable and list), or a prohibition over records that ``violates`` refers to
         (``satisfies``: what its requirements read so)."""
         out: dict[str, dict[str, None]] = {}
+        var, key = entry
+        listed = self.fact_types.get(key) if key is not None else None
+        record = listed.element if isinstance(listed, ListT) else None
+        for e in exprs:
+            if e is None or var is None or not isinstance(record, RecordT):
+                continue
+            for node in n.walk(e):
+                if isinstance(node, n.Path) and node.parts[0] == var and len(node.parts) == 2:
+                    info = record.fields.get(node.parts[1])
+                    if info is not None and info.optional:
+                        out.setdefault(key, {})[node.parts[1]] = None
         for e in exprs:
             if e is None:
                 continue
@@ -418,7 +430,8 @@ class _Compiler:
         reads = reads or self.reads(condition)
         if sections is None:
             sections = frozenset(key.split(".", 1)[0] for key in reads)
-        partial = self.partial(condition, extra.get("met_expr"), extra.get("breached_expr"), extra.get("value_expr"))
+        partial = self.partial(condition, extra.get("met_expr"), extra.get("breached_expr"), extra.get("value_expr"),
+                               entry=(extra.get("var"), extra.get("key")))
         return CRule(kind, citation, fn, reads, sections, order, partial, expr=condition, **extra)
 
     def compile(self) -> CompiledPolicy:

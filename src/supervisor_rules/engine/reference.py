@@ -196,6 +196,15 @@ class RulesByKind:
         quantifier's ``VAR.field``, the field of a prohibition ``violates`` refers to, and what the
         requirements ``satisfies`` refers to read so."""
         out: dict[str, set[str]] = {}
+        # A renewal's or a per-entry conclusion's own entry (`r.field` in its condition or value).
+        var, source = getattr(node, "var", None), getattr(node, "source", None)
+        if var is not None and isinstance(source, n.Path):
+            optional = self.optional_fields.get(source.dotted, frozenset())
+            for part in (getattr(node, "condition", None), getattr(node, "value", None)):
+                for path in n.walk(part) if part is not None else ():
+                    if isinstance(path, n.Path) and path.parts[0] == var and path.parts[1:] and \
+                            path.parts[1] in optional:
+                        out.setdefault(source.dotted, set()).add(path.parts[1])
         for inner in n.walk(node):
             if isinstance(inner, n.Quantifier):
                 optional = self.optional_fields.get(inner.source.dotted, frozenset())
