@@ -514,6 +514,10 @@ def _atom(e) -> str:
         return f"{e.op}({', '.join(_arith(o, 0) if not isinstance(o, (n.And, n.Or, n.Not)) else _expr(o, 0) for o in e.operands)})"
     if isinstance(e, n.Age):
         return f"age({_arith(e.birth, 0)}, {_arith(e.on, 0)})"
+    if isinstance(e, n.YearOf):
+        return f"year_of({_arith(e.operand, 0)})"
+    if isinstance(e, n.Defined):
+        return e.name
     if isinstance(e, n.Count):
         return f"count of {e.source.dotted}"
     if isinstance(e, n.Quantifier):
