@@ -48,6 +48,15 @@ def test_snapshot(capsys, monkeypatch, path):
     assert err == "" and "Traceback" not in out
 
 
+# Families (docs/language.md, "Families of versions"): each broken family file beside the versions it lists.
+FAMILIES = sorted((GALLERY / "families").glob("*.family"))
+
+
+@pytest.mark.parametrize("path", FAMILIES, ids=lambda p: p.stem)
+def test_family_snapshot(capsys, monkeypatch, path):
+    test_snapshot(capsys, monkeypatch, path)
+
+
 def test_no_snapshot_without_its_rule_file():
     orphans = [p.name for p in GALLERY.glob("*.expected") if not p.with_suffix(".rules").exists()]
     assert orphans == []

@@ -226,8 +226,8 @@ def test_a_version_outside_the_family_folder_is_refused(folder):
 
 def test_bad_family_lines_are_positioned(folder):
     assert _family_errors(folder, 'family f\n  edition "old.rules"\n') == [
-        (2, 3, "a family file has `family ID` / `版本族 ID` and `version \"FILE.rules\"` / `版本 \"FILE.rules\"` "
-               "lines, not `edition`")]
+        (2, 3, "a family file has `family ID` / `版本族 ID`, `version \"FILE.rules\"` / `版本 \"FILE.rules\"` and "
+               "`KIND by SECTION.FACT` / `KIND 按 SECTION.FACT` lines, not `edition`")]
     assert _family_errors(folder, 'version "old.rules"\n') == [
         (1, 1, "a family file starts with `family ID` / `版本族 ID`")]
     assert _family_errors(folder, 'family f\nversion old.rules\n') == [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import os
 import re
 from pathlib import Path
@@ -12,7 +13,8 @@ from typing import Iterable, Iterator, Mapping
 import attrs
 
 from supervisor_rules.contracts import case as case_module
-from supervisor_rules.lang import checker, nodes, parser
+from supervisor_rules import questions
+from supervisor_rules.lang import checker, keywords, nodes, parser
 from supervisor_rules.engine import BACKENDS, codegen, compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision, Notice, steps_of
 from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
@@ -307,32 +309,54 @@ def _at(span: nodes.Span, lines: dict, message: str) -> Diagnostic:
     return Diagnostic(span.source, span.line, span.column, message, "error", line)
 
 
+@attrs.frozen
+class _Parsed:
+    """A rule file as parsed, with what it imports and the lines of each: what a family's composites
+    are built from (``_composite``)."""
+
+    root: nodes.Module
+    imported: tuple[nodes.Module, ...]
+    lines: dict[str, list[str]] = attrs.field(eq=False)
+
+
 def _build(text: str, source: str, base_dir: Path | None):
     """(compiled policy or None, every diagnostic)."""
+    compiled, diagnostics, _ = _build_parsed(text, source, base_dir)
+    return compiled, diagnostics
+
+
+def _build_parsed(text: str, source: str, base_dir: Path | None):
+    """(compiled policy or None, every diagnostic, the parsed files)."""
     root, imported, lines, problems = _load_modules(text, source, base_dir)
     checked = checker.check(root, imported, lines)
     diagnostics = (*problems, *checked.diagnostics)
+    parsed = _Parsed(root, tuple(imported), lines)
     if any(d.severity == "error" for d in diagnostics):
-        return None, diagnostics
-    return compiler.compile_policy(checked), diagnostics
+        return None, diagnostics, parsed
+    return compiler.compile_policy(checked), diagnostics, parsed
 
 
 def parse_policy(text: str, source: str = "inline", *, base_dir: str | Path | None = None,
                  calendar: WorkdayCalendar | None = None) -> Policy:
     """A policy from rule text; imports resolve against ``base_dir`` (default: the working directory)."""
+    return _parse_policy(text, source, base_dir, calendar)[0]
+
+
+def _parse_policy(text: str, source: str, base_dir: str | Path | None,
+                  calendar: WorkdayCalendar | None) -> tuple[Policy, _Parsed]:
     if not isinstance(text, str):
         raise PolicySyntaxError(str(source), 1, 1, "", (), f"rule text must be a str, not {type(text).__name__}")
     if not isinstance(source, str):
         raise PolicySyntaxError("inline", 1, 1, "", (), f"source must be a str, not {type(source).__name__}")
     folder = _as_path(base_dir, "base_dir", source) if base_dir is not None else None
-    compiled, diagnostics = _build(text, source, folder)
+    compiled, diagnostics, parsed = _build_parsed(text, source, folder)
     errors = [d for d in diagnostics if d.severity == "error"]
     if compiled is None:
         raise PolicyError(errors)
     if compiled.checked.header is None:
         raise PolicyError([Diagnostic(source, 1, 1, "this file is a vocabulary to import, not a policy: "
                                                     "it has no `policy` / `办法` header")])
-    return Policy(compiled, tuple(d for d in diagnostics if d.severity == "warning"), calendar, source)
+    return Policy(compiled, tuple(d for d in diagnostics if d.severity == "warning"), calendar, source), parsed
 
 
 def load_policy(path: str | Path, *, calendar: WorkdayCalendar | None = None) -> "Policy | Family":
@@ -344,9 +368,13 @@ def load_policy(path: str | Path, *, calendar: WorkdayCalendar | None = None) ->
 
 
 def _load_rules(path: str | Path, calendar: WorkdayCalendar | None = None) -> Policy:
+    return _load_parsed(path, calendar)[0]
+
+
+def _load_parsed(path: str | Path, calendar: WorkdayCalendar | None = None) -> tuple[Policy, _Parsed]:
     path = _as_path(path, "a rule file's path")
     text = _read(path)
-    return parse_policy(text, str(path), base_dir=path.parent, calendar=calendar)
+    return _parse_policy(text, str(path), path.parent, calendar)
 
 
 def _as_path(value, what: str, source: str | None = None) -> Path:
@@ -441,10 +469,19 @@ def check_paths(names: Iterable[str | Path]) -> list[Diagnostic]:
 #: A family file names the dated versions of one regulation (docs/language.md, "Families of versions").
 FAMILY_SUFFIX = ".family"
 MAX_VERSIONS = 32
+#: Selector lines (`term by SECTION.FACT`) a family file may have, and the composite policies
+#: (a version with another version's rules of a kind) they may make: each is checked and compiled at load.
+MAX_SELECTORS = 4
+MAX_COMPOSITES = 128
 _FAMILY_WORDS = {"family": "family", "版本族": "family", "version": "version", "版本": "version"}
 _FAMILY_LINE = re.compile(r'^(?P<lead>[ \t\u3000]*)(?P<word>[^ \t\u3000]+)(?P<gap>[ \t\u3000]*)(?P<rest>.*?)[ \t\u3000]*$')
+_TOKEN = re.compile(r"[^ \t\u3000]+")
+_SELECTOR_WORDS = ("by", "按")
 _QUOTED = re.compile(r'^"(?P<path>[^"\\]*)"(?:[ \t\u3000]+"(?P<title>[^"\\]*)")?$')
 _FAMILY_ID = re.compile(r"^[^\W\d]\w*$")
+_FACT_NAME = re.compile(r"^[^\W\d]\w*\.[^\W\d]\w*$")
+_LINE_FORMS = ('`family ID` / `版本族 ID`, `version "FILE.rules"` / `版本 "FILE.rules"` and '
+               '`KIND by SECTION.FACT` / `KIND 按 SECTION.FACT`')
 
 
 @attrs.frozen
@@ -454,17 +491,58 @@ class _VersionLine:
     column: int
 
 
+@attrs.frozen
+class Selector:
+    """A family file's ``KIND by SECTION.FACT`` / ``KIND 按 SECTION.FACT``: the rules of that kind come
+    from the version in force on the case's date fact, not on its ``as_of`` (docs/language.md,
+    "Families of versions")."""
+
+    kind: str  # the rule kind (``RuleKind.kind``: "term")
+    en: str  # its statement keyword in English and in Chinese ("term", "聘期")
+    zh: str
+    fact: str  # "SECTION.FACT"
+    line: int  # where the family file says so
+    column: int
+    fact_column: int
+
+
+def _kind_words() -> dict[str, questions.RuleKind]:
+    """Every spelling of a rule kind's statement keyword (either language) → its ``RuleKind``."""
+    out: dict[str, questions.RuleKind] = {}
+    for kind in questions.rule_kinds():
+        row = keywords.lookup(kind.word)
+        for spelling in (row.spellings() if row is not None else (kind.word,)):
+            out[spelling] = kind
+    return out
+
+
+def _spelled(kind: questions.RuleKind) -> tuple[str, str]:
+    row = keywords.lookup(kind.word)
+    return (row.en[0], row.zh[0]) if row is not None else (kind.word, kind.word)
+
+
 class Family:
     """The dated versions of one regulation, each a ``Policy``; a case is decided by the version in
-    force on its ``as_of`` (docs/language.md, "Families of versions"). ``evaluate``,
-    ``evaluate_with`` and ``evaluate_many`` are ``Policy``'s; the decision's ``policy`` is the id of
-    the version that decided it, and its notices open with one naming that version."""
+    force on its ``as_of`` (docs/language.md, "Families of versions"), except the rules of a kind the
+    family file selects by a date fact of the case (``term by SECTION.FACT``), which come from
+    the version in force on that date: the case is then decided by a *composite*, the ``as_of``
+    version with those rules spliced in, checked and compiled when the family is loaded.
+    ``evaluate``, ``evaluate_with`` and ``evaluate_many`` are ``Policy``'s; the decision's ``policy``
+    is the id of the ``as_of`` version, and its notices open with one naming that version, then one
+    for each kind taken from another version."""
 
-    def __init__(self, family_id: str, title: str | None, versions: tuple[Policy, ...], source: str):
+    def __init__(self, family_id: str, title: str | None, versions: tuple[Policy, ...], source: str,
+                 selectors: tuple[Selector, ...] = (), same: tuple[tuple[int, ...], ...] = (),
+                 composites: Mapping[tuple, Policy] | None = None):
         self.id = family_id
         self.title = title
         self.versions = versions
         self.source = source
+        self.selectors = selectors
+        # same[s][v]: the first version whose rules of selector s's kind (and their provisions) are
+        # version v's; composites: (as_of version, same[s][chosen] for each selector) → the composite.
+        self._same = same
+        self._composites = dict(composites or {})
         self.warnings: tuple[Diagnostic, ...] = tuple(w for v in versions for w in v.warnings)
 
     def __repr__(self) -> str:
@@ -478,6 +556,22 @@ class Family:
             if version.effective is not None and version.effective <= day:
                 chosen = version
         return chosen
+
+    @property
+    def composites(self) -> tuple[tuple[str, Policy], ...]:
+        """Every composite the selectors can make, named (``v2025 with term from v2021``), in load order."""
+        out = []
+        for (i, key), policy in self._composites.items():
+            taken = [f"{s.en} from {self.versions[j].id}" for s, j, own in zip(self.selectors, key, self._same_key(i))
+                     if j != own]
+            out.append((f"{self.versions[i].id} with {', '.join(taken)}", policy))
+        return tuple(out)
+
+    def _position(self, version: Policy) -> int:
+        return next(k for k, v in enumerate(self.versions) if v is version)
+
+    def _same_key(self, i: int) -> tuple[int, ...]:
+        return tuple(same[i] for same in self._same)
 
     def _choose(self, case: Mapping, as_of) -> tuple[Policy, Notice | None]:
         problems: list = []
@@ -493,21 +587,57 @@ class Family:
         return chosen, Notice(None, f"适用版本 {_named(chosen)}，{_day(chosen.effective)} 施行，按基准日 "
                                     f"{day.isoformat()} 选定")
 
+    def select(self, case: Mapping, as_of: dt.date | str | None = None) -> tuple[Policy, tuple[Notice, ...]]:
+        """What decides ``case``: the version in force on its ``as_of``, or the composite its selectors'
+        date facts choose; and the notices that say so. Raises ``CaseError`` for a case the ``as_of``
+        version refuses (when there are selectors to read it)."""
+        version, notice = self._choose(case, as_of)
+        notices = [notice] if notice is not None else []
+        if not self.selectors:
+            return version, tuple(notices)
+        i = self._position(version)
+        facts = version.read_case(case, as_of)[0]
+        key = []
+        for selector, same in zip(self.selectors, self._same):
+            j, note = self._kind_version(selector, facts.get(selector.fact), i)
+            key.append(same[j])
+            if note is not None:
+                notices.append(note)
+        own = self._same_key(i)
+        vehicle = version if tuple(key) == own else self._composites[(i, tuple(key))]
+        return vehicle, tuple(notices)
+
+    def _kind_version(self, selector: Selector, day: object, i: int) -> tuple[int, Notice | None]:
+        """The version selector's rules come from, for a case decided by version ``i``, and its notice."""
+        if not isinstance(day, dt.date):
+            if i == 0:
+                return i, None
+            return i, Notice(None, f"{selector.zh}规则：{selector.fact} 未知，按基准日适用 {_named(self.versions[i])}")
+        found = self.version_for(day)
+        j = min(self._position(found) if found is not None else 0, i)
+        if j == i:
+            return i, None
+        chosen = self.versions[j]
+        if found is None:
+            return j, Notice(None, f"{selector.zh}规则适用最早版本 {_named(chosen)}：{selector.fact} "
+                                   f"{day.isoformat()} 早于其施行日期 {_day(chosen.effective)}")
+        return j, Notice(None, f"{selector.zh}规则适用 {_named(chosen)}，按 {selector.fact} {day.isoformat()} 选定")
+
     @staticmethod
-    def _noted(decision: Decision, notice: Notice | None) -> Decision:
-        if notice is None:
+    def _noted(decision: Decision, notices: tuple[Notice, ...]) -> Decision:
+        if not notices:
             return decision
-        return attrs.evolve(decision, notices=(notice, *decision.notices))
+        return attrs.evolve(decision, notices=(*notices, *decision.notices))
 
     def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
-        """Decide one case under the version in force on its ``as_of``."""
-        version, notice = self._choose(case, as_of)
-        return self._noted(version.evaluate(case, as_of=as_of), notice)
+        """Decide one case under the version in force on its ``as_of`` (and its selectors' choices)."""
+        vehicle, notices = self.select(case, as_of)
+        return self._noted(vehicle.evaluate(case, as_of=as_of), notices)
 
     def evaluate_with(self, backend: str, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
-        """``Policy.evaluate_with`` on the version in force on the case's ``as_of``."""
-        version, notice = self._choose(case, as_of)
-        return self._noted(version.evaluate_with(backend, case, as_of=as_of), notice)
+        """``Policy.evaluate_with`` on what ``select`` chooses for the case."""
+        vehicle, notices = self.select(case, as_of)
+        return self._noted(vehicle.evaluate_with(backend, case, as_of=as_of), notices)
 
     def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
         """Decide each case in turn (lazily), each under its own version."""
@@ -518,8 +648,18 @@ class Family:
             yield self.evaluate(item, as_of=as_of)
 
     def schema(self) -> dict:
-        """The latest version's case format as JSON Schema."""
-        return self.versions[-1].schema()
+        """The case format as JSON Schema: the versions' own when they agree, else a case valid for any
+        one of them (``anyOf``; a case is checked by the version that decides it)."""
+        schemas = [v.schema() for v in self.versions]
+        bodies = [{k: s[k] for k in s if k not in ("$schema", "$id", "title")} for s in schemas]
+        head = {"$schema": schemas[-1]["$schema"], "$id": f"supervisor-rules:{self.id}:case",
+                "title": f"Case for {self.title or self.id}"}
+        if all(body == bodies[-1] for body in bodies):
+            return {**head, **bodies[-1]}
+        return {**head, "description": "a case valid for one version of the family; the version in force on "
+                                       "its as_of checks and decides it",
+                "anyOf": [{"title": f"{v.id}, in force from {_day(v.effective)}", **body}
+                          for v, body in zip(self.versions, bodies)]}
 
 
 def _day(day: dt.date | None) -> str:
@@ -547,12 +687,15 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
     lines = _source_lines(text)
     problems: list[Diagnostic] = []
 
-    def problem(line: int, column: int, message: str) -> None:
-        problems.append(Diagnostic(source, line, column, message, "error", lines[line - 1] if line <= len(lines) else None))
+    def problem(line: int, column: int, message: str, severity: str = "error", length: int = 1) -> None:
+        problems.append(Diagnostic(source, line, column, message, severity,
+                                   lines[line - 1] if line <= len(lines) else None, length))
 
     family_id: str | None = None
     title: str | None = None
     listed: list[_VersionLine] = []
+    selected: list[tuple[Selector, questions.RuleKind]] = []
+    kinds = _kind_words()
     for number, raw in enumerate(lines, 1):
         body = _uncommented(raw)
         match = _FAMILY_LINE.match(body)
@@ -563,14 +706,46 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
         rest_column = column + len(word) + len(match.group("gap"))
         kind = _FAMILY_WORDS.get(word)
         if kind is None:
-            problem(number, column, f"a family file has `family ID` / `版本族 ID` and `version \"FILE.rules\"` / "
-                                    f"`版本 \"FILE.rules\"` lines, not `{_shown(word)}`")
+            # A selector: KIND by SECTION.FACT (tokens found in one pass: no regular expression that
+            # backtracks over a long line)
+            tokens = list(_TOKEN.finditer(body))
+            by = next((k for k, t in enumerate(tokens) if k > 0 and t.group() in _SELECTOR_WORDS), None)
+            if by is None:
+                problem(number, column, f"a family file has {_LINE_FORMS} lines, not `{_shown(word)}`")
+                continue
+            if family_id is None:
+                problem(number, column, "a family file starts with `family ID` / `版本族 ID`")
+                continue
+            named = " ".join(t.group() for t in tokens[:by])
+            fact = " ".join(t.group() for t in tokens[by + 1:])
+            fact_column = tokens[by + 1].start() + 1 if by + 1 < len(tokens) else tokens[by].end() + 1
+            kind_length = tokens[by - 1].end() - tokens[0].start()
+            rule_kind = kinds.get(named)
+            if rule_kind is None:
+                hint = checker.suggest(named, kinds)
+                words = ", ".join(f"`{en}` / `{zh}`" for en, zh in dict.fromkeys(_spelled(k) for k in kinds.values()))
+                problem(number, column, f"`{_shown(named)}` is not a kind of rule{hint}; a selector names one "
+                                        f"by its statement's keyword: {words}", length=kind_length)
+                continue
+            if not _FACT_NAME.match(fact):
+                problem(number, fact_column, "a selector is `KIND by SECTION.FACT` / `KIND 按 SECTION.FACT`: "
+                                             "one date fact of the case after `by` / `按`", length=max(len(fact), 1))
+                continue
+            first = next((s for s, k in selected if k is rule_kind), None)
+            if first is not None:
+                problem(number, column, f"the `{first.en}` rules are selected twice (first on line {first.line})")
+                continue
+            if len(selected) >= MAX_SELECTORS:
+                problem(number, column, f"more than {MAX_SELECTORS} selectors")
+                continue
+            en, zh = _spelled(rule_kind)
+            selected.append((Selector(rule_kind.kind, en, zh, fact, number, column, fact_column), rule_kind))
             continue
         if kind == "family":
             parts = rest.split(None, 1)
             if family_id is not None:
                 problem(number, column, "the family is named twice")
-            elif listed:
+            elif listed or selected:
                 problem(number, column, "the family's name comes first, before its versions")
             elif not parts or not _FAMILY_ID.match(parts[0]):
                 problem(number, rest_column, "`family` / `版本族` is followed by the family's id (a name), then an "
@@ -600,7 +775,7 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
         listed = listed[:MAX_VERSIONS]
 
     top = path.parent.resolve()  # as imports do: a version stays inside the family file's folder tree
-    versions: list[tuple[_VersionLine, Policy]] = []
+    versions: list[tuple[_VersionLine, Policy, _Parsed]] = []
     warnings: list[Diagnostic] = []
     seen: dict[Path, int] = {}
     for item in listed:
@@ -633,17 +808,17 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
             continue
         seen[resolved] = item.line
         try:
-            version = _load_rules(path.parent / item.path, calendar)
+            version, parsed = _load_parsed(path.parent / item.path, calendar)
         except PolicyError as exc:
             problems.extend(exc.diagnostics)
             problem(item.line, item.column, f"version `{shown}` does not load (its problems are listed)")
             continue
-        versions.append((item, version))
+        versions.append((item, version, parsed))
         warnings.extend(version.warnings)
 
     ids: dict[str, int] = {}
     previous: tuple[_VersionLine, Policy] | None = None
-    for item, version in versions:
+    for item, version, _ in versions:
         if version.id in ids:
             problem(item.line, item.column, f"version `{_shown(item.path)}` has the id `{version.id}` of the version "
                                             f"on line {ids[version.id]}: each version has its own id")
@@ -673,7 +848,144 @@ def _build_family(path: Path, calendar: WorkdayCalendar | None = None) -> tuple[
         previous = (item, version)
     if problems or family_id is None or not versions:
         return None, problems + warnings
-    return Family(family_id, title, tuple(v for _, v in versions), source), warnings
+    selectors = tuple(s for s, _ in selected)
+    same, composites = _compose(versions, selected, problem, problems)
+    if any(d.severity == "error" for d in problems):
+        return None, problems + warnings
+    family = Family(family_id, title, tuple(v for _, v, _ in versions), source, selectors, same, composites)
+    return family, problems + warnings
+
+
+def _compose(versions: list[tuple[_VersionLine, Policy, _Parsed]], selected: list[tuple[Selector, questions.RuleKind]],
+             problem, listed: list[Diagnostic]) -> tuple[tuple[tuple[int, ...], ...], dict[tuple, Policy]]:
+    """The selectors' composites: for each version ``i`` (a case's ``as_of`` version) and each choice of
+    an earlier or equal version for each selector's date fact, the version ``i`` with those versions'
+    rules of the selectors' kinds in place of its own. Checked and compiled here, so that a choice that
+    does not fit is an error at the selector's line now, not at some case's evaluation."""
+    # Versions whose rules of a kind, with the provisions that hold them, are alike give alike composites.
+    slices = [[_slice(version.compiled.checked, kind.node) for _, version, _ in versions] for _, kind in selected]
+    same = tuple(tuple(next(k for k in range(v + 1) if rules[k] == rules[v]) for v in range(len(rules)))
+                 for rules in slices)
+    undated = False
+    for (selector, kind), rules in zip(selected, slices):
+        section, fact = selector.fact.split(".")
+        for item, version, _ in versions:
+            declared = version.sections.get(section)
+            info = declared.fields.get(fact) if declared is not None else None
+            if info is None or info.type != checker.DATE:
+                why = "does not declare it" if info is None else f"declares it as {info.type}"
+                problem(selector.line, selector.fact_column,
+                        f"`{selector.fact}` is not a date fact of version `{_shown(item.path)}` (it {why}): the "
+                        "fact a selector names is declared, as a date, by every version", length=len(selector.fact))
+                undated = True
+                break
+        if not any(rules):
+            problem(selector.line, selector.column, f"no version has `{selector.en}` rules: the selector chooses "
+                                                    "nothing", "warning")
+    if undated:
+        return same, {}
+    # The date facts: selectors on one fact choose together.
+    groups: dict[str, list[int]] = {}
+    for s, (selector, _) in enumerate(selected):
+        groups.setdefault(selector.fact, []).append(s)
+    plans: list[tuple[int, tuple[int, ...], dict[int, int]]] = []  # (i, key, selector → version grafted)
+    for i in range(len(versions)):
+        own = tuple(same[s][i] for s in range(len(selected)))
+        options = []
+        for members in groups.values():
+            choices: dict[tuple, int] = {}
+            for j in range(i + 1):
+                choices.setdefault(tuple(same[s][j] for s in members), j)
+            options.append([(members, j) for j in choices.values()])
+        for combo in itertools.product(*options):
+            chosen = list(own)
+            for members, j in combo:
+                for s in members:
+                    chosen[s] = same[s][j]
+            if tuple(chosen) == own:
+                continue
+            plans.append((i, tuple(chosen), {s: chosen[s] for s in range(len(selected)) if chosen[s] != own[s]}))
+    if len(plans) > MAX_COMPOSITES:
+        last = selected[-1][0]
+        problem(last.line, last.column, f"the selectors make {len(plans)} composite versions, more than "
+                                        f"{MAX_COMPOSITES}")
+        return same, {}
+    composites: dict[tuple, Policy] = {}
+    refused: set[tuple[int, int]] = set()
+    shown_problems: set[tuple] = set()
+    for i, key, grafted in plans:
+        item_i, version_i, parsed_i = versions[i]
+        grafts: list[checker.Provision] = []
+        lines = dict(parsed_i.lines)
+        fits = True
+        for s, j in grafted.items():
+            selector, kind = selected[s]
+            item_j, _, parsed_j = versions[j]
+            reference = _reference_in(slices[s][j])
+            if reference is not None:
+                fits = False
+                if (s, j) not in refused:
+                    refused.add((s, j))
+                    problem(selector.line, selector.column,
+                            f"the `{selector.en}` rules of version `{_shown(item_j.path)}` refer to provisions "
+                            f"({_shown(item_j.path)}: `satisfies` / `violates` on line {reference.line}): a reference reads the numbering of its own file, so they cannot "
+                            f"be taken into another version")
+                continue
+            grafts.extend(slices[s][j])
+            lines.update(parsed_j.lines)
+        if not fits:
+            continue
+        stripped = _without(parsed_i.root, {selected[s][1].node for s in grafted})
+        checked = checker.check(stripped, list(parsed_i.imported), lines, tuple(grafts))
+        if checked.errors:
+            taken = " and ".join(f"the `{selected[s][0].en}` rules of `{_shown(versions[j][0].path)}`"
+                                 for s, j in grafted.items())
+            when = " and ".join(f"`{selected[s][0].fact}` falls in the time of `{_shown(versions[j][0].path)}`"
+                                for s, j in grafted.items())
+            for s in grafted:
+                selector = selected[s][0]
+                problem(selector.line, selector.column,
+                        f"version `{_shown(item_i.path)}` with {taken} does not check (its problems are listed): "
+                        f"it decides so a case whose {when}")
+            for d in checked.errors:
+                mark = (d.source, d.line, d.column, d.message)
+                if mark not in shown_problems:
+                    shown_problems.add(mark)
+                    listed.append(d)
+            continue
+        composites[(i, key)] = Policy(compiler.compile_policy(checked), (), version_i._calendar, version_i.source)
+    return same, composites
+
+
+def _slice(checked: checker.Checked, node: type) -> tuple[checker.Provision, ...]:
+    """The provisions of a checked policy that hold rules of one kind, each with those rules only."""
+    return tuple(attrs.evolve(p, rules=tuple(r for r in p.rules if type(r) is node))
+                 for p in checked.provisions if any(type(r) is node for r in p.rules))
+
+
+def _reference_in(provisions: tuple[checker.Provision, ...]) -> nodes.Span | None:
+    """Where the first `satisfies` / `violates` in these provisions' rules stands, or None."""
+    for provision in provisions:
+        for found in nodes.walk(provision.rules):
+            if isinstance(found, (nodes.Satisfies, nodes.Violates)):
+                return found.span
+    return None
+
+
+def _without(module: nodes.Module, kinds: set[type]) -> nodes.Module:
+    """``module`` with no rule of ``kinds`` left in any provision."""
+    def kept(rules: tuple) -> tuple:
+        return tuple(r for r in rules if type(r) not in kinds)
+
+    def item(i: nodes.Item) -> nodes.Item:
+        return attrs.evolve(i, rules=kept(i.rules), subitems=tuple(attrs.evolve(s, rules=kept(s.rules))
+                                                                   for s in i.subitems))
+
+    def article(a: nodes.Article) -> nodes.Article:
+        return attrs.evolve(a, rules=kept(a.rules), items=tuple(item(i) for i in a.items),
+                            paragraphs=tuple(attrs.evolve(p, rules=kept(p.rules), items=tuple(item(i) for i in p.items))
+                                             for p in a.paragraphs))
+    return attrs.evolve(module, articles=tuple(article(a) for a in module.articles))
 
 
 def _uncommented(line: str) -> str:

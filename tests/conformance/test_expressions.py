@@ -47,6 +47,9 @@ article 1 "x"
   notice "two valid" when (count of c in p.clues where c.valid) = 2
   notice "three clues" when count of p.clues = 3
   notice "heavy count" when (count of c in p.clues where (c.severity = heavy)) >= 0
+  notice "in 2024" when year_of(p.day) = 2024
+  notice "the year after" when 年份(p.born) + 1 = year_of(p.day)
+  notice "a year with a clue" when any c in p.clues where (year_of(c.on) = year_of(p.day))
 """
 
 
@@ -145,3 +148,14 @@ def test_a_record_field_declared_unknown_may_be_left_out_and_others_may_not():
     policy.read_case({"as_of": "2025-01-01", "p": {"clues": [{"on": "2024-01-01"}]}})
     with pytest.raises(sr.CaseError, match="required field is missing"):
         policy.read_case({"as_of": "2025-01-01", "p": {"clues": [{"valid": True}]}})
+
+
+def test_the_year_of_a_date(backend):
+    assert _holds(backend, {"day": "2024-12-31"}, "in 2024")
+    assert not _holds(backend, {"day": "2025-01-01"}, "in 2024")
+    assert _value(backend, {}, "in 2024") is None  # unknown in, unknown out
+    assert _holds(backend, {"born": "2023-01-01", "day": "2024-12-31"}, "the year after")
+    assert _value(backend, {"day": "2024-12-31"}, "the year after") is None
+    clues = [{"on": "2023-12-31"}, {"on": "2024-01-01"}]
+    assert _holds(backend, {"day": "2024-06-30", "clues": clues}, "a year with a clue")
+    assert not _holds(backend, {"day": "2025-06-30", "clues": clues}, "a year with a clue")

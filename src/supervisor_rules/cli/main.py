@@ -35,6 +35,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
+
 import supervisor_rules as sr
 from supervisor_rules.contracts.case import MAX_CASE_BYTES, MAX_DATE, MIN_DATE, json_problem, too_large
 from supervisor_rules.contracts.case import loads as case_loads
@@ -186,10 +188,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 continue  # a vocabulary file, or problems already reported
             from supervisor_rules.tools.invariants import invariant_report
 
-            # A family's invariants are its versions'.
-            for policy in loaded.versions if isinstance(loaded, sr.Family) else (loaded,):
+            # A family's invariants are its versions', and each composite's (the rules a selector takes
+            # from an older version must keep the newer version's invariants too).
+            targets = ([(v.id, v) for v in loaded.versions] + list(loaded.composites)
+                       if isinstance(loaded, sr.Family) else [(loaded.id, loaded)])
+            for label, policy in targets:
                 lines, found = invariant_report(policy, args.examples)
-                invariant_lines.extend(f"{policy.id}: {line}" for line in lines)
+                invariant_lines.extend(f"{label}: {line}" for line in lines)
+                if label != policy.id:  # a composite: its failures are not the version's own
+                    found = [attrs.evolve(d, message=f"{label}: {d.message}") for d in found]
                 diagnostics.extend(found)
     # Warnings are problems too: `check` exits 0 only for clean files, so CI
     # notices a rule that can never fire or an article nobody encoded. A file
@@ -276,7 +283,11 @@ def _check_summary(name: str, diagnostics: Sequence[Diagnostic]) -> str | None:
         return None
     if isinstance(policy, sr.Family):
         listed = ", ".join(v.id for v in policy.versions)
-        return f"{policy.id}: ok (a family of {len(policy.versions)} version{'s' if len(policy.versions) != 1 else ''}: {listed}{note})"
+        composites = policy.composites
+        made = (f"; {len(composites)} composite{'s' if len(composites) != 1 else ''}: "
+                + ", ".join(name for name, _ in composites)) if composites else ""
+        return (f"{policy.id}: ok (a family of {len(policy.versions)} version{'s' if len(policy.versions) != 1 else ''}: "
+                f"{listed}{made}{note})")
     count = len(policy.articles)
     return f"{policy.id}: ok ({count} article{'s' if count != 1 else ''}{note})"
 
@@ -393,10 +404,6 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     policy, status = _load(args.policy, fmt)
     if policy is None:
         return status
-    if isinstance(policy, sr.Family):
-        return _fail(f"eval --batch takes a rule file; a family ({args.policy}) is decided one case at a time: "
-                     "eval FAMILY CASE")
-
     from supervisor_rules.tools import batch
 
     ascii_only = not _utf8(sys.stdout)

@@ -39,7 +39,7 @@ from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang import nodes as n
 from supervisor_rules import questions
 from supervisor_rules.engine import numeric, runtime
-from supervisor_rules.engine.compiler import CompiledPolicy, CRule, fold, violated
+from supervisor_rules.engine.compiler import CompiledPolicy, CRule, fold, partly_missing, violated
 from supervisor_rules.lang.checker import NUMBER, ListT, RecordT
 from supervisor_rules.contracts.decision import Decision
 
@@ -107,7 +107,8 @@ class _Generator:
             "__builtins__": {},  # the generated code reaches only what is bound here
             "Decision": Decision,
             "set": set, "tuple": tuple, "sorted": sorted, "len": len, "min": min, "max": max,
-            "add_missing": _add_missing, "violates": violated, "POLICY": policy,
+            "add_missing": _add_missing, "add_partly_missing": _add_partly_missing, "violates": violated,
+            "POLICY": policy,
             "exact": numeric.exact, "arith": numeric.arith, "neg": numeric.neg, "extreme": numeric.extreme,
             "shift_date": numeric.shift_date, "age": numeric.age, "fold": fold, "due_of": numeric.deadline,
         }
@@ -158,7 +159,9 @@ class _Generator:
         keys = tuple(k for k in rule.reads if k in self.policy.open_facts)
         if keys:
             self.emit(f"add_missing(missing, facts, {self.const(keys)})")
-        elif otherwise is not None:
+        if rule.partial:
+            self.emit(f"add_partly_missing(missing, facts, {self.const(rule.partial)})")
+        if not keys and not rule.partial and otherwise is not None:
             self.emit(otherwise)
 
     # -------------------------------------------------------------- expressions
@@ -220,6 +223,13 @@ class _Generator:
         """The record type of the list fact ``key`` (an empty one named ``var`` where it is none)."""
         listed = self.fact_types.get(key)
         return listed.element if isinstance(listed, ListT) and isinstance(listed.element, RecordT) else RecordT(var, {})
+
+    def x_Defined(self, e: n.Defined) -> str:
+        return self.expr(e.expr)  # a definition's expression, written in place by the checker
+
+    def x_YearOf(self, e: n.YearOf) -> str:
+        t = self.temp()
+        return f"(None if ({t} := {self.expr(e.operand)}) is None else {t}.year)"
 
     def x_Count(self, e: n.Count) -> str:
         t = self.temp()
@@ -341,7 +351,7 @@ class _Generator:
         key = e.ref.key
         if key not in self.violated:
             self.violated[key] = f"violated{len(self.violated)}"
-            checks = tuple((rule.key, rule.codes) for rule in self.referenced("violates")
+            checks = tuple((rule.key, rule.field, rule.codes) for rule in self.referenced("violates")
                            if e.ref.covers(rule.citation))
             self.prelude.append(f"{self.violated[key]} = violates(get, {self.const(checks)})")
         return self.violated[key]
@@ -496,6 +506,10 @@ def _add_missing(missing: set, facts: dict, keys: tuple) -> None:
     for key in keys:
         if key not in facts:
             missing.add(key)
+
+
+def _add_partly_missing(missing: set, facts: dict, partial: tuple) -> None:
+    missing.update(partly_missing(facts, partial))
 
 
 # ------------------------------------------------------------------ case validation

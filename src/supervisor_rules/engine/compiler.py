@@ -38,6 +38,9 @@ class CRule:
     reads: tuple[str, ...]  # section.fact keys, for missing_facts and the trace
     sections: frozenset[str]  # sections those facts live in
     order: int
+    # (list key, fields): lists of records whose `= unknown` fields the rule reads (through a quantifier, or
+    # a prohibition `violates` refers to); an entry leaving one out makes the list a missing fact
+    partial: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # kind-specific settings
     effect: str | None = None  # ground
     recusal: str | None = None  # recusal kind
@@ -56,6 +59,7 @@ class CRule:
     field: str | None = None  # renewal: the record's date field
     var: str | None = None  # renewal, conclusion: the name its condition gives the record
     value: Fn | None = None  # conclusion: its value's closure (None: a yes/no conclusion)
+    also: tuple[Citation, ...] = ()  # recusal, requirement: the provisions it also cites (`also citing`)
     # The checked expressions behind fn / met / breached, for the code generator (codegen.py).
     expr: object = attrs.field(default=None, eq=False, repr=False)
     met_expr: object = attrs.field(default=None, eq=False, repr=False)
@@ -293,6 +297,17 @@ class _Compiler:
 
     x_DateBefore = x_DateAfter
 
+    def x_Defined(self, e: n.Defined) -> Fn:
+        return self.expr(e.expr)  # a definition's expression, written in place by the checker
+
+    def x_YearOf(self, e: n.YearOf) -> Fn:
+        operand = self.expr(e.operand)
+
+        def year_of(env):
+            day = operand(env)
+            return None if day is None else day.year
+        return year_of
+
     def x_Count(self, e: n.Count) -> Fn:
         source = self.expr(e.source)
 
@@ -326,7 +341,7 @@ class _Compiler:
         return quantifier
 
     def x_Violates(self, e: n.Violates) -> Fn:
-        checks = tuple((rule.key, rule.codes) for rule in self.prohibitions_under(e.ref))
+        checks = tuple((rule.key, rule.field, rule.codes) for rule in self.prohibitions_under(e.ref))
         return lambda env: violated(env.facts.get, checks)
 
     def x_Satisfies(self, e: n.Satisfies) -> Fn:
@@ -367,6 +382,68 @@ class _Compiler:
     def prohibitions_under(self, ref: n.ArticleRef) -> list[CRule]:
         return [r for r in self.prohibitions if ref.covers(r.citation)]
 
+    def partial(self, *exprs, entry: tuple[str | None, str | None] = (None, None)) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The lists of records whose optional (``= unknown``) fields the expressions read, each with those
+        fields: through a quantifier's variable, the entry a renewal or a per-entry conclusion names
+        (``entry``: its variable and list), or a prohibition over records that ``violates`` refers to
+        (``satisfies``: what its requirements read so)."""
+        out: dict[str, dict[str, None]] = {}
+        var, key = entry
+        listed = self.fact_types.get(key) if key is not None else None
+        record = listed.element if isinstance(listed, ListT) else None
+        for e in exprs:
+            if e is None or var is None or not isinstance(record, RecordT):
+                continue
+            for node in n.walk(e):
+                if isinstance(node, n.Path) and node.parts[0] == var and len(node.parts) == 2:
+                    info = record.fields.get(node.parts[1])
+                    if info is not None and info.optional:
+                        out.setdefault(key, {})[node.parts[1]] = None
+        for e in exprs:
+            if e is None:
+                continue
+            for node in n.walk(e):
+                if isinstance(node, n.Quantifier):
+                    listed = self.fact_types.get(node.source.dotted)
+                    record = listed.element if isinstance(listed, ListT) else None
+                    if not isinstance(record, RecordT):
+                        continue
+                    for inner in n.walk(node.condition):
+                        if isinstance(inner, n.Path) and inner.parts[0] == node.var and len(inner.parts) == 2:
+                            info = record.fields.get(inner.parts[1])
+                            if info is not None and info.optional:
+                                out.setdefault(node.source.dotted, {})[inner.parts[1]] = None
+                elif isinstance(node, n.Violates):
+                    for rule in self.prohibitions_under(node.ref):
+                        listed = self.fact_types.get(rule.key)
+                        record = listed.element if isinstance(listed, ListT) else None
+                        info = record.fields.get(rule.field) if isinstance(record, RecordT) and rule.field else None
+                        if info is not None and info.optional:
+                            out.setdefault(rule.key, {})[rule.field] = None
+                elif isinstance(node, n.Satisfies):
+                    for rule in self.requirements_under(node.ref):
+                        for key, fields in rule.partial:
+                            out.setdefault(key, {}).update(dict.fromkeys(fields))
+        return tuple((key, tuple(fields)) for key, fields in out.items())
+
+    def cited(self, refs) -> tuple[Citation, ...]:
+        """The citations of the provisions references name (``also citing``): an article's or a paragraph's
+        own, each item of a range, a sub-item; each once, in the order named."""
+        out: list[Citation] = []
+        for ref in refs:
+            for provision, citation in self.by_provision:
+                if not ref.covers(provision):
+                    continue
+                if ref.item is None:  # the article (its first paragraph) or a later paragraph itself
+                    wanted = None if ref.paragraph in (None, 1) else ref.paragraph
+                    if provision.item is not None or provision.paragraph != wanted:
+                        continue
+                elif ref.sub is None and provision.sub is not None:
+                    continue
+                if citation not in out:
+                    out.append(citation)
+        return tuple(out)
+
     def sections(self, *exprs) -> frozenset[str]:
         """The sections whose facts the expressions read."""
         return frozenset(key.split(".", 1)[0] for key in self.reads(*exprs))
@@ -379,7 +456,9 @@ class _Compiler:
         reads = reads or self.reads(condition)
         if sections is None:
             sections = frozenset(key.split(".", 1)[0] for key in reads)
-        return CRule(kind, citation, fn, reads, sections, order, expr=condition, **extra)
+        partial = self.partial(condition, extra.get("met_expr"), extra.get("breached_expr"), extra.get("value_expr"),
+                               entry=(extra.get("var"), extra.get("key")))
+        return CRule(kind, citation, fn, reads, sections, order, partial, expr=condition, **extra)
 
     def compile(self) -> CompiledPolicy:
         """Each rule as its question's ``RuleKind.compile`` says, into the kind's field. Requirements and
@@ -509,15 +588,35 @@ def fold(kind: str, values: list) -> object:
 
 def violated(get, checks) -> bool | None:
     """``violates``: whether some fact ``get(key)`` records one of its prohibited ``codes``, for the
-    ``(key, codes)`` pairs of the prohibitions referred to (Kleene's or: unknown if some fact is)."""
+    ``(key, field, codes)`` of the prohibitions referred to: the list's values, or with a ``field`` its
+    entries' (Kleene's or: unknown if some list is, or some entry's field, and none is prohibited)."""
     result: bool | None = False
-    for key, codes in checks:
+    for key, field, codes in checks:
         value = get(key)
         if value is None:
             result = None
-        elif not codes.isdisjoint(value):
-            return True
+        elif field is None:
+            if not codes.isdisjoint(value):
+                return True
+        else:
+            for entry in value:
+                code = entry.get(field)
+                if code is None:
+                    result = None
+                elif code in codes:
+                    return True
     return result
+
+
+def partly_missing(facts, partial) -> list[str]:
+    """Of the ``(list key, fields)`` a rule reads, the lists with an entry that leaves one of those fields
+    out (so it is unknown): missing facts where the rule's answer is unknown."""
+    out = []
+    for key, fields in partial:
+        entries = facts.get(key)
+        if entries and any(entry.get(f) is None for entry in entries for f in fields):
+            out.append(key)
+    return out
 
 
 def compile_policy(checked: Checked) -> CompiledPolicy:

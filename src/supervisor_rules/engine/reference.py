@@ -33,7 +33,7 @@ import attrs
 from supervisor_rules import questions
 from supervisor_rules.questions.base import record_scope
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.lang.checker import Checked, Provision
+from supervisor_rules.lang.checker import Checked, ListT, Provision, RecordT
 from supervisor_rules.dates import ages, deadlines, periods
 from supervisor_rules.dates.workdays import MissingCalendarYear, WorkdayCalendar
 from supervisor_rules.contracts.decision import Citation, Decision, Notice, Step
@@ -118,6 +118,8 @@ class Rule:
     reads: tuple[str, ...] = ()  # the facts (section.fact) it reads, first reading first
     sections: frozenset[str] = frozenset()  # the sections whose presence makes it ask something
     scope: tuple | None = None  # (name, list path) of the record it reads by name: a renewal's, an entry's
+    # list fact → the `= unknown` fields of its records the rule reads (through a quantifier, or `violates`)
+    partial: dict[str, set[str]] = attrs.field(factory=dict)
 
 
 def _citation(provision: Provision) -> Citation:
@@ -156,6 +158,11 @@ class RulesByKind:
         self.provisions = checked.provisions
         self.open_facts = frozenset(f"{name}.{field}" for name, section in checked.sections.items()
                                     for field, info in section.fields.items() if not info.closed)
+        # Each list of records → the fields its entries may leave out (`= unknown`).
+        self.optional_fields: dict[str, frozenset[str]] = {
+            f"{name}.{field}": frozenset(k for k, f in info.type.element.fields.items() if f.optional)
+            for name, section in checked.sections.items() for field, info in section.fields.items()
+            if isinstance(info.type, ListT) and isinstance(info.type.element, RecordT)}
         # Where each provision stands, for lists "in the order of the provisions in the regulation".
         self.position: dict[Citation, int] = {}
         self.kinds: dict[type, list[Rule]] = {}
@@ -176,6 +183,7 @@ class RulesByKind:
                 if (kind.referenced_by is not None) is referenced_first:
                     for rule in self.kinds.get(kind.node, ()):
                         kind.ref_reads(self, rule)
+                        rule.partial = self.partly_read(rule.node)
 
     def of(self, node: type) -> list[Rule]:
         """The rules of a kind, in provision order."""
@@ -189,6 +197,59 @@ class RulesByKind:
     def referenced(self, predicate: str, ref: n.ArticleRef) -> list[Rule]:
         """The rules ``predicate`` (``satisfies``, ``violates``) refers to under the provision ``ref``."""
         return [rule for rule in self.of(questions.referenced(predicate).node) if _under(rule.provision, ref)]
+
+    def partly_read(self, node) -> dict[str, set[str]]:
+        """The lists of records whose entries' ``= unknown`` fields a rule reads, with those fields: a
+        quantifier's ``VAR.field``, the field of a prohibition ``violates`` refers to, and what the
+        requirements ``satisfies`` refers to read so."""
+        out: dict[str, set[str]] = {}
+        # A renewal's or a per-entry conclusion's own entry (`r.field` in its condition or value).
+        var, source = getattr(node, "var", None), getattr(node, "source", None)
+        if var is not None and isinstance(source, n.Path):
+            optional = self.optional_fields.get(source.dotted, frozenset())
+            for part in (getattr(node, "condition", None), getattr(node, "value", None)):
+                for path in n.walk(part) if part is not None else ():
+                    if isinstance(path, n.Path) and path.parts[0] == var and path.parts[1:] and \
+                            path.parts[1] in optional:
+                        out.setdefault(source.dotted, set()).add(path.parts[1])
+        for inner in n.walk(node):
+            if isinstance(inner, n.Quantifier):
+                optional = self.optional_fields.get(inner.source.dotted, frozenset())
+                for path in n.walk(inner.condition):
+                    if isinstance(path, n.Path) and path.parts[0] == inner.var and path.parts[1:] and \
+                            path.parts[1] in optional:
+                        out.setdefault(inner.source.dotted, set()).add(path.parts[1])
+            elif isinstance(inner, n.Violates):
+                for rule in self.referenced("violates", inner.ref):
+                    parts = rule.node.path.parts
+                    listed = ".".join(parts[:2])
+                    if len(parts) == 3 and parts[2] in self.optional_fields.get(listed, frozenset()):
+                        out.setdefault(listed, set()).add(parts[2])
+            elif isinstance(inner, n.Satisfies):
+                for rule in self.referenced("satisfies", inner.ref):
+                    for listed, fields in rule.partial.items():
+                        out.setdefault(listed, set()).update(fields)
+        return out
+
+    def named(self, refs) -> list[Citation]:
+        """The provisions references name, as citations (``also citing``): ``article N`` (or its
+        paragraph 1) the article itself, ``article N paragraph P`` that paragraph, an item or each item of
+        a range, a sub-item; in the order named, each once."""
+        out: list[Citation] = []
+        for ref in refs:
+            for provision in self.provisions:
+                if not _under(provision, ref):
+                    continue
+                if ref.item is None:
+                    paragraph = ref.paragraph if ref.paragraph not in (None, 1) else None
+                    if provision.paragraph != paragraph or provision.item is not None:
+                        continue
+                elif ref.sub is None and provision.sub is not None:
+                    continue
+                citation = _citation(provision)
+                if citation not in out:
+                    out.append(citation)
+        return out
 
     @staticmethod
     def sections_of(keys) -> frozenset[str]:
@@ -271,6 +332,10 @@ class Run:
     def unknown(self, rule: Rule) -> None:
         """The rule's answer is unknown: the open-world facts it reads that the case lacks are missing."""
         self.missing.update(key for key in rule.reads if key in self.policy.open_facts and key not in self.facts)
+        # A list of records one of whose entries leaves out a field the rule reads (`= unknown`).
+        for listed, fields in rule.partial.items():
+            if any(entry.get(field) is None for entry in self.facts.get(listed) or () for field in fields):
+                self.missing.add(listed)
 
     def asks(self, rule_sections: frozenset[str]) -> bool:
         """A rule reading facts of sections the case does not have asks nothing of it."""
@@ -386,6 +451,11 @@ class Run:
             if self.age_rule not in ages.CONVENTIONS:
                 return None  # the checker asks the header for it: never reached
             return ages.age_on(birth, on, convention="day_after" if self.age_rule == "day_after" else "birthday")
+        if isinstance(e, n.Defined):
+            return self.value(e.expr, record, var)  # a definition: its expression, as if written here
+        if isinstance(e, n.YearOf):
+            day = self.value(e.operand, record, var)
+            return None if day is None else day.year  # the calendar year, a whole number
         if isinstance(e, n.Count):
             items = self.value(e.source, record, var)
             return None if items is None else len(items)

@@ -16,7 +16,7 @@ from typing import Callable
 
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT
 from supervisor_rules import questions
-from supervisor_rules.engine.compiler import CompiledPolicy, CRule
+from supervisor_rules.engine.compiler import CompiledPolicy, CRule, partly_missing
 from supervisor_rules.contracts.decision import Decision, TraceSite, steps_of
 
 
@@ -202,6 +202,8 @@ class Evaluation:
         if outcome is None and not advisory:
             facts, open_facts = self.facts, self.open_facts
             self.missing.update(k for k in rule.reads if k not in facts and k in open_facts)
+            if rule.partial:
+                self.missing.update(partly_missing(facts, rule.partial))
         trace = self.trace
         if trace is not None:
             site = site or self.sites[rule]

@@ -125,6 +125,9 @@ class Checked:
     diagnostics: tuple[Diagnostic, ...]
     invariants: tuple[n.Invariant, ...] = ()
     decision_types: dict = attrs.field(factory=dict, eq=False)
+    #: the definitions (``define``), by name; their uses in ``provisions`` and ``invariants`` are
+    #: ``nodes.Defined`` with the expression written in place
+    definitions: dict = attrs.field(factory=dict, eq=False)
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -206,10 +209,16 @@ class _Checker:
     ``warn``, ``condition``, ``typed``, ``reachable``, ``expect_path``, ``type_of``, ``check_enum_value``,
     ``sections`` and the semantic types below."""
 
-    def __init__(self, root: n.Module, imported: list[n.Module], lines: dict[str, list[str]]):
+    def __init__(self, root: n.Module, imported: list[n.Module], lines: dict[str, list[str]],
+                 grafts: tuple[Provision, ...] = ()):
         self.root = root
         self.imported = imported
         self.lines = lines
+        # Provisions of another version of the regulation, spliced in by a family's selector (policy.py):
+        # checked with this policy's declarations, but no reference (`satisfies`, an invariant's cite) can
+        # name them: references read the numbering of this file.
+        self.grafts = grafts
+        self.grafted = {id(p) for p in grafts}
         self.diagnostics: list[Diagnostic] = []
         self.enums: dict[str, EnumT] = {}
         self.records: dict[str, RecordT] = {}
@@ -220,7 +229,16 @@ class _Checker:
         # The semantic types, for the kinds' checks (which import no checker).
         self.BOOL, self.DATE, self.TEXT, self.INT = BOOL, DATE, TEXT, INT
         self.EnumT, self.ListT, self.RecordT = EnumT, ListT, RecordT
+        self.suggest = suggest
         self.phase: tuple[frozenset[str], str | None] = (frozenset(), None)  # of the rule being checked
+        self.in_invariant = False
+        # Definitions (``define``): by name; each one's type, the derived predicates it reads (its own
+        # and its definitions'), the ones being typed (a cycle), the ones used, and the one being checked.
+        self.definitions: dict[str, n.Definition] = {}
+        self.definition_types: dict[str, object] = {}
+        self.definition_reads: dict[str, frozenset[str]] = {}
+        self.defining: list[str] = []
+        self.used_definitions: set[str] = set()
 
     # -------------------------------------------------------------- reporting
     def report(self, span: n.Span, message: str, severity: str = "error", length: int | None = None) -> None:
@@ -276,13 +294,21 @@ class _Checker:
         for module in modules:
             for facts in module.facts:
                 self.declare_section(facts)
+        self.declare_definitions(modules)
         self.check_structure()
+        present = {type(r) for p in self.provisions for r in p.rules}
+        self.provided = {p for kind in questions.rule_kinds() if kind.node in present for p in kind.provides}
+        self.check_definitions()
         self.check_rules()
         self.check_invariants()
         self.check_unused()
+        provisions, invariants = self.provisions, list(self.root.invariants)
+        if self.definitions:
+            provisions, invariants = self.write_definitions_in_place(provisions, invariants)
         self.diagnostics.sort(key=lambda d: (d.source != self.root.source, d.source, d.line, d.column))
-        return Checked(self.root.header, self.sections, self.enums, tuple(self.provisions), self.root.articles,
-                       self.root.chapters, tuple(self.diagnostics), self.root.invariants, self.decision_types)
+        return Checked(self.root.header, self.sections, self.enums, tuple(provisions), self.root.articles,
+                       self.root.chapters, tuple(self.diagnostics), tuple(invariants), self.decision_types,
+                       dict(self.definitions))
 
     # -------------------------------------------------------------- declarations
     def declare_enum(self, decl: n.EnumDecl) -> None:
@@ -374,6 +400,234 @@ class _Checker:
             fields[f.name] = self.field_info(f, f"{decl.section}.{f.name}")
         self.sections[decl.section] = Section(decl.section, decl.label, fields, decl.span)
 
+    # -------------------------------------------------------------- definitions
+    def declare_definitions(self, modules) -> None:
+        """Each definition's name is its own: not another definition's, an enum value's or a section's."""
+        values = self.enum_value_names()
+        for module in modules:
+            for d in module.definitions:
+                if d.name in self.definitions:
+                    self.report(d.name_span, f"`{d.name}` is defined twice (first at {self.definitions[d.name].span!r})")
+                    continue
+                # A clashing name is not taken as a definition: the bare name keeps its other meaning.
+                if d.name in values:
+                    self.report(d.name_span, f"`{d.name}` is a value of {values[d.name]}; a definition needs a name of its "
+                                        "own (a bare name in a rule would mean either)")
+                elif d.name in self.sections:
+                    self.report(d.name_span, f"`{d.name}` names a section of facts; a definition needs a name of its own")
+                elif d.name in DECISION_HEADS:
+                    self.report(d.name_span, f"`{d.name}` names the decision in invariants; a definition needs a name of "
+                                        "its own")
+                else:
+                    self.definitions[d.name] = d
+                if not d.label.strip():
+                    self.report(d.name_span, "a definition needs a label: `define NAME \"label\" = …` / "
+                                        "`定义 NAME \"标签\" 为 …`")
+
+    def enum_value_names(self) -> dict[str, EnumT]:
+        """Every enum value the policy declares (named enums, inline ones of facts and records) → its enum."""
+        out: dict[str, EnumT] = {}
+
+        def add(t) -> None:
+            t = t.element if isinstance(t, ListT) else t
+            if isinstance(t, EnumT):
+                for value in t.values:
+                    out.setdefault(value, t)
+            elif isinstance(t, RecordT):
+                for info in t.fields.values():
+                    add(info.type)
+
+        for enum in self.enums.values():
+            add(enum)
+        for record in self.records.values():
+            add(record)
+        for section in self.sections.values():
+            for info in section.fields.values():
+                add(info.type)
+        return out
+
+    def check_definitions(self) -> None:
+        """Type each definition, those it uses first (an iterative walk: a long chain of definitions
+        never recurses deeply), and measure what it becomes written out."""
+        self.definition_order: list[str] = []
+        state: dict[str, bool] = {}  # False while its uses are being visited, True once ordered
+        for root in self.definitions:
+            if root in state:
+                continue
+            state[root] = False
+            path = [root]
+            stack = [iter(self.definitions_used_by(self.definitions[root].expr))]
+            while stack:
+                use = next(stack[-1], None)
+                if use is None:
+                    stack.pop()
+                    done = path.pop()
+                    state[done] = True
+                    self.definition_order.append(done)
+                elif use.name not in state:
+                    state[use.name] = False
+                    path.append(use.name)
+                    stack.append(iter(self.definitions_used_by(self.definitions[use.name].expr)))
+                elif state[use.name] is False and self.definition_types.get(use.name, 0) is not None:
+                    cycle = [*path[path.index(use.name):], use.name]
+                    self.report(use.span, "definitions cannot refer to each other in a cycle: "
+                                          + " → ".join(f"`{c}`" for c in cycle))
+                    for member in cycle:
+                        self.definition_types[member] = None
+                        self.definition_reads[member] = frozenset()
+        self.expanded_size: dict[str, tuple[int, int]] = {}
+        for name in self.definition_order:
+            if name in self.definition_types:  # in a cycle: its expression is checked all the same
+                self.defining.append(name)
+                self.type_of(self.definitions[name].expr, _INVARIANT_READS, None, {})
+                self.defining.pop()
+                continue
+            self.definition_type(name, None)
+            if self.definition_types.get(name) is not None:
+                self.expanded_size[name] = self.measure(self.definitions[name].expr)
+                size, depth = self.expanded_size[name]
+                if size > MAX_EXPANDED_NODES or depth > MAX_EXPANDED_NESTING:
+                    d = self.definitions[name]
+                    self.report(d.name_span, f"`{name}` written out, its definitions in place, is {size:,} nodes "
+                                             f"{depth} levels deep; at most {MAX_EXPANDED_NODES:,} nodes and "
+                                             f"{MAX_EXPANDED_NESTING} levels")
+                    self.definition_types[name] = None
+
+    def definitions_used_by(self, expr) -> list[n.Name]:
+        """Where an expression names definitions: the first use of each, in order."""
+        first: dict[str, n.Name] = {}
+        for node in n.walk(expr):
+            if isinstance(node, n.Name) and node.name in self.definitions:
+                first.setdefault(node.name, node)
+        return list(first.values())
+
+    def measure(self, node) -> tuple[int, int]:
+        """(nodes, depth) of ``node`` with every definition it names written in place, from the
+        definitions' own measures: never walks an expansion (which may share a subtree many times)."""
+        size, deepest = 0, 0
+        stack = [(node, 0)]
+        while stack:
+            current, depth = stack.pop()
+            if isinstance(current, tuple):
+                stack.extend((x, depth) for x in current)
+                continue
+            if not attrs.has(type(current)) or isinstance(current, n.Span):
+                continue
+            if isinstance(current, n.Name) and current.name in self.expanded_size:
+                inner_size, inner_depth = self.expanded_size[current.name]
+                size += inner_size
+                deepest = max(deepest, depth + inner_depth)
+                continue
+            size += 1
+            deepest = max(deepest, depth)
+            stack.extend((getattr(current, f.name), depth + 1) for f in attrs.fields(type(current)) if f.name != "span")
+        return size, deepest
+
+    def is_definition(self, name: str) -> bool:
+        """Whether a bare name in an expression names a definition (``define``)."""
+        return name in self.definitions
+
+    def definition_type(self, name: str, use: n.Name | None):
+        """The type of definition ``name`` (its expression's), typing it first if need be; None where it
+        cannot be known. A definition that reaches itself through others is an error at ``use``."""
+        if name in self.definition_types:
+            return self.definition_types[name]
+        if name in self.defining:
+            cycle = [*self.defining[self.defining.index(name):], name]
+            self.report(use.span if use is not None else self.definitions[name].span,
+                        "definitions cannot refer to each other in a cycle: " + " → ".join(f"`{c}`" for c in cycle))
+            for member in cycle:
+                self.definition_types[member] = None
+                self.definition_reads.setdefault(member, frozenset())
+            return None
+        definition = self.definitions[name]
+        self.defining.append(name)
+        try:
+            t = self.type_of(definition.expr, _INVARIANT_READS, None, {})
+        finally:
+            self.defining.pop()
+        if name in self.definition_types:  # in a cycle: reported there
+            return None
+        if t == SECTION:
+            self.report(definition.expr.span, f"`{definition.name}` would name a section of facts; a definition "
+                                              "names a value or a condition")
+            t = None
+        reads: set[str] = set()
+        for node in n.walk(definition.expr):
+            predicate = _PREDICATE_OF.get(type(node))
+            if predicate is not None:
+                reads.add(predicate)
+            elif isinstance(node, n.Name) and node.name in self.definitions:
+                reads |= self.definition_reads.get(node.name, frozenset())
+        self.definition_types[name] = t
+        self.definition_reads[name] = frozenset(reads)
+        return t
+
+    def use_definition(self, expr: n.Name, allowed, kind):
+        """The type of a definition where a rule (``kind``, reading ``allowed``) names it: what the definition
+        reads must be decided before that rule, as if its expression were written there."""
+        name = expr.name
+        self.used_definitions.add(name)
+        t = self.definition_type(name, expr)
+        if kind is not None:
+            for predicate in sorted(self.definition_reads.get(name, frozenset()) - allowed):
+                self.report(expr.span, f"`{name}` reads {_PREDICATE_WORDS[predicate]}, which cannot be used in "
+                                       f"{kind}" + _order_words(predicate, kind))
+        return t
+
+    def write_definitions_in_place(self, provisions, invariants):
+        """The provisions and invariants with each use of a definition (a bare ``Name``) replaced by a
+        ``Defined`` node holding its expression, itself written out: the compiler, the generated code and
+        the reference then evaluate the same expression, as if the rule had spelt it."""
+        expanded: dict[str, object] = {}
+
+        def rewrite(node):
+            if isinstance(node, n.Name):
+                body = expanded.get(node.name)
+                if body is not None:
+                    d = self.definitions[node.name]
+                    return n.Defined(d.name, d.label, body, span=node.span)
+                return node
+            if isinstance(node, tuple):
+                items = tuple(rewrite(x) for x in node)
+                return node if all(a is b for a, b in zip(items, node)) else items
+            if not attrs.has(type(node)) or isinstance(node, n.Span):
+                return node
+            changes = {}
+            for f in attrs.fields(type(node)):
+                if f.name == "span":
+                    continue
+                value = getattr(node, f.name)
+                new = rewrite(value)
+                if new is not value:
+                    changes[f.name] = new
+            return attrs.evolve(node, **changes) if changes else node
+
+        for name in self.definition_order:  # those a definition uses first: each written out once, shared
+            if self.definition_types.get(name) is not None:
+                expanded[name] = rewrite(self.definitions[name].expr)
+        out = []
+        for provision in provisions:
+            rules = rewrite(provision.rules)
+            if rules is not provision.rules:
+                for before, after in zip(provision.rules, rules):
+                    if after is not before:
+                        self.check_expanded(before)
+                provision = attrs.evolve(provision, rules=rules)
+            out.append(provision)
+        for invariant in invariants:
+            self.check_expanded(invariant)
+        return out, [rewrite(invariant) for invariant in invariants]
+
+    def check_expanded(self, rule) -> None:
+        """A rule (or invariant) that its definitions, written in place, make larger or deeper than the
+        backends take."""
+        size, depth = self.measure(rule)
+        if size > MAX_EXPANDED_NODES or depth > MAX_EXPANDED_NESTING:
+            self.report(rule.span, f"this rule is {size:,} nodes {depth} levels deep once its definitions are written "
+                                   f"in place; at most {MAX_EXPANDED_NODES:,} nodes and {MAX_EXPANDED_NESTING} levels "
+                                   "(use fewer definitions in one rule)")
+
     # -------------------------------------------------------------- structure
     def check_structure(self) -> None:
         self.check_numbering([c.number for c in self.root.chapters], [c.span for c in self.root.chapters],
@@ -382,6 +636,7 @@ class _Checker:
                              "article", 1)
         for article in self.root.articles:
             self.collect(article)
+        self.provisions.extend(self.grafts)
 
     def check_numbering(self, numbers: list[int], spans: list[n.Span], what: str, first: int,
                         context: str = "") -> None:
@@ -563,7 +818,9 @@ class _Checker:
             return record.fields[rest[0]].type
         if head not in self.sections:
             candidates = [*self.sections, *scope]
-            self.report(path.span, f"unknown section `{head}`{suggest(head, candidates)}")
+            closed = (f" (a definition is closed: `{self.defining[-1]}` reads facts, not the record of a quantifier "
+                      "or a renewal around its use)" if self.defining and not scope else "")
+            self.report(path.span, f"unknown section `{head}`{suggest(head, candidates)}{closed}")
             return None
         section = self.sections[head]
         if len(rest) != 1:
@@ -590,10 +847,14 @@ class _Checker:
             return BOOL if isinstance(v, bool) else NUMBER if isinstance(v, (int, Fraction)) else \
                 DATE if isinstance(v, dt.date) else TEXT
         if isinstance(expr, n.Name):
+            if expr.name in self.definitions:
+                return self.use_definition(expr, allowed, kind)
             if expr.name in self.sections:
                 return SECTION
+            close = suggest(expr.name, self.definitions) if self.definitions else ""
             self.report(expr.span, f"`{expr.name}` alone is not a condition; compare a fact with it, "
-                                   f"e.g. `section.fact = {expr.name}`")
+                                   f"e.g. `section.fact = {expr.name}`"
+                        + (f", or name a definition{close}" if close else ""))
             return None
         if isinstance(expr, (n.And, n.Or)):
             for operand in expr.operands:
@@ -622,13 +883,13 @@ class _Checker:
                 self.report(expr.operand.span, f"`has` / `包含` tests a list of enum values, not {t}")
             return BOOL
         if isinstance(expr, n.IsKnown):
-            if isinstance(expr.operand, n.Name):
+            if isinstance(expr.operand, n.Name) and expr.operand.name not in self.definitions:
                 if expr.operand.name not in self.sections:
                     self.report(expr.operand.span, f"unknown section `{expr.operand.name}`"
                                                    f"{suggest(expr.operand.name, self.sections)}")
                 return BOOL
-            if not isinstance(expr.operand, n.Path):
-                self.report(expr.operand.span, "`is known` / `已知` applies to a fact or a section")
+            if not isinstance(expr.operand, (n.Path, n.Name)):
+                self.report(expr.operand.span, "`is known` / `已知` applies to a fact, a section or a definition")
                 return BOOL
             self.type_of(expr.operand, allowed, kind, scope)
             return BOOL
@@ -704,6 +965,12 @@ class _Checker:
                 if t is not None and t != DATE:
                     self.report(part.span, f"`age(BIRTH, ON)` / `周岁(出生日期, 计算日)`: {what} is a date, not {t}")
             return NUMBER
+        if isinstance(expr, n.YearOf):
+            t = self.type_of(expr.operand, allowed, kind, scope)
+            if t is not None and t != DATE:
+                hint = " (a year held as a number is compared as it is)" if t == NUMBER else ""
+                self.report(expr.operand.span, f"`year_of(…)` / `年份(…)` takes a date, not {t}{hint}")
+            return NUMBER
         if isinstance(expr, n.Count):
             t = self.type_of(expr.source, allowed, kind, scope)
             if t is not None and not isinstance(t, ListT):
@@ -714,6 +981,8 @@ class _Checker:
         if isinstance(expr, (n.Violates, n.Satisfies)):
             self.check_ref(expr)
             return BOOL
+        if isinstance(expr, n.Defined):  # written in place already (a checked rule checked again)
+            return self.type_of(expr.expr, allowed, kind, scope)
         raise AssertionError(expr)
 
     def type_compare(self, expr: n.Compare, allowed, kind, scope):
@@ -721,8 +990,8 @@ class _Checker:
         if isinstance(right, n.Dismissed) and isinstance(left, n.Path) and left.parts[0] in DECISION_HEADS:
             right = n.Name("dismissed", span=right.span)  # `decision.status = dismissed` names the value
             expr = attrs.evolve(expr, right=right)
-        # A bare name takes its meaning from the other side: an enum value.
-        if isinstance(right, n.Name) and not isinstance(left, n.Name):
+        # A bare name takes its meaning from the other side: an enum value (unless it names a definition).
+        if self.is_value(right) and not self.is_value(left):
             lt = self.type_of(left, allowed, kind, scope)
             if isinstance(lt, EnumT):
                 self.check_enum_value(right, lt)
@@ -731,7 +1000,7 @@ class _Checker:
             elif lt is not None:
                 self.report(right.span, f"`{right.name}` is not a value of {lt}")
             return BOOL
-        if isinstance(left, n.Name):
+        if self.is_value(left):
             self.report(left.span, "write the fact on the left: `section.fact = value`")
             return BOOL
         lt = self.type_of(left, allowed, kind, scope)
@@ -746,6 +1015,10 @@ class _Checker:
             elif isinstance(lt, ListT):
                 self.report(expr.span, "lists are tested with `has`, `has any of` or `is empty`")
         return BOOL
+
+    def is_value(self, expr) -> bool:
+        """A bare name that stands for a value (an enum's), not for a definition."""
+        return isinstance(expr, n.Name) and expr.name not in self.definitions
 
     def type_extreme(self, expr: n.Extreme, allowed, kind, scope):
         """``min(…)`` / ``max(…)``: of numbers, or of dates (the earlier / later); all alike."""
@@ -799,9 +1072,10 @@ class _Checker:
     def resolve_ref(self, ref: n.ArticleRef) -> list[Provision]:
         """The provisions under ``ref``; every part it names must exist (else an error at it, with what
         does exist or a did-you-mean), and its chapter, if it gives one, must be the article's."""
-        article = [p for p in self.provisions if p.article == ref.article]
+        own = [p for p in self.provisions if id(p) not in self.grafted] if self.grafted else self.provisions
+        article = [p for p in own if p.article == ref.article]
         if not article:
-            numbers = sorted({p.article for p in self.provisions})
+            numbers = sorted({p.article for p in own})
             known = f" (the policy has {_numbered(numbers, '{}', 'article')})" if numbers else ""
             self.report(ref.span, f"article {ref.article} does not exist{known}")
             return []
@@ -843,6 +1117,9 @@ class _Checker:
     def check_unused(self) -> None:
         if self.vocabulary:
             return  # its facts are for the policies that import it
+        for name, d in self.definitions.items():
+            if name not in self.used_definitions and d.span.source == self.root.source:
+                self.warn(d.name_span, f"definition `{name}` is defined but no rule uses it")
         for section in self.sections.values():
             for name, info in section.fields.items():
                 if (section.name, name) not in self.used and info.span.source == self.root.source:
@@ -850,6 +1127,11 @@ class _Checker:
 
 
 _PROVISIONS = (n.Article, n.Paragraph, n.Item, n.SubItem)
+#: How deep a rule's expressions may nest, and how many nodes they may hold, once its definitions are
+#: written in place (the parser allows 100 levels in what is written; the backends evaluate the expansion,
+#: in which a definition used twice is written twice).
+MAX_EXPANDED_NESTING = 200
+MAX_EXPANDED_NODES = 10_000
 
 
 def _english(article: int, paragraph: int | None = None, item: int | None = None, sub: int | None = None) -> str:
@@ -930,6 +1212,9 @@ def _constraint(expr):
     return None
 
 
-def check(root: n.Module, imported: list[n.Module], lines: dict[str, list[str]]) -> Checked:
-    """Check ``root`` with the declarations of ``imported``; problems are in ``.diagnostics``."""
-    return _Checker(root, imported, lines).run()
+def check(root: n.Module, imported: list[n.Module], lines: dict[str, list[str]],
+          grafts: tuple[Provision, ...] = ()) -> Checked:
+    """Check ``root`` with the declarations of ``imported``; problems are in ``.diagnostics``. ``grafts``
+    are provisions of another file (a family's composite, docs/language.md "Families of versions"),
+    added after ``root``'s own and checked alike, but out of reach of references."""
+    return _Checker(root, imported, lines, tuple(grafts)).run()

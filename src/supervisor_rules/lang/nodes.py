@@ -247,6 +247,14 @@ class Age:
 
 
 @attrs.frozen
+class YearOf:
+    """``year_of(DATE)`` / ``年份(DATE)``: the calendar year of a date, as a number."""
+
+    operand: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class Count:
     """``count of LIST`` / ``计数 LIST``: how many entries a list fact holds."""
 
@@ -322,6 +330,14 @@ class ArticleRef:
 
 
 @attrs.frozen
+class AlsoCiting:
+    """``also citing REF, …`` / ``并依据 REF, …``: provisions a rule's decision cites beside its own."""
+
+    refs: tuple[ArticleRef, ...]
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class Violates:
     """Some violation prohibited under the referenced provision was recorded."""
 
@@ -339,7 +355,7 @@ class Satisfies:
 
 Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, IsKnown, IsEmpty,
              Expired, Dismissed, AsOf, LastDay, DismissalDay, DateAfter, DateBefore, Arith, Neg, Extreme, Age, Count, Quantifier,
-             Violates, Satisfies, Deadline, TermNumber]
+             Violates, Satisfies, Deadline, TermNumber, YearOf, "Defined"]
 
 
 # ------------------------------------------------------------------ rules
@@ -518,6 +534,30 @@ class Invariant:
 
 
 @attrs.frozen
+class Definition:
+    """``define NAME "label" = EXPR`` / ``定义 NAME "标签" 为 EXPR``: an expression named once, used by its
+    name (a bare ``Name``) in any rule, invariant or other definition."""
+
+    name: str
+    label: str
+    expr: Expr
+    # Where the name is written, for the checker's messages; not part of the meaning.
+    name_span: Span = attrs.field(default=NO_SPAN, eq=False, repr=False, kw_only=True)
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class Defined:
+    """A use of a definition, with its expression written in place (the checker puts it where the rules
+    name it, so every backend evaluates the same expression; ``name`` and ``label`` are for the tools)."""
+
+    name: str
+    label: str
+    expr: Expr
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class Module:
     """One parsed rule file (a policy, or a vocabulary file it imports)."""
 
@@ -530,6 +570,7 @@ class Module:
     chapters: tuple[Chapter, ...] = ()
     articles: tuple[Article, ...] = ()
     invariants: tuple[Invariant, ...] = ()
+    definitions: tuple[Definition, ...] = ()
 
 
 def walk(node):

@@ -506,7 +506,7 @@ class _Builder:
     def start(self, children):
         header = children[0] if children and isinstance(children[0], n.Header) else None
         groups = {n.Import: [], n.EnumDecl: [], n.RecordDecl: [], n.FactsDecl: [], n.Chapter: [], n.Article: [],
-                  n.Invariant: []}
+                  n.Invariant: [], n.Definition: []}
         chapter = None
         for child in children:
             if isinstance(child, n.Chapter):
@@ -517,7 +517,7 @@ class _Builder:
                 groups[type(child)].append(child)
         return n.Module(self.source, header, tuple(groups[n.Import]), tuple(groups[n.EnumDecl]),
                         tuple(groups[n.RecordDecl]), tuple(groups[n.FactsDecl]), tuple(groups[n.Chapter]),
-                        tuple(groups[n.Article]), tuple(groups[n.Invariant]))
+                        tuple(groups[n.Article]), tuple(groups[n.Invariant]), tuple(groups[n.Definition]))
 
     def header(self, children):
         fields = {}
@@ -710,6 +710,12 @@ class _Builder:
         return n.Invariant(self._name(c[1]), text.value if text else None, refs, when, exprs[-1],
                            span=self._span(c))
 
+    # -------------------------------------------------------------- definitions
+    def definition(self, c):
+        text = self._optional_text(c)
+        return n.Definition(self._name(c[1]), text.value if text else "", c[-1], name_span=self._tspan(c[1]),
+                            span=self._span(c))
+
     # -------------------------------------------------------------- expressions
     @_nested
     def date_after(self, c):
@@ -752,6 +758,10 @@ class _Builder:
 
     def count(self, c):
         return n.Count(c[1], span=self._span(c))
+
+    @_nested
+    def year_of(self, c):
+        return n.YearOf(next(x for x in c[1:] if not isinstance(x, Token)), span=self._span(c))
 
     @_nested
     def quantifier(self, c):
@@ -835,6 +845,9 @@ class _Builder:
     @_nested
     def satisfies(self, c):
         return n.Satisfies(c[1], span=self._span(c))
+
+    def also_citing(self, c):
+        return n.AlsoCiting(tuple(x for x in c if isinstance(x, n.ArticleRef)), span=self._span(c))
 
     def article_ref(self, c):
         chapter = self._chapter_number(c[0]) if len(c) == 2 else None

@@ -23,6 +23,8 @@ from typing import Callable, Mapping
 
 import attrs
 
+from supervisor_rules.lang import nodes as n
+
 
 class UnregisteredRule(RuntimeError):
     """An internal error: a rule node of a kind no decision question takes (``questions/``)."""
@@ -178,6 +180,29 @@ def check_condition(chk, rule, provision, state) -> None:
     """``check`` for a rule whose one ``condition`` decides it: a condition, and one that can hold."""
     chk.condition(rule.condition)
     chk.reachable(rule.condition, rule)
+
+
+def check_also(chk, rule) -> None:
+    """``also citing REF, …``: every provision named exists (an error at the reference otherwise)."""
+    for ref in rule.also:
+        chk.resolve_ref(ref)
+
+
+def also_refs(children) -> tuple:
+    """The references of an ``also citing`` clause among a statement's children, or ()."""
+    return next((x.refs for x in children if isinstance(x, n.AlsoCiting)), ())
+
+
+def also_words(rule) -> str:
+    """`` also citing article 10 paragraph 2`` for a rule's ``also``."""
+    return (" also citing " + ", ".join(ref.english for ref in rule.also)) if rule.also else ""
+
+
+def with_also(citations: list, also) -> None:
+    """Append the citations ``also`` that ``citations`` does not hold yet (a rule's further citations)."""
+    for citation in also:
+        if citation not in citations:
+            citations.append(citation)
 
 
 def ref_reads_condition(policy, rule) -> None:

@@ -9,16 +9,18 @@ import attrs
 
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Eligibility, EligibilityResult
-from supervisor_rules.questions.base import Question, RuleKind, guard_words, kleene_or
+from supervisor_rules.questions.base import (Question, RuleKind, also_refs, also_words, check_also, guard_words,
+                                             kleene_or, with_also)
 
 
 # ------------------------------------------------------------------ nodes and syntax
 @attrs.frozen
 class Require:
-    """``require X [when G]``: a requirement of appointment (where ``G`` holds)."""
+    """``require X [when G] [also citing REF, …]``: a requirement of appointment (where ``G`` holds)."""
 
     condition: n.Expr
     guard: n.Expr | None = None
+    also: tuple[n.ArticleRef, ...] = ()  # provisions an unmet (undetermined) requirement cites beside its own
     span: n.Span = n.span_field()
 
 
@@ -33,8 +35,9 @@ class Prefer:
 
 def _builder(cls):
     def build(b, c):
-        exprs = [x for x in c if not b.is_token(x)]
-        return cls(exprs[0], exprs[1] if len(exprs) > 1 else None, span=b.span(c))
+        exprs = [x for x in c if not b.is_token(x) and not isinstance(x, n.AlsoCiting)]
+        also = {"also": also_refs(c)} if cls is Require else {}
+        return cls(exprs[0], exprs[1] if len(exprs) > 1 else None, **also, span=b.span(c))
     return build
 
 
@@ -44,6 +47,8 @@ def check(chk, rule, provision, state) -> None:
     if rule.guard is not None:
         chk.condition(rule.guard)
     chk.reachable(rule.condition if rule.guard is None else n.And((rule.guard, rule.condition)), rule)
+    if isinstance(rule, Require):
+        check_also(chk, rule)
 
 
 # ------------------------------------------------------------------ what the tools read
@@ -66,7 +71,7 @@ def _guarded(rule):
 def compile_require(c, kind, rule, citation, order):
     # A requirement's section is that of what it requires, not of its guard.
     return c.rule(kind, citation, order, _guarded(rule), reads=c.reads(rule.condition, rule.guard),
-                  sections=c.sections(rule.condition))
+                  sections=c.sections(rule.condition), also=c.cited(rule.also))
 
 
 def compile_prefer(c, kind, rule, citation, order):
@@ -82,13 +87,16 @@ def _eligibility(policy, ev) -> Eligibility:
     env, note = ev.env, ev.note
     if not policy.requirements or not (policy.sections_read(policy.requirements) & ev.sections):
         return Eligibility(EligibilityResult.NOT_APPLICABLE)
-    unmet, undetermined = [], []
+    unmet: list = []
+    undetermined: list = []
     for rule in policy.requirements:
         value = note(rule, rule.fn(env))
         if value is False:
             unmet.append(rule.citation)
+            with_also(unmet, rule.also)
         elif value is None:
             undetermined.append(rule.citation)
+            with_also(undetermined, rule.also)
     result = (EligibilityResult.INELIGIBLE if unmet else
               EligibilityResult.UNKNOWN if undetermined else EligibilityResult.ELIGIBLE)
     preferred, preferences = None, []
@@ -157,12 +165,16 @@ class Eligibilities(dict):
         self.preferences = policy.preferences
 
     def make(self, outcome: int) -> Eligibility:
-        unmet, undetermined, held, open_ = [], [], [], False
+        unmet: list = []
+        undetermined: list = []
+        held, open_ = [], False
         for rule in self.requirements:
             if outcome & 1:
                 unmet.append(rule.citation)
+                with_also(unmet, rule.also)
             elif outcome & 2:
                 undetermined.append(rule.citation)
+                with_also(undetermined, rule.also)
             outcome >>= 2
         for rule in self.preferences:
             if outcome & 1:
@@ -213,14 +225,18 @@ def _ref_eligibility(run) -> Eligibility:
     asked: frozenset[str] = frozenset().union(*(rule.sections for rule in requirements))
     if not requirements or not asked & run.sections:
         return Eligibility(EligibilityResult.NOT_APPLICABLE)
-    unmet, undetermined = [], []
+    unmet: list = []
+    undetermined: list = []
     for rule in requirements:
         holds = ref_holds(run, rule)
         run.step(rule, "require", holds)
-        if holds is False:
-            unmet.append(rule.citation)
-        elif holds is None:
-            undetermined.append(rule.citation)
+        if holds is not True:  # the requirement's provision, then those it also cites, each once
+            listed = unmet if holds is False else undetermined
+            listed.append(rule.citation)
+            for citation in run.policy.named(rule.node.also):
+                if citation not in listed:
+                    listed.append(citation)
+        if holds is None:
             run.unknown(rule)
     if unmet:
         result = EligibilityResult.INELIGIBLE
@@ -247,7 +263,8 @@ def _ref_eligibility(run) -> Eligibility:
 QUESTION = Question(
     "eligibility", ("eligibility",),
     (RuleKind(Require, "require", "requirements", compile_require, referenced=True, sides=("met", "unmet"),
-              conditions=_conditions, describe=lambda r, w: f"requires {w.expr(r.condition)}{guard_words(r, w)}",
+              conditions=_conditions,
+              describe=lambda r, w: f"requires {w.expr(r.condition)}{guard_words(r, w)}{also_words(r)}",
               roles=lambda r, w: _roles("requirement", r, w),
               statement="require", syntax={"require": _builder(Require)}, check=check,
               may_read=frozenset({"as_of"}),

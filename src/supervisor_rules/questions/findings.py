@@ -97,7 +97,7 @@ def check(chk, rule, provision, state) -> None:
 
 
 def check_value(chk, value, scope) -> None:
-    if isinstance(value, n.Name):  # a value named for itself (a band, an outcome)
+    if isinstance(value, n.Name) and not chk.is_definition(value.name):  # a value named for itself (a band)
         if value.name in chk.sections:
             chk.report(value.span, f"`{value.name}` names a section of facts; a conclusion's value is {_VALUES}")
         return

@@ -8,40 +8,53 @@ import attrs
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import RecusalResult
 from supervisor_rules.contracts.decision import Recusal as DecisionRecusal
-from supervisor_rules.questions.base import (Question, RuleKind, check_condition, condition_only, reads_key,
-                                             ref_reads_condition)
+from supervisor_rules.questions.base import (Question, RuleKind, also_refs, also_words, check_also,
+                                             check_condition, condition_only, reads_key, ref_reads_condition,
+                                             with_also)
 
 
 # ------------------------------------------------------------------ nodes and syntax
 @attrs.frozen
 class Recusal:
-    """``recusal required|request decided by supervisor|department when X``."""
+    """``recusal required|request decided by supervisor|department when X [also citing REF, …]``."""
 
     kind: str  # "required" | "request"
     decided_by: str  # "supervisor" | "department"
     condition: n.Expr
+    also: tuple[n.ArticleRef, ...] = ()  # provisions the recusal cites beside its own
     span: n.Span = n.span_field()
 
 
 def build_recusal(b, c):
     kind = next(x for x in c if b.is_token(x, "RECUSAL_KIND"))
     actor = next(x for x in c if b.is_token(x, "ACTOR"))
-    return Recusal(b.value(kind), b.value(actor), c[-1], span=b.span(c))
+    condition = [x for x in c if not b.is_token(x) and not isinstance(x, n.AlsoCiting)][-1]
+    return Recusal(b.value(kind), b.value(actor), condition, also_refs(c), span=b.span(c))
+
+
+def check(chk, rule, provision, state) -> None:
+    check_condition(chk, rule, provision, state)
+    check_also(chk, rule)
 
 #: Where several recusal rules hold, the strongest kind wins; all of that kind are cited.
 RANK = {"required": 2, "request": 1}
 
 
 def compile_recusal(c, kind, rule, citation, order):
-    return c.rule(kind, citation, order, rule.condition, recusal=rule.kind, decided_by=rule.decided_by)
+    return c.rule(kind, citation, order, rule.condition, recusal=rule.kind, decided_by=rule.decided_by,
+                  also=c.cited(rule.also))
 
 
 def strongest(holding) -> DecisionRecusal:
     """The recusal for the recusal rules that hold (at least one): the strongest kind, decided by the
-    first rule of that kind, citing all of them."""
+    first rule of that kind, citing all of them, each followed by what it also cites."""
     rank = max(RANK[r.recusal] for r in holding)
     chosen = [r for r in holding if RANK[r.recusal] == rank]
-    return DecisionRecusal(RecusalResult(chosen[0].recusal), chosen[0].decided_by, tuple(r.citation for r in chosen))
+    grounds: list = []
+    for rule in chosen:
+        grounds.append(rule.citation)
+        with_also(grounds, rule.also)
+    return DecisionRecusal(RecusalResult(chosen[0].recusal), chosen[0].decided_by, tuple(grounds))
 
 
 # ------------------------------------------------------------------ interpretation
@@ -137,17 +150,22 @@ def _ref_recusal(run) -> DecisionRecusal:
     rank = {"required": 2, "request": 1}
     strongest_ = max(rank[rule.node.kind] for rule in holding)
     chosen = [rule for rule in holding if rank[rule.node.kind] == strongest_]
-    return DecisionRecusal(RecusalResult(chosen[0].node.kind), chosen[0].node.decided_by,
-                           tuple(rule.citation for rule in chosen))
+    cited: list = []
+    for rule in chosen:  # each rule's own provision, then those it also cites (each once)
+        for citation in [rule.citation, *run.policy.named(rule.node.also)]:
+            if citation is rule.citation or citation not in cited:
+                cited.append(citation)
+    return DecisionRecusal(RecusalResult(chosen[0].node.kind), chosen[0].node.decided_by, tuple(cited))
 
 
 QUESTION = Question(
     "recusal", ("recusal",),
     (RuleKind(Recusal, "recusal", "recusals", compile_recusal, sides=("holding", "not holding"),
               conditions=condition_only,
-              describe=lambda r, w: f"recusal {r.kind} decided by {r.decided_by} when {w.expr(r.condition)}",
+              describe=lambda r, w: f"recusal {r.kind} decided by {r.decided_by} when {w.expr(r.condition)}"
+                                    f"{also_words(r)}",
               roles=lambda r, w: [("recusal", ("recusal", *reads_key(r, w)), w.rule(r))],
-              statement="recusal", syntax={"recusal": build_recusal}, check=check_condition,
+              statement="recusal", syntax={"recusal": build_recusal}, check=check,
               may_read=frozenset({"violates", "as_of"}), words="a recusal rule", word="recusal",
               ref_reads=ref_reads_condition),),
     interpret, generate, reference=reference, order=50, namespace={"Recusal": DecisionRecusal})

@@ -152,7 +152,7 @@ def generate(gen) -> None:
         gen.emit(f"    grounds.append({gen.const(DecisionGround(rule.citation, Effect(rule.effect)))})")
         if ends:
             gen.emit("    ended = True")
-        if ends or any(k in policy.open_facts for k in rule.reads):
+        if ends or rule.partial or any(k in policy.open_facts for k in rule.reads):
             gen.emit(f"elif g{i} is None:")
             gen.depth += 1
             if ends:

@@ -50,10 +50,13 @@ class Decider:
 
     def __init__(self, policy, as_of: dt.date | None, ensure_ascii: bool, explain: bool = True):
         # What Policy.evaluate does, split open so that the trace is recorded in the same evaluation
-        # as the decision, not in a second one.
-        self.compiled = policy.compiled
-        self.read_case = policy.read_case
-        self.calendar = lambda: policy.calendar
+        # as the decision, not in a second one. A family (``policy.Family``) chooses, for each case, the
+        # version or composite that decides it (``select``), whose notices open the decision's.
+        self.select = getattr(policy, "select", None)
+        if self.select is None:
+            self.compiled = policy.compiled
+            self.read_case = policy.read_case
+            self.calendar = lambda: policy.calendar
         self.ensure_ascii = ensure_ascii
         self.explain = explain
         self.writer = JsonWriter(ensure_ascii)
@@ -105,11 +108,19 @@ class Decider:
                 raise _not_an_object(case)
             if self.as_of_problems:
                 raise CaseError(list(self.as_of_problems))
-            facts, sections, day = self.read_case(case, self.as_of)
-            if self.explain:
-                decision, records = runtime.evaluate_traced(self.compiled, facts, sections, day, self.calendar)
+            if self.select is None:
+                compiled, read_case, calendar, notices = self.compiled, self.read_case, self.calendar, ()
             else:
-                decision, records = runtime.evaluate(self.compiled, facts, sections, day, self.calendar), None
+                vehicle, notices = self.select(case, self.as_of)
+                compiled, read_case = vehicle.compiled, vehicle.read_case
+                calendar = lambda: vehicle.calendar  # noqa: E731 (read when a deadline counts working days)
+            facts, sections, day = read_case(case, self.as_of)
+            if self.explain:
+                decision, records = runtime.evaluate_traced(compiled, facts, sections, day, calendar)
+            else:
+                decision, records = runtime.evaluate(compiled, facts, sections, day, calendar), None
+            if notices:
+                decision = attrs.evolve(decision, notices=(*notices, *decision.notices))
         except CaseError as exc:
             payload = exc.to_dict()
             return self.error(payload.get("error", "invalid case"), lineno, payload.get("problems", [])), False

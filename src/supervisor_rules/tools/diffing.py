@@ -730,3 +730,68 @@ def _jsonable(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+# ------------------------------------------------------------------ families of versions
+class FamilyView:
+    """A family (``policy.Family``) as ``behavioural`` reads a policy: its decisions (each case under
+    its version or composite), the facts every version declares alike, and its latest version's rules
+    for the search's hints (the term's length and start, the grounds' roles)."""
+
+    def __init__(self, family):
+        self.family = family
+        self.id, self.title, self.source = family.id, family.title, family.source
+        latest = family.versions[-1]
+        self.compiled = latest.compiled
+        sections = {}
+        for name, section in latest.sections.items():
+            fields = {f: info for f, info in section.fields.items()
+                      if all(name in v.sections and f in v.sections[name].fields
+                             and _same_type(v.sections[name].fields[f].type, info.type) for v in family.versions)}
+            if fields:
+                sections[name] = attrs.evolve(section, fields=fields)
+        self.sections = sections
+
+    def evaluate(self, case, *, as_of=None):
+        return self.family.evaluate(case, as_of=as_of)
+
+
+def family_structure(old, new) -> dict:
+    """Two families compared: versions matched by id (added, removed, changed, the same), each common
+    changed pair's ``structural`` comparison and ``contract_breaks``, and the selectors."""
+    before = {v.id: v for v in old.versions}
+    after = {v.id: v for v in new.versions}
+    changed, same, by_version, breaks = [], [], {}, {}
+    for vid in before:
+        if vid not in after:
+            continue
+        structure = structural(before[vid], after[vid])
+        broken = contract_breaks(before[vid], after[vid])
+        if broken:
+            breaks[vid] = broken
+        if _structure_changed(structure) or broken:
+            changed.append(vid)
+            by_version[vid] = structure
+        else:
+            same.append(vid)
+    selectors_before = {s.kind: s for s in old.selectors}
+    selectors_after = {s.kind: s for s in new.selectors}
+
+    def words(s) -> str:
+        return f"{s.en} by {s.fact}"
+    return {
+        "old": old.id, "new": new.id,
+        "versions": {"removed": [v for v in before if v not in after], "added": [v for v in after if v not in before],
+                     "changed": changed, "same": same},
+        "selectors": {"removed": [words(s) for k, s in selectors_before.items() if k not in selectors_after],
+                      "added": [words(s) for k, s in selectors_after.items() if k not in selectors_before],
+                      "changed": [f"{words(s)} → {words(selectors_after[k])}" for k, s in selectors_before.items()
+                                  if k in selectors_after and s.fact != selectors_after[k].fact]},
+        "by_version": by_version, "contract_breaks": breaks}
+
+
+def _structure_changed(structure: dict) -> bool:
+    provisions, facts = structure["provisions"], structure["facts"]
+    return bool(provisions["added"] or provisions["removed"] or provisions["changed"]
+                or any(e["change"] != "same" for e in structure["roles"])
+                or facts["old_only"] or facts["new_only"] or facts["different_type"])

@@ -54,7 +54,7 @@ from supervisor_rules.resources import path_problem
 from supervisor_rules.tools.expect import Mismatch, mismatches
 
 __all__ = [
-    "Coverage", "PolicyTest", "ProvisionCoverage", "RunResult", "TestFile", "TestFileError", "TestResult",
+    "Coverage", "FamilyCoverage", "PolicyTest", "ProvisionCoverage", "RunResult", "TestFile", "TestFileError", "TestResult",
     "amount_in_words", "describe_expr", "describe_rule", "laid_over", "load_tests", "parse_tests", "run_tests", "tests_path_for",
 ]
 
@@ -515,6 +515,10 @@ def _atom(e) -> str:
         return f"{e.op}({', '.join(_arith(o, 0) if not isinstance(o, (n.And, n.Or, n.Not)) else _expr(o, 0) for o in e.operands)})"
     if isinstance(e, n.Age):
         return f"age({_arith(e.birth, 0)}, {_arith(e.on, 0)})"
+    if isinstance(e, n.YearOf):
+        return f"year_of({_arith(e.operand, 0)})"
+    if isinstance(e, n.Defined):
+        return e.name
     if isinstance(e, n.Count):
         return f"count of {e.source.dotted}"
     if isinstance(e, n.Quantifier):
@@ -692,6 +696,7 @@ class ProvisionCoverage:
     line: int
     source: str
     rules: list[RuleCoverage]
+    version: str | None = None  # in a family's coverage: the id of the version the provision is of
 
     @property
     def exercised(self) -> bool:
@@ -721,13 +726,16 @@ class _Condition:
 class Coverage:
     """Which provisions, rules and conditions a set of decisions has exercised, and on which sides."""
 
-    def __init__(self, policy):
+    def __init__(self, policy, version: str | None = None):
         self.policy = policy
         compiled = policy.compiled
         self._compiled = compiled
         self.provisions: list[ProvisionCoverage] = []
         # (citation, kind) → [(RuleCoverage, [_Condition])]
         self._by_step: dict[tuple, list] = {}
+        #: id of each rule node → its coverage: a family's composites share their versions' rule nodes
+        #: (``FamilyCoverage`` folds a composite's coverage into the versions' by them)
+        self.by_rule: dict[int, RuleCoverage] = {}
         comp = compiler.ExpressionCompiler(compiled.checked)
         for provision, citation in zip(compiled.checked.provisions, compiled.citations):
             rules = []
@@ -750,9 +758,11 @@ class Coverage:
                 cov = RuleCoverage(kind, describe_rule(rule), [c.cov for c in conditions],
                                    needs_false=rule_kind.two_sided(rule))
                 rules.append(cov)
+                self.by_rule[id(rule)] = cov
                 self._by_step.setdefault((citation, kind), []).append((cov, conditions))
             if rules:
-                self.provisions.append(ProvisionCoverage(citation, provision.span.line, provision.span.source, rules))
+                self.provisions.append(ProvisionCoverage(citation, provision.span.line, provision.span.source, rules,
+                                                         version))
 
     # -------------------------------------------------------------- recording
     def record(self, case: Mapping, decision: Decision) -> None:
@@ -840,6 +850,57 @@ class Coverage:
         }
 
 
+class FamilyCoverage(Coverage):
+    """Coverage of a family (``policy.Family``): every version's provisions, each version on its own.
+
+    A test covers what decided its case: the provisions of the version in force on its ``as_of``, and
+    of the version a selector took a kind's rules from (a composite's rules are its versions' rules,
+    node for node). The figures count each version's provisions apart: a provision the versions
+    share word for word is still one provision of each (docs/testing-policies.md)."""
+
+    def __init__(self, family):
+        self.policy = family
+        self.by_version = [Coverage(v, v.id) for v in family.versions]
+        self._vehicles: dict[int, Coverage] = {id(v): c for v, c in zip(family.versions, self.by_version)}
+        self._composites: list[Coverage] = []
+
+    def record(self, case: Mapping, decision: Decision, vehicle=None) -> None:
+        """Add what one decision exercised; ``vehicle`` is what decided it (``Family.select``)."""
+        if vehicle is None:
+            vehicle, _ = self.policy.select(case)
+        coverage = self._vehicles.get(id(vehicle))
+        if coverage is None:
+            coverage = self._vehicles[id(vehicle)] = Coverage(vehicle)
+            self._composites.append(coverage)
+        coverage.record(case, decision)
+
+    @property
+    def provisions(self) -> list[ProvisionCoverage]:  # type: ignore[override]
+        owners: dict[int, RuleCoverage] = {}
+        for coverage in self.by_version:
+            owners.update(coverage.by_rule)
+        for composite in self._composites:  # OR is idempotent: folding again each time is harmless
+            for rule, seen in composite.by_rule.items():
+                owner = owners.get(rule)
+                if owner is None:
+                    continue
+                owner.true |= seen.true
+                owner.false |= seen.false
+                owner.unknown |= seen.unknown
+                for mine, theirs in zip(owner.conditions, seen.conditions):
+                    mine.true |= theirs.true
+                    mine.false |= theirs.false
+        return [p for coverage in self.by_version for p in coverage.provisions]
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        for entry, p in zip(out["by_provision"], self.provisions):
+            entry["version"] = p.version
+        out["versions"] = [{"version": c.policy.id, "percent": round(c.percent, 2), **c.counts()}
+                           for c in self.by_version]
+        return out
+
+
 def _safe(fn, env):
     try:
         return fn(env)
@@ -915,8 +976,10 @@ class RunResult:
 def run_tests(policy, tests: TestFile | Iterable[PolicyTest], *, backend: str = "generated") -> RunResult:
     """Run every test against ``policy`` and measure provision coverage. ``backend`` (one of
     ``policy.BACKENDS``) is what decides the cases: the conformance suite runs them on each."""
-    if not (hasattr(policy, "compiled") and hasattr(policy, "evaluate_with")):  # policy.py imports this module
-        raise RulesError(f"run_tests takes a Policy (sr.load_policy, sr.builtin_policy), not {type(policy).__name__}")
+    family = hasattr(policy, "versions") and hasattr(policy, "select")  # policy.py imports this module
+    if not (family or hasattr(policy, "compiled") and hasattr(policy, "evaluate_with")):
+        raise RulesError(f"run_tests takes a Policy or a Family (sr.load_policy, sr.builtin_policy), not "
+                         f"{type(policy).__name__}")
     if isinstance(tests, TestFile):
         file = tests
     else:
@@ -928,8 +991,8 @@ def run_tests(policy, tests: TestFile | Iterable[PolicyTest], *, backend: str = 
         if stray is not None:
             raise RulesError(f"run_tests takes PolicyTests, not {type(stray).__name__}")
         file = TestFile("<tests>", None, given)
-    coverage = Coverage(policy)
-    refs = {c.ref for c in policy.compiled.citations}
+    coverage = FamilyCoverage(policy) if family else Coverage(policy)
+    refs = {c.ref for v in _versions(policy) for c in v.compiled.citations}
     results = []
     for test in file.tests:
         results.append(_run_one(policy, test, coverage, refs, backend))
@@ -948,13 +1011,21 @@ def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str], backe
                                              + ", ".join(f"`{k}`{checker.suggest(str(k), DECISION_KEYS)}"
                                                          for k in fields))
     try:
-        decision = policy.evaluate_with(backend, test.case)
+        if isinstance(coverage, FamilyCoverage):
+            vehicle, notices = policy.select(test.case)
+            decision = vehicle.evaluate_with(backend, test.case)
+            decision = attrs.evolve(decision, notices=(*notices, *decision.notices))
+        else:
+            decision = policy.evaluate_with(backend, test.case)
     except CaseError as exc:
         problems = "; ".join(f"{p}: {m}" if p else m for p, m in exc.problems)
         return TestResult(test, False, error=f"invalid case: {problems}")
     except RulesError as exc:
         return TestResult(test, False, error=f"cannot evaluate the case: {' '.join(str(exc).split())}")
-    coverage.record(test.case, decision)
+    if isinstance(coverage, FamilyCoverage):
+        coverage.record(test.case, decision, vehicle)
+    else:
+        coverage.record(test.case, decision)
     actual = decision.to_dict()
     found = tuple(mismatches(test.expect, actual))
     return TestResult(test, not found, found, None, actual)
@@ -965,11 +1036,16 @@ def citation_index(policy) -> dict[str, str]:
     """ref → Chinese citation (``cite``). Refs are unique (DECISION.md, "Citations"); were two provisions
     ever to share one, their citations would be joined with "/"."""
     out: dict[str, list[str]] = {}
-    for c in policy.compiled.citations:
+    for c in (c for version in _versions(policy) for c in version.compiled.citations):
         out.setdefault(c.ref, [])
         if c.cite not in out[c.ref]:
             out[c.ref].append(c.cite)
     return {ref: "/".join(cites) for ref, cites in out.items()}
+
+
+def _versions(policy) -> tuple:
+    """A family's versions, or the policy alone."""
+    return tuple(policy.versions) if hasattr(policy, "versions") else (policy,)
 
 
 def show(value, cites: Mapping[str, str]) -> str:
@@ -1028,7 +1104,8 @@ def coverage_diagnostics(run: RunResult, minimum: float) -> list[Diagnostic]:
                 lines_cache[p.source] = []
         src = lines_cache[p.source]
         out.append(Diagnostic(p.source, p.line, 1,
-                              f"{p.citation.ref} {p.citation.cite} not covered by tests ({p.state}): "
+                              (f"{p.version}: " if p.version else "")
+                              + f"{p.citation.ref} {p.citation.cite} not covered by tests ({p.state}): "
                               + "; ".join(p.gaps()), "warning",
                               src[p.line - 1] if 0 < p.line <= len(src) else None, 1, "test-coverage"))
     return out

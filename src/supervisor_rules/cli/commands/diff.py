@@ -56,11 +56,7 @@ def _count(text: str) -> int:
 
 def _load(name: str):
     try:
-        loaded = sr.resolve_policy(name)
-        if isinstance(loaded, sr.Family):
-            return None, (f"{PROG}: error: {name} is a family of versions; diff compares two of its rule files: "
-                          + " ".join(v.source for v in loaded.versions[-2:]))
-        return loaded, None
+        return sr.resolve_policy(name), None
     except sr.PolicyError as exc:
         lines = [f"{PROG}: error: invalid policy {name}"] + [d.header() for d in exc.diagnostics]
         return None, "\n".join(lines)
@@ -80,6 +76,19 @@ def run(args) -> int:
         else:
             sys.stderr.write(message + "\n")
         return EXIT_USAGE
+
+    if isinstance(old, sr.Family) or isinstance(new, sr.Family):
+        if not (isinstance(old, sr.Family) and isinstance(new, sr.Family)):
+            family, other = (args.old, args.new) if isinstance(old, sr.Family) else (args.new, args.old)
+            versions = (old if isinstance(old, sr.Family) else new).versions
+            message = (f"{family} is a family of versions and {other} a rule file: diff compares two families, or "
+                       f"two rule files (such as its versions: {' '.join(v.source for v in versions[-2:])})")
+            if fmt == "json":
+                _out(json.dumps({"error": message, "details": []}, ensure_ascii=not _utf8(sys.stdout)))
+            else:
+                sys.stderr.write(f"{PROG}: error: {message}\n")
+            return EXIT_USAGE
+        return _families(args, fmt, old, new)
 
     structure = diffing.structural(old, new)
     behaviour = None
@@ -110,6 +119,71 @@ def run(args) -> int:
              + (" (allowed by --allow-behaviour-change):" if args.allow else "; exit 1:"))
         for line in breaks:
             _out(f"  - {line}")
+    if differs:
+        _out("")
+        _out(f"Behaviour differs in {len(behaviour.groups)} way(s)"
+             + (" (allowed by --allow-behaviour-change)." if args.allow
+                else "; exit 1 (pass --allow-behaviour-change to accept)."))
+    elif behaviour is not None:
+        _out("")
+        _out(f"No behavioural difference found in {behaviour.compared} cases.")
+    return status
+
+
+# ------------------------------------------------------------------ families
+def _families(args, fmt: str, old, new) -> int:
+    """Two families: their versions matched by id (each changed pair's structure as two policies'), their
+    selectors, and one behavioural search over the families as wholes (each case decided by its version)."""
+    structure = diffing.family_structure(old, new)
+    views = diffing.FamilyView(old), diffing.FamilyView(new)
+    behaviour = None
+    if args.examples:
+        try:
+            import hypothesis  # noqa: F401
+        except ImportError:
+            sys.stderr.write(f"{PROG}: error: the behavioural search needs hypothesis "
+                             f"(pip install hypothesis), or pass --examples 0\n")
+            return EXIT_USAGE
+        behaviour = diffing.behavioural(*views, examples=args.examples)
+    differs = bool(behaviour and behaviour.groups)
+    breaks = [f"{vid}: {line}" for vid, lines in structure["contract_breaks"].items() for line in lines]
+    status = EXIT_FINDINGS if (differs or breaks) and not args.allow else EXIT_OK
+    if fmt == "json":
+        payload = {"old": old.id, "new": new.id, "families": structure,
+                   "behavioural": diffing.behaviour_to_dict(behaviour, *views) if behaviour else None,
+                   "behaviour_differs": differs, "contract_breaks": breaks}
+        _out(json.dumps(payload, ensure_ascii=not _utf8(sys.stdout), indent=2, default=str))
+        return status
+    _out(f"diff family {old.id} → {new.id}")
+    _out(f"  old: {old.source}  {old.title or ''}")
+    _out(f"  new: {new.source}  {new.title or ''}")
+    _out("")
+    _out("== Versions, matched by id ==")
+    versions = structure["versions"]
+    for sign, key in (("-", "removed"), ("+", "added"), ("~", "changed"), ("=", "same")):
+        if versions[key]:
+            _out(f"  {sign} {key}: {', '.join(versions[key])}")
+    selectors = structure["selectors"]
+    if any(selectors.values()):
+        _out("== Selectors ==")
+        for sign, key in (("-", "removed"), ("+", "added"), ("~", "changed")):
+            for line in selectors[key]:
+                _out(f"  {sign} {line}")
+    before = {v.id: v for v in old.versions}
+    after = {v.id: v for v in new.versions}
+    for vid in versions["changed"]:
+        _out("")
+        _out(f"== Version {vid} ==")
+        _text(before[vid], after[vid], structure["by_version"][vid], None)
+    if breaks:
+        _out("")
+        _out(f"Case contract changed: {len(breaks)} way(s) a case valid under a version of {old.id} is refused by "
+             f"the same version of {new.id}" + (" (allowed by --allow-behaviour-change):" if args.allow
+                                                else "; exit 1:"))
+        for line in breaks:
+            _out(f"  - {line}")
+    if behaviour is not None:
+        _behaviour_text(*views, behaviour)
     if differs:
         _out("")
         _out(f"Behaviour differs in {len(behaviour.groups)} way(s)"
@@ -202,8 +276,13 @@ def _text(old, new, structure: dict, behaviour) -> None:
         for line in facts["different_type"]:
             _out(f"  ~ {line}")
 
-    if behaviour is None:
-        return
+    if behaviour is not None:
+        _behaviour_text(old, new, behaviour)
+
+
+def _behaviour_text(old, new, behaviour) -> None:
+    a, b = (old.id, new.id) if old.id != new.id else (f"{old.id} (old)", f"{new.id} (new)")
+    facts = {"shared": sum(len(f) for f in behaviour.shared.values())}
     _out("")
     _out("== Behaviour ==")
     _out(f"Searched {behaviour.examples} cases (derandomised) over the {facts['shared']} facts both policies "

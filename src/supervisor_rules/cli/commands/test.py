@@ -23,6 +23,7 @@ import supervisor_rules as sr
 from supervisor_rules.cli.output import format_of as _format, out as _out, utf8 as _utf8
 from supervisor_rules.tools import policytests as pt
 from supervisor_rules.errors import Diagnostic, display_width
+from supervisor_rules.policy import FAMILY_SUFFIX
 
 PROG = "supervisor-rules"
 FORMATS = ("text", "json", "github", "sarif")
@@ -77,13 +78,17 @@ def _resolve(name: str) -> tuple[object, str]:
 
     if name.endswith(pt.TESTS_SUFFIX):
         tests = Path(name)
-        rules = tests.with_name(tests.name[: -len(pt.TESTS_SUFFIX)] + ".rules")
+        stem = tests.name[: -len(pt.TESTS_SUFFIX)]
+        rules = tests.with_name(stem + ".rules")
         if os.path.isfile(rules):  # False, not OSError, for a name too long
             return sr.load_policy(rules), str(tests)
-        # a test file elsewhere names its policy
+        family = tests.with_name(stem + FAMILY_SUFFIX)
+        if os.path.isfile(family):
+            return sr.load_policy(family), str(tests)
+        # a test file elsewhere names its policy: a shipped id, or a rule or family file beside it
         file = pt.load_tests(tests)
         if file.policy:
-            return sr.resolve_policy(file.policy), str(tests)
+            return sr.resolve_policy(_beside(tests, file.policy)), str(tests)
         raise pt.TestFileError([Diagnostic(str(tests), 1, 1, f"no rule file {rules.name} next to the test file, "
                                                              f"and it names no `policy:`", code="test-file")])
     path = Path(name)
@@ -93,6 +98,25 @@ def _resolve(name: str) -> tuple[object, str]:
         return sr.builtin_policy(name), str(policies_dir() / f"{name}{pt.TESTS_SUFFIX}")
     shipped = ", ".join(_shipped())
     raise sr.RulesError(f"no policy {name}: not a rule file, a test file, nor a shipped policy ({shipped})")
+
+
+def _beside(tests: Path, named: str) -> str:
+    """A test file's ``policy:``: a file's path is read from the test file's folder."""
+    if named.endswith((".rules", FAMILY_SUFFIX)) and not os.path.isabs(named):
+        return str(tests.parent / named)
+    return named
+
+
+def _names(file: pt.TestFile, policy) -> bool:
+    """Whether a test file's ``policy:`` names ``policy``: its id, or (a path) its file."""
+    if file.policy == policy.id:
+        return True
+    if not file.policy.endswith((".rules", FAMILY_SUFFIX)):
+        return False
+    try:
+        return os.path.samefile(_beside(Path(file.path), file.policy), policy.source)
+    except (OSError, ValueError):
+        return False
 
 
 def _errors_of(name: str, exc: Exception) -> list[Diagnostic]:
@@ -118,7 +142,7 @@ def run(args) -> int:
         except (sr.RulesError, OSError) as exc:
             errors.extend(_errors_of(name, exc))
             continue
-        if file.policy is not None and file.policy != policy.id:
+        if file.policy is not None and not _names(file, policy):
             errors.append(Diagnostic(file.path, 1, 1, f"test file is for policy `{file.policy}`, "
                                                       f"but {name} is `{policy.id}`", "error",
                                      file.source_line(1), 1, "test-file"))
@@ -231,7 +255,12 @@ def _coverage_table(r: pt.RunResult, minimum) -> None:
          f"{counts['conditions_both_ways']}/{counts['conditions']} seen both true and false{verdict}")
     ref_width = max((len(p.citation.ref) for p in cov.provisions), default=4)
     cite_width = max((display_width(p.citation.cite) for p in cov.provisions), default=8)
+    version = None
     for p in cov.provisions:
+        if p.version is not None and p.version != version:  # a family: each version's provisions apart
+            version = p.version
+            mine = next(c for c in cov.by_version if c.policy.id == version)
+            _out(f"  {version}: {mine.covered}/{mine.total} provisions covered ({mine.percent:.1f}%)")
         parts = []
         for rule in p.rules:
             yes, no = pt.SIDES.get(rule.kind, ("true", "false"))
