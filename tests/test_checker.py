@@ -394,18 +394,32 @@ def test_as_of_in_every_rule_form(check):
 
 
 def test_derived_dates_inside_a_requirement(check):
-    """`last day` and `dismissal day` are decided with the term and the status: a rule decided before
-    them cannot read them (may_read), a positioned error each."""
+    """`last day` is decided by the term question and `dismissal day` by the status: a rule decided
+    before them cannot read them (may_read), a positioned error each that names the questions and
+    their order, and what can read it."""
     result = check(USE_ALL + "article 2\n  term 2 years from person.start\n"
                    "  require person.born < last day\n  prefer person.born < 解聘之日\n"
                    "  mandatory when person.start < dismissal day\n"
                    "  renewal r of person.renewals dated r.on requires r.on < last day\n")
     d = result.expect("cannot be used in a requirement", "last day\n")
     assert "`last day` / `聘期届满日`" in d.message and "after the status" not in d.message
-    assert "decided with the term and the status" in d.message
-    result.expect("cannot be used in a preference", "解聘之日")
-    result.expect("cannot be used in a dismissal ground", "dismissal day")
-    result.expect("cannot be used in a renewal condition", "last day", occurrence=2)
+    assert ("it is decided by the term question (order 20), a requirement by the eligibility question "
+            "(order 10), before it") in d.message
+    assert d.message.endswith("a dismissal ground, a duty, a conclusion, a notice and an invariant can read it")
+    d = result.expect("cannot be used in a preference", "解聘之日")
+    assert "decided by the status question (order 30)" in d.message
+    d = result.expect("cannot be used in a dismissal ground", "dismissal day")
+    assert "a dismissal ground by the status question (order 30), before it" not in d.message
+    d = result.expect("cannot be used in a renewal condition", "last day", occurrence=2)
+    assert "a renewal condition is part of the term question (order 20), which decides it" in d.message
+
+
+def test_a_ground_reads_the_last_day(check):
+    """The term is decided before the grounds (order 20 < 30), so a ground may read `last day`."""
+    result = check(USE_ALL + "article 2\n  term 2 years from person.start\n"
+                   "  discretionary when as_of > last day before 30 calendar days\n"
+                   "  conclusion ends \"ends\" equals last day\n")
+    assert [d.header() for d in result.errors] == []
 
 
 def test_derived_dates_without_a_term(check):

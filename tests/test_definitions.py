@@ -112,7 +112,9 @@ def test_tools_show_a_definition_by_name():
     ('define a "" = person.honest', "require a", "a definition needs a label"),
     ('define late "late" = expired', "require late",
      "`late` reads `expired` / `期满未续聘`, which cannot be used in a requirement"),
-    ('define ended "ended" = last day < as_of', "mandatory when ended", "`ended` reads `last day` / `聘期届满日`"),
+    # A ground may read `last day` (the term is decided first), not `dismissal day` (the status).
+    ('define ended "ended" = dismissal day < as_of', "mandatory when ended",
+     "`ended` reads `dismissal day` / `解聘之日`"),
     ('define n "n" = count of person.clues', "require n", "expected a condition (true/false), but this is number"),
     ('define g "g" = person', "require g is known", "would name a section of facts"),
 ])

@@ -274,3 +274,19 @@ article 1 "年度考核优秀的，予以通报表扬。"
     result = diffing.behavioural(old, new, examples=60)
     keys = {g.key for g in result.groups}
     assert ("findings", "commended", "new only") in keys
+
+
+def test_a_further_renewal_condition_is_a_term_role_and_a_behaviour():
+    """`renewal requires` is described in words under the term, and changes which renewals are valid."""
+    head = ('policy p\n  title "t"\nrecord ren {\n  on: date "on"\n  applied: bool = false "applied"\n'
+            '  fit: bool = false "fit"\n}\nfacts a "a" {\n  start: date "start"\n'
+            '  renewals: list of ren = [] "renewals"\n}\n'
+            'article 1 "a"\n  term 2 years from a.start\n  renewal r of a.renewals dated r.on require r.applied\n'
+            '  (1) "fit"\n')
+    old = sr.parse_policy(head + "    text only\n", "old.rules")
+    new = sr.parse_policy(head + "    renewal requires r.fit\n", "new.rules")
+    roles = [r for r in diffing.structural(old, new)["roles"] if r["area"] == "term"]
+    [added] = [r for r in roles if r["change"] != "same"]
+    assert added["new"][0]["rule"] == "renewal requires r.fit" and added["new"][0]["ref"] == "1(1)"
+    # A renewal the old policy takes and the new one refuses (not fit): the old term ends later.
+    assert ("term.last_day", "old ends later") in {g.key for g in diffing.behavioural(old, new, examples=80).groups}

@@ -186,6 +186,10 @@ def operand(draw) -> list[str]:
         return [kw(draw, draw(st.sampled_from(["as_of", "last day", "dismissal day"]))), "<=", "2024-01-01"]
     if kind == 7:
         return [kw(draw, draw(st.sampled_from(["violates", "satisfies"])))] + article_ref(draw)
+    if kind == 8:  # a deadline in an expression: `due(x.y after 3 months) <= 2024-01-01`
+        return [kw(draw, "due"), "("] + path(draw) + [kw(draw, "after"), "3", unit(draw), ")", "<=", "2024-01-01"]
+    if kind == 9:  # which term a date falls in
+        return [kw(draw, "term number"), "("] + path(draw) + [")", "=", "1"]
     return path(draw)
 
 
@@ -241,7 +245,10 @@ def statement(draw) -> list[str]:
         if draw(st.booleans()):
             out += when()
         if draw(st.booleans()):
-            base = draw(st.sampled_from([path(draw), [kw(draw, "last day")], [kw(draw, "dismissal day")]]))
+            base = draw(st.sampled_from([path(draw), [kw(draw, "last day")], [kw(draw, "dismissal day")],
+                                         ["("] + path(draw) + [kw(draw, "after"), "3", unit(draw), ")"],
+                                         [kw(draw, "due"), "("] + path(draw) + [kw(draw, "after"), "3", unit(draw),
+                                                                                  ")"]]))
             count = draw(st.sampled_from([["7", unit(draw)], [kw(draw, "immediately")]]))
             if draw(st.booleans()):
                 out += [kw(draw, "due")] + count + [kw(draw, "after")] + base
@@ -269,6 +276,9 @@ def statement(draw) -> list[str]:
             return out + when()
         out += [kw(draw, "for each"), "r", kw(draw, draw(st.sampled_from(["in", "of"])))] + path(draw)
         return out + ([kw(draw, "where")] + expr(draw) if draw(st.booleans()) else [])
+    if kind == 15:  # a further renewal condition, as one keyword or as `续聘 须`
+        head = draw(st.sampled_from([[kw(draw, "renewal requires")], [kw(draw, "renewal"), kw(draw, "require")]]))
+        return head + expr(draw)
     return [kw(draw, "text only")]
 
 
@@ -772,3 +782,30 @@ def test_the_conformance_corners_translate_both_ways_and_keep_their_meaning():
     assert "= unknown" in en and "age(person.born, as_of)" in en
     assert parser.parse_module(en, "corners.rules") == original
     assert formatter.format_text(en) == en
+
+
+def test_a_grouping_parenthesis_after_due_keeps_its_space_and_a_call_has_none():
+    """`due (x after 3 months) after 5 working days` counts a duty from a parenthesised date: the `(`
+    groups it; `due(x after 15 calendar days)` is the deadline expression, written as a call."""
+    text = ('policy p\nfacts a {\n  x: date\n}\narticle 1\n'
+            '  duty d due  (a.x after 3 months) after 5 working days done on a.x\n'
+            '  notice "n" when due (a.x after 15 calendar days) > as_of and term number( a.x ) = 1\n')
+    out = formatter.format_text(text)
+    assert "    due (a.x after 3 months) after 5 working days\n" in out
+    assert 'when due(a.x after 15 calendar days) > as_of and term number(a.x) = 1' in out
+    zh = formatter.format_text(text, lang="zh")
+    assert "期限 (a.x 后 3 个月) 后 5 个工作日" in zh and "期限(a.x 后 15 日) > 基准日 且 所在聘期(a.x) = 1" in zh
+    assert formatter.format_text(zh, lang="en") == out
+
+
+@pytest.mark.parametrize("written, en, zh", [
+    ("renewal requires r.fit", "renewal requires r.fit", "续聘须 r.fit"),
+    ("续聘 须 r.fit", "renewal require r.fit", "续聘 须 r.fit"),  # two keywords, each kept as written
+    ("续聘须 r.fit", "renewal requires r.fit", "续聘须 r.fit"),
+])
+def test_a_further_renewal_condition_translates_both_ways(written, en, zh):
+    text = ('policy p\nrecord ren {\n  on: date\n  fit: bool\n}\nfacts a {\n  x: date\n  l: list of ren\n}\n'
+            'article 1\n  term 2 years from a.x\n  renewal r of a.l dated r.on require r.fit\n  (1)\n    '
+            + written + "\n")
+    assert formatter.format_text(text, lang="en").endswith(f"  (1)\n    {en}\n")
+    assert formatter.format_text(text, lang="zh").endswith(f"  （一）\n    {zh}\n")

@@ -422,3 +422,42 @@ def test_a_findings_expectation_that_fails_says_so(tmp_path):
 ''', "demo.tests.yaml")
     (result,) = pt.run_tests(sr.load_policy(path), tests).results
     assert not result.passed and result.mismatches[0].path == "findings"
+
+
+_RENEWAL_POLICY = '''policy demo
+  title "demo"
+record renewal_record "续聘记录" {
+  on: date "续聘之日"
+  applied: bool = false "本人申请"
+  competent: bool = unknown "聘期内历次考核称职以上"
+}
+facts appointment "聘任" {
+  start: date "聘任之日"
+  renewals: list of renewal_record = [] "续聘记录"
+}
+article 1 "聘期届满，申请续聘并同时符合下列条件的，可以续聘："
+  term 2 years from appointment.start
+  renewal r of appointment.renewals dated r.on require r.applied
+  (1) "聘期内历次年度考核结果均为称职以上。"
+    renewal requires r.competent
+'''
+
+
+def test_coverage_sees_both_sides_of_a_further_renewal_condition(tmp_path):
+    path = tmp_path / "demo.rules"
+    path.write_text(_RENEWAL_POLICY, encoding="utf-8")
+    tests = pt.parse_tests('''tests:
+  - name: competent
+    case: {as_of: 2021-06-01, appointment: {start: 2020-01-01, renewals: [{on: 2021-06-01, applied: true, competent: true}]}}
+    expect: {term: {valid_renewals: [2021-06-01]}}
+  - name: not competent, cited by item
+    case: {as_of: 2021-06-01, appointment: {start: 2020-01-01, renewals: [{on: 2021-06-01, applied: true, competent: false}]}}
+    expect: {term: {invalid_renewals: [{on: 2021-06-01, unmet: ["1(1)"]}]}}
+''', "demo.tests.yaml")
+    run = pt.run_tests(sr.load_policy(path), tests)
+    assert [(r.test.name, r.mismatches) for r in run.failures] == []
+    [further] = [r for p in run.coverage.provisions if p.citation.ref == "1(1)" for r in p.rules]
+    assert (further.kind, further.true, further.false) == ("renewal_condition", True, True)
+    assert further.conditions[0].text == "r.competent" and further.conditions[0].both
+    assert pt.describe_rule(sr.load_policy(path)._compiled.checked.provisions[1].rules[0]) == \
+        "renewal requires r.competent"

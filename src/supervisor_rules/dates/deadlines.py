@@ -33,8 +33,9 @@ from supervisor_rules.dates.periods import PeriodOutOfRange, add_months
 from supervisor_rules.dates.workdays import MissingCalendarYear, WorkdayCalendar
 
 __all__ = [
-    "MAX_PERIOD_UNITS", "DayUnit", "PeriodUnit", "deadline_calendar_days", "deadline_months", "deadline_years",
-    "extend_to_working_day", "immediately", "lasts_at_least", "window_before", "within_window_before",
+    "MAX_PERIOD_UNITS", "DayUnit", "PeriodUnit", "deadline", "deadline_calendar_days", "deadline_months",
+    "deadline_years", "extend_to_working_day", "immediately", "lasts_at_least", "window_before",
+    "within_window_before",
 ]
 
 PeriodUnit = Literal["days", "months", "years"]
@@ -142,6 +143,25 @@ def deadline_years(start: datetime.date, n: int, calendar: WorkdayCalendar, *,
     _require_calendar(calendar)
     last = _shift(start, n, "years")
     return extend_to_working_day(last, calendar) if art203 else last
+
+
+def deadline(start: datetime.date, n: int, unit: str, calendar: WorkdayCalendar) -> datetime.date:
+    """Return the last day of a deadline of ``n`` units after ``start``, as the rule language counts one
+    (a duty's ``due``, the expression ``due(X after N units)``): the ``n``-th working day after
+    ``start`` for ``unit="working_days"`` (:meth:`WorkdayCalendar.add_working_days`), else the last day
+    of a period of ``n`` ``"days"``, ``"months"`` or ``"years"`` with art. 203 applied.
+    ``n`` is 1..``MAX_PERIOD_UNITS``; raises as the function it calls does.
+    """
+    if unit == "working_days":
+        _require_count(n, "n", 1)
+        return _require_calendar(calendar).add_working_days(start, n)
+    if unit == "days":
+        return deadline_calendar_days(start, n, calendar)
+    if unit == "months":
+        return deadline_months(start, n, calendar)
+    if unit == "years":
+        return deadline_years(start, n, calendar)
+    raise ValueError(f"unit must be 'working_days', 'days', 'months' or 'years', not {unit!r}")
 
 
 def immediately(day: datetime.date) -> datetime.date:

@@ -110,7 +110,7 @@ class _Generator:
             "add_missing": _add_missing, "add_partly_missing": _add_partly_missing, "violates": violated,
             "POLICY": policy,
             "exact": numeric.exact, "arith": numeric.arith, "neg": numeric.neg, "extreme": numeric.extreme,
-            "shift_date": numeric.shift_date, "age": numeric.age, "fold": fold,
+            "shift_date": numeric.shift_date, "age": numeric.age, "fold": fold, "due_of": numeric.deadline,
         }
         for question in questions.QUESTIONS:  # the names each question's code calls
             for name, value in question.namespace.items():
@@ -211,6 +211,18 @@ class _Generator:
                 f"{before!r})")
 
     x_DateBefore = x_DateAfter
+
+    def x_Deadline(self, e: n.Deadline) -> str:
+        return f"due_of({self.expr(e.base)}, {self.const(e.amount)}, {self.text(e.unit)}, calendar_source)"
+
+    def x_TermNumber(self, e: n.TermNumber) -> str:
+        # `term_chain`: the term question's (start, months per term, low, high), or None.
+        return f"term_number_of(term_chain, {self.expr(e.on)})"
+
+    def record_of(self, key: str, var: str) -> RecordT:
+        """The record type of the list fact ``key`` (an empty one named ``var`` where it is none)."""
+        listed = self.fact_types.get(key)
+        return listed.element if isinstance(listed, ListT) and isinstance(listed.element, RecordT) else RecordT(var, {})
 
     def x_Defined(self, e: n.Defined) -> str:
         return self.expr(e.expr)  # a definition's expression, written in place by the checker

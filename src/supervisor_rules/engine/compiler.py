@@ -21,8 +21,8 @@ from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.checker import NUMBER, Checked, ListT, Provision, RecordT
 from supervisor_rules.contracts.decision import Citation
 from supervisor_rules import questions
-from supervisor_rules.questions.base import kleene_and, kleene_or
-from supervisor_rules.engine.numeric import age, arith, exact, extreme, neg, shift_date
+from supervisor_rules.questions.base import kleene_and, kleene_or, record_scope
+from supervisor_rules.engine.numeric import age, arith, deadline, exact, extreme, neg, shift_date
 
 Fn = Callable[[object], object]
 
@@ -69,6 +69,19 @@ class CRule:
 
 
 @attrs.frozen
+class DeadlineSite:
+    """A ``due(…)`` expression of a rule, for the notice that names a calendar year its deadline needs and
+    the calendar lacks (the notices question): the rule's citation; the records its base reads by
+    name, outermost first, each ``(name, list fact, how)`` — ``"var"`` the rule's own record
+    (``env.var``), ``"bound"`` a quantifier's (``env.bound``); its base, compiled; the node."""
+
+    citation: Citation
+    binders: tuple[tuple[str, str, str], ...]
+    base: Fn = attrs.field(eq=False, repr=False)
+    node: n.Deadline = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
 class CompiledPolicy:
     """A compiled policy: its rules by kind, each kind's under its ``RuleKind.field`` — a tuple of
     ``CRule`` objects, or for a ``single`` kind one ``CRule`` or None — read as ``policy.rules[field]`` or as
@@ -80,6 +93,7 @@ class CompiledPolicy:
     rules: Mapping[str, Any]
     citations: tuple[Citation, ...]
     open_facts: frozenset[str]  # section.fact keys that are unknown when not given
+    deadlines: tuple[DeadlineSite, ...] = ()  # every `due(…)` expression of the rules, in provision order
     # Built on first use by runtime.py: the generated fast path (codegen.py), or its absence.
     derived: dict = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
@@ -264,6 +278,18 @@ class _Compiler:
         convention = header.age if header is not None else None
         birth, on = self.expr(e.birth), self.expr(e.on)
         return lambda env: age(birth(env), on(env), convention)
+
+    def x_Deadline(self, e: n.Deadline) -> Fn:
+        base, amount, unit = self.expr(e.base), e.amount, e.unit
+        return lambda env: deadline(base(env), amount, unit, env.calendar)
+
+    def x_TermNumber(self, e: n.TermNumber) -> Fn:
+        on = self.expr(e.on)
+
+        def term_number(env):
+            number_of = env.term_number  # set by the term question; None: no appointment known
+            return None if number_of is None else number_of(on(env))
+        return term_number
 
     def x_DateAfter(self, e) -> Fn:
         base, amount, unit, before = self.expr(e.base), e.amount, e.unit, isinstance(e, n.DateBefore)
@@ -463,7 +489,26 @@ class _Compiler:
             id=header.id if header else "", title=header.title if header else None, checked=self.checked,
             rules=fields, citations=tuple(c for _, c in self.by_provision),
             open_facts=frozenset(f"{name}.{fname}" for name, section in self.checked.sections.items()
-                                 for fname, info in section.fields.items() if not info.closed))
+                                 for fname, info in section.fields.items() if not info.closed),
+            deadlines=tuple(self.deadline_sites()))
+
+    def deadline_sites(self) -> list[DeadlineSite]:
+        """Every ``due(…)`` of the rules (``deadline_binders``), its base compiled with the records it reads."""
+        out = []
+        for citation, binders, node in deadline_binders(self.checked, self.by_provision):
+            for var, key, how in binders:
+                if how == "var":
+                    self.renewal_var = var
+                else:
+                    listed = self.fact_types.get(key)
+                    record = listed.element if isinstance(listed, ListT) else None
+                    self.bound[var] = record if isinstance(record, RecordT) else RecordT(var, {})
+            try:
+                out.append(DeadlineSite(citation, binders, self.expr(node.base), node))
+            finally:
+                self.renewal_var = None
+                self.bound.clear()
+        return out
 
 
 class ExpressionCompiler(_Compiler):
@@ -487,6 +532,42 @@ class ExpressionCompiler(_Compiler):
             return self.expr(e)
         finally:
             self.renewal_var = None
+
+
+def deadline_binders(checked: Checked, by_provision=None) -> list[tuple[Citation, tuple, n.Deadline]]:
+    """Each ``due(…)`` expression of the rules, in provision order and, within a rule, depth first in the
+    order of its fields (an outer one before those in its base): its rule's citation, the records its
+    base reads by name — ``(name, list fact, "var")`` for the rule's own record (a renewal's, a
+    per-entry conclusion's: ``questions.base.record_scope``), ``(name, list fact, "bound")`` for each
+    quantifier it stands in, outermost first — and the node."""
+    out: list = []
+
+    def visit(node, citation, binders) -> None:
+        if isinstance(node, (tuple, list)):
+            for item in node:
+                visit(item, citation, binders)
+            return
+        if not attrs.has(type(node)):
+            return
+        if isinstance(node, n.Deadline):
+            out.append((citation, binders, node))
+        for field in attrs.fields(type(node)):
+            if field.name == "span":
+                continue
+            inner = binders
+            if isinstance(node, n.Quantifier) and field.name == "condition":
+                inner = (*binders, (node.var, node.source.dotted, "bound"))
+            visit(getattr(node, field.name), citation, inner)
+
+    pairs = by_provision if by_provision is not None else [(p, citation_of(p)) for p in checked.provisions]
+    for provision, citation in pairs:
+        for rule in provision.rules:
+            kind = questions.kind_of(rule)
+            if kind is None or not any(isinstance(node, n.Deadline) for node in n.walk(rule)):
+                continue
+            scope = record_scope(kind, rule, checked.provisions)
+            visit(rule, citation, ((scope[0], scope[1].dotted, "var"),) if scope is not None else ())
+    return out
 
 
 def fold(kind: str, values: list) -> object:

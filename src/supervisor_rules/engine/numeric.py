@@ -15,10 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from supervisor_rules.dates import ages, periods
+from supervisor_rules.dates import ages, deadlines, periods
 from supervisor_rules.dates.workdays import MissingCalendarYear
 
-__all__ = ["age", "arith", "exact", "extreme", "neg", "shift_date"]
+__all__ = ["age", "arith", "deadline", "exact", "extreme", "neg", "shift_date"]
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -90,6 +90,19 @@ def shift_date(day, amount: int, unit: str, calendar_source, before: bool):
             return day + dt.timedelta(days=sign * amount)
         return periods.add_months(day, sign * amount * (12 if unit == "years" else 1))
     except (MissingCalendarYear, periods.PeriodOutOfRange, OverflowError, ValueError):
+        return None
+
+
+def deadline(day, amount: int, unit: str, calendar_source):
+    """``due(day after amount unit)``: the deadline's last day (``dates.deadlines.deadline``: the
+    ``amount``-th working day, or a period's last day with Civil Code art. 203 applied). Unknown where
+    ``day`` is, where there is no calendar or it lacks a year it needs (the notices question then names
+    the year), or past the dates a date can hold."""
+    if day is None or calendar_source is None:
+        return None
+    try:
+        return deadlines.deadline(day, amount, unit, calendar_source())
+    except (MissingCalendarYear, ValueError, OverflowError):  # PeriodOutOfRange is a ValueError
         return None
 
 

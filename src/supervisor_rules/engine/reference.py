@@ -31,9 +31,10 @@ from typing import Any, Callable
 import attrs
 
 from supervisor_rules import questions
+from supervisor_rules.questions.base import record_scope
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.checker import Checked, ListT, Provision, RecordT
-from supervisor_rules.dates import ages, periods
+from supervisor_rules.dates import ages, deadlines, periods
 from supervisor_rules.dates.workdays import MissingCalendarYear, WorkdayCalendar
 from supervisor_rules.contracts.decision import Citation, Decision, Notice, Step
 from supervisor_rules.errors import RulesError
@@ -116,6 +117,7 @@ class Rule:
     citation: Citation
     reads: tuple[str, ...] = ()  # the facts (section.fact) it reads, first reading first
     sections: frozenset[str] = frozenset()  # the sections whose presence makes it ask something
+    scope: tuple | None = None  # (name, list path) of the record it reads by name: a renewal's, an entry's
     # list fact → the `= unknown` fields of its records the rule reads (through a quantifier, or `violates`)
     partial: dict[str, set[str]] = attrs.field(factory=dict)
 
@@ -164,11 +166,16 @@ class RulesByKind:
         # Where each provision stands, for lists "in the order of the provisions in the regulation".
         self.position: dict[Citation, int] = {}
         self.kinds: dict[type, list[Rule]] = {}
+        self.rules: list[Rule] = []  # every rule, in provision order
         for provision in checked.provisions:
             citation = _citation(provision)
             self.position.setdefault(citation, len(self.position))
             for node in provision.rules:
-                self.kinds.setdefault(type(node), []).append(Rule(node, provision, citation))
+                kind = questions.kind_of(node)
+                scope = record_scope(kind, node, checked.provisions) if kind is not None else None
+                rule = Rule(node, provision, citation, scope=scope)
+                self.kinds.setdefault(type(node), []).append(rule)
+                self.rules.append(rule)
         # What each rule reads, as its kind says. Referenced kinds (requirements, prohibitions) first:
         # `satisfies` and `violates` stand for what they read.
         for referenced_first in (True, False):
@@ -307,6 +314,7 @@ class Run:
         self.dismissed: bool | None = None  # set once the status is known
         self.last_day: dt.date | None = None  # `last day`, set once the term is known
         self.dismissal_day: dt.date | None = None  # `dismissal day`, set once the status is known
+        self.term_number: Callable | None = None  # day -> `term number(day)`, set once the term is known
         self.decided: dict[str, Any] = {}
         self.missing: set[str] = set()
         self.steps: list[Step] = []
@@ -339,6 +347,22 @@ class Run:
         if kind is None or kind.ref_holds is None:
             raise RulesError(f"the reference interpreter cannot tell whether {type(rule.node).__name__} holds")
         return kind.ref_holds(self, rule)
+
+    def deadline_of(self, base: dt.date, amount: int, unit: str) -> tuple[dt.date | None, MissingCalendarYear | None]:
+        """``due(base after amount unit)``: (its last day, None), or (None, the missing year's exception)
+        where the calendar lacks a year it needs, or (None, None) past the dates a date can hold. As a
+        duty's deadline: the amount-th working day, or a period's last day moved off a day off (art. 203)."""
+        try:
+            calendar = self.calendar_source()
+            if unit == "working_days":
+                return calendar.add_working_days(base, amount), None
+            period = {"days": deadlines.deadline_calendar_days, "months": deadlines.deadline_months,
+                      "years": deadlines.deadline_years}[unit]
+            return period(base, amount, calendar), None
+        except MissingCalendarYear as exc:
+            return None, exc
+        except (periods.PeriodOutOfRange, OverflowError):
+            return None, None
 
     # -------------------------------------------------------------- expressions
     def value(self, e, record: dict | None = None, var: str | None = None):
@@ -414,6 +438,12 @@ class Run:
             if base is None:
                 return None
             return _counted(base, e.amount, e.unit, isinstance(e, n.DateBefore), self.calendar_source)
+        if isinstance(e, n.Deadline):
+            base = self.value(e.base, record, var)
+            return None if base is None else self.deadline_of(base, e.amount, e.unit)[0]
+        if isinstance(e, n.TermNumber):
+            day = self.value(e.on, record, var)
+            return None if self.term_number is None or day is None else self.term_number(day)
         if isinstance(e, n.Age):
             birth, on = self.value(e.birth, record, var), self.value(e.on, record, var)
             if birth is None or on is None or on < birth:

@@ -24,7 +24,7 @@ class Env:
     """What closures read: the facts, the present sections, and derived values."""
 
     __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "last_day", "dismissal_day",
-                 "cache", "calendar")
+                 "term_number", "cache", "calendar")
 
     def __init__(self, facts: dict, sections: frozenset, as_of: dt.date):
         self.facts = facts
@@ -36,6 +36,7 @@ class Env:
         self.dismissed = None
         self.last_day = None  # the term's last day, once the term is decided
         self.dismissal_day = None  # the day of dismissal, once the status is decided
+        self.term_number = None  # day -> the number of the term it falls in, once the term is decided
         self.cache: dict = {}
         self.calendar = None  # a calendar source, for expressions that count working days
 

@@ -164,16 +164,33 @@ DECISION_ALIASES = {alias: name for name, (alias, _) in DECISION_FIELDS.items()}
 # eligibility → term → grounds → status → the rest, and a rule may only read what is decided before it, so
 # no policy can be circular. An invariant reads the decision made: everything.
 _INVARIANT_READS = frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
-                              "dismissal_day"})
+                              "dismissal_day", "term_number"})
 _PREDICATE_OF = {n.Satisfies: "satisfies", n.Violates: "violates", n.Expired: "expired",
                  n.Dismissed: "dismissed", n.AsOf: "as_of", n.LastDay: "last_day",
-                 n.DismissalDay: "dismissal_day"}
+                 n.DismissalDay: "dismissal_day", n.TermNumber: "term_number"}
 _PREDICATE_WORDS = {"satisfies": "`satisfies` / `符合`", "violates": "`violates` / `违反`",
                     "expired": "`expired` / `期满未续聘`", "dismissed": "`dismissed` / `已解聘`",
                     "as_of": "`as_of` / `基准日`", "last_day": "`last day` / `聘期届满日`",
-                    "dismissal_day": "`dismissal day` / `解聘之日`"}
-#: Derived dates, decided with the term and the status: only what is decided after the status reads them.
-_DERIVED_DATES = frozenset({"last_day", "dismissal_day"})
+                    "dismissal_day": "`dismissal day` / `解聘之日`", "term_number": "`term number` / `所在聘期`"}
+
+
+def _order_words(predicate: str, kind: str) -> str:
+    """Why a rule (``kind``, in words) cannot read a value a question decides: which question decides
+    it, which decides the rule, in what order (``Question.order``), and what can read it."""
+    decider = next((q for q in questions.QUESTIONS if predicate in q.after), None)
+    reader = next((q for q in questions.QUESTIONS for k in q.kinds if k.words == kind), None)
+    if decider is None or reader is None:
+        return ""
+    if reader is decider:
+        why = f"{kind} is part of the {decider.name} question (order {decider.order}), which decides it"
+    else:
+        why = (f"it is decided by the {decider.name} question (order {decider.order}), {kind} by the "
+               f"{reader.name} question (order {reader.order}), before it")
+    readers = [k.words for q in questions.QUESTIONS for k in q.kinds if predicate in k.may_read]
+    can = ", ".join(readers) + (" and " if readers else "") + "an invariant"
+    return f": {why}; {can} can read it"
+
+
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean `x`?)`` for the closest of ``candidates``, or "". Only for names of a sane
     length: difflib's cost grows with the name's, and a long one is no misspelling."""
@@ -555,9 +572,7 @@ class _Checker:
         if kind is not None:
             for predicate in sorted(self.definition_reads.get(name, frozenset()) - allowed):
                 self.report(expr.span, f"`{name}` reads {_PREDICATE_WORDS[predicate]}, which cannot be used in "
-                                       f"{kind}" + (": it is decided with the term and the status, after it; duties, "
-                                                    "notices and invariants can read it"
-                                                    if predicate in _DERIVED_DATES else ""))
+                                       f"{kind}" + _order_words(predicate, kind))
         return t
 
     def write_definitions_in_place(self, provisions, invariants):
@@ -824,8 +839,7 @@ class _Checker:
         predicate = _PREDICATE_OF.get(type(expr))
         if predicate is not None and kind is not None and predicate not in allowed:
             self.report(expr.span, f"{_PREDICATE_WORDS[predicate]} cannot be used in {kind}"
-                        + (": it is decided with the term and the status, after it; duties, notices and "
-                           "invariants can read it" if predicate in _DERIVED_DATES else ""))
+                        + _order_words(predicate, kind))
         if isinstance(expr, n.Path):
             return self.resolve_path(expr, scope)
         if isinstance(expr, n.Literal):
@@ -897,6 +911,22 @@ class _Checker:
             return DATE
         if isinstance(expr, n.AsOf):
             return DATE
+        if isinstance(expr, n.Deadline):
+            base = self.type_of(expr.base, allowed, kind, scope)
+            if base is not None and base != DATE:
+                self.report(expr.base.span, f"`due(…)` / `期限(…)` counts from a date, not {base}")
+            if not 1 <= expr.amount <= 1000:
+                self.report(expr.span, "a deadline is at least one and at most 1,000 days, working days, months "
+                                       "or years")
+            return DATE
+        if isinstance(expr, n.TermNumber):
+            if "term_number" not in self.provided:
+                provider = questions.provider_of("term_number")
+                self.report(expr.span, f"`term number` / `所在聘期` needs a `{provider.word}` rule in the policy")
+            on = self.type_of(expr.on, allowed, kind, scope)
+            if on is not None and on != DATE:
+                self.report(expr.on.span, f"`term number(…)` / `所在聘期(…)` takes a date, not {on}")
+            return NUMBER
         if isinstance(expr, (n.DateAfter, n.DateBefore)):
             word = "`after` / `后`" if isinstance(expr, n.DateAfter) else "`before` / `前`"
             base = self.type_of(expr.base, allowed, kind, scope)

@@ -190,6 +190,27 @@ class DateBefore:
 
 
 @attrs.frozen
+class Deadline:
+    """``due(base after N unit)`` / ``期限(base 后 N unit)``: the last day of the period, as a duty's
+    deadline has it: Civil Code art. 203 moves a last day that is not a working day to the next one
+    (N working days end on the N-th working day)."""
+
+    base: "Expr"
+    amount: int
+    unit: str
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class TermNumber:
+    """``term number(DATE)`` / ``所在聘期(DATE)``: which term of the appointment a date falls in (1 the
+    first, 2 the first renewed one …; 0 in none), as the term question decides it."""
+
+    on: "Expr"
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class Arith:
     """``left op right`` on numbers: ``op`` is one of ``+ - * /`` (``×`` and ``÷`` are read as ``*`` and ``/``)."""
 
@@ -334,7 +355,7 @@ class Satisfies:
 
 Expr = Union[Path, Name, Literal, And, Or, Not, Compare, Member, Has, HasAny, IsKnown, IsEmpty,
              Expired, Dismissed, AsOf, LastDay, DismissalDay, DateAfter, DateBefore, Arith, Neg, Extreme, Age, Count, Quantifier,
-             Violates, Satisfies, YearOf, "Defined"]
+             Violates, Satisfies, Deadline, TermNumber, YearOf, "Defined"]
 
 
 # ------------------------------------------------------------------ rules

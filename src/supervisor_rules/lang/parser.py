@@ -174,7 +174,7 @@ _OPERATOR_WORDS = {"PLUS": "`+`", "MINUS": "`-`", "TIMES": "`*` / `×`", "DIVIDE
 #: What may start an operand besides a fact, a value or `(`: listed after the rest, so that where an
 #: operand is expected the message still leads with what most conditions start with.
 _LATE = frozenset({"PLUS", "MINUS", "TIMES", "DIVIDE", "BEFORE", "COMMA", "MIN", "MAX", "AGE", "COUNT_OF", "ANY",
-                   "ALL", "NO"})
+                   "ALL", "NO", "TERM_NUMBER"})
 
 
 @functools.cache
@@ -743,6 +743,18 @@ class _Builder:
     def age(self, c):
         birth, on = (x for x in c[1:] if not isinstance(x, Token))
         return n.Age(birth, on, span=self._span(c))
+
+    @_nested
+    def deadline(self, c):
+        period = next(x for x in c[1:] if not isinstance(x, Token))
+        if not isinstance(period, n.DateAfter):
+            self._error(period.span, "`due(…)` / `期限(…)` takes a period counted forward: "
+                                     "`due(X after 15 calendar days)` / `期限(X 后 15 日)`")
+        return n.Deadline(period.base, period.amount, period.unit, span=self._span(c))
+
+    @_nested
+    def term_number(self, c):
+        return n.TermNumber(next(x for x in c[1:] if not isinstance(x, Token)), span=self._span(c))
 
     def count(self, c):
         return n.Count(c[1], span=self._span(c))

@@ -9,8 +9,9 @@ checker, ``compiler.compile``, ``runtime.interpret``, ``codegen.generate`` and
 
 The modules are found here, not listed: adding a rule kind is its grammar production and one
 module. ``Question.order`` places each in the evaluation's order; the checker lets a rule read
-only what a question before it decided (``RuleKind.may_read``: ``expired`` after the term,
-``dismissed``, ``last day`` and ``dismissal day`` after the status; ``as_of`` everywhere).
+only what a question before it decided (``RuleKind.may_read``: ``expired``, ``last day`` and
+``term number(…)`` after the term, ``dismissed`` and ``dismissal day`` after the status; ``as_of``
+everywhere).
 
 A rule node of a kind no question takes raises ``UnregisteredRule``, and so does a ``_stmt``
 alternative of the grammar no kind builds (the parser checks when it is built). ``NO_DECISION``

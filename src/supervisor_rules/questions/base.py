@@ -82,11 +82,23 @@ class RuleKind:
     #: ``(checker, rules)`` -> the element type of the decision fields that list this kind's values
     #: (``checker.DECISION_FIELDS`` marks them with ``kind``), for invariants
     decision_values: Callable | None = attrs.field(kw_only=True, default=None, eq=False, repr=False)
+    #: ``(rule, provisions)`` -> ``(name, list path)``: the record a rule's conditions read by a name it
+    #: does not give itself (a further renewal condition reads the renewal's); see ``record_scope``
+    scope: Callable | None = attrs.field(kw_only=True, default=None, eq=False, repr=False)
     # The reference backend.
     #: ``(policy, rule)``: set the reference rule's ``reads`` (facts, reading order) and ``sections``
     ref_reads: Callable = attrs.field(kw_only=True, eq=False, repr=False)
     #: ``(run, rule)`` -> the rule's value where a predicate (``referenced_by``) refers to it
     ref_holds: Callable | None = attrs.field(kw_only=True, default=None, eq=False, repr=False)
+
+
+def record_scope(kind: RuleKind, rule, provisions) -> tuple | None:
+    """``(name, list path)`` of the record a rule's conditions read by name: its kind's ``scope``, or the
+    rule's own ``var`` and ``source`` (a renewal, a per-entry conclusion); None if it reads none."""
+    if kind.scope is not None:
+        return kind.scope(rule, provisions)
+    var, source = getattr(rule, "var", None), getattr(rule, "source", None)
+    return (var, source) if var is not None and source is not None else None
 
 
 def condition_only(rule) -> tuple:

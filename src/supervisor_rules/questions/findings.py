@@ -300,7 +300,8 @@ QUESTION = Question(
               describe=_describe, roles=lambda r, w: [("findings", ("conclusion", r.code), _describe(r, w))],
               two_sided=lambda r: r.condition is not None,
               statement="conclusion", syntax=SYNTAX, check=check,
-              may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of"}),
+              may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
+                                  "dismissal_day", "term_number"}),
               words="a conclusion", word="conclusion", decision_values=decision_values, ref_reads=ref_reads),),
     interpret, generate, sites, reference=reference, order=75,
     namespace={"Finding": Finding, "enumerate": enumerate})

@@ -1,7 +1,9 @@
 """Obligations: what the appointee or the department owes (``duty``), with its deadline or its met /
 breached tests.
 
-A deadline counts from a date fact or a date the decision derives (``last day``, ``dismissal day``).
+A deadline counts from a date: a fact, a date the decision derives (``last day``, ``dismissal day``)
+or any date-valued expression (``due (appointment.start after 3 months) after 5 working days``); an
+unknown one leaves the due date unknown.
 One in working days counts working days on the calendar; one in calendar days, months or years ends
 on the next working day when its last day is a day off (Civil Code art. 203, ``dates.deadlines``);
 ``immediately`` is due the same day. A missing calendar year adds a notice (``evaluation.notices`` /
@@ -25,11 +27,11 @@ from supervisor_rules.questions.base import Question, RuleKind, inapplicable
 @attrs.frozen
 class Due:
     """``due N units after DATE`` / ``due immediately after DATE``: a duty's deadline, counted from a date
-    fact or a derived date (``last day``, ``dismissal day``)."""
+    fact, a derived date (``last day``, ``dismissal day``) or a date-valued expression in parentheses."""
 
     amount: int  # 0 for "immediately"
     unit: str  # "working_days" | "days" | "months" | "years" | "immediately"
-    base: n.Path | n.LastDay | n.DismissalDay
+    base: n.Expr
     span: n.Span = n.span_field()
 
 
@@ -96,8 +98,10 @@ def check(chk, rule, provision, state) -> None:
     if rule.due is not None:
         if isinstance(rule.due.base, n.Path):
             chk.expect_path(rule.due.base, chk.DATE, "a due date's base")
-        else:  # a derived date: read under what a duty may read
-            chk.typed(rule.due.base)
+        else:  # a derived date or an expression: read under what a duty may read
+            base = chk.typed(rule.due.base)
+            if base is not None and base != chk.DATE:
+                chk.report(rule.due.base.span, f"a deadline counts from a date, not {base}")
         if rule.due.unit == "immediately":
             pass
         elif rule.due.amount <= 0:
@@ -126,10 +130,13 @@ def describe_duty(rule, words) -> str:
     if rule.when is not None:
         out += f" when {words.expr(rule.when)}"
     if rule.due is not None:
+        base = words.expr(rule.due.base)
+        if isinstance(rule.due.base, (n.DateAfter, n.DateBefore, n.Arith)):
+            base = f"({base})"  # `due 5 working days after (x after 3 months)`
         if rule.due.unit == "immediately":
-            out += f", due immediately after {words.expr(rule.due.base)}"
+            out += f", due immediately after {base}"
         else:
-            out += f", due {words.amount(rule.due.amount, rule.due.unit)} after {words.expr(rule.due.base)}"
+            out += f", due {words.amount(rule.due.amount, rule.due.unit)} after {base}"
     if rule.done_on is not None:
         out += f", done on {rule.done_on.dotted}"
     if rule.met is not None:
@@ -193,14 +200,7 @@ def due_date(unit: str, amount: int, base: dt.date, calendar_source) -> dt.date:
     ``immediately``. Raises ``MissingCalendarYear`` (and ``PeriodOutOfRange``) as ``dates`` does."""
     if unit == "immediately":
         return deadlines.immediately(base)
-    calendar = calendar_source()
-    if unit == "working_days":
-        return calendar.add_working_days(base, amount)
-    if unit == "days":
-        return deadlines.deadline_calendar_days(base, amount, calendar)
-    if unit == "months":
-        return deadlines.deadline_months(base, amount, calendar)
-    return deadlines.deadline_years(base, amount, calendar)
+    return deadlines.deadline(base, amount, unit, calendar_source())
 
 
 def earliest_due(unit: str, amount: int, base: dt.date) -> dt.date | None:
@@ -376,6 +376,6 @@ QUESTION = Question(
               roles=lambda r, w: [("duties", (r.code,), w.rule(r))], two_sided=lambda r: r.when is not None,
               statement="duty", syntax=SYNTAX, check=check,
               may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
-                                  "dismissal_day"}), words="a duty",
+                                  "dismissal_day", "term_number"}), words="a duty",
               word="duty", decision_values=decision_values, ref_reads=ref_reads),),
     interpret, generate, reference=reference, order=60, namespace={"Obligation": Obligation, "deadline": deadline})

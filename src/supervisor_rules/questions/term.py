@@ -1,13 +1,15 @@
-"""Term: how long an appointment runs (``term``), and its renewals (``renewal``).
+"""Term: how long an appointment runs (``term``), its renewals (``renewal``) and the further
+conditions of a renewal written under other provisions (``renewal requires``).
 
-Decides ``term`` and the ``expired`` that later questions read. The term arithmetic
-(Civil Code 201-202) is here too: the generated code calls ``end_of``, ``advance`` and
-``reasons``.
+Decides ``term``, and the ``expired``, ``last day`` and ``term number(…)`` that later questions read.
+The term arithmetic (Civil Code 201-202) is here too: the generated code calls ``end_of``,
+``advance``, ``cited`` and ``term_number_of``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import attrs
 
@@ -15,7 +17,7 @@ from supervisor_rules.dates import periods
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.contracts.decision import Citation, InvalidRenewal, UndeterminedRenewal, make_term
 from supervisor_rules.contracts.decision import Term as DecisionTerm
-from supervisor_rules.questions.base import Question, RuleKind, condition_only
+from supervisor_rules.questions.base import Question, RuleKind, condition_only, kleene_and, reads_key
 
 
 # ------------------------------------------------------------------ nodes and syntax
@@ -40,12 +42,37 @@ class Renewal:
     span: n.Span = n.span_field()
 
 
+@attrs.frozen
+class RenewalCondition:
+    """``renewal requires X`` / ``续聘须 X``: a further condition of the policy's renewal, written under
+    the provision that states it (an invalid renewal cites that provision). ``X`` reads the renewal's
+    record by the name the renewal gives it."""
+
+    condition: n.Expr
+    span: n.Span = n.span_field()
+
+
 def build_term(b, c):
     return Term(b.int(c[1]), b.value(c[2]), c[4], span=b.span(c))
 
 
 def build_renewal(b, c):
     return Renewal(b.name(c[1]), c[3], c[5], c[7], span=b.span(c))
+
+
+def build_renewal_condition(b, c):
+    return RenewalCondition(c[-1], span=b.span(c))
+
+
+def renewal_of(provisions) -> Renewal | None:
+    """The policy's renewal rule (the first, should a policy give two), from its provisions."""
+    return next((rule for p in provisions for rule in p.rules if isinstance(rule, Renewal)), None)
+
+
+def renewal_scope(rule, provisions) -> tuple[str, n.Path] | None:
+    """``RuleKind.scope`` of a further renewal condition: the renewal's record name and its list."""
+    renewal = renewal_of(provisions)
+    return (renewal.var, renewal.source) if renewal is not None else None
 
 
 # ------------------------------------------------------------------ checks
@@ -76,6 +103,34 @@ def check_renewal(chk, rule, provision, state) -> None:
         chk.condition(rule.condition, scope)
 
 
+def check_renewal_condition(chk, rule, provision, state) -> None:
+    renewal = renewal_of(chk.provisions)
+    if renewal is None:
+        chk.report(rule.span, "`renewal requires …` / `续聘须 …` adds a condition to the policy's renewal, but "
+                              "the policy has no `renewal` / `续聘` rule")
+        chk.condition(rule.condition)
+        return
+    # The record type of the renewal's list, read quietly: the renewal's own check reports a bad list.
+    head, *rest = renewal.source.parts
+    section = chk.sections.get(head)
+    info = section.fields.get(rest[0]) if section is not None and len(rest) == 1 else None
+    listed = info.type if info is not None else None
+    record = listed.element if isinstance(listed, chk.ListT) and isinstance(listed.element, chk.RecordT) else None
+    if record is None:
+        return
+    scope = {renewal.var: record}
+    bound = {node.var for node in n.walk(rule.condition) if isinstance(node, n.Quantifier)}
+    for node in n.walk(rule.condition):
+        if (isinstance(node, n.Path) and len(node.parts) == 2 and node.parts[0] not in chk.sections
+                and node.parts[0] not in scope and node.parts[0] not in bound and node.parts[1] in record.fields):
+            # A field of the renewal's record under another name: say whose name it is, once.
+            chk.report(node.span, f"`{node.parts[0]}` is not the renewal's record: the renewal at "
+                                  f"{renewal.span!r} names it `{renewal.var}` (`{renewal.var}.{node.parts[1]}`)")
+            scope[node.parts[0]] = record
+    chk.condition(rule.condition, scope)
+    chk.reachable(rule.condition, rule)
+
+
 # ------------------------------------------------------------------ compilation
 def compile_term(c, kind, rule, citation, order):
     return c.rule(kind, citation, order, reads=(rule.start.dotted,), due=(rule.amount, rule.unit, rule.start.dotted))
@@ -90,6 +145,15 @@ def compile_renewal(c, kind, rule, citation, order):
             requirements = tuple(c.requirements_under(rule.condition.ref))
         return c.rule(kind, citation, order, rule.condition, key=rule.source.dotted, field=rule.dated.parts[1],
                       requirements=requirements, var=rule.var)
+    finally:
+        c.renewal_var = None
+
+
+def compile_renewal_condition(c, kind, rule, citation, order):
+    renewal = renewal_of(c.checked.provisions)
+    c.renewal_var = renewal.var  # the checker refuses the statement in a policy without a renewal
+    try:
+        return c.rule(kind, citation, order, rule.condition, var=renewal.var)
     finally:
         c.renewal_var = None
 
@@ -175,10 +239,27 @@ def advance(states: set, index: int | None, condition) -> tuple[set, object, boo
     return following, outcome, timely
 
 
-def reasons(pairs, wanted, fallback: tuple) -> tuple:
-    """The citations among ``(value, citation)`` pairs whose value is ``wanted``; ``fallback`` if none."""
-    found = tuple(citation for value, citation in pairs if value is wanted)
-    return found or fallback
+def term_number_of(chain, on) -> int | None:
+    """``term number(on)``: 1 for a day of the first term (from the start, the start day included, to its
+    last day), 2 for one of the first renewed term …, 0 for a day in no term (before the start, or after
+    the last term the valid renewals reach); unknown where ``on`` is, where the appointment is (no
+    ``chain``), or where the day falls in a term that only a renewal of unknown validity would reach.
+    ``chain`` is (the original start, months per term, the fewest and the most valid renewals the
+    chain may have reached)."""
+    if chain is None or on is None:
+        return None
+    start, step, low, high = chain
+    if on < start:
+        return 0
+    k = index_of(start, step, on)
+    return k + 1 if k <= low else 0 if k > high else None
+
+
+def cited(parts, wanted, fallback: tuple) -> tuple:
+    """The citations, in provision order and each once, among ``(order, value, citation)`` parts whose
+    value is ``wanted``; ``fallback`` if none."""
+    found = sorted(((order, citation) for order, value, citation in parts if value is wanted), key=lambda p: p[0])
+    return tuple(dict.fromkeys(citation for _, citation in found)) or fallback
 
 
 def expired_after(policy, decision, facts) -> bool | None:
@@ -195,6 +276,21 @@ def expired_after(policy, decision, facts) -> bool | None:
 def last_day_after(policy, decision, facts) -> dt.date | None:
     """``last day`` as a decision shows it: its term's last day (unknown while the renewal chain is)."""
     return decision.term.last_day if decision.term is not None else None
+
+
+def term_number_after(policy, decision, facts):
+    """``term number(…)`` as a decision shows it: exact where the renewal chain is known; else as far as
+    its lists tell (every valid renewal is reached, no more than the valid and undetermined ones)."""
+    term, rule = decision.term, policy.term
+    if term is None or rule is None:
+        return None
+    amount, unit, _ = rule.due
+    if term.terms is not None:
+        low = high = term.terms - 1
+    else:
+        low = len(term.valid_renewals)
+        high = low + len(term.undetermined_renewals)
+    return functools.partial(term_number_of, (term.start, amount * (12 if unit == "years" else 1), low, high))
 
 
 # ------------------------------------------------------------------ interpretation
@@ -216,14 +312,16 @@ def _term(policy, ev) -> DecisionTerm | None:
         note(rule, None, sites and sites["term_open"], advisory=True)
         env.expired = False  # nobody appointed: nothing can expire
         return None
-    renewal = policy.renewal
+    renewal, added = policy.renewal, policy.renewal_conditions
     records = env.facts.get(renewal.key) or () if renewal else ()
     states = {0}  # how many valid renewals the chain may have reached so far
     valid, invalid, undetermined = [], [], []
     for record in records:
         on = record[renewal.field]
         env.var = record
-        condition = renewal.fn(env)
+        own = renewal.fn(env)
+        values = [a.fn(env) for a in added]
+        condition = kleene_and((own, *values)) if added else own
         index = term_index(start, amount, unit, on) if on >= start else None
         states, outcome, timely = advance(states, index, condition)
         if outcome is True:
@@ -231,15 +329,23 @@ def _term(policy, ev) -> DecisionTerm | None:
         elif outcome is False:
             # A renewal on time whose conditions fail cites them; one too late, a
             # second in the same term or one before the start cites the term.
-            why = _renewal_reasons(renewal, env, False) if timely and condition is False else (rule.citation,)
+            why = (_renewal_reasons(renewal, own, added, values, env, False) if timely and condition is False
+                   else (rule.citation,))
             invalid.append(InvalidRenewal(on, why))
         else:
-            undetermined.append(UndeterminedRenewal(on, _renewal_reasons(renewal, env, None)))
+            undetermined.append(UndeterminedRenewal(on, _renewal_reasons(renewal, own, added, values, env, None)))
         note(renewal, "valid" if outcome is True else "invalid" if outcome is False else None,
              sites and sites["renewal"],
              sites and (on, *[env.facts.get(k) for k in sites["renewal"].keys[1:]]))
+        for a, value in zip(added, values):
+            # A further condition's unknown facts are missing only while the renewal's validity is open.
+            site = sites and sites[f"renewal_condition{a.order}"]
+            note(a, value, site, site and (on, *[env.facts.get(k) for k in site.keys[1:]]),
+                 advisory=outcome is not None)
     env.var = {}
     low, high = min(states), max(states)
+    step = amount * (12 if unit == "years" else 1)
+    env.term_number = functools.partial(term_number_of, (start, step, low, high))
     last_low, last_high = term_end(start, amount, unit, low), term_end(start, amount, unit, high)
     env.expired = True if env.as_of > last_high else False if env.as_of <= last_low else None
     known = low == high
@@ -249,9 +355,13 @@ def _term(policy, ev) -> DecisionTerm | None:
                 tuple(invalid), tuple(undetermined))
 
 
-def _renewal_reasons(renewal, env, wanted) -> tuple[Citation, ...]:
-    """The requirements behind a renewal's condition that are ``wanted`` (False: unmet; None: unknown)."""
-    return reasons(((r.fn(env), r.citation) for r in renewal.requirements), wanted, (renewal.citation,))
+def _renewal_reasons(renewal, own, added, values, env, wanted) -> tuple[Citation, ...]:
+    """The conditions of a renewal that are ``wanted`` (False: unmet; None: unknown): the requirements
+    its own `satisfies` condition stands for (else its own provision), and its further conditions."""
+    parts = ([(r.order, r.fn(env), r.citation) for r in renewal.requirements] if renewal.requirements
+             else [(renewal.order, own, renewal.citation)])
+    parts += [(a.order, value, a.citation) for a, value in zip(added, values)]
+    return cited(parts, wanted, (renewal.citation,))
 
 
 # ------------------------------------------------------------------ trace sites
@@ -266,6 +376,8 @@ def sites(policy, site) -> dict:
     if renewal is not None:
         on = f"{renewal.key}[].{renewal.field}"
         out["renewal"] = site(renewal, (on, *renewal.reads), dated=on)
+        for rule in policy.renewal_conditions:
+            out[f"renewal_condition{rule.order}"] = site(rule, (on, *rule.reads), dated=on)
     return out
 
 
@@ -275,6 +387,7 @@ def generate(gen) -> None:
     rule = policy.term
     gen.emit("expired = None")
     gen.emit("derived_last_day = None")
+    gen.emit("term_chain = None")  # what `term number(…)` reads: (start, months per term, low, high)
     if rule is None:
         gen.emit("term = None")
         return
@@ -309,9 +422,14 @@ def generate(gen) -> None:
         gen.emit("for record in records:")
         gen.depth += 1
         gen.emit(f"on = record[{gen.text(renewal.field)}]")
+        added = policy.renewal_conditions
         gen.renewal_var = renewal.var
-        gen.emit(f"condition = {gen.expr(renewal.expr)}")
+        gen.emit(f"{'own' if added else 'condition'} = {gen.expr(renewal.expr)}")
+        for i, a in enumerate(added):
+            gen.emit(f"rc{i} = {gen.expr(a.expr)}")
         gen.renewal_var = None
+        if added:
+            gen.emit(f"condition = {gen.kleene(False, ['own', *(f'rc{i}' for i in range(len(added)))])}")
         # runtime.index_of, inline: the term (0-based) the record renews.
         gen.emit(f"index = max(-(-((on.year - start.year) * 12 + on.month - start.month + (start.day < on.day))"
                   f" // {step}) - 1, 0) if on >= start else None")
@@ -330,10 +448,14 @@ def generate(gen) -> None:
         gen.emit("else:")
         gen.emit("    timely = outcome = False")
         own = gen.const((renewal.citation,))
-        if renewal.requirements:
-            pairs = "(" + "".join(f"({gen.requirement_value[r.order]}, {gen.const(r.citation)}), "
-                                  for r in renewal.requirements) + ")"
-            unmet, undetermined = f"reasons({pairs}, False, {own})", f"reasons({pairs}, None, {own})"
+        if renewal.requirements or added:
+            # runtime's _renewal_reasons: (order, value, citation) of each condition, cited in provision order.
+            parts = ([(r.order, gen.requirement_value[r.order], r.citation) for r in renewal.requirements]
+                     if renewal.requirements else [(renewal.order, "own", renewal.citation)])
+            parts += [(a.order, f"rc{i}", a.citation) for i, a in enumerate(added)]
+            pairs = "(" + "".join(f"({order}, {value}, {gen.const(citation)}), "
+                                  for order, value, citation in parts) + ")"
+            unmet, undetermined = f"cited({pairs}, False, {own})", f"cited({pairs}, None, {own})"
         else:
             unmet = undetermined = own
         gen.emit("if outcome is True:")
@@ -345,10 +467,20 @@ def generate(gen) -> None:
         gen.depth += 1
         gen.emit(f"undetermined_renewals.append(UndeterminedRenewal(on, {undetermined}))")
         gen.missing(renewal)
+        for i, a in enumerate(added):
+            if any(k in policy.open_facts for k in a.reads):
+                gen.emit(f"if rc{i} is None:")
+                gen.depth += 1
+                gen.missing(a)
+                gen.depth -= 1
         gen.depth -= 1
+
+        def shown(site):  # a renewal's steps show its date, then the facts they read
+            return ["on", *(gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys[1:])]
         gen.trace.step(gen.trace.named("renewal"), f"({gen.const('valid')} if outcome is True else "
-                       f"{gen.const('invalid')} if outcome is False else None)",
-                       lambda site: ["on", *(gen.fact_names.get(k) or f"get({gen.text(k)})" for k in site.keys[1:])])
+                       f"{gen.const('invalid')} if outcome is False else None)", shown)
+        for i, a in enumerate(added):
+            gen.trace.step(gen.trace.named(f"renewal_condition{a.order}"), f"rc{i}", shown)
         gen.depth -= 1
         gen.emit("if states is None:")
         gen.emit("    low = high = count")
@@ -362,6 +494,7 @@ def generate(gen) -> None:
     gen.emit(f"last_low = end_of(start, {step}, low)")
     gen.emit(f"last_high = last_low if high == low else end_of(start, {step}, high)")
     gen.emit("expired = True if as_of > last_high else False if as_of <= last_low else None")
+    gen.emit(f"term_chain = (start, {step}, low, high)")
     gen.emit("if low == high:")
     gen.emit("    derived_last_day = last_low")
     gen.emit(f"    term = Term({gen.const(years)}, start, last_low, low + 1, valid, invalid, "
@@ -382,6 +515,11 @@ def ref_reads_term(policy, rule) -> None:
 
 def ref_reads_renewal(policy, rule) -> None:
     rule.reads = policy.reads(rule.node.condition, var=rule.node.var)
+
+
+def ref_reads_renewal_condition(policy, rule) -> None:
+    renewal = policy.first(Renewal)
+    rule.reads = policy.reads(rule.node.condition, var=renewal.node.var if renewal is not None else None)
 
 
 def reference(run) -> None:
@@ -422,13 +560,17 @@ def _ref_term(run) -> DecisionTerm | None:
     undetermined: list[UndeterminedRenewal] = []
     possible = {0}  # how many valid renewals the chain may have reached so far
     renewal = run.policy.first(Renewal)
+    further = run.policy.of(RenewalCondition)
     if renewal is not None:
         source: Renewal = renewal.node
         field = source.dated.parts[1]
         shown_key = f"{source.source.dotted}[].{field}"
         for record in run.facts.get(source.source.dotted) or ():
             on = record[field]
-            condition = run.value(source.condition, record, source.var)
+            own = run.value(source.condition, record, source.var)
+            # Valid only if its own condition and every further one hold (Kleene's and).
+            values = [run.value(rule.node.condition, record, source.var) for rule in further]
+            condition = run.all_of([own, *values])
             # A renewal applies to the term in which it is dated; one before the start, to none.
             dated_in = term_of(on) if on >= start else None
             outcomes, following = set(), set()
@@ -449,17 +591,24 @@ def _ref_term(run) -> DecisionTerm | None:
                 outcome = "valid"
             elif outcomes == {"invalid"}:
                 if on_time and condition is False:
-                    why = _ref_renewal_reasons(run, renewal, False)
+                    why = _ref_renewal_reasons(run, renewal, own, further, values, False)
                 else:  # late, before the start or a second in the term: the term's article
                     why = (rule.citation,)
                 invalid.append(InvalidRenewal(on, why))
                 outcome = "invalid"
             else:
-                undetermined.append(UndeterminedRenewal(on, _ref_renewal_reasons(run, renewal, None)))
+                undetermined.append(UndeterminedRenewal(
+                    on, _ref_renewal_reasons(run, renewal, own, further, values, None)))
                 run.unknown(renewal)
                 outcome = None
             shown = {shown_key: on, **{key: run.facts.get(key) for key in renewal.reads}}
             run.step(renewal, "renewal", outcome, shown)
+            for added, value in zip(further, values):
+                if outcome is None and value is None:  # what is missing, while the renewal is open
+                    run.unknown(added)
+                run.step(added, "renewal_condition", value,
+                         {shown_key: on, **{key: run.facts.get(key) for key in added.reads}})
+    run.term_number = _ref_term_number(start, months, possible, last_day)
     earliest, latest = last_day(min(possible)), last_day(max(possible))
     if run.as_of > latest:
         run.expired = True
@@ -476,16 +625,46 @@ def _ref_term(run) -> DecisionTerm | None:
                 min(possible) + 1 if known else None, tuple(valid), tuple(invalid), tuple(undetermined))
 
 
-def _ref_renewal_reasons(run, renewal, wanted) -> tuple[Citation, ...]:
-    """Why a renewal's conditions fail (``wanted`` False) or are open (None): the requirements a
-    `satisfies` condition stands for that have that value; else the renewal's own provision."""
-    condition = renewal.node.condition
-    if isinstance(condition, n.Satisfies):
-        found = tuple(rule.citation for rule in run.policy.referenced("satisfies", condition.ref)
-                      if run.holds(rule) is wanted)
-        if found:
-            return found
-    return (renewal.citation,)
+def _ref_renewal_reasons(run, renewal, own, further, values, wanted) -> tuple[Citation, ...]:
+    """Why a renewal's conditions fail (``wanted`` False) or are open (None): where its own condition
+    has that value, the requirements a `satisfies` condition stands for that have it (else the
+    renewal's own provision); and each further condition (``renewal requires``) that has it. In the
+    order of the provisions, each once; the renewal's own provision if none."""
+    found: list[Citation] = []
+    if own is wanted:
+        condition = renewal.node.condition
+        if isinstance(condition, n.Satisfies):
+            found += [rule.citation for rule in run.policy.referenced("satisfies", condition.ref)
+                      if run.holds(rule) is wanted]
+        if not found:
+            found.append(renewal.citation)
+    found += [rule.citation for rule, value in zip(further, values) if value is wanted]
+    position = run.policy.position
+    ordered = sorted(dict.fromkeys(found), key=lambda citation: position[citation])
+    return tuple(ordered) or (renewal.citation,)
+
+
+def _ref_term_number(start: dt.date, months: int, possible: set, last_day):
+    """``term number(day)`` in the reference: the term the day falls in, counted from 1, if the renewal
+    chain surely reaches it; 0 where it surely does not (a day before the start too); else unknown."""
+    def term_number(day):
+        if day is None:
+            return None
+        if day < start:
+            return 0
+        # The first term whose last day is not before the day; those ending in an earlier month than
+        # the day's surely are, so start after them.
+        k = max(((day.year - start.year) * 12 + day.month - start.month) // months - 1, 0)
+        while True:
+            try:
+                if last_day(k) >= day:
+                    break
+            except periods.PeriodOutOfRange:
+                break  # a term ending after the last date there is holds every day before it
+            k += 1
+        reached = {k <= count for count in possible}  # term k is reached after k valid renewals
+        return k + 1 if reached == {True} else 0 if reached == {False} else None
+    return term_number
 
 
 QUESTION = Question(
@@ -494,7 +673,7 @@ QUESTION = Question(
               conditions=lambda r: (), describe=lambda r, w: f"term {w.amount(r.amount, r.unit)} from {r.start.dotted}",
               roles=lambda r, w: [("term", ("term",), w.rule(r))],
               statement="term", syntax={"term": build_term}, check=check_term, may_read=frozenset({"as_of"}),
-              words="a term", word="term", provides=frozenset({"expired", "last_day", "dismissal_day"}),
+              words="a term", word="term", provides=frozenset({"expired", "last_day", "dismissal_day", "term_number"}),
               ref_reads=ref_reads_term),
      RuleKind(Renewal, "renewal", "renewal", compile_renewal, single=True, own_site=False,
               sides=("valid", "invalid"), conditions=condition_only,
@@ -503,8 +682,17 @@ QUESTION = Question(
               roles=lambda r, w: [("term", ("renewal",), f"renewal requires {w.expr(r.condition)}")],
               statement="renewal", syntax={"renewal": build_renewal}, check=check_renewal,
               may_read=frozenset({"satisfies", "violates", "as_of"}), words="a renewal condition", word="renewal",
-              needs=Term, ref_reads=ref_reads_renewal)),
+              needs=Term, ref_reads=ref_reads_renewal),
+     RuleKind(RenewalCondition, "renewal_condition", "renewal_conditions", compile_renewal_condition,
+              own_site=False, sides=("met", "unmet"), conditions=condition_only,
+              describe=lambda r, w: f"renewal requires {w.expr(r.condition)}",
+              roles=lambda r, w: [("term", ("renewal requires", *reads_key(r, w)), w.rule(r))],
+              statement="renewal_condition", syntax={"renewal_condition": build_renewal_condition},
+              check=check_renewal_condition, may_read=frozenset({"satisfies", "violates", "as_of"}),
+              words="a further renewal condition", word="renewal requires", scope=renewal_scope,
+              ref_reads=ref_reads_renewal_condition)),
     interpret, generate, sites, reference=reference, order=20,
-    after={"expired": expired_after, "last_day": last_day_after},
+    after={"expired": expired_after, "last_day": last_day_after, "term_number": term_number_after},
     namespace={"Term": make_term, "InvalidRenewal": InvalidRenewal, "UndeterminedRenewal": UndeterminedRenewal,
-               "end_of": end_of, "advance": advance, "reasons": reasons, "ISO": dt.date.isoformat})
+               "end_of": end_of, "advance": advance, "cited": cited, "term_number_of": term_number_of,
+               "ISO": dt.date.isoformat})

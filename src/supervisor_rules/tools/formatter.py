@@ -230,6 +230,7 @@ class _Atom:
     force: tuple | None = None  # a forced break before it: ("cont",) or ("align", atom)
     keep: bool = True
     unary: bool = False  # a unary minus: written against its operand (`-2`)
+    grouping: bool = False  # a `(` that groups an operand after a call keyword (`due (x after 3 months) after …`)
 
 
 @dataclass
@@ -248,7 +249,7 @@ def _full_width_punctuation(ch: str) -> bool:
 def _space(a: _Atom, b: _Atom) -> str:
     if b.text in _NO_SPACE_BEFORE or a.text in _NO_SPACE_AFTER or a.unary:
         return ""
-    if b.text == "(" and a.type in _calls():
+    if b.text == "(" and a.type in _calls() and not b.grouping:
         return ""
     if a.type != "STRING" and a.text and _full_width_punctuation(a.text[-1]):
         return ""  # （一）"…", 1、"…": full-width punctuation carries its own space
@@ -375,6 +376,7 @@ class _Formatter:
                 self.atoms[first].unary = True
         elif data == "duty_bearer":
             self._bearer(node)
+        self._grouping(node)
         previous = None
         child_lines = 0
         for kid in node.children:
@@ -398,6 +400,16 @@ class _Formatter:
             inner = self._last(trees[-1]) if trees else None
             if last is not None and str(self.tokens[last]) == "}" and (inner is None or inner < last):
                 self.lines.setdefault(last, _Line(indent, closing=True))
+
+    def _grouping(self, node: Tree) -> None:
+        """A call keyword (``due``) followed by an operand of its own rule that opens with `(`: that `(`
+        groups the operand (a duty's deadline counted from a parenthesised date), so it keeps its space."""
+        kids = node.children
+        for kid, after in zip(kids, kids[1:]):
+            if isinstance(kid, Token) and kid.type in _calls() and isinstance(after, Tree):
+                index, first = self.by_start.get(kid.start_pos), self._first(after)
+                if index is not None and first == index + 1 and str(self.tokens[first]) == "(":
+                    self.atoms[first].grouping = True
 
     def _align_strings(self, node: Tree) -> None:
         strings = [self.by_start[t.start_pos] for t in node.children

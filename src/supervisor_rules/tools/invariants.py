@@ -55,13 +55,14 @@ class _Env:
     """What invariant closures read: the facts merged with the decision's values."""
 
     __slots__ = ("facts", "sections", "as_of", "var", "bound", "expired", "dismissed", "last_day", "dismissal_day",
-                 "cache", "calendar")
+                 "term_number", "cache", "calendar")
 
-    def __init__(self, facts, sections, as_of, expired, dismissed, calendar, last_day=None, dismissal_day=None):
+    def __init__(self, facts, sections, as_of, expired, dismissed, calendar, last_day=None, dismissal_day=None,
+                 term_number=None):
         self.facts, self.sections, self.as_of = facts, sections, as_of
         self.var, self.bound, self.cache = {}, {}, {}
         self.expired, self.dismissed, self.calendar = expired, dismissed, calendar
-        self.last_day, self.dismissal_day = last_day, dismissal_day
+        self.last_day, self.dismissal_day, self.term_number = last_day, dismissal_day, term_number
 
 
 class _InvariantCompiler(ExpressionCompiler):
@@ -131,7 +132,7 @@ def _violated(policy, invariants, case: dict, exercised: dict | None = None):
     dismissed = None if decision.status == Status.UNKNOWN else decision.status == Status.DISMISSED
     after = derived_after(policy.compiled, decision, facts)
     env = _Env({**facts, **decision_values(decision)}, sections, as_of, expired, dismissed, lambda: policy.calendar,
-               after["last_day"], after["dismissal_day"])
+               after["last_day"], after["dismissal_day"], after["term_number"])
     broken = []
     for inv in invariants:
         if inv.when is None or inv.when(env) is True:

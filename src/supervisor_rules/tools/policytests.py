@@ -44,6 +44,7 @@ import yaml
 
 from supervisor_rules.lang import checker, nodes as n
 from supervisor_rules import questions
+from supervisor_rules.questions.base import record_scope
 from supervisor_rules.lang.refs import REF
 from supervisor_rules.engine import compiler, runtime
 from supervisor_rules.contracts.decision import Citation, Decision
@@ -550,6 +551,10 @@ def _atom(e) -> str:
         return "dismissal day"
     if isinstance(e, n.DateAfter):
         return f"{_atom(e.base)} after {amount_in_words(e.amount, e.unit)}"
+    if isinstance(e, n.Deadline):
+        return f"due({_atom(e.base)} after {amount_in_words(e.amount, e.unit)})"
+    if isinstance(e, n.TermNumber):
+        return f"term number({_arith(e.on, 0)})"
     if isinstance(e, (n.Violates, n.Satisfies)):
         return f"{'violates' if isinstance(e, n.Violates) else 'satisfies'} {e.ref.english}"
     if isinstance(e, (n.And, n.Or, n.Not)):
@@ -742,12 +747,14 @@ class Coverage:
                 atoms: list = []
                 for expr in rule_kind.conditions(rule):
                     collect_atoms(expr, atoms)
-                var = getattr(rule, "var", None)  # a rule naming a record (renewal) reads its fields so
+                # A rule naming a record (a renewal, a further renewal condition) reads its fields so.
+                scope = record_scope(rule_kind, rule, compiled.checked.provisions)
+                var = scope[0] if scope is not None else None
                 conditions = []
                 for atom in atoms:
                     fn = comp.expression(atom, renewal_var=var)
                     conditions.append(_Condition(ConditionCoverage(describe_expr(atom)), fn,
-                                                 rule.source.dotted if var else None))
+                                                 scope[1].dotted if scope is not None else None))
                 cov = RuleCoverage(kind, describe_rule(rule), [c.cov for c in conditions],
                                    needs_false=rule_kind.two_sided(rule))
                 rules.append(cov)
@@ -767,6 +774,7 @@ class Coverage:
         # The derived dates as the decision shows them (`expired` and `dismissed` as before, below).
         after = runtime.derived_after(policy.compiled, decision, facts)
         env.last_day, env.dismissal_day = after["last_day"], after["dismissal_day"]
+        env.term_number = after["term_number"]
         term = decision.term
         if term is None:
             env.expired = False
