@@ -36,7 +36,10 @@ name is written in this module, so the strategies work for any policy.
   cluster around the appointment's start and the ends of its successive terms
   (the first term's end most), so expiries, renewals on the last day and the
   day after are exercised often; deadline records (``done on`` dates) cluster
-  just after the date they count from. Most cases are drawn *favourable*:
+  just after the date they count from. One date fact in four is drawn instead
+  years or decades (2 to 80 years) before the start, outside that cluster, so
+  that dates compared over decades (an age on a day, a record long past) take
+  realistic values; ``as_of`` is not. Most cases are drawn *favourable*:
   each fact mostly takes a value that, on its own, leaves no requirement
   unmet and adds no ground, violation or breached duty (found once per policy
   by evaluating one probe case per value), so eligible and active outcomes
@@ -456,6 +459,10 @@ class _Rel:
         elif kind == "spring_festival":
             month_day = _SPRING_FESTIVAL.get(year)
             day = _shift(dt.date(year, *month_day), b) if month_day else _shift(frame.reference, b)
+        elif kind == "far_past":
+            # years or decades before the case (a birth, an old record): outside the frame on purpose,
+            # so only the dates a case may hold bound it
+            return min(max(_shift(dt.date(year, 1, 1), b), MIN_DATE), MAX_DATE)
         else:  # pragma: no cover
             raise AssertionError(kind)
         return min(max(day, frame.lo), frame.hi)
@@ -478,6 +485,11 @@ _REL_KINDS = (
     ("labour_day", (-2, 16), (-2, 6)),
     ("spring_festival", (-2, 16), (-4, 10)),
 )
+# A date fact (not as_of) is drawn 1 time in _FAR_RATE years or decades before the start (the
+# years and the day in the year), outside the frame, so that dates compared over decades (an age
+# on a day, a record long past) take realistic values, not only the ~400 days round the start.
+_FAR_PAST = ((-80, -2), (0, 365))
+_FAR_RATE = 4
 
 
 def _relative_dates() -> SearchStrategy[_Rel]:
@@ -492,8 +504,15 @@ def _relative_dates() -> SearchStrategy[_Rel]:
     return st.one_of(*[near] * len(others), within, within, *others)
 
 
+def _fact_dates(rel: SearchStrategy[_Rel]) -> SearchStrategy[_Rel]:
+    """A date fact's draw: ``rel``, or 1 time in ``_FAR_RATE`` a day years or decades before the start."""
+    far = st.tuples(_ints(*_FAR_PAST[0]), _ints(*_FAR_PAST[1])).map(lambda t: _Rel("far_past", *t))
+    return st.one_of(*[rel] * (_FAR_RATE - 1), far)
+
+
 if st is not None:
     _REL = _relative_dates()
+    _FACT_REL = _fact_dates(_REL)
 
 
 class _InOrder(list):
@@ -868,7 +887,7 @@ def cases(policy, **fixed_facts) -> SearchStrategy[dict]:
                 facts[plan.start[1]] = reference.isoformat() if draw(_START) else None
             # each section leans its own way: a favourable person may still have a record of misconduct
             favourable, known = draw(_TILT), draw(_KNOWN_RATE)
-            case[name] = _resolve(_draw_section(draw, plan, name, facts, _REL, favourable, known), frame)
+            case[name] = _resolve(_draw_section(draw, plan, name, facts, _FACT_REL, favourable, known), frame)
 
         # A record that a deadline duty was done: mostly on or next to the due day, else soon after
         # the day it counts from; as_of is often near the due day too.
@@ -955,6 +974,13 @@ class _Sampler:
         kind, a, b = _REL_KINDS[branch - len(_REL_KINDS) - 2]
         return _Rel(kind, r.randint(*a), r.randint(*b))
 
+    def fact_rel(self) -> _Rel:
+        """``_FACT_REL``."""
+        r = self.rng
+        if r.randrange(_FAR_RATE) == 0:
+            return _Rel("far_past", r.randint(*_FAR_PAST[0]), r.randint(*_FAR_PAST[1]))
+        return self.rel()
+
     def absolute(self, lo: dt.date, hi: dt.date) -> dt.date:
         """``dates(lo, hi)``: spread over the range, or on a boundary of the calendar."""
         r = self.rng
@@ -993,7 +1019,7 @@ class _Sampler:
                 return r.choice(good * favourable + sorted(bad))
             return r.random() < 0.5
         if ftype == DATE:
-            return self.rel()
+            return self.fact_rel()
         if ftype == TEXT:
             return self.text()
         if ftype == NUMBER:
