@@ -432,3 +432,22 @@ def test_eval_batch_on_a_family_in_worker_processes_gives_the_same_output(run_cl
     assert one[0] == two[0] == 0 and one[1] == two[1]
     notices = [[n["message"] for n in json.loads(line)["notices"]] for line in one[1].splitlines()]
     assert sum(any(m.startswith("聘期规则适用 tiny2021") for m in found) for found in notices) == 750
+
+
+def test_a_composites_rule_that_uses_a_definition_still_counts_for_its_version(folder):
+    # The checker writes a definition out into new nodes, so the composite's copy of the newer
+    # version's requirement is another object than the version's own: coverage must still match it.
+    from supervisor_rules.tools import policytests as pt
+
+    new = (folder / "new.rules").read_text(encoding="utf-8")
+    new = new.replace('facts person "人员"', 'define adult "成年" = person.years_old >= 20\n\nfacts person "人员"')
+    new = new.replace("  require person.years_old >= 20", "  require adult")
+    (folder / "new.rules").write_text(new, encoding="utf-8")
+    family = sr.load_family(folder / "tiny.family")
+    case = {"as_of": "2025-05-01", "appointment": {"start": "2023-06-01"}}
+    tests = [pt.PolicyTest(name=f"{age}", case={**case, "person": {"years_old": age}}, expect={})
+             for age in (19, 21)]
+    run = pt.run_tests(family, tests)
+    states = {(p.version, p.citation.ref): p.state for p in run.coverage.provisions}
+    assert family.select(case)[0] is not family.versions[-1]  # a composite decides these cases
+    assert states[("tiny2024", "1")] == "covered"

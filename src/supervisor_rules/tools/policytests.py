@@ -733,9 +733,9 @@ class Coverage:
         self.provisions: list[ProvisionCoverage] = []
         # (citation, kind) → [(RuleCoverage, [_Condition])]
         self._by_step: dict[tuple, list] = {}
-        #: id of each rule node → its coverage: a family's composites share their versions' rule nodes
-        #: (``FamilyCoverage`` folds a composite's coverage into the versions' by them)
-        self.by_rule: dict[int, RuleCoverage] = {}
+        #: each rule (``rule_key``) → its coverage: ``FamilyCoverage`` folds a composite's coverage into
+        #: the versions' by these keys
+        self.by_rule: dict[tuple, RuleCoverage] = {}
         comp = compiler.ExpressionCompiler(compiled.checked)
         for provision, citation in zip(compiled.checked.provisions, compiled.citations):
             rules = []
@@ -758,7 +758,7 @@ class Coverage:
                 cov = RuleCoverage(kind, describe_rule(rule), [c.cov for c in conditions],
                                    needs_false=rule_kind.two_sided(rule))
                 rules.append(cov)
-                self.by_rule[id(rule)] = cov
+                self.by_rule[rule_key(rule)] = cov
                 self._by_step.setdefault((citation, kind), []).append((cov, conditions))
             if rules:
                 self.provisions.append(ProvisionCoverage(citation, provision.span.line, provision.span.source, rules,
@@ -850,6 +850,13 @@ class Coverage:
         }
 
 
+def rule_key(rule) -> tuple:
+    """What identifies a rule across the checks of its file: its kind and where it stands. Not the
+    node itself: the checker writes definitions out into new nodes, so a composite's copy of a
+    version's rule (checked again) is an equal rule in another object."""
+    return type(rule).__name__, rule.span
+
+
 class FamilyCoverage(Coverage):
     """Coverage of a family (``policy.Family``): every version's provisions, each version on its own.
 
@@ -876,7 +883,7 @@ class FamilyCoverage(Coverage):
 
     @property
     def provisions(self) -> list[ProvisionCoverage]:  # type: ignore[override]
-        owners: dict[int, RuleCoverage] = {}
+        owners: dict[tuple, RuleCoverage] = {}
         for coverage in self.by_version:
             owners.update(coverage.by_rule)
         for composite in self._composites:  # OR is idempotent: folding again each time is harmless
