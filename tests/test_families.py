@@ -451,3 +451,24 @@ def test_a_composites_rule_that_uses_a_definition_still_counts_for_its_version(f
     states = {(p.version, p.citation.ref): p.state for p in run.coverage.provisions}
     assert family.select(case)[0] is not family.versions[-1]  # a composite decides these cases
     assert states[("tiny2024", "1")] == "covered"
+
+
+def test_check_searches_a_composites_invariants_over_the_cases_it_decides(cli, folder):
+    # The newer version's invariant is about its own appointees; the composite (the older term) decides
+    # only earlier appointments, for which it does not speak. Searched over every case, a composite
+    # with a start in the newer version's time would "break" it.
+    new = (folder / "new.rules").read_text(encoding="utf-8")
+    (folder / "new.rules").write_text(new + (
+        '\ninvariant three_years "施行后聘任的，聘期三年" under article 3\n'
+        "  when appointment.start >= 2024-01-01\n"
+        "  then decision.last_day = appointment.start after 3 years\n"), encoding="utf-8")
+    code, out, _ = cli("check", folder / "tiny.family", "--format", "text")
+    assert code == 0, out
+    assert "tiny2024 with term from tiny2021: invariant three_years" in out
+    # the same invariant over every start does break on the composite: the scoping is what saves it
+    (folder / "new.rules").write_text(new + (
+        '\ninvariant three_years "聘期三年" under article 3\n'
+        "  when appointment.start is known\n"
+        "  then decision.last_day = appointment.start after 3 years\n"), encoding="utf-8")
+    code, out, _ = cli("check", folder / "tiny.family", "--format", "text")
+    assert code == 1 and "tiny2024 with term from tiny2021: invariant `three_years`" in out

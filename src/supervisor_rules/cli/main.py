@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import pkgutil
 import json
@@ -193,7 +194,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
             targets = ([(v.id, v) for v in loaded.versions] + list(loaded.composites)
                        if isinstance(loaded, sr.Family) else [(loaded.id, loaded)])
             for label, policy in targets:
-                lines, found = invariant_report(policy, args.examples)
+                # A composite's invariants are searched over the cases it decides (an older term for
+                # an older appointment), not over every case.
+                decides = (functools.partial(_decided_by, loaded, policy) if label != policy.id else None)
+                lines, found = invariant_report(policy, args.examples, decides)
                 invariant_lines.extend(f"{label}: {line}" for line in lines)
                 if label != policy.id:  # a composite: its failures are not the version's own
                     found = [attrs.evolve(d, message=f"{label}: {d.message}") for d in found]
@@ -255,6 +259,15 @@ def _rule_file(name: str) -> str:
     except FileNotFoundError:
         return name
     return str(path) if os.path.isfile(path) else name
+
+
+def _decided_by(family, policy, case) -> bool:
+    """Whether ``family`` decides ``case`` by ``policy`` (one of its composites); a case no version
+    takes (not valid for the version its ``as_of`` chooses) is decided by none."""
+    try:
+        return family.select(case)[0] is policy
+    except sr.RulesError:
+        return False
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -143,12 +143,13 @@ def _violated(policy, invariants, case: dict, exercised: dict | None = None):
     return broken, decision
 
 
-def check_invariants(policy, examples: int = DEFAULT_EXAMPLES) -> list[InvariantResult]:
+def check_invariants(policy, examples: int = DEFAULT_EXAMPLES, decides=None) -> list[InvariantResult]:
     """Search for a counterexample to each of ``policy``'s invariants (needs Hypothesis).
 
     One derandomised pass draws ``examples`` cases and tests every invariant on
     each; an invariant found violated is then searched again on its own so that
-    Hypothesis shrinks its counterexample.
+    Hypothesis shrinks its counterexample. ``decides(case)``, if given, says which drawn cases
+    ``policy`` would decide (a family's composite decides only some): the others are passed over.
     """
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
@@ -167,6 +168,8 @@ def check_invariants(policy, examples: int = DEFAULT_EXAMPLES) -> list[Invariant
 
     def survey(case):
         nonlocal tried
+        if decides is not None and not decides(case):
+            return False
         tried += 1
         for inv in _violated(policy, invariants, case, exercised)[0]:
             first_failure.setdefault(inv.name, tried)
@@ -182,7 +185,8 @@ def check_invariants(policy, examples: int = DEFAULT_EXAMPLES) -> list[Invariant
             results.append(InvariantResult(inv, tried, exercised=exercised.get(inv.name, 0)))
             continue
         try:
-            found = find(strategy, lambda case, inv=inv: inv in _violated(policy, (inv,), case)[0], settings=config)
+            found = find(strategy, lambda case, inv=inv: (decides is None or decides(case))
+                         and inv in _violated(policy, (inv,), case)[0], settings=config)
         except NoSuchExample:  # pragma: no cover - the survey saw one; shrinking keeps it
             results.append(InvariantResult(inv, tried))
             continue
@@ -209,18 +213,23 @@ def describe_failure(result: InvariantResult) -> str:
             + (f": {inv.text}" if inv.text else "") + f"\n  counterexample: {case}\n  decision: {summary}")
 
 
-def invariant_report(policy, examples: int = DEFAULT_EXAMPLES):
-    """For ``check``: (one summary line per invariant, diagnostics for failures and unexercised ones)."""
+def invariant_report(policy, examples: int = DEFAULT_EXAMPLES, decides=None):
+    """For ``check``: (one summary line per invariant, diagnostics for failures and unexercised ones).
+    ``decides``: as ``check_invariants``'s; with it, the search is a further one over part of the
+    cases (a family's composite), and an invariant it never exercised is said, not warned of."""
     from supervisor_rules.errors import Diagnostic
 
     lines, diagnostics = [], []
-    for result in check_invariants(policy, examples):
+    for result in check_invariants(policy, examples, decides):
         inv = result.invariant
         span = inv.span
         if not result.holds:
             diagnostics.append(Diagnostic(span.source, span.line, span.column, describe_failure(result), "error",
                                           None, len(inv.name), "invariant"))
             lines.append(f"invariant {inv.name} ({inv.cite_text}): VIOLATED (see above)")
+        elif result.exercised == 0 and decides is not None:
+            lines.append(f"invariant {inv.name} ({inv.cite_text}): not exercised by the {result.examples} of "
+                         f"{examples} examples this policy decides")
         elif result.exercised == 0:
             diagnostics.append(Diagnostic(
                 span.source, span.line, span.column,
