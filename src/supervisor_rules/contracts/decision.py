@@ -83,8 +83,15 @@ class Eligibility:
 
 @attrs.frozen
 class InvalidRenewal:
+    """A renewal that does not count, and why (DECISION.md, ``term``): ``reason`` is ``late`` (dated after
+    the last day of the term it would renew), ``before_start``, ``second_in_term`` (its term was renewed
+    already) or ``conditions`` (its conditions fail: ``unmet`` cites them, ``facts`` names the facts they
+    read). For the first three ``unmet`` cites the term's provision and ``facts`` is empty."""
+
     on: dt.date
+    reason: str  # "late" | "before_start" | "second_in_term" | "conditions"
     unmet: tuple[Citation, ...]
+    facts: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -527,12 +534,9 @@ class JsonWriter:
 
     def renewal(self, r: InvalidRenewal | UndeterminedRenewal) -> bytes:
         if isinstance(r, InvalidRenewal):
-            opening, citations = b'{"on":', r.unmet
-            middle = b',"unmet":'
-        else:
-            opening, citations = b'{"on":', r.undetermined
-            middle = b',"undetermined":'
-        return b"".join((opening, self.value(r.on), middle, self.sequence(citations), b"}"))
+            return b"".join((b'{"on":', self.value(r.on), b',"reason":', self.string(r.reason), b',"unmet":',
+                             self.sequence(r.unmet), b',"facts":', self.sequence(r.facts), b"}"))
+        return b"".join((b'{"on":', self.value(r.on), b',"undetermined":', self.sequence(r.undetermined), b"}"))
 
     def integer(self, v: int) -> bytes:
         found = self.integers.get(v)
