@@ -5,7 +5,7 @@ Commands::
     supervisor-rules check FILE...                 # 0 clean, 1 problems, 2 usage error
     supervisor-rules eval POLICY CASE              # 0 decided, 2 invalid policy or case
     supervisor-rules eval POLICY --batch CASES.jsonl   # 0, or 1 if any line was bad
-    supervisor-rules schema POLICY                 # 0
+    supervisor-rules schema POLICY [--decision]    # 0
 
 ``POLICY`` is a path to a rule file or the id of a shipped policy (see
 ``builtin_policy_ids()``). ``CASE`` is a JSON file, or ``-`` for standard input.
@@ -438,7 +438,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     if policy is None:
         return status
     # A JSON Schema is JSON whatever --format says.
-    _out(_dumps(policy.schema()))
+    _out(_dumps(policy.decision_schema() if args.decision else policy.schema()))
     return EXIT_OK
 
 
@@ -512,9 +512,12 @@ def build_parser() -> argparse.ArgumentParser:
     date_option(evaluate, top=False)
     evaluate.set_defaults(handler=_cmd_eval)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of a policy's case format",
-                                 description="Print the JSON Schema of the policy's case format.")
+    schema = commands.add_parser("schema", help="print the JSON Schema of a policy's case format (or decision)",
+                                 description="Print the JSON Schema of the policy's case format, or with "
+                                             "--decision of its decisions.")
     schema.add_argument("policy", metavar="POLICY")
+    schema.add_argument("--decision", action="store_true",
+                        help="the schema of the policy's decisions (eval's JSON) instead of its cases")
     output_options(schema, top=False)
     schema.set_defaults(handler=_cmd_schema)
 

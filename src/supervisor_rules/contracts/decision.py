@@ -168,6 +168,26 @@ class Finding:
 
 
 @attrs.frozen
+class CalendarStamp:
+    """The working-day calendar a decision counted on: its ``source``, the data's ``version`` (the
+    release, or ``sha256:…`` of the data where it has none) and the ``years`` it covers."""
+
+    source: str
+    version: str
+    years: tuple[int, ...]
+
+
+@attrs.frozen
+class Meta:
+    """What produced a decision, for audit (DECISION.md, ``meta``): the SHA-256 of the policy's source
+    and its imports, the engine's version and the calendar. No clock: the same inputs, the same stamp."""
+
+    policy_sha256: str
+    engine_version: str
+    calendar: CalendarStamp
+
+
+@attrs.frozen
 class Step:
     """One line of the trace: which provision, what kind of rule, its outcome, the facts it read."""
 
@@ -194,6 +214,7 @@ class Decision:
     notices: tuple[Notice, ...]
     findings: tuple[Finding, ...]
     missing_facts: tuple[str, ...]
+    meta: Meta | None = None  # set by the Policy that evaluated (the backends leave it out)
     _trace: Callable[[], tuple[Step, ...]] | None = attrs.field(default=None, repr=False, eq=False)
     _explanation: tuple[Step, ...] | None = attrs.field(default=None, repr=False, eq=False)
 
@@ -201,7 +222,7 @@ class Decision:
         # The trace is a closure over the evaluation; what crosses to another process is its result.
         return Decision, (self.policy, self.as_of, self.eligibility, self.term, self.status, self.grounds,
                           self.recusal, self.obligations, self.violations, self.report, self.notices,
-                          self.findings, self.missing_facts, None, self.explanation)
+                          self.findings, self.missing_facts, self.meta, None, self.explanation)
 
     @property
     def explanation(self) -> tuple[Step, ...]:
@@ -210,8 +231,9 @@ class Decision:
             self._explanation = self._trace() if self._trace is not None else ()
         return self._explanation
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, explanation: bool = True) -> dict:
+        """The JSON structure of DECISION.md; without ``explanation``, less its ``explanation`` key."""
+        out = {
             "policy": self.policy,
             "as_of": self.as_of.isoformat(),
             "eligibility": _plain(self.eligibility),
@@ -225,8 +247,11 @@ class Decision:
             "notices": _plain(self.notices),
             "findings": _plain(self.findings),
             "missing_facts": list(self.missing_facts),
-            "explanation": _plain(self.explanation),
         }
+        if explanation:
+            out["explanation"] = _plain(self.explanation)
+        out["meta"] = _plain(self.meta)
+        return out
 
     def explain(self) -> str:
         """The trace as readable lines, each citing its provision in Chinese."""
@@ -377,7 +402,7 @@ _PLAIN: dict = {dt.date: dt.date.isoformat, Citation: Citation.to_dict, list: _p
                                                                  DutyState, ReportResult)},
                 **{cls: _plain_object(cls) for cls in (Eligibility, InvalidRenewal, UndeterminedRenewal, Term,
                                                         Ground, Recusal, Obligation, Violation, Report, Notice,
-                                                        Finding)}}
+                                                        Finding, Meta, CalendarStamp)}}
 
 
 # ------------------------------------------------------------------ the trace, as recorded
@@ -451,7 +476,7 @@ class JsonWriter:
         self.integers = {i: str(i).encode() for i in range(100)}
         writers: dict = {Citation: self.mapping_of(Citation.to_dict), Step: self.step}
         for cls in (Eligibility, InvalidRenewal, UndeterminedRenewal, Term, Ground, Recusal, Obligation,
-                    Violation, Report, Notice, Finding):
+                    Violation, Report, Notice, Finding, Meta, CalendarStamp):
             writers[cls] = self.object_writer(cls)
         self.writers = writers
         string, shared = self.string, self.shared
@@ -463,7 +488,8 @@ class JsonWriter:
             by_type[enum_cls] = lambda v: string(v.value)
         # Citations and the parts decisions share are immutable: their text is remembered by identity.
         # (Terms and renewals are new with every decision: written afresh.)
-        for shared_cls in (Citation, Eligibility, Ground, Recusal, Obligation, Violation, Report, Notice):
+        for shared_cls in (Citation, Eligibility, Ground, Recusal, Obligation, Violation, Report, Notice, Meta,
+                           CalendarStamp):
             by_type[shared_cls] = shared
         fallback = self.fallback
 
@@ -513,11 +539,13 @@ class JsonWriter:
             b',"notices":', sequence(decision.notices), b',"findings":', sequence(decision.findings),
             b',"missing_facts":', missing_text]
         if not explanation:
-            parts.append(b"}")
+            pass
         elif records is None:
-            parts += (b',"explanation":', sequence(decision.explanation), b"}")
+            parts += (b',"explanation":', sequence(decision.explanation))
         else:
-            parts += (b',"explanation":[', self.steps(records), b"]}")
+            parts += (b',"explanation":[', self.steps(records), b"]")
+        meta = decision.meta
+        parts += (b',"meta":', b"null" if meta is None else value(meta), b"}")
         return parts
 
     # Terms and their renewals, new with every decision, spelled out: most decisions have a term.
