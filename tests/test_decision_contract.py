@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import pickle
+import re
 from pathlib import Path
 
 import jsonschema
@@ -190,3 +191,76 @@ def test_to_dict_without_the_explanation_is_the_rest_of_it():
     writer = JsonWriter(ensure_ascii=True)
     assert writer.decision_bytes(decision, explanation=False).decode() == json.dumps(
         lean, ensure_ascii=True, separators=(",", ":"))
+
+
+# ------------------------------------------------------------------ one language per text output
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_ENGLISH_WORDS = {"status", "eligibility", "term", "owed", "met", "overdue", "breached", "automatic", "mandatory",
+                  "discretionary", "dismissed", "active", "eligible", "ineligible", "unknown", "in_scope",
+                  "out_of_scope", "required", "request", "not_required", "violation", "obligation", "report",
+                  "notice", "missing", "facts", "late", "conditions", "preferred", "true", "false"}
+
+
+def _english_part(line: str) -> str:
+    """A line of English text less what the policy itself words (notices, the reward rules' title)."""
+    if line.startswith("Notice: "):
+        return ""
+    return line.split("; reward rules: ")[0]
+
+
+@pytest.mark.parametrize("policy_id", CITIES)
+def test_the_text_summary_is_in_one_language(policy_id):
+    policy = sr.builtin_policy(policy_id)
+    for name, case in _cases(policy_id):
+        decision = policy.evaluate(case)
+        zh = decision.to_text(labels=policy.text_labels)
+        # (notices are the decision's own messages, shown as the policy and engine word them)
+        told = "\n".join(line for line in zh.splitlines() if not line.startswith("提示："))
+        words = set(re.findall(r"[A-Za-z_]+(?:\.[A-Za-z_\[\]]+)*", told))
+        assert not words & _ENGLISH_WORDS, (name, words & _ENGLISH_WORDS, zh)
+        en = decision.to_text(lang="en", labels=policy.text_labels)
+        assert not [line for line in en.splitlines() if _CJK.search(_english_part(line))], (name, en)
+
+
+def test_the_chinese_summary_uses_the_rule_files_labels():
+    policy = sr.builtin_policy("wuhan")
+    case = {"as_of": "2024-01-01", "appointment": {"start": "2020-01-01"},
+            "conduct": {"violations": ["leaked_secrets"]}}
+    zh = policy.evaluate(case).to_text(labels=policy.text_labels)
+    label = policy.text_labels.values["leaked_secrets"]
+    assert f"违纪：{label} — 第九条第（三）项" in zh
+    assert "状态：已解聘" in zh and "自然解聘" in zh
+    en = policy.evaluate(case).to_text(lang="en")
+    assert "Violation: leaked_secrets — art. 9(3)" in en and "Status: dismissed" in en
+    assert "(automatic)" in en
+    open_case = {"as_of": "2024-01-01", "person": {"honest": True}}
+    zh = policy.evaluate(open_case).to_text(labels=policy.text_labels)
+    assert f"{policy.text_labels.facts['person.bad_credit_record']}（person.bad_credit_record）" in zh
+    with pytest.raises(ValueError, match="lang"):
+        policy.evaluate(case).to_text(lang="fr")
+
+
+def test_an_invalid_renewals_reason_is_in_the_text():
+    policy = sr.builtin_policy("guangxi")
+    case = {"as_of": "2024-01-01", "appointment": {"start": "2021-07-01", "renewals": [
+        {"on": "2023-07-02", "consent": True, "work_need": True}]}}
+    decision = policy.evaluate(case)
+    assert "无效续聘 2023-07-02：聘期届满后才续聘（第八条）" in decision.to_text()
+    assert "invalid renewal 2023-07-02: after the term's last day (art. 8)" in decision.to_text(lang="en")
+
+
+def test_eval_lang(cli, tmp_path):
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"as_of": "2024-01-01", "appointment": {"start": "2020-01-01"}}), encoding="utf-8")
+    code, out, _ = cli("eval", "wuhan", case, "--lang", "en")
+    assert code == 0 and out.startswith("Policy wuhan") and not _CJK.search(out.split("Notice:")[0])
+    code, out, _ = cli("eval", "wuhan", case, "--format", "text")
+    assert code == 0 and "状态：已解聘" in out  # zh by default
+    code, out, _ = cli("eval", "wuhan", case, "--format", "text", "--lang", "zh")
+    assert code == 0 and "状态：已解聘" in out
+    code, out, err = cli("eval", "wuhan", case, "--format", "json", "--lang", "en")
+    assert code == 2 and "--lang" in err and out == ""
+    code, out, err = cli("eval", "wuhan", "--batch", case, "--lang", "en")
+    assert code == 2 and "--lang" in err
+    code, _, err = cli("eval", "wuhan", case, "--lang", "fr")
+    assert code == 2

@@ -18,7 +18,7 @@ from supervisor_rules.contracts.decision_schema import decision_schema
 from supervisor_rules import questions
 from supervisor_rules.lang import checker, keywords, nodes, parser
 from supervisor_rules.engine import BACKENDS, codegen, compiler, runtime
-from supervisor_rules.contracts.decision import CalendarStamp, Citation, Decision, Meta, Notice, steps_of
+from supervisor_rules.contracts.decision import CalendarStamp, Citation, Decision, Meta, Notice, TextLabels, steps_of
 from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
 from supervisor_rules.resources import VERSION, path_problem, policies_dir
 from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
@@ -202,6 +202,11 @@ class Policy:
         """The policy's case format as JSON Schema."""
         return case_module.json_schema(self.id, self.title, self._sections)
 
+    @functools.cached_property
+    def text_labels(self) -> TextLabels:
+        """The rule file's labels of its facts and enum values, for ``Decision.to_text``."""
+        return _text_labels([self])
+
     def decision_schema(self) -> dict:
         """The JSON Schema of this policy's decisions (``Decision.to_dict()``), its codes enumerated."""
         return decision_schema(self.id, self.title, [self.id], *_decision_codes([self]))
@@ -211,6 +216,31 @@ class Policy:
         """Declared facts: section → fact → its type in words."""
         return {name: {f: str(info.type) for f, info in section.fields.items()}
                 for name, section in self._sections.items()}
+
+
+def _text_labels(policies: Iterable[Policy]) -> TextLabels:
+    facts: dict[str, str] = {}
+    values: dict[str, str] = {}
+
+    def enums(kind, seen: set) -> None:
+        if isinstance(kind, checker.ListT):
+            enums(kind.element, seen)
+        elif isinstance(kind, checker.EnumT):
+            for value, label in zip(kind.values, kind.labels):
+                if label:
+                    values.setdefault(value, label)
+        elif isinstance(kind, checker.RecordT) and kind.name not in seen:
+            seen.add(kind.name)
+            for info in kind.fields.values():
+                enums(info.type, seen)
+
+    for policy in policies:
+        for name, section in policy.sections.items():
+            for field, info in section.fields.items():
+                if info.label:
+                    facts.setdefault(f"{name}.{field}", info.label)
+                enums(info.type, set())
+    return TextLabels(facts, values)
 
 
 def _decision_codes(policies: Iterable[Policy]) -> tuple[set[str], set[str], set[str], set[str]]:
@@ -696,6 +726,11 @@ class Family:
                                               f"{type(cases).__name__}")])
         for item in cases:
             yield self.evaluate(item, as_of=as_of)
+
+    @functools.cached_property
+    def text_labels(self) -> TextLabels:
+        """The labels of the versions' facts and enum values (the latest version's first)."""
+        return _text_labels(reversed(self.versions))
 
     def decision_schema(self) -> dict:
         """The JSON Schema of the family's decisions: any version's (or composite's) decision."""

@@ -12,7 +12,7 @@ Commands::
 
 Options: ``--format text|json`` (text when standard output is a terminal, JSON
 otherwise), ``--as-of DATE`` (overrides the case's ``as_of``) and, for ``eval``,
-``--explain`` (adds the trace to text output); with ``--batch``, ``--jobs N``
+``--explain`` (adds the trace to text output) and ``--lang zh|en`` (its language, default zh); with ``--batch``, ``--jobs N``
 (worker processes, output in input order) and ``--no-explanation`` (opt-in:
 decisions without their trace, which is not DECISION.md's full format).
 
@@ -316,7 +316,13 @@ def _read_case_text(name: str) -> str:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    lang = getattr(args, "lang", None)
+    if lang is not None and getattr(args, "format", None) is None and args.batch is None:
+        args.format = "text"  # a language asked for is text asked for
     fmt = _format_of(args)
+    if lang is not None and (fmt != "text" or args.batch is not None):
+        return _fail("--lang chooses the language of text output; it does not apply to JSON output"
+                     + (" or --batch" if args.batch is not None else ""))
     if args.batch is not None:
         return _cmd_batch(args)
     if args.case is None:
@@ -360,7 +366,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if fmt == "json":
         _out(_dumps(decision.to_dict()))
     else:
-        _out(decision.to_text(explain=args.explain))
+        _out(decision.to_text(explain=args.explain, lang=lang or "zh", labels=policy.text_labels))
     return EXIT_OK
 
 
@@ -508,6 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with --batch: leave each decision's explanation (the trace) out, which is "
                                "faster but no longer DECISION.md's full format")
     evaluate.add_argument("--explain", action="store_true", help="add the trace to text output")
+    evaluate.add_argument("--lang", choices=("zh", "en"), default=None,
+                          help="the language of text output: zh (default) or en; asks for text output")
     output_options(evaluate, top=False)
     date_option(evaluate, top=False)
     evaluate.set_defaults(handler=_cmd_eval)
