@@ -14,7 +14,7 @@ from supervisor_rules.errors import CaseError, Diagnostic, PolicyError, PolicySy
 from supervisor_rules.policy import (ArticleInfo, Family, Policy, builtin_policy, builtin_policy_ids, check_paths, load_family, load_policy, parse_policy, resolve_policy)
 from supervisor_rules.dates.workdays import MissingCalendarYear, WorkdayCalendar, default_calendar
 
-__version__ = "0.1.0"
+from supervisor_rules.resources import VERSION as __version__
 
 __all__ = [
     "ArticleInfo", "CaseError", "Citation", "Decision", "Diagnostic", "DutyState", "Effect", "Eligibility",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import os
 import re
@@ -13,12 +14,13 @@ from typing import Iterable, Iterator, Mapping
 import attrs
 
 from supervisor_rules.contracts import case as case_module
+from supervisor_rules.contracts.decision_schema import decision_schema
 from supervisor_rules import questions
 from supervisor_rules.lang import checker, keywords, nodes, parser
 from supervisor_rules.engine import BACKENDS, codegen, compiler, runtime
-from supervisor_rules.contracts.decision import Citation, Decision, Notice, steps_of
+from supervisor_rules.contracts.decision import CalendarStamp, Citation, Decision, Meta, Notice, TextLabels, steps_of
 from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
-from supervisor_rules.resources import path_problem, policies_dir
+from supervisor_rules.resources import VERSION, path_problem, policies_dir
 from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
 
 MAX_IMPORTS = 32
@@ -53,8 +55,10 @@ class Policy:
     """A loaded, checked and compiled policy. Load once; ``evaluate`` is cheap and pure."""
 
     def __init__(self, compiled: compiler.CompiledPolicy, warnings: tuple[Diagnostic, ...] = (),
-                 calendar: WorkdayCalendar | None = None, source: str = "<string>"):
+                 calendar: WorkdayCalendar | None = None, source: str = "<string>", sha256: str = ""):
         self._compiled = compiled
+        # Of the policy's source and its imports (``source_digest``), for audit: the decision's meta.
+        self.sha256 = sha256
         self._sections = compiled.checked.sections
         self._defaults = case_module.closed_world_defaults(self._sections)
         # A policy that counts working days gets its calendar now, not in its first evaluation
@@ -100,7 +104,7 @@ class Policy:
         # What crosses to another process (a ProcessPoolExecutor's worker) is the checked policy; the
         # worker compiles it again (its generated code is built there on first use). Nothing is re-read
         # from files, so the copy is this policy even if its files have changed since.
-        return _rebuild_policy, (self._compiled.checked, self.warnings, self._calendar, self.source)
+        return _rebuild_policy, (self._compiled.checked, self.warnings, self._calendar, self.source, self.sha256)
 
     def __repr__(self) -> str:
         return f"<Policy {self.id!r}: {self.title or ''} ({len(self.articles)} articles)>"
@@ -116,7 +120,14 @@ class Policy:
         """The same policy counting working days on ``calendar`` (e.g. with a newly published year)."""
         if not isinstance(calendar, WorkdayCalendar):
             raise RulesError(f"with_calendar takes a WorkdayCalendar, not {type(calendar).__name__}")
-        return Policy(self._compiled, self.warnings, calendar, self.source)
+        return Policy(self._compiled, self.warnings, calendar, self.source, self.sha256)
+
+    @functools.cached_property
+    def meta(self) -> Meta:
+        """What every decision of this policy carries as ``meta`` (DECISION.md): the same object each time."""
+        calendar = self.calendar
+        return Meta(self.sha256, VERSION, CalendarStamp(calendar.source, calendar.version or calendar.digest(),
+                                                        tuple(sorted(calendar.years))))
 
     @property
     def compiled(self) -> compiler.CompiledPolicy:
@@ -143,6 +154,7 @@ class Policy:
         facts, sections, day = self.read_case(case, as_of)
         compiled, calendar = self._compiled, lambda: self.calendar
         decision = runtime.evaluate(compiled, facts, sections, day, calendar)
+        decision.meta = self.meta
 
         def trace():
             steps: list = []
@@ -171,10 +183,12 @@ class Policy:
         facts, sections, day = self.read_case(case, as_of)
         if backend == "reference":
             from supervisor_rules.engine import reference  # only the conformance suite and its kin ask for it
-            return reference.evaluate(self.compiled.checked, facts, sections, day, lambda: self.calendar)
+            decision = reference.evaluate(self.compiled.checked, facts, sections, day, lambda: self.calendar)
+            decision.meta = self.meta
+            return decision
         records: list = []
         decision = runtime.interpret(self._compiled, facts, sections, day, lambda: self.calendar, records)
-        return attrs.evolve(decision, explanation=steps_of(records))
+        return attrs.evolve(decision, explanation=steps_of(records), meta=self.meta)
 
     def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
         """Decide each case in turn (lazily); an invalid case raises ``CaseError`` when reached."""
@@ -188,6 +202,15 @@ class Policy:
         """The policy's case format as JSON Schema."""
         return case_module.json_schema(self.id, self.title, self._sections)
 
+    @functools.cached_property
+    def text_labels(self) -> TextLabels:
+        """The rule file's labels of its facts and enum values, for ``Decision.to_text``."""
+        return _text_labels([self])
+
+    def decision_schema(self) -> dict:
+        """The JSON Schema of this policy's decisions (``Decision.to_dict()``), its codes enumerated."""
+        return decision_schema(self.id, self.title, [self.id], *_decision_codes([self]))
+
     @property
     def facts(self) -> dict[str, dict[str, str]]:
         """Declared facts: section → fact → its type in words."""
@@ -195,9 +218,50 @@ class Policy:
                 for name, section in self._sections.items()}
 
 
+def _text_labels(policies: Iterable[Policy]) -> TextLabels:
+    facts: dict[str, str] = {}
+    values: dict[str, str] = {}
+
+    def enums(kind, seen: set) -> None:
+        if isinstance(kind, checker.ListT):
+            enums(kind.element, seen)
+        elif isinstance(kind, checker.EnumT):
+            for value, label in zip(kind.values, kind.labels):
+                if label:
+                    values.setdefault(value, label)
+        elif isinstance(kind, checker.RecordT) and kind.name not in seen:
+            seen.add(kind.name)
+            for info in kind.fields.values():
+                enums(info.type, seen)
+
+    for policy in policies:
+        for name, section in policy.sections.items():
+            for field, info in section.fields.items():
+                if info.label:
+                    facts.setdefault(f"{name}.{field}", info.label)
+                enums(info.type, set())
+    return TextLabels(facts, values)
+
+
+def _decision_codes(policies: Iterable[Policy]) -> tuple[set[str], set[str], set[str], set[str]]:
+    """The provision refs, duty, violation and conclusion codes decisions of ``policies`` can show."""
+    refs: set[str] = set()
+    duties: set[str] = set()
+    violations: set[str] = set()
+    findings: set[str] = set()
+    for policy in policies:
+        compiled = policy.compiled
+        refs.update(citation.ref for citation in compiled.citations)
+        duties.update(rule.code for rule in compiled.rules_of("duties") if rule.code is not None)
+        for rule in compiled.rules_of("prohibitions"):
+            violations.update(rule.codes)
+        findings.update(rule.code for rule in compiled.rules_of("conclusions") if rule.code is not None)
+    return refs, duties, violations, findings
+
+
 def _rebuild_policy(checked: checker.Checked, warnings: tuple[Diagnostic, ...], calendar: WorkdayCalendar | None,
-                    source: str) -> Policy:
-    return Policy(compiler.compile_policy(checked), warnings, calendar, source)
+                    source: str, sha256: str = "") -> Policy:
+    return Policy(compiler.compile_policy(checked), warnings, calendar, source, sha256)
 
 
 def _article_info(article: nodes.Article, citations: tuple[Citation, ...]) -> ArticleInfo:
@@ -212,8 +276,10 @@ def _source_lines(text: str) -> list[str]:
 
 
 def _load_modules(text: str, source: str, base_dir: Path | None):
-    """Parse ``text`` and every file it imports. Returns (root, imported, lines, problems)."""
+    """Parse ``text`` and every file it imports. Returns (root, imported, lines, problems, digest): the
+    digest is ``source_digest`` of the texts read."""
     lines: dict[str, list[str]] = {source: _source_lines(text)}
+    texts = [text]
     root = parser.parse_module(text, source)
     imported: list[nodes.Module] = []
     problems: list[Diagnostic] = []
@@ -251,7 +317,7 @@ def _load_modules(text: str, source: str, base_dir: Path | None):
             seen.add(resolved)
             if len(seen) > MAX_IMPORTS:
                 problems.append(_at(imp.span, lines, f"more than {MAX_IMPORTS} imported files"))
-                return root, imported, lines, problems
+                return root, imported, lines, problems, source_digest(texts)
             if not exists:
                 problems.append(_at(imp.span, lines, f"cannot import `{_shown(imp.path)}`: no such file next to "
                                                      f"{module.source}"))
@@ -270,9 +336,21 @@ def _load_modules(text: str, source: str, base_dir: Path | None):
                 problems.append(_at(imp.span, lines, f"cannot import `{_shown(imp.path)}`: {reason}"))
                 continue
             lines[str(target)] = _source_lines(data)
+            texts.append(data)
             imported.append(sub)
             queue.append((sub, target.parent))
-    return root, imported, lines, problems
+    return root, imported, lines, problems, source_digest(texts)
+
+
+def source_digest(texts: Iterable[str]) -> str:
+    """The SHA-256 (hex) of a policy's files: each text as UTF-8 followed by a NUL byte, the policy's own
+    first, then the files it imports in the order they are read (breadth first, each once). Names and
+    places do not count: the same rules give the same digest wherever they are kept."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def _refused_import(path: str) -> str | None:
@@ -317,6 +395,7 @@ class _Parsed:
     root: nodes.Module
     imported: tuple[nodes.Module, ...]
     lines: dict[str, list[str]] = attrs.field(eq=False)
+    sha256: str = attrs.field(default="", eq=False)
 
 
 def _build(text: str, source: str, base_dir: Path | None):
@@ -327,10 +406,10 @@ def _build(text: str, source: str, base_dir: Path | None):
 
 def _build_parsed(text: str, source: str, base_dir: Path | None):
     """(compiled policy or None, every diagnostic, the parsed files)."""
-    root, imported, lines, problems = _load_modules(text, source, base_dir)
+    root, imported, lines, problems, digest = _load_modules(text, source, base_dir)
     checked = checker.check(root, imported, lines)
     diagnostics = (*problems, *checked.diagnostics)
-    parsed = _Parsed(root, tuple(imported), lines)
+    parsed = _Parsed(root, tuple(imported), lines, digest)
     if any(d.severity == "error" for d in diagnostics):
         return None, diagnostics, parsed
     return compiler.compile_policy(checked), diagnostics, parsed
@@ -356,7 +435,8 @@ def _parse_policy(text: str, source: str, base_dir: str | Path | None,
     if compiled.checked.header is None:
         raise PolicyError([Diagnostic(source, 1, 1, "this file is a vocabulary to import, not a policy: "
                                                     "it has no `policy` / `办法` header")])
-    return Policy(compiled, tuple(d for d in diagnostics if d.severity == "warning"), calendar, source), parsed
+    return (Policy(compiled, tuple(d for d in diagnostics if d.severity == "warning"), calendar, source,
+                   parsed.sha256), parsed)
 
 
 def load_policy(path: str | Path, *, calendar: WorkdayCalendar | None = None) -> "Policy | Family":
@@ -646,6 +726,16 @@ class Family:
                                               f"{type(cases).__name__}")])
         for item in cases:
             yield self.evaluate(item, as_of=as_of)
+
+    @functools.cached_property
+    def text_labels(self) -> TextLabels:
+        """The labels of the versions' facts and enum values (the latest version's first)."""
+        return _text_labels(reversed(self.versions))
+
+    def decision_schema(self) -> dict:
+        """The JSON Schema of the family's decisions: any version's (or composite's) decision."""
+        vehicles = [*self.versions, *(policy for _, policy in self.composites)]
+        return decision_schema(self.id, self.title, [v.id for v in self.versions], *_decision_codes(vehicles))
 
     def schema(self) -> dict:
         """The case format as JSON Schema: the versions' own when they agree, else a case valid for any
@@ -953,7 +1043,11 @@ def _compose(versions: list[tuple[_VersionLine, Policy, _Parsed]], selected: lis
                     shown_problems.add(mark)
                     listed.append(d)
             continue
-        composites[(i, key)] = Policy(compiler.compile_policy(checked), (), version_i._calendar, version_i.source)
+        # Its digest: of the digests of the versions it is made of (its own first, then those grafted in).
+        digest = hashlib.sha256(" ".join([version_i.sha256, *(versions[j][1].sha256 for j in grafted.values())])
+                                .encode("ascii")).hexdigest()
+        composites[(i, key)] = Policy(compiler.compile_policy(checked), (), version_i._calendar, version_i.source,
+                                      digest)
     return same, composites
 
 

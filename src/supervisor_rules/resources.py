@@ -12,6 +12,10 @@ from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 
+#: The engine's version (pyproject.toml's): ``supervisor_rules.__version__`` and a decision's
+#: ``meta.engine_version``.
+VERSION = "0.1.0"
+
 
 def data_dir(name: str) -> Path:
     packaged = _PACKAGE / name

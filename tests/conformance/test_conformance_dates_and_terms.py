@@ -215,6 +215,41 @@ def test_a_further_condition_does_not_make_a_late_renewal_cite_it(backend):
     assert _unmet(decision) == [["2"]]
 
 
+def _why(decision) -> list:
+    return [(r["on"], r["reason"], [c["ref"] for c in r["unmet"]], r["facts"])
+            for r in decision["term"]["invalid_renewals"]]
+
+
+@pytest.mark.parametrize("renewals, conduct, why", [
+    ([_renewal("2023-05-01")], {}, [("2023-05-01", "before_start", ["2"], [])]),
+    # the first term ends 2024-12-01
+    ([_renewal("2024-12-02")], {}, [("2024-12-02", "late", ["2"], [])]),
+    ([_renewal("2024-11-01"), _renewal("2024-11-15")], {}, [("2024-11-15", "second_in_term", ["2"], [])]),
+    # records in any order: the later one renews the first term, the earlier one is then a second in it
+    ([_renewal("2024-11-15"), _renewal("2024-11-01")], {}, [("2024-11-01", "second_in_term", ["2"], [])]),
+    ([_renewal("2024-11-01")], {"warned": True}, [("2024-11-01", "conditions", ["33(1)"], ["conduct.warned"])]),
+    # the renewal's own condition and 33(1): the facts both read, the record's fields as LIST[].FIELD
+    ([_renewal("2024-11-01", consent=False)], {"warned": True},
+     [("2024-11-01", "conditions", ["2", "33(1)"],
+       ["appointment.renewals[].consent", "appointment.renewals[].vetted", "conduct.warned", "person.fit",
+        "person.grade", "person.skills"])]),
+])
+def test_an_invalid_renewal_says_why(backend, renewals, conduct, why):
+    case = {"as_of": "2024-12-01", "appointment": {"start": START, "renewals": renewals},
+            "conduct": {"warned": False, **conduct}}
+    assert _why(_decision(backend, case)) == why
+
+
+def test_a_renewal_late_for_every_term_an_open_chain_may_reach_is_late(backend):
+    """`conduct.warned` unknown leaves the first renewal open (the chain has reached term 1 or 2); one
+    dated after the second term's last day (2026-06-01) is late either way."""
+    case = {"as_of": "2024-12-01",
+            "appointment": {"start": START, "renewals": [_renewal("2024-11-01"), _renewal("2026-07-01")]}}
+    decision = _decision(backend, case)
+    assert _why(decision) == [("2026-07-01", "late", ["2"], [])]
+    assert [r["on"] for r in decision["term"]["undetermined_renewals"]] == ["2024-11-01"]
+
+
 # ------------------------------------------------------------------ properties against independent computations
 def _working(calendar, day: dt.date) -> bool:
     if day.year not in calendar.years:

@@ -132,7 +132,7 @@ def test_a_deadline_done_but_in_a_missing_year_is_unknown(backend):
 def test_the_text_output_names_the_bearer():
     case = {"as_of": "2026-07-20", "appointment": {"start": "2025-01-01"}}
     text = POLICY.evaluate(case).to_text()
-    assert "义务 obligation: prepare_successor（由医疗保障部门履行）" in text
+    assert "义务：prepare_successor（由医疗保障部门履行）" in text
 
 
 # ------------------------------------------------------------------ the engine against dates.deadlines

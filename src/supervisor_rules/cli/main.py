@@ -5,14 +5,14 @@ Commands::
     supervisor-rules check FILE...                 # 0 clean, 1 problems, 2 usage error
     supervisor-rules eval POLICY CASE              # 0 decided, 2 invalid policy or case
     supervisor-rules eval POLICY --batch CASES.jsonl   # 0, or 1 if any line was bad
-    supervisor-rules schema POLICY                 # 0
+    supervisor-rules schema POLICY [--decision]    # 0
 
 ``POLICY`` is a path to a rule file or the id of a shipped policy (see
 ``builtin_policy_ids()``). ``CASE`` is a JSON file, or ``-`` for standard input.
 
 Options: ``--format text|json`` (text when standard output is a terminal, JSON
 otherwise), ``--as-of DATE`` (overrides the case's ``as_of``) and, for ``eval``,
-``--explain`` (adds the trace to text output); with ``--batch``, ``--jobs N``
+``--explain`` (adds the trace to text output) and ``--lang zh|en`` (its language, default zh); with ``--batch``, ``--jobs N``
 (worker processes, output in input order) and ``--no-explanation`` (opt-in:
 decisions without their trace, which is not DECISION.md's full format).
 
@@ -329,7 +329,13 @@ def _read_case_text(name: str) -> str:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    lang = getattr(args, "lang", None)
+    if lang is not None and getattr(args, "format", None) is None and args.batch is None:
+        args.format = "text"  # a language asked for is text asked for
     fmt = _format_of(args)
+    if lang is not None and (fmt != "text" or args.batch is not None):
+        return _fail("--lang chooses the language of text output; it does not apply to JSON output"
+                     + (" or --batch" if args.batch is not None else ""))
     if args.batch is not None:
         return _cmd_batch(args)
     if args.case is None:
@@ -373,7 +379,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if fmt == "json":
         _out(_dumps(decision.to_dict()))
     else:
-        _out(decision.to_text(explain=args.explain))
+        _out(decision.to_text(explain=args.explain, lang=lang or "zh", labels=policy.text_labels))
     return EXIT_OK
 
 
@@ -451,7 +457,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     if policy is None:
         return status
     # A JSON Schema is JSON whatever --format says.
-    _out(_dumps(policy.schema()))
+    _out(_dumps(policy.decision_schema() if args.decision else policy.schema()))
     return EXIT_OK
 
 
@@ -521,13 +527,18 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with --batch: leave each decision's explanation (the trace) out, which is "
                                "faster but no longer DECISION.md's full format")
     evaluate.add_argument("--explain", action="store_true", help="add the trace to text output")
+    evaluate.add_argument("--lang", choices=("zh", "en"), default=None,
+                          help="the language of text output: zh (default) or en; asks for text output")
     output_options(evaluate, top=False)
     date_option(evaluate, top=False)
     evaluate.set_defaults(handler=_cmd_eval)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of a policy's case format",
-                                 description="Print the JSON Schema of the policy's case format.")
+    schema = commands.add_parser("schema", help="print the JSON Schema of a policy's case format (or decision)",
+                                 description="Print the JSON Schema of the policy's case format, or with "
+                                             "--decision of its decisions.")
     schema.add_argument("policy", metavar="POLICY")
+    schema.add_argument("--decision", action="store_true",
+                        help="the schema of the policy's decisions (eval's JSON) instead of its cases")
     output_options(schema, top=False)
     schema.set_defaults(handler=_cmd_schema)
 

@@ -83,8 +83,15 @@ class Eligibility:
 
 @attrs.frozen
 class InvalidRenewal:
+    """A renewal that does not count, and why (DECISION.md, ``term``): ``reason`` is ``late`` (dated after
+    the last day of the term it would renew), ``before_start``, ``second_in_term`` (its term was renewed
+    already) or ``conditions`` (its conditions fail: ``unmet`` cites them, ``facts`` names the facts they
+    read). For the first three ``unmet`` cites the term's provision and ``facts`` is empty."""
+
     on: dt.date
+    reason: str  # "late" | "before_start" | "second_in_term" | "conditions"
     unmet: tuple[Citation, ...]
+    facts: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -161,6 +168,26 @@ class Finding:
 
 
 @attrs.frozen
+class CalendarStamp:
+    """The working-day calendar a decision counted on: its ``source``, the data's ``version`` (the
+    release, or ``sha256:…`` of the data where it has none) and the ``years`` it covers."""
+
+    source: str
+    version: str
+    years: tuple[int, ...]
+
+
+@attrs.frozen
+class Meta:
+    """What produced a decision, for audit (DECISION.md, ``meta``): the SHA-256 of the policy's source
+    and its imports, the engine's version and the calendar. No clock: the same inputs, the same stamp."""
+
+    policy_sha256: str
+    engine_version: str
+    calendar: CalendarStamp
+
+
+@attrs.frozen
 class Step:
     """One line of the trace: which provision, what kind of rule, its outcome, the facts it read."""
 
@@ -187,6 +214,7 @@ class Decision:
     notices: tuple[Notice, ...]
     findings: tuple[Finding, ...]
     missing_facts: tuple[str, ...]
+    meta: Meta | None = None  # set by the Policy that evaluated (the backends leave it out)
     _trace: Callable[[], tuple[Step, ...]] | None = attrs.field(default=None, repr=False, eq=False)
     _explanation: tuple[Step, ...] | None = attrs.field(default=None, repr=False, eq=False)
 
@@ -194,7 +222,7 @@ class Decision:
         # The trace is a closure over the evaluation; what crosses to another process is its result.
         return Decision, (self.policy, self.as_of, self.eligibility, self.term, self.status, self.grounds,
                           self.recusal, self.obligations, self.violations, self.report, self.notices,
-                          self.findings, self.missing_facts, None, self.explanation)
+                          self.findings, self.missing_facts, self.meta, None, self.explanation)
 
     @property
     def explanation(self) -> tuple[Step, ...]:
@@ -203,8 +231,9 @@ class Decision:
             self._explanation = self._trace() if self._trace is not None else ()
         return self._explanation
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, explanation: bool = True) -> dict:
+        """The JSON structure of DECISION.md; without ``explanation``, less its ``explanation`` key."""
+        out = {
             "policy": self.policy,
             "as_of": self.as_of.isoformat(),
             "eligibility": _plain(self.eligibility),
@@ -218,8 +247,11 @@ class Decision:
             "notices": _plain(self.notices),
             "findings": _plain(self.findings),
             "missing_facts": list(self.missing_facts),
-            "explanation": _plain(self.explanation),
         }
+        if explanation:
+            out["explanation"] = _plain(self.explanation)
+        out["meta"] = _plain(self.meta)
+        return out
 
     def explain(self) -> str:
         """The trace as readable lines, each citing its provision in Chinese."""
@@ -231,57 +263,160 @@ class Decision:
                          f"{_show(step.outcome)}" + (f"  [{facts}]" if facts else ""))
         return "\n".join(lines)
 
-    def to_text(self, explain: bool = False) -> str:
-        """A readable summary that cites articles in Chinese; with ``explain``, the trace after it."""
-        out = [f"政策 {self.policy} · 基准日 {self.as_of.isoformat()}"]
-        out.append(f"状态 status: {self.status}")
-        for g in self.grounds:
-            out.append(f"  解聘事由 {g.citation.cite}（{g.effect}）{_quote(g.citation)}")
-        e = self.eligibility
-        out.append(f"资格 eligibility: {e.result}")
-        for c in e.unmet:
-            out.append(f"  不符合 {c.cite}{_quote(c)}")
-        for c in e.undetermined:
-            out.append(f"  待定 {c.cite}{_quote(c)}")
-        if e.preferred is not None:
-            out.append(f"  优先 preferred: {'是' if e.preferred else '否'}"
-                       + "".join(f" {c.cite}" for c in e.preferences))
-        if self.term is not None:
-            t = self.term
-            last = t.last_day.isoformat() if t.last_day else "待定"
-            out.append(f"聘期 term: {t.years} 年, {t.start.isoformat()} 起, 届满日 {last}, 第 {t.terms or '?'} 届")
-            for r in t.invalid_renewals:
-                out.append(f"  无效续聘 {r.on.isoformat()}: " + "、".join(c.cite for c in r.unmet))
-            for u in t.undetermined_renewals:
-                out.append(f"  续聘效力待定 {u.on.isoformat()}: " + "、".join(c.cite for c in u.undetermined))
-        if self.recusal.result != RecusalResult.NOT_APPLICABLE:
-            who = {"supervisor": "监督员", "department": "医疗保障部门"}.get(self.recusal.decided_by or "", "")
-            out.append(f"回避 recusal: {self.recusal.result}" + (f"（由{who}决定）" if who else "")
-                       + "".join(f" {c.cite}" for c in self.recusal.grounds))
-        for v in self.violations:
-            out.append(f"违纪 violation: {v.code} — {v.citation.cite}")
-        for o in self.obligations:
-            due = f", 期限 {o.due.isoformat()}" if o.due else ""
-            bearer = "（由医疗保障部门履行）" if o.bearer == "department" else "（由监督员履行）"
-            out.append(f"义务 obligation: {o.duty}{bearer} — {o.citation.cite}: {o.state}{due}")
-        if self.report.result != ReportResult.NOT_APPLICABLE:
-            report = self.report
-            category = f" {report.category.cite}" if report.category else ""
-            out.append(f"举报 report: {report.result}{category}"
-                       + (f"; 奖励依据 {report.reward_rules}" if report.reward_referral else ""))
-        for notice in self.notices:
-            where = f"{notice.citation.cite}: " if notice.citation else ""
-            out.append(f"提示 notice: {where}{notice.message}")
-        for f in self.findings:
-            item = f"第 {f.item + 1} 项" if f.item is not None else ""
-            value = "是" if f.value is True else "待定" if f.value is None else _show(f.value)
-            out.append(f"结论 finding: {f.label}（{f.code}）{item} — {f.citation.cite}: {value}")
-        if self.missing_facts:
-            out.append("缺少的事实 missing facts: " + ", ".join(self.missing_facts))
+    def to_text(self, explain: bool = False, lang: str = "zh", labels: "TextLabels | None" = None) -> str:
+        """A readable summary in one language (``lang``: ``zh`` or ``en``), naming facts and enum values
+        by the rule file's labels (``labels``, from ``Policy.text_labels``) in Chinese; with ``explain``,
+        the trace after it."""
+        if lang not in TEXT_WORDS:
+            raise ValueError(f"lang must be one of {', '.join(TEXT_WORDS)}, not {lang!r}")
+        out = summary_lines(self, lang, labels or TextLabels())
         if explain:
             out.append("推理过程 explanation:")
             out.extend("  " + line for line in self.explain().splitlines())
         return "\n".join(out)
+
+
+@attrs.frozen
+class TextLabels:
+    """The rule file's own words for the text output: ``facts`` (``section.fact`` → its label) and
+    ``values`` (an enum value → its label, the first declared where two enums share a value)."""
+
+    facts: dict = attrs.field(factory=dict)
+    values: dict = attrs.field(factory=dict)
+
+
+#: The summary's words in each language: headings, then each enum's values.
+TEXT_WORDS: dict[str, dict[str, Any]] = {
+    "zh": {
+        "head": "政策 {policy} · 基准日 {as_of}", "status": "状态：{}", "ground": "解聘事由",
+        "eligibility": "资格：{}", "unmet": "不符合", "undetermined": "待定", "preferred": "优先：{}",
+        "yes": "是", "no": "否", "open": "待定", "term": "聘期：{years} 年，自 {start} 起，届满日 {last}，{terms}",
+        "terms": "第 {} 届", "terms_open": "届数待定",
+        "invalid": "无效续聘", "open_renewal": "续聘效力待定", "recusal": "回避：{}", "decided_by": "（由{}决定）",
+        "violation": "违纪：{}", "obligation": "义务：{duty}（由{bearer}履行） {cite}：{state}", "due": "，期限 {}",
+        "report": "举报：{}", "reward": "；奖励依据 {}", "notice": "提示：", "finding": "结论：{label} {cite}：{value}",
+        "item": "第 {} 项 ", "missing": "缺少的事实：", "sep": "、", "colon": "：", "paren": "（{}）",
+        "status_values": {"not_appointed": "未聘任", "active": "在聘", "dismissed": "已解聘", "unknown": "待定"},
+        "effect": {"automatic": "自然解聘", "mandatory": "应当解聘", "discretionary": "可以解聘"},
+        "eligibility_values": {"eligible": "符合条件", "ineligible": "不符合条件", "unknown": "待定",
+                               "not_applicable": "不适用"},
+        "recusal_values": {"required": "应当回避", "request": "应当申请回避", "not_required": "无需回避",
+                           "not_applicable": "不适用", "unknown": "待定"},
+        "state": {"owed": "待履行", "met": "已履行", "overdue": "逾期", "breached": "已违反", "unknown": "待定"},
+        "report_values": {"in_scope": "属于举报范围", "out_of_scope": "不属于举报范围", "unknown": "待定",
+                          "not_applicable": "不适用"},
+        "who": {"supervisor": "监督员", "department": "医疗保障部门"},
+        "reason": {"late": "聘期届满后才续聘", "before_start": "早于聘任起始日", "second_in_term": "同一聘期内再次续聘",
+                   "conditions": "不符合续聘条件"},
+        "true": "是", "false": "否", "none": "待定",
+    },
+    "en": {
+        "head": "Policy {policy} · as of {as_of}", "status": "Status: {}", "ground": "Dismissal ground",
+        "eligibility": "Eligibility: {}", "unmet": "unmet", "undetermined": "undetermined", "preferred": "Preferred: {}",
+        "yes": "yes", "no": "no", "open": "undetermined",
+        "term": "Term: {years} years from {start}, last day {last}, {terms}",
+        "terms": "term {}", "terms_open": "term undetermined",
+        "invalid": "invalid renewal", "open_renewal": "renewal of undetermined validity", "recusal": "Recusal: {}",
+        "decided_by": " (decided by the {})", "violation": "Violation: {}",
+        "obligation": "Obligation: {duty} (owed by the {bearer}) {cite}: {state}", "due": ", due {}",
+        "report": "Report: {}", "reward": "; reward rules: {}", "notice": "Notice: ",
+        "finding": "Conclusion: {label} {cite}: {value}", "item": "entry {} ", "missing": "Missing facts: ",
+        "sep": ", ", "colon": ": ", "paren": " ({})",
+        "status_values": {"not_appointed": "not appointed", "active": "active", "dismissed": "dismissed",
+                          "unknown": "unknown"},
+        "effect": {"automatic": "automatic", "mandatory": "mandatory", "discretionary": "discretionary"},
+        "eligibility_values": {"eligible": "eligible", "ineligible": "ineligible", "unknown": "unknown",
+                               "not_applicable": "not applicable"},
+        "recusal_values": {"required": "required", "request": "must request recusal", "not_required": "not required",
+                           "not_applicable": "not applicable", "unknown": "unknown"},
+        "state": {"owed": "owed", "met": "met", "overdue": "overdue", "breached": "breached", "unknown": "unknown"},
+        "report_values": {"in_scope": "in scope", "out_of_scope": "out of scope", "unknown": "unknown",
+                          "not_applicable": "not applicable"},
+        "who": {"supervisor": "supervisor", "department": "medical security department"},
+        "reason": {"late": "after the term's last day", "before_start": "before the appointment's start",
+                   "second_in_term": "a second renewal in the same term", "conditions": "its conditions are unmet"},
+        "true": "true", "false": "false", "none": "unknown",
+    },
+}
+
+
+def summary_lines(decision: "Decision", lang: str, labels: TextLabels) -> list[str]:
+    """``Decision.to_text``'s summary, in ``lang``: Chinese names provisions as the regulation does
+    (第五条) and facts and values by the rule file's labels; English by ref (art. 5) and code."""
+    w = TEXT_WORDS[lang]
+    zh = lang == "zh"
+
+    def cite(c: Citation) -> str:
+        return c.cite if zh else f"art. {c.ref}"
+
+    def quoted(c: Citation) -> str:
+        return _quote(c) if zh else ""  # the regulation's wording is Chinese: quoted in the Chinese text only
+
+    def value_name(code: str) -> str:
+        return labels.values.get(code) or code if zh else code
+
+    def shown(value) -> str:
+        if value is None or value is True or value is False:
+            return w["none" if value is None else "true" if value else "false"]
+        if isinstance(value, str):
+            return value_name(value)
+        if isinstance(value, (list, tuple)):
+            return "[" + w["sep"].join(shown(v) for v in value) + "]"
+        return _show(value)
+
+    out = [w["head"].format(policy=decision.policy, as_of=decision.as_of.isoformat())]
+    out.append(w["status"].format(w["status_values"].get(str(decision.status), str(decision.status))))
+    for g in decision.grounds:
+        out.append(f"  {w['ground']} {cite(g.citation)}{w['paren'].format(w['effect'][str(g.effect)])}"
+                   f"{quoted(g.citation)}")
+    e = decision.eligibility
+    out.append(w["eligibility"].format(w["eligibility_values"].get(str(e.result), str(e.result))))
+    for c in e.unmet:
+        out.append(f"  {w['unmet']} {cite(c)}{quoted(c)}")
+    for c in e.undetermined:
+        out.append(f"  {w['undetermined']} {cite(c)}{quoted(c)}")
+    if e.preferred is not None:
+        out.append("  " + w["preferred"].format(w["yes"] if e.preferred else w["no"])
+                   + "".join(f" {cite(c)}" for c in e.preferences))
+    if decision.term is not None:
+        t = decision.term
+        out.append(w["term"].format(years=_show(t.years), start=t.start.isoformat(),
+                                    last=t.last_day.isoformat() if t.last_day else w["open"],
+                                    terms=w["terms"].format(t.terms) if t.terms else w["terms_open"]))
+        for r in t.invalid_renewals:
+            out.append(f"  {w['invalid']} {r.on.isoformat()}{w['colon']}{w['reason'].get(r.reason, r.reason)}"
+                       + (w["paren"].format(w["sep"].join(cite(c) for c in r.unmet)) if r.unmet else ""))
+        for u in t.undetermined_renewals:
+            out.append(f"  {w['open_renewal']} {u.on.isoformat()}{w['colon']}"
+                       + w["sep"].join(cite(c) for c in u.undetermined))
+    recusal = decision.recusal
+    if recusal.result != RecusalResult.NOT_APPLICABLE:
+        who = w["who"].get(recusal.decided_by or "", "")
+        out.append(w["recusal"].format(w["recusal_values"].get(str(recusal.result), str(recusal.result)))
+                   + (w["decided_by"].format(who) if who else "") + "".join(f" {cite(c)}" for c in recusal.grounds))
+    for v in decision.violations:
+        out.append(w["violation"].format(f"{value_name(v.code)} — {cite(v.citation)}"))
+    for o in decision.obligations:
+        line = w["obligation"].format(duty=value_name(o.duty), bearer=w["who"].get(o.bearer, o.bearer),
+                                      cite=cite(o.citation), state=w["state"].get(str(o.state), str(o.state)))
+        out.append(line + (w["due"].format(o.due.isoformat()) if o.due else ""))
+    report = decision.report
+    if report.result != ReportResult.NOT_APPLICABLE:
+        category = f" {cite(report.category)}" if report.category else ""
+        out.append(w["report"].format(w["report_values"].get(str(report.result), str(report.result)) + category)
+                   + (w["reward"].format(report.reward_rules) if report.reward_referral else ""))
+    for notice in decision.notices:
+        where = f"{cite(notice.citation)}{w['colon']}" if notice.citation else ""
+        out.append(f"{w['notice']}{where}{notice.message}")
+    for f in decision.findings:
+        item = w["item"].format(f.item + 1) if f.item is not None else ""
+        value = (w["yes"] if f.value is True else w["open"] if f.value is None else shown(f.value))
+        out.append(w["finding"].format(label=(f.label or f.code) if zh else f.code, cite=item + cite(f.citation),
+                                       value=value))
+    if decision.missing_facts:
+        named = [f"{labels.facts[k]}（{k}）" if zh and labels.facts.get(k) else k for k in decision.missing_facts]
+        out.append(w["missing"] + w["sep"].join(named))
+    return out
 
 
 _RULE_NAMES = {"require": "资格条件", "prefer": "优先条件", "term": "聘期", "renewal": "续聘", "ground": "解聘事由",
@@ -370,7 +505,7 @@ _PLAIN: dict = {dt.date: dt.date.isoformat, Citation: Citation.to_dict, list: _p
                                                                  DutyState, ReportResult)},
                 **{cls: _plain_object(cls) for cls in (Eligibility, InvalidRenewal, UndeterminedRenewal, Term,
                                                         Ground, Recusal, Obligation, Violation, Report, Notice,
-                                                        Finding)}}
+                                                        Finding, Meta, CalendarStamp)}}
 
 
 # ------------------------------------------------------------------ the trace, as recorded
@@ -444,7 +579,7 @@ class JsonWriter:
         self.integers = {i: str(i).encode() for i in range(100)}
         writers: dict = {Citation: self.mapping_of(Citation.to_dict), Step: self.step}
         for cls in (Eligibility, InvalidRenewal, UndeterminedRenewal, Term, Ground, Recusal, Obligation,
-                    Violation, Report, Notice, Finding):
+                    Violation, Report, Notice, Finding, Meta, CalendarStamp):
             writers[cls] = self.object_writer(cls)
         self.writers = writers
         string, shared = self.string, self.shared
@@ -456,7 +591,8 @@ class JsonWriter:
             by_type[enum_cls] = lambda v: string(v.value)
         # Citations and the parts decisions share are immutable: their text is remembered by identity.
         # (Terms and renewals are new with every decision: written afresh.)
-        for shared_cls in (Citation, Eligibility, Ground, Recusal, Obligation, Violation, Report, Notice):
+        for shared_cls in (Citation, Eligibility, Ground, Recusal, Obligation, Violation, Report, Notice, Meta,
+                           CalendarStamp):
             by_type[shared_cls] = shared
         fallback = self.fallback
 
@@ -506,11 +642,13 @@ class JsonWriter:
             b',"notices":', sequence(decision.notices), b',"findings":', sequence(decision.findings),
             b',"missing_facts":', missing_text]
         if not explanation:
-            parts.append(b"}")
+            pass
         elif records is None:
-            parts += (b',"explanation":', sequence(decision.explanation), b"}")
+            parts += (b',"explanation":', sequence(decision.explanation))
         else:
-            parts += (b',"explanation":[', self.steps(records), b"]}")
+            parts += (b',"explanation":[', self.steps(records), b"]")
+        meta = decision.meta
+        parts += (b',"meta":', b"null" if meta is None else value(meta), b"}")
         return parts
 
     # Terms and their renewals, new with every decision, spelled out: most decisions have a term.
@@ -527,12 +665,9 @@ class JsonWriter:
 
     def renewal(self, r: InvalidRenewal | UndeterminedRenewal) -> bytes:
         if isinstance(r, InvalidRenewal):
-            opening, citations = b'{"on":', r.unmet
-            middle = b',"unmet":'
-        else:
-            opening, citations = b'{"on":', r.undetermined
-            middle = b',"undetermined":'
-        return b"".join((opening, self.value(r.on), middle, self.sequence(citations), b"}"))
+            return b"".join((b'{"on":', self.value(r.on), b',"reason":', self.string(r.reason), b',"unmet":',
+                             self.sequence(r.unmet), b',"facts":', self.sequence(r.facts), b"}"))
+        return b"".join((b'{"on":', self.value(r.on), b',"undetermined":', self.sequence(r.undetermined), b"}"))
 
     def integer(self, v: int) -> bytes:
         found = self.integers.get(v)

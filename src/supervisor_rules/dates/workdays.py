@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
+import json
 import re
 import reprlib
 from collections.abc import Iterable, Mapping
@@ -34,6 +36,7 @@ _ONE_DAY = datetime.timedelta(days=1)
 # week dates, which would let malformed configuration through.
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _MAPPING_KEYS = ("source", "years", "holidays", "adjusted_workdays")
+_OPTIONAL_KEYS = ("version",)
 
 
 class MissingCalendarYear(LookupError):
@@ -99,6 +102,10 @@ class WorkdayCalendar:
     adjusted_workdays: frozenset[datetime.date] = attrs.field(converter=_frozen_dates, repr=False)
     years: frozenset[int] = attrs.field(converter=_frozen_years, repr=_years_repr)
     source: str = attrs.field(validator=attrs.validators.instance_of(str))
+    # The data's release where its source has one (the chinesecalendar package's version): for audit,
+    # a decision's ``meta.calendar`` names it.
+    version: str | None = attrs.field(default=None, kw_only=True,
+                                      validator=attrs.validators.optional(attrs.validators.instance_of(str)))
 
     def __attrs_post_init__(self) -> None:
         # Validate once at construction so the per-decision lookups can trust
@@ -168,6 +175,7 @@ class WorkdayCalendar:
         years: Iterable[int] = (),
         *,
         source: str | None = None,
+        version: str | None = None,
     ) -> WorkdayCalendar:
         """Return a calendar with whole years of data added or replaced.
 
@@ -177,7 +185,7 @@ class WorkdayCalendar:
         one of ``years``, so no existing year is ever half-changed by
         accident (to amend, say, late December of a covered year, resupply
         that whole year).  ``source`` defaults to a note appended to this
-        calendar's source.
+        calendar's source; ``version`` to none (the data is no longer that release's).
         """
         new_years = frozenset(_require_year(y, "year") for y in years)
         new_holidays = frozenset(_require_date(d, "holiday") for d in holidays)
@@ -200,6 +208,7 @@ class WorkdayCalendar:
             | new_adjusted,
             years=self.years | new_years,
             source=source,
+            version=version,
         )
 
     @classmethod
@@ -215,7 +224,7 @@ class WorkdayCalendar:
         missing = [k for k in _MAPPING_KEYS if k not in data]
         if missing:
             raise ValueError(f"calendar data is missing required key(s): {', '.join(missing)}")
-        unknown = sorted(str(k) for k in data if k not in _MAPPING_KEYS)
+        unknown = sorted(str(k) for k in data if k not in _MAPPING_KEYS and k not in _OPTIONAL_KEYS)
         if unknown:
             # Rejecting typos beats silently ignoring e.g. "adjusted_work_days".
             raise ValueError(f"calendar data has unknown key(s): {', '.join(unknown)}")
@@ -223,6 +232,9 @@ class WorkdayCalendar:
         source = data["source"]
         if not isinstance(source, str) or not source.strip():
             raise ValueError("calendar data 'source' must be a non-empty string")
+        version = data.get("version")
+        if version is not None and not isinstance(version, str):
+            raise ValueError("calendar data 'version' must be a string")
 
         years = []
         for i, y in enumerate(_as_list(data["years"], "years")):
@@ -252,16 +264,26 @@ class WorkdayCalendar:
         adjusted = parse_dates("adjusted_workdays")
         # Remaining consistency checks (weekday "adjusted" days, overlaps)
         # live in the constructor; they already raise ValueError.
-        return cls(holidays=holidays, adjusted_workdays=adjusted, years=year_set, source=source)
+        return cls(holidays=holidays, adjusted_workdays=adjusted, years=year_set, source=source, version=version)
 
     def to_mapping(self) -> dict[str, Any]:
         """Return the JSON-friendly form read by :meth:`from_mapping` (sorted, ISO dates)."""
-        return {
-            "source": self.source,
+        out: dict[str, Any] = {"source": self.source}
+        if self.version is not None:
+            out["version"] = self.version
+        out.update({
             "years": sorted(self.years),
             "holidays": [d.isoformat() for d in sorted(self.holidays)],
             "adjusted_workdays": [d.isoformat() for d in sorted(self.adjusted_workdays)],
-        }
+        })
+        return out
+
+    def digest(self) -> str:
+        """``sha256:`` and the first 16 hex digits of the SHA-256 of the data (years, holidays, adjusted
+        workdays; not the source's name): what identifies a calendar that has no ``version``."""
+        data = {k: v for k, v in self.to_mapping().items() if k not in ("source", "version")}
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
 
     @classmethod
     def from_chinese_calendar(cls) -> WorkdayCalendar:
@@ -299,6 +321,7 @@ class WorkdayCalendar:
             adjusted_workdays={d for d in constants.workdays if d.year in years},
             years=years,
             source=f"chinesecalendar {version}",
+            version=version,
         )
 
 

@@ -87,8 +87,8 @@ def source_of(policy: CompiledPolicy, traced: bool = False) -> tuple[str, dict]:
 
 # ------------------------------------------------------------------ the generator
 #: The Decision fields the questions decide, in Decision's order: the generated function passes the
-#: local variable of each name (after ``policy`` and ``as_of``; before ``missing_facts``).
-DECIDED = tuple(f.name for f in attrs.fields(Decision) if f.name not in ("policy", "as_of", "missing_facts")
+#: local variable of each name (after ``policy`` and ``as_of``; before ``missing_facts``). ``meta`` is the Policy's.
+DECIDED = tuple(f.name for f in attrs.fields(Decision) if f.name not in ("policy", "as_of", "missing_facts", "meta")
                 and not f.name.startswith("_"))
 if sorted(DECIDED) != sorted(field for question in questions.QUESTIONS for field in question.decides):
     raise questions.UnregisteredRule(f"a Decision has {DECIDED}: each must be decided by exactly one question")

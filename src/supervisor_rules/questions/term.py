@@ -255,13 +255,6 @@ def term_number_of(chain, on) -> int | None:
     return k + 1 if k <= low else 0 if k > high else None
 
 
-def cited(parts, wanted, fallback: tuple) -> tuple:
-    """The citations, in provision order and each once, among ``(order, value, citation)`` parts whose
-    value is ``wanted``; ``fallback`` if none."""
-    found = sorted(((order, citation) for order, value, citation in parts if value is wanted), key=lambda p: p[0])
-    return tuple(dict.fromkeys(citation for _, citation in found)) or fallback
-
-
 def expired_after(policy, decision, facts) -> bool | None:
     """``expired`` as a decision shows it, for expressions read after the decision (invariants,
     coverage): not while nobody is appointed or before the start, unknown while the renewal chain is."""
@@ -327,13 +320,16 @@ def _term(policy, ev) -> DecisionTerm | None:
         if outcome is True:
             valid.append(on)
         elif outcome is False:
-            # A renewal on time whose conditions fail cites them; one too late, a
-            # second in the same term or one before the start cites the term.
-            why = (_renewal_reasons(renewal, own, added, values, env, False) if timely and condition is False
-                   else (rule.citation,))
-            invalid.append(InvalidRenewal(on, why))
+            # A renewal on time whose conditions fail cites them and the facts they read; one too
+            # late, a second in the same term or one before the start cites the term.
+            if timely and condition is False:
+                invalid.append(conditions_failed(on, _renewal_parts(renewal, own, added, values, env),
+                                                 _own_part(renewal)))
+            else:  # an invalid outcome leaves the possible counts as they were
+                invalid.append(InvalidRenewal(on, untimely(index, max(states)), (rule.citation,)))
         else:
-            undetermined.append(UndeterminedRenewal(on, _renewal_reasons(renewal, own, added, values, env, None)))
+            undetermined.append(UndeterminedRenewal(
+                on, unmet_of(_renewal_parts(renewal, own, added, values, env), None, _own_part(renewal))[0]))
         note(renewal, "valid" if outcome is True else "invalid" if outcome is False else None,
              sites and sites["renewal"],
              sites and (on, *[env.facts.get(k) for k in sites["renewal"].keys[1:]]))
@@ -355,13 +351,47 @@ def _term(policy, ev) -> DecisionTerm | None:
                 tuple(invalid), tuple(undetermined))
 
 
-def _renewal_reasons(renewal, own, added, values, env, wanted) -> tuple[Citation, ...]:
-    """The conditions of a renewal that are ``wanted`` (False: unmet; None: unknown): the requirements
-    its own `satisfies` condition stands for (else its own provision), and its further conditions."""
-    parts = ([(r.order, r.fn(env), r.citation) for r in renewal.requirements] if renewal.requirements
-             else [(renewal.order, own, renewal.citation)])
-    parts += [(a.order, value, a.citation) for a, value in zip(added, values)]
-    return cited(parts, wanted, (renewal.citation,))
+def _renewal_parts(renewal, own, added, values, env) -> list[tuple]:
+    """A renewal's conditions as ``(order, value, citation, facts)``: the requirements its own
+    `satisfies` condition stands for (else its own condition), and its further conditions."""
+    var, key = renewal.var, renewal.key
+    parts = ([(r.order, r.fn(env), r.citation, r.reads) for r in renewal.requirements] if renewal.requirements
+             else [(renewal.order, own, renewal.citation, condition_facts(renewal, var, key))])
+    parts += [(a.order, value, a.citation, condition_facts(a, var, key)) for a, value in zip(added, values)]
+    return parts
+
+
+def _own_part(renewal) -> tuple:
+    return (renewal.order, None, renewal.citation, condition_facts(renewal, renewal.var, renewal.key))
+
+
+def condition_facts(rule, var: str, key: str) -> tuple[str, ...]:
+    """The facts a renewal condition reads: its facts, and the fields of the renewal's record
+    (``var``, an entry of the list ``key``) as ``key[].field``."""
+    fields = [f"{key}[].{node.parts[1]}" for node in n.walk(rule.expr)
+              if isinstance(node, n.Path) and len(node.parts) == 2 and node.parts[0] == var]
+    return (*rule.reads, *fields)
+
+
+def unmet_of(parts, wanted, fallback: tuple) -> tuple[tuple[Citation, ...], tuple[str, ...]]:
+    """The citations, in provision order and each once, of the ``(order, value, citation, facts)``
+    parts whose value is ``wanted``, and the facts those read (sorted, each once); ``fallback``'s
+    (the renewal's own part) if none is."""
+    found = sorted((p for p in parts if p[1] is wanted), key=lambda p: p[0]) or [fallback]
+    return (tuple(dict.fromkeys(p[2] for p in found)),
+            tuple(sorted({fact for p in found for fact in p[3]})))
+
+
+def conditions_failed(on: dt.date, parts, fallback: tuple) -> InvalidRenewal:
+    """A renewal on time whose conditions fail: ``unmet_of`` the parts that are false."""
+    unmet, facts = unmet_of(parts, False, fallback)
+    return InvalidRenewal(on, "conditions", unmet, facts)
+
+
+def untimely(index: int | None, reached: int) -> str:
+    """Why a renewal that is not on time for the term the chain has ``reached`` (0-based) is invalid:
+    dated before the start (``index`` None), after that term's last day, or in a term renewed already."""
+    return "before_start" if index is None else "late" if index > reached else "second_in_term"
 
 
 # ------------------------------------------------------------------ trace sites
@@ -447,25 +477,27 @@ def generate(gen) -> None:
         gen.emit("        outcome = False")
         gen.emit("else:")
         gen.emit("    timely = outcome = False")
-        own = gen.const((renewal.citation,))
-        if renewal.requirements or added:
-            # runtime's _renewal_reasons: (order, value, citation) of each condition, cited in provision order.
-            parts = ([(r.order, gen.requirement_value[r.order], r.citation) for r in renewal.requirements]
-                     if renewal.requirements else [(renewal.order, "own", renewal.citation)])
-            parts += [(a.order, f"rc{i}", a.citation) for i, a in enumerate(added)]
-            pairs = "(" + "".join(f"({order}, {value}, {gen.const(citation)}), "
-                                  for order, value, citation in parts) + ")"
-            unmet, undetermined = f"cited({pairs}, False, {own})", f"cited({pairs}, None, {own})"
-        else:
-            unmet = undetermined = own
+        # _renewal_parts: (order, value, citation, facts) of each condition, cited in provision order.
+        parts = ([(r.order, gen.requirement_value[r.order], r.citation, r.reads) for r in renewal.requirements]
+                 if renewal.requirements
+                 else [(renewal.order, "own" if added else "condition", renewal.citation,
+                        condition_facts(renewal, renewal.var, renewal.key))])
+        parts += [(a.order, f"rc{i}", a.citation, condition_facts(a, renewal.var, renewal.key))
+                  for i, a in enumerate(added)]
+        pairs = "(" + "".join(f"({order}, {value}, {gen.const(citation)}, {gen.const(read)}), "
+                              for order, value, citation, read in parts) + ")"
+        own = gen.const(_own_part(renewal))
         gen.emit("if outcome is True:")
         gen.emit("    valid.append(on)")
         gen.emit("elif outcome is False:")
-        gen.emit(f"    invalid.append(InvalidRenewal(on, {unmet} "
-                  f"if timely and condition is False else {gen.const((rule.citation,))}))")
+        gen.emit("    if timely and condition is False:")
+        gen.emit(f"        invalid.append(conditions_failed(on, {pairs}, {own}))")
+        gen.emit("    else:  # an invalid outcome leaves the possible counts as they were")
+        gen.emit("        invalid.append(InvalidRenewal(on, untimely(index, count if states is None else max(states)), "
+                 f"{gen.const((rule.citation,))}))")
         gen.emit("else:")
         gen.depth += 1
-        gen.emit(f"undetermined_renewals.append(UndeterminedRenewal(on, {undetermined}))")
+        gen.emit(f"undetermined_renewals.append(UndeterminedRenewal(on, unmet_of({pairs}, None, {own})[0]))")
         gen.missing(renewal)
         for i, a in enumerate(added):
             if any(k in policy.open_facts for k in a.reads):
@@ -591,14 +623,20 @@ def _ref_term(run) -> DecisionTerm | None:
                 outcome = "valid"
             elif outcomes == {"invalid"}:
                 if on_time and condition is False:
-                    why = _ref_renewal_reasons(run, renewal, own, further, values, False)
+                    why, failed = _ref_renewal_reasons(run, renewal, own, further, values, False)
+                    invalid.append(InvalidRenewal(on, "conditions", why, failed))
                 else:  # late, before the start or a second in the term: the term's article
-                    why = (rule.citation,)
-                invalid.append(InvalidRenewal(on, why))
+                    if dated_in is None:
+                        reason = "before_start"
+                    elif all(dated_in > count for count in possible):
+                        reason = "late"  # after the last day of every term the chain may have reached
+                    else:
+                        reason = "second_in_term"
+                    invalid.append(InvalidRenewal(on, reason, (rule.citation,)))
                 outcome = "invalid"
             else:
                 undetermined.append(UndeterminedRenewal(
-                    on, _ref_renewal_reasons(run, renewal, own, further, values, None)))
+                    on, _ref_renewal_reasons(run, renewal, own, further, values, None)[0]))
                 run.unknown(renewal)
                 outcome = None
             shown = {shown_key: on, **{key: run.facts.get(key) for key in renewal.reads}}
@@ -625,23 +663,33 @@ def _ref_term(run) -> DecisionTerm | None:
                 min(possible) + 1 if known else None, tuple(valid), tuple(invalid), tuple(undetermined))
 
 
-def _ref_renewal_reasons(run, renewal, own, further, values, wanted) -> tuple[Citation, ...]:
+def _ref_renewal_reasons(run, renewal, own, further, values, wanted) -> tuple[tuple[Citation, ...], tuple[str, ...]]:
     """Why a renewal's conditions fail (``wanted`` False) or are open (None): where its own condition
     has that value, the requirements a `satisfies` condition stands for that have it (else the
     renewal's own provision); and each further condition (``renewal requires``) that has it. In the
-    order of the provisions, each once; the renewal's own provision if none."""
-    found: list[Citation] = []
+    order of the provisions, each once; the renewal's own provision if none. With them, the facts
+    those conditions read (a field of the renewal's record as ``LIST[].FIELD``), sorted."""
+    found: list = []
     if own is wanted:
         condition = renewal.node.condition
         if isinstance(condition, n.Satisfies):
-            found += [rule.citation for rule in run.policy.referenced("satisfies", condition.ref)
+            found += [rule for rule in run.policy.referenced("satisfies", condition.ref)
                       if run.holds(rule) is wanted]
         if not found:
-            found.append(renewal.citation)
-    found += [rule.citation for rule, value in zip(further, values) if value is wanted]
+            found.append(renewal)
+    found += [rule for rule, value in zip(further, values) if value is wanted]
+    if not found:
+        found.append(renewal)
     position = run.policy.position
-    ordered = sorted(dict.fromkeys(found), key=lambda citation: position[citation])
-    return tuple(ordered) or (renewal.citation,)
+    ordered = sorted(dict.fromkeys(rule.citation for rule in found), key=lambda citation: position[citation])
+    source = renewal.node
+    facts: set[str] = set()
+    for rule in found:
+        facts.update(rule.reads)
+        if rule is renewal or isinstance(rule.node, RenewalCondition):
+            facts.update(f"{source.source.dotted}[].{node.parts[1]}" for node in n.walk(rule.node.condition)
+                         if isinstance(node, n.Path) and len(node.parts) == 2 and node.parts[0] == source.var)
+    return tuple(ordered), tuple(sorted(facts))
 
 
 def _ref_term_number(start: dt.date, months: int, possible: set, last_day):
@@ -694,5 +742,5 @@ QUESTION = Question(
     interpret, generate, sites, reference=reference, order=20,
     after={"expired": expired_after, "last_day": last_day_after, "term_number": term_number_after},
     namespace={"Term": make_term, "InvalidRenewal": InvalidRenewal, "UndeterminedRenewal": UndeterminedRenewal,
-               "end_of": end_of, "advance": advance, "cited": cited, "term_number_of": term_number_of,
+               "end_of": end_of, "advance": advance, "unmet_of": unmet_of, "conditions_failed": conditions_failed, "untimely": untimely, "term_number_of": term_number_of,
                "ISO": dt.date.isoformat})

@@ -57,6 +57,7 @@ class Decider:
             self.compiled = policy.compiled
             self.read_case = policy.read_case
             self.calendar = lambda: policy.calendar
+            self.meta = policy.meta
         self.ensure_ascii = ensure_ascii
         self.explain = explain
         self.writer = JsonWriter(ensure_ascii)
@@ -109,16 +110,18 @@ class Decider:
             if self.as_of_problems:
                 raise CaseError(list(self.as_of_problems))
             if self.select is None:
-                compiled, read_case, calendar, notices = self.compiled, self.read_case, self.calendar, ()
+                compiled, read_case, calendar, notices, meta = (self.compiled, self.read_case, self.calendar, (),
+                                                                self.meta)
             else:
                 vehicle, notices = self.select(case, self.as_of)
-                compiled, read_case = vehicle.compiled, vehicle.read_case
+                compiled, read_case, meta = vehicle.compiled, vehicle.read_case, vehicle.meta
                 calendar = lambda: vehicle.calendar  # noqa: E731 (read when a deadline counts working days)
             facts, sections, day = read_case(case, self.as_of)
             if self.explain:
                 decision, records = runtime.evaluate_traced(compiled, facts, sections, day, calendar)
             else:
                 decision, records = runtime.evaluate(compiled, facts, sections, day, calendar), None
+            decision.meta = meta
             if notices:
                 decision = attrs.evolve(decision, notices=(*notices, *decision.notices))
         except CaseError as exc:
