@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from fractions import Fraction
-from typing import Iterable
+from typing import Iterable, TypeGuard
 
 import attrs
 
@@ -1016,7 +1016,7 @@ class _Checker:
                 self.report(expr.span, "lists are tested with `has`, `has any of` or `is empty`")
         return BOOL
 
-    def is_value(self, expr) -> bool:
+    def is_value(self, expr) -> TypeGuard[n.Name]:
         """A bare name that stands for a value (an enum's), not for a definition."""
         return isinstance(expr, n.Name) and expr.name not in self.definitions
 

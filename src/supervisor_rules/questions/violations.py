@@ -131,7 +131,7 @@ def compile_prohibit(c, kind, rule, citation, order):
 # ------------------------------------------------------------------ interpretation
 def interpret(policy, ev) -> None:
     facts, tracing = ev.facts, ev.trace is not None
-    violations = []
+    violations: list[Violation] = []
     for rule in policy.prohibitions:
         recorded = kept(facts.get(rule.key), rule.codes) if rule.field is None else \
             kept_field(facts.get(rule.key), rule.field, rule.codes)
