@@ -77,7 +77,9 @@ def test_an_absurd_jobs_value_is_refused(cli, jobs, tmp_path):
     code, out, err = cli("eval", "wuhan", "--batch", str(cases), "--jobs", jobs)
     assert code == 2 and out == ""
     assert f"from 0 to {batch.MAX_JOBS}, or auto" in err and "Traceback" not in err
-    assert len(err) < 400
+    # the value is cut short, not echoed whole; the rest is argparse's usage line, which grows with the options
+    assert jobs[:41] not in err if len(jobs) > 40 else True
+    assert len(err) < 600
 
 
 def _children(pid: int) -> list[int]:

@@ -116,6 +116,7 @@ def test_json_writer_writes_what_json_dumps_writes(city):
             facts, present, as_of = case_module.validate(policy._sections, case, None, policy._defaults)
             for _ in range(2):
                 traced, records = runtime.evaluate_traced(policy._compiled, facts, present, as_of, calendar)
+                traced.meta = policy.meta  # as the batch stamps it
                 assert writer.decision_bytes(traced, records) == expected.encode(encoding)
 
 

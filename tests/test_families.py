@@ -297,7 +297,7 @@ def test_eval_decides_under_the_composite(cli, tmp_path):
     (tmp_path / "case.json").write_text('{"as_of": "2025-05-01", "person": {"years_old": 21}, '
                                         '"appointment": {"start": "2023-06-01"}}', encoding="utf-8")
     code, out, _ = cli("eval", FIXTURES / "tiny.family", tmp_path / "case.json", "--format", "text")
-    assert code == 0 and "聘期 term: 2 年" in out and "聘期规则适用 tiny2021" in out
+    assert code == 0 and "聘期：2 年" in out and "聘期规则适用 tiny2021" in out
 
 
 def test_eval_batch_takes_a_family_and_each_line_chooses(cli, tiny, tmp_path):

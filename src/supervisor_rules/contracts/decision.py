@@ -214,7 +214,9 @@ class Decision:
     notices: tuple[Notice, ...]
     findings: tuple[Finding, ...]
     missing_facts: tuple[str, ...]
-    meta: Meta | None = None  # set by the Policy that evaluated (the backends leave it out)
+    # Set by the Policy that evaluated (the backends leave it out); a stamp, not a conclusion: two
+    # decisions that conclude the same are equal whatever produced them.
+    meta: Meta | None = attrs.field(default=None, eq=False)
     _trace: Callable[[], tuple[Step, ...]] | None = attrs.field(default=None, repr=False, eq=False)
     _explanation: tuple[Step, ...] | None = attrs.field(default=None, repr=False, eq=False)
 
