@@ -192,11 +192,7 @@ class Policy:
 
     def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
         """Decide each case in turn (lazily); an invalid case raises ``CaseError`` when reached."""
-        if not isinstance(cases, Iterable) or isinstance(cases, (str, bytes, Mapping)):
-            raise case_module.CaseError([("", f"evaluate_many takes an iterable of cases, not "
-                                              f"{type(cases).__name__}")])
-        for item in cases:
-            yield self.evaluate(item, as_of=as_of)
+        return _each(self.evaluate, cases, as_of)
 
     def schema(self) -> dict:
         """The policy's case format as JSON Schema."""
@@ -721,11 +717,7 @@ class Family:
 
     def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
         """Decide each case in turn (lazily), each under its own version."""
-        if not isinstance(cases, Iterable) or isinstance(cases, (str, bytes, Mapping)):
-            raise case_module.CaseError([("", f"evaluate_many takes an iterable of cases, not "
-                                              f"{type(cases).__name__}")])
-        for item in cases:
-            yield self.evaluate(item, as_of=as_of)
+        return _each(self.evaluate, cases, as_of)
 
     @functools.cached_property
     def text_labels(self) -> TextLabels:
@@ -750,6 +742,15 @@ class Family:
                                        "its as_of checks and decides it",
                 "anyOf": [{"title": f"{v.id}, in force from {_day(v.effective)}", **body}
                           for v, body in zip(self.versions, bodies)]}
+
+
+def _each(evaluate, cases: Iterable[Mapping], as_of) -> Iterator[Decision]:
+    """``evaluate_many`` of a policy or a family: lazily, a bad argument refused when iteration starts."""
+    if not isinstance(cases, Iterable) or isinstance(cases, (str, bytes, Mapping)):
+        raise case_module.CaseError([("", f"evaluate_many takes an iterable of cases, not "
+                                          f"{type(cases).__name__}")])
+    for item in cases:
+        yield evaluate(item, as_of=as_of)
 
 
 def _day(day: dt.date | None) -> str:

@@ -119,14 +119,7 @@ def run(args) -> int:
              + (" (allowed by --allow-behaviour-change):" if args.allow else "; exit 1:"))
         for line in breaks:
             _out(f"  - {line}")
-    if differs:
-        _out("")
-        _out(f"Behaviour differs in {len(behaviour.groups)} way(s)"
-             + (" (allowed by --allow-behaviour-change)." if args.allow
-                else "; exit 1 (pass --allow-behaviour-change to accept)."))
-    elif behaviour is not None:
-        _out("")
-        _out(f"No behavioural difference found in {behaviour.compared} cases.")
+    _verdict(behaviour, differs, args.allow)
     return status
 
 
@@ -184,18 +177,23 @@ def _families(args, fmt: str, old, new) -> int:
             _out(f"  - {line}")
     if behaviour is not None:
         _behaviour_text(*views, behaviour)
-    if differs:
-        _out("")
-        _out(f"Behaviour differs in {len(behaviour.groups)} way(s)"
-             + (" (allowed by --allow-behaviour-change)." if args.allow
-                else "; exit 1 (pass --allow-behaviour-change to accept)."))
-    elif behaviour is not None:
-        _out("")
-        _out(f"No behavioural difference found in {behaviour.compared} cases.")
+    _verdict(behaviour, differs, args.allow)
     return status
 
 
 # ------------------------------------------------------------------ text
+def _verdict(behaviour, differs: bool, allowed: bool) -> None:
+    """The text output's last line: whether the behavioural search found a difference."""
+    if differs:
+        _out("")
+        _out(f"Behaviour differs in {len(behaviour.groups)} way(s)"
+             + (" (allowed by --allow-behaviour-change)." if allowed
+                else "; exit 1 (pass --allow-behaviour-change to accept)."))
+    elif behaviour is not None:
+        _out("")
+        _out(f"No behavioural difference found in {behaviour.compared} cases.")
+
+
 def _refs(entries) -> str:
     return ", ".join(e["ref"] for e in entries)
 
