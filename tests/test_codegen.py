@@ -112,12 +112,12 @@ def test_json_writer_writes_what_json_dumps_writes(city):
             expected = json.dumps(decision.to_dict(), ensure_ascii=ensure_ascii, separators=(",", ":"))
             assert writer.decision(decision) == expected
             assert writer.decision(decision) == expected  # and again, from what it remembered
-            # As the batch writes it: from the trace records, as bytes (twice: remembered steps).
-            facts, present, as_of = case_module.validate(policy._sections, case, None, policy._defaults)
+            # As the batch writes it: bytes, from a decision of the fast path that the policy stamps.
+            facts, present, as_of = policy.read_case(case)
             for _ in range(2):
-                traced, records = runtime.evaluate_traced(policy._compiled, facts, present, as_of, calendar)
-                traced.meta = policy.meta  # as the batch stamps it
-                assert writer.decision_bytes(traced, records) == expected.encode(encoding)
+                fast = runtime.evaluate(policy.compiled, facts, present, as_of, calendar)
+                policy.stamp(fast, facts, present, as_of)
+                assert writer.decision_bytes(fast) == expected.encode(encoding)
 
 
 def test_explanation_is_built_from_the_records():
@@ -130,7 +130,7 @@ def test_explanation_is_built_from_the_records():
     decision = policy.evaluate(case)
     facts, present, as_of = case_module.validate(policy._sections, case, None, policy._defaults)
     _, records = runtime.evaluate_traced(policy._compiled, facts, present, as_of, lambda: policy.calendar)
-    steps = decision.explanation
+    steps = decision.trace
     assert len(steps) == len(records)
     for step, record in zip(steps, records):
         site = record[0]

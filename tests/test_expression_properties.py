@@ -64,7 +64,7 @@ _FACTS = st.fixed_dictionaries({"a": _NUMBERS, "b": _NUMBERS, "born": _DATES.map
 
 def _outcomes(backend: str, facts: dict) -> list:
     decision = _POLICY.evaluate_with(backend, {"as_of": "2025-01-01", "p": facts})
-    return [step.outcome for step in decision.explanation if step.rule == "notice"]
+    return [step.outcome for step in decision.trace if step.rule == "notice"]
 
 
 def _forget(facts: dict, drop: list[bool], clue_drop: list[list[bool]]) -> dict:

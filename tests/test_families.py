@@ -65,7 +65,7 @@ def test_an_earlier_appointee_keeps_the_term_of_the_version_in_force_on_the_appo
     assert decision.policy == "tiny2024"
     assert (decision.term.years, decision.term.last_day) == (2, dt.date(2025, 6, 1))
     # the term's citation is the old version's provision; the notice says whose it is
-    term_step = next(s for s in decision.explanation if s.rule == "term")
+    term_step = next(s for s in decision.trace if s.rule == "term")
     assert (term_step.citation.ref, term_step.citation.text) == ("2", "聘期二年。")
     assert _notices(decision) == [
         "适用版本 tiny2024（小发〔2024〕2号），2024-01-01 施行，按基准日 2025-05-01 选定",

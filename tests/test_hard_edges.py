@@ -77,7 +77,7 @@ def test_errors_and_decisions_round_trip_through_pickle():
     policy = sr.builtin_policy("wuhan")
     decision = policy.evaluate({"as_of": "2024-01-01", "person": {"honest": True}})
     again = pickle.loads(pickle.dumps(decision))
-    assert again == decision and again.explanation == decision.explanation and again.to_dict() == decision.to_dict()
+    assert again == decision and again.explanation == decision.explanation and again.trace == decision.trace and again.to_dict() == decision.to_dict()
     errors = []
     for bad in (lambda: policy.evaluate({"as_of": "x"}), lambda: sr.parse_policy("policy x\nbad bad"),
                 lambda: sr.parse_policy("policy x\narticle 1\n  require person.honest")):

@@ -109,10 +109,11 @@ def test_application_supplies_a_new_year():
 def test_trace_is_lazy_and_cites_every_rule():
     policy = sr.builtin_policy("wuhan")
     decision = policy.evaluate({"as_of": "2023-03-01", "appointment": {"start": "2020-02-29"}})
-    assert decision._explanation is None  # not computed until asked for
-    steps = decision.explanation
+    assert decision._steps is None and decision._reasons is None  # not computed until asked for
+    steps = decision.trace
     assert any(s.rule == "ground" and s.citation.ref == "5" and s.outcome is True for s in steps)
-    assert "第五条" in decision.explain()
+    assert "第五条" in decision.explain(all=True)
+    assert decision._reasons is not None
     assert decision.to_dict()["explanation"]
 
 

@@ -19,6 +19,7 @@ from supervisor_rules import questions
 from supervisor_rules.lang import checker, keywords, nodes, parser
 from supervisor_rules.engine import BACKENDS, codegen, compiler, runtime
 from supervisor_rules.contracts.decision import CalendarStamp, Citation, Decision, Meta, Notice, TextLabels, steps_of
+from supervisor_rules.explain import Explained
 from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
 from supervisor_rules.resources import VERSION, path_problem, policies_dir
 from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
@@ -154,14 +155,23 @@ class Policy:
         facts, sections, day = self.read_case(case, as_of)
         compiled, calendar = self._compiled, lambda: self.calendar
         decision = runtime.evaluate(compiled, facts, sections, day, calendar)
+        self.stamp(decision, facts, sections, day)
+        return decision
+
+    def stamp(self, decision: Decision, facts: dict, sections: frozenset, day: dt.date) -> None:
+        """Give a decision this policy made from ``read_case``'s ``facts``, ``sections`` and ``day`` its
+        ``meta`` stamp, and its trace and explanation to compute on first use (``evaluate`` does this)."""
+        compiled, calendar = self._compiled, lambda: self.calendar
         decision.meta = self.meta
+        decision._labels = self.text_labels
 
         def trace():
             steps: list = []
             runtime.evaluate(compiled, facts, sections, day, calendar, steps)
             return tuple(steps)
-        decision._trace = trace
-        return decision
+        if decision._trace is None and decision._steps is None:
+            decision._trace = trace
+        decision._explained = Explained(compiled, facts, sections, calendar, self.text_labels.facts)
 
     def evaluate_with(self, backend: str, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
         """Decide one case on the named backend (one of ``BACKENDS``), explanation included.
@@ -178,17 +188,19 @@ class Policy:
             raise RulesError(f"no backend `{shown}`; the backends are {', '.join(BACKENDS)}")
         if backend == "generated":
             decision = self.evaluate(case, as_of=as_of)
-            decision.explanation  # noqa: B018 (recorded now, on the backend asked for)
+            decision.trace  # noqa: B018 (recorded now, on the backend asked for)
             return decision
         facts, sections, day = self.read_case(case, as_of)
         if backend == "reference":
             from supervisor_rules.engine import reference  # only the conformance suite and its kin ask for it
             decision = reference.evaluate(self.compiled.checked, facts, sections, day, lambda: self.calendar)
-            decision.meta = self.meta
+            self.stamp(decision, facts, sections, day)
             return decision
         records: list = []
         decision = runtime.interpret(self._compiled, facts, sections, day, lambda: self.calendar, records)
-        return attrs.evolve(decision, explanation=steps_of(records), meta=self.meta)
+        decision._steps = steps_of(records)
+        self.stamp(decision, facts, sections, day)
+        return decision
 
     def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
         """Decide each case in turn (lazily); an invalid case raises ``CaseError`` when reached."""
@@ -236,7 +248,8 @@ def _text_labels(policies: Iterable[Policy]) -> TextLabels:
                 if info.label:
                     facts.setdefault(f"{name}.{field}", info.label)
                 enums(info.type, set())
-    return TextLabels(facts, values)
+    cites = {c.ref: c.cite for policy in policies for c in policy.compiled.citations}
+    return TextLabels(facts, values, cites)
 
 
 def _decision_codes(policies: Iterable[Policy]) -> tuple[set[str], set[str], set[str], set[str]]:

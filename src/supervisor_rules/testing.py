@@ -64,6 +64,7 @@ blocks, never through ``st.text``, ``st.characters`` or ``st.dates``.
 
 from __future__ import annotations
 
+import attrs
 import calendar
 import datetime as dt
 import functools
@@ -1154,9 +1155,12 @@ class _Sampler:
 
 
 def _backend_outcome(policy, backend: str, case: Mapping):
-    """What a backend makes of a case: its decision as JSON (explanation included), or the error."""
+    """What a backend makes of a case: its decision as JSON (explanation included) with its trace (every
+    rule the backend met, in order), or the error."""
     try:
-        return policy.evaluate_with(backend, case).to_dict()
+        decision = policy.evaluate_with(backend, case)
+        trace = getattr(decision, "trace", ())  # (a test may hand in a decision-like object)
+        return {**decision.to_dict(), "trace": [attrs.asdict(step) for step in trace]}
     except Exception as exc:  # a backend that raises where another decides is a difference too
         return f"{type(exc).__name__}: {exc}"
 

@@ -205,7 +205,8 @@ def test_an_undetermined_renewal_lists_the_unknown_conditions_and_their_facts(ba
     [undetermined] = decision["term"]["undetermined_renewals"]
     assert [c["ref"] for c in undetermined["undetermined"]] == ["33(1)"]
     assert "conduct.warned" in decision["missing_facts"]
-    steps = [(s["citation"]["ref"], s["outcome"]) for s in decision["explanation"] if s["rule"] == "renewal_condition"]
+    trace = POLICY.evaluate_with(backend, case).trace
+    steps = [(s.citation.ref, s.outcome) for s in trace if s.rule == "renewal_condition"]
     assert steps == [("33(1)", None), ("33(2)", True), ("33(3)", True)]
 
 

@@ -37,7 +37,7 @@ def test_each_record_whose_field_is_prohibited_is_a_violation_in_record_order(ba
     assert _ours(decision) == [("gamma", "20(1)"), ("alpha", "20(1)"), ("gamma", "20(1)")]
     assert "20(1) violated" in _notices(decision)
     assert ("20(2)", "discretionary") in [(g.citation.ref, str(g.effect)) for g in decision.grounds]
-    step = next(s for s in decision.explanation if s.rule == "prohibit" and s.citation.ref == "20(1)")
+    step = next(s for s in decision.trace if s.rule == "prohibit" and s.citation.ref == "20(1)")
     assert step.outcome == ["gamma", "alpha", "gamma"]
 
 

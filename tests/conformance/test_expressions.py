@@ -62,7 +62,7 @@ def _value(backend: str, facts: dict, notice: str, age: str = "birthday"):
     policy = _policy(age)
     decision = policy.evaluate_with(backend, {"as_of": "2025-01-01", "p": facts})
     messages = [rule.message for rule in policy.compiled.checked.provisions[0].rules]
-    outcomes = [step.outcome for step in decision.explanation if step.rule == "notice"]
+    outcomes = [step.outcome for step in decision.trace if step.rule == "notice"]
     assert len(outcomes) == len(messages)
     return outcomes[messages.index(notice)]
 

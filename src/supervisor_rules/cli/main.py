@@ -12,7 +12,7 @@ Commands::
 
 Options: ``--format text|json`` (text when standard output is a terminal, JSON
 otherwise), ``--as-of DATE`` (overrides the case's ``as_of``) and, for ``eval``,
-``--explain`` (adds the trace to text output) and ``--lang zh|en`` (its language, default zh); with ``--batch``, ``--jobs N``
+``--explain`` (adds the reasons to text output; ``--all`` the whole trace too) and ``--lang zh|en`` (its language, default zh); with ``--batch``, ``--jobs N``
 (worker processes, output in input order) and ``--no-explanation`` (opt-in:
 decisions without their trace, which is not DECISION.md's full format).
 
@@ -336,6 +336,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if lang is not None and (fmt != "text" or args.batch is not None):
         return _fail("--lang chooses the language of text output; it does not apply to JSON output"
                      + (" or --batch" if args.batch is not None else ""))
+    if getattr(args, "all_rules", False) and (not args.explain or fmt != "text"):
+        return _fail("--all lists every rule the evaluation met under the reasons: it needs --explain and text output")
     if args.batch is not None:
         return _cmd_batch(args)
     if args.case is None:
@@ -379,7 +381,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if fmt == "json":
         _out(_dumps(decision.to_dict()))
     else:
-        _out(decision.to_text(explain=args.explain, lang=lang or "zh", labels=policy.text_labels))
+        _out(decision.to_text(explain=args.explain, lang=lang or "zh", labels=policy.text_labels,
+                              all=args.all_rules))
     return EXIT_OK
 
 
@@ -526,7 +529,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-explanation", action="store_true",
                           help="with --batch: leave each decision's explanation (the trace) out, which is "
                                "faster but no longer DECISION.md's full format")
-    evaluate.add_argument("--explain", action="store_true", help="add the trace to text output")
+    evaluate.add_argument("--explain", action="store_true",
+                          help="add the reasons to text output: why each conclusion is what it is, what would "
+                               "change it, what to ask next")
+    evaluate.add_argument("--all", action="store_true", dest="all_rules",
+                          help="with --explain: also every rule the evaluation met, fired or not (the trace)")
     evaluate.add_argument("--lang", choices=("zh", "en"), default=None,
                           help="the language of text output: zh (default) or en; asks for text output")
     output_options(evaluate, top=False)

@@ -9,6 +9,8 @@ from typing import Any, Callable
 
 import attrs
 
+from supervisor_rules.contracts.reasons import Reason, explanation_lines
+
 
 class Status(enum.StrEnum):
     NOT_APPOINTED = "not_appointed"
@@ -217,21 +219,44 @@ class Decision:
     # Set by the Policy that evaluated (the backends leave it out); a stamp, not a conclusion: two
     # decisions that conclude the same are equal whatever produced them.
     meta: Meta | None = attrs.field(default=None, eq=False)
+    # The rule-by-rule trace: a closure over the evaluation (the backend's own record), or its steps.
     _trace: Callable[[], tuple[Step, ...]] | None = attrs.field(default=None, repr=False, eq=False)
-    _explanation: tuple[Step, ...] | None = attrs.field(default=None, repr=False, eq=False)
+    _steps: tuple[Step, ...] | None = attrs.field(default=None, repr=False, eq=False)
+    # The explanation: ``explain.Explained`` (set by the Policy, computed on first use), or its results.
+    _explained: Any = attrs.field(default=None, repr=False, eq=False)
+    _reasons: tuple[Reason, ...] | None = attrs.field(default=None, repr=False, eq=False)
+    _questions: tuple[dict, ...] | None = attrs.field(default=None, repr=False, eq=False)
+    _labels: "TextLabels | None" = attrs.field(default=None, repr=False, eq=False)
 
     def __reduce__(self):
-        # The trace is a closure over the evaluation; what crosses to another process is its result.
-        return Decision, (self.policy, self.as_of, self.eligibility, self.term, self.status, self.grounds,
-                          self.recusal, self.obligations, self.violations, self.report, self.notices,
-                          self.findings, self.missing_facts, self.meta, None, self.explanation)
+        # The trace and the explanation are closures over the evaluation; their results cross processes.
+        return _unpickle, (self.policy, self.as_of, self.eligibility, self.term, self.status, self.grounds,
+                           self.recusal, self.obligations, self.violations, self.report, self.notices,
+                           self.findings, self.missing_facts, self.meta, self.trace, self.explanation,
+                           self.open_questions, self._labels)
 
     @property
-    def explanation(self) -> tuple[Step, ...]:
-        """The trace, computed on first use: undecorated evaluation pays nothing for it."""
-        if self._explanation is None:
-            self._explanation = self._trace() if self._trace is not None else ()
-        return self._explanation
+    def trace(self) -> tuple[Step, ...]:
+        """Every rule the evaluation met, in order, with its outcome and the facts it read (``--all``);
+        computed on first use."""
+        if self._steps is None:
+            self._steps = self._trace() if self._trace is not None else ()
+        return self._steps
+
+    @property
+    def explanation(self) -> tuple[Reason, ...]:
+        """One reason tree per conclusion (DECISION.md ``explanation``), computed on first use."""
+        if self._reasons is None:
+            self._reasons = self._explained.reasons(self) if self._explained is not None else ()
+        return self._reasons
+
+    @property
+    def open_questions(self) -> tuple[dict, ...]:
+        """For each conclusion that is unknown, the facts that could decide it and what each answer
+        gives (DECISION.md ``open_questions``), computed on first use."""
+        if self._questions is None:
+            self._questions = self._explained.open_questions(self) if self._explained is not None else ()
+        return self._questions
 
     def to_dict(self, explanation: bool = True) -> dict:
         """The JSON structure of DECISION.md; without ``explanation``, less its ``explanation`` key."""
@@ -249,33 +274,55 @@ class Decision:
             "notices": _plain(self.notices),
             "findings": _plain(self.findings),
             "missing_facts": list(self.missing_facts),
+            "open_questions": list(self.open_questions),
         }
         if explanation:
-            out["explanation"] = _plain(self.explanation)
+            out["explanation"] = [r.to_dict() for r in self.explanation]
         out["meta"] = _plain(self.meta)
         return out
 
-    def explain(self) -> str:
-        """The trace as readable lines, each citing its provision in Chinese."""
+    def trace_text(self) -> str:
+        """The trace as readable lines, each citing its provision in Chinese (``eval --explain --all``)."""
         lines = []
-        for step in self.explanation:
+        for step in self.trace:
             facts = ", ".join(f"{k}={_show(v)}" for k, v in step.facts.items())
             where = f"{step.citation.cite}（{step.citation.ref}）" if step.citation else ""
             lines.append(f"{where}{_RULE_NAMES.get(step.rule, step.rule)}: "
                          f"{_show(step.outcome)}" + (f"  [{facts}]" if facts else ""))
         return "\n".join(lines)
 
-    def to_text(self, explain: bool = False, lang: str = "zh", labels: "TextLabels | None" = None) -> str:
-        """A readable summary in one language (``lang``: ``zh`` or ``en``), naming facts and enum values
-        by the rule file's labels (``labels``, from ``Policy.text_labels``) in Chinese; with ``explain``,
-        the trace after it."""
+    def explain(self, lang: str = "zh", *, all: bool = False, labels: "TextLabels | None" = None) -> str:
+        """Why each conclusion is what it is, in one language (``zh`` or ``en``): the reason trees, what
+        would change each, the open questions; with ``all``, every rule the evaluation met after them."""
         if lang not in TEXT_WORDS:
             raise ValueError(f"lang must be one of {', '.join(TEXT_WORDS)}, not {lang!r}")
-        out = summary_lines(self, lang, labels or TextLabels())
-        if explain:
-            out.append("推理过程 explanation:")
-            out.extend("  " + line for line in self.explain().splitlines())
+        from_labels = labels or self._labels or TextLabels()
+        out = explanation_lines(self, lang, from_labels, TEXT_WORDS[lang])
+        if all:
+            out.append(TEXT_WORDS[lang]["all_rules"])
+            out.extend("  " + line for line in self.trace_text().splitlines())
         return "\n".join(out)
+
+    def to_text(self, explain: bool = False, lang: str = "zh", labels: "TextLabels | None" = None,
+                all: bool = False) -> str:
+        """A readable summary in one language (``lang``: ``zh`` or ``en``), naming facts and enum values
+        by the rule file's labels (``labels``, from ``Policy.text_labels``) in Chinese; with ``explain``,
+        the reasons after it (``all``: and every rule the evaluation met)."""
+        if lang not in TEXT_WORDS:
+            raise ValueError(f"lang must be one of {', '.join(TEXT_WORDS)}, not {lang!r}")
+        labels = labels or self._labels or TextLabels()
+        out = summary_lines(self, lang, labels)
+        if explain:
+            out.append(self.explain(lang, all=all, labels=labels))
+        return "\n".join(out)
+
+
+def _unpickle(policy, as_of, eligibility, term, status, grounds, recusal, obligations, violations, report, notices,
+              findings, missing_facts, meta, steps, reasons, questions, labels) -> "Decision":
+    decision = Decision(policy, as_of, eligibility, term, status, grounds, recusal, obligations, violations, report,
+                        notices, findings, missing_facts, meta)
+    decision._steps, decision._reasons, decision._questions, decision._labels = steps, reasons, questions, labels
+    return decision
 
 
 @attrs.frozen
@@ -285,6 +332,7 @@ class TextLabels:
 
     facts: dict = attrs.field(factory=dict)
     values: dict = attrs.field(factory=dict)
+    cites: dict = attrs.field(factory=dict)  # a provision's ref → how the regulation names it (第五条)
 
 
 #: The summary's words in each language: headings, then each enum's values.
@@ -310,7 +358,11 @@ TEXT_WORDS: dict[str, dict[str, Any]] = {
         "who": {"supervisor": "监督员", "department": "医疗保障部门"},
         "reason": {"late": "聘期届满后才续聘", "before_start": "早于聘任起始日", "second_in_term": "同一聘期内再次续聘",
                    "conditions": "不符合续聘条件"},
-        "true": "是", "false": "否", "none": "待定",
+        "true": "是", "false": "否", "none": "待定", "all_rules": "全部规则（含未适用的）：",
+        "kinds": {"require": "资格条件", "prefer": "优先条件", "term": "聘期", "renewal": "续聘",
+                  "renewal_condition": "续聘条件", "ground": "解聘事由", "record": "解聘记录", "recusal": "回避",
+                  "prohibit": "纪律", "duty": "义务", "scope": "举报范围", "category": "举报类别", "reward": "奖励",
+                  "notice": "提示", "conclusion": "结论"},
     },
     "en": {
         "head": "Policy {policy} · as of {as_of}", "status": "Status: {}", "ground": "Dismissal ground",
@@ -337,7 +389,11 @@ TEXT_WORDS: dict[str, dict[str, Any]] = {
         "who": {"supervisor": "supervisor", "department": "medical security department"},
         "reason": {"late": "after the term's last day", "before_start": "before the appointment's start",
                    "second_in_term": "a second renewal in the same term", "conditions": "its conditions are unmet"},
-        "true": "true", "false": "false", "none": "unknown",
+        "true": "true", "false": "false", "none": "unknown", "all_rules": "Every rule met, fired or not:",
+        "kinds": {"require": "requirement", "prefer": "preference", "term": "term", "renewal": "renewal",
+                  "renewal_condition": "renewal condition", "ground": "dismissal ground", "record": "dismissal record",
+                  "recusal": "recusal", "prohibit": "prohibition", "duty": "duty", "scope": "report scope",
+                  "category": "report category", "reward": "reward", "notice": "notice", "conclusion": "conclusion"},
     },
 }
 
@@ -643,12 +699,10 @@ class JsonWriter:
             b',"violations":', sequence(decision.violations), b',"report":', value(decision.report),
             b',"notices":', sequence(decision.notices), b',"findings":', sequence(decision.findings),
             b',"missing_facts":', missing_text]
-        if not explanation:
-            pass
-        elif records is None:
-            parts += (b',"explanation":', sequence(decision.explanation))
-        else:
-            parts += (b',"explanation":[', self.steps(records), b"]")
+        questions = decision.open_questions
+        parts += (b',"open_questions":', self.fallback(list(questions)) if questions else b"[]")
+        if explanation:
+            parts += (b',"explanation":', self.fallback([r.to_dict() for r in decision.explanation]))
         meta = decision.meta
         parts += (b',"meta":', b"null" if meta is None else value(meta), b"}")
         return parts

@@ -14,6 +14,12 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 #: The keys every decision has; the others (the questions' answers) are left out only where
 #: ``evaluate(only=…)`` did not ask for their question, and ``explanation`` by ``to_dict(explanation=False)``.
 ALWAYS = ("policy", "as_of", "missing_facts", "meta")
+#: The conclusions an explanation explains and an open question asks about (docs/decisions.md).
+CONCLUSIONS = ("eligibility", "preferred", "term", "renewal", "status", "ground", "violation", "recusal",
+               "obligation", "report", "finding")
+#: A leaf of a reason tree: an object naming one of these, with what it says (docs/decisions.md).
+LEAF_KINDS = ("fact", "compare", "derived", "rule", "none_hold", "hold", "record", "deadline", "renewal",
+              "renewed_by", "defined", "decided")
 
 
 def _enum(values: Iterable[str]) -> dict:
@@ -55,7 +61,12 @@ def decision_schema(name: str, title: str | None, policy_ids: Iterable[str], ref
             "cite": {"type": "string"},
             "text": {"type": ["string", "null"]},
         }),
+        # A leaf names what it is by one of its keys; nested leaves sit under "because".
+        "leaf": {"type": "object", "minProperties": 1,
+                 "anyOf": [{"required": [kind]} for kind in LEAF_KINDS],
+                 "properties": {"because": {"type": "array", "items": {"$ref": "#/$defs/leaf"}}}},
     }
+    ref = _enum(refs)
     day = {"$ref": "#/$defs/date"}
     invalid = _object({
         "on": day,
@@ -114,8 +125,26 @@ def decision_schema(name: str, title: str | None, policy_ids: Iterable[str], ref
             "item": {"type": ["integer", "null"], "minimum": 0},
         })},
         "missing_facts": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
-        "open_questions": {"type": "array", "items": {"type": "object"}},
-        "explanation": {"type": "array", "items": {"type": "object"}},
+        "open_questions": {"type": "array", "items": _object({
+            "question": _enum(CONCLUSIONS),
+            "key": {},
+            "facts": {"type": "array", "minItems": 1, "items": _object({
+                "fact": {"type": "string"},
+                "label": {"type": ["string", "null"]},
+                "outcomes": {"type": "object", "minProperties": 1},
+            })},
+        }, ("question", "facts"))},
+        "explanation": {"type": "array", "items": _object({
+            "conclusion": _enum(CONCLUSIONS),
+            "key": {},  # a ground's or violation's ref, a duty's code, a renewal's date, a conclusion's [code, entry]
+            "value": {},
+            "ref": {"anyOf": [ref, {"type": "null"}]},
+            "because": {"type": "array", "items": {"$ref": "#/$defs/leaf"}},
+            "would_change_if": {"type": "array", "items": _object({
+                "fact": {"type": "string"}, "to": {}, "add": {"type": "string"}, "record": {"type": "object"},
+                "facts": {"type": "object"}, "gives": {}}, ("gives",))},
+            "not_fired": {"type": "integer", "minimum": 1},
+        }, ("conclusion", "value", "ref", "because", "would_change_if"))},
         "meta": _object({
             "policy_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "engine_version": {"type": "string"},

@@ -497,4 +497,4 @@ def evaluate(checked: Checked, facts: dict, sections: frozenset, as_of: dt.date,
     for question in questions.QUESTIONS:
         question.reference(run)
     return Decision(policy=run.policy.id, as_of=as_of, **run.decided, missing_facts=tuple(sorted(run.missing)),
-                    explanation=tuple(run.steps))
+                    steps=tuple(run.steps))

@@ -54,6 +54,7 @@ class Decider:
         # version or composite that decides it (``select``), whose notices open the decision's.
         self.select = getattr(policy, "select", None)
         if self.select is None:
+            self.policy = policy
             self.compiled = policy.compiled
             self.read_case = policy.read_case
             self.calendar = lambda: policy.calendar
@@ -110,18 +111,15 @@ class Decider:
             if self.as_of_problems:
                 raise CaseError(list(self.as_of_problems))
             if self.select is None:
-                compiled, read_case, calendar, notices, meta = (self.compiled, self.read_case, self.calendar, (),
-                                                                self.meta)
+                vehicle, compiled, read_case, calendar, notices = (self.policy, self.compiled, self.read_case,
+                                                                   self.calendar, ())
             else:
                 vehicle, notices = self.select(case, self.as_of)
-                compiled, read_case, meta = vehicle.compiled, vehicle.read_case, vehicle.meta
+                compiled, read_case = vehicle.compiled, vehicle.read_case
                 calendar = lambda: vehicle.calendar  # noqa: E731 (read when a deadline counts working days)
             facts, sections, day = read_case(case, self.as_of)
-            if self.explain:
-                decision, records = runtime.evaluate_traced(compiled, facts, sections, day, calendar)
-            else:
-                decision, records = runtime.evaluate(compiled, facts, sections, day, calendar), None
-            decision.meta = meta
+            decision = runtime.evaluate(compiled, facts, sections, day, calendar)
+            vehicle.stamp(decision, facts, sections, day)
             if notices:
                 decision = attrs.evolve(decision, notices=(*notices, *decision.notices))
         except CaseError as exc:
@@ -129,7 +127,7 @@ class Decider:
             return self.error(payload.get("error", "invalid case"), lineno, payload.get("problems", [])), False
         except RulesError as exc:
             return self.error(" ".join(str(exc).split()), lineno), False
-        pieces = self.writer.decision_parts(decision, records, explanation=self.explain)
+        pieces = self.writer.decision_parts(decision, explanation=self.explain)
         pieces.append(b"\n")
         return pieces, True
 

@@ -61,7 +61,7 @@ __all__ = [
 TESTS_SUFFIX = ".tests.yaml"
 MAX_TEST_FILE_BYTES = 8 * 1024 * 1024
 DECISION_KEYS = ("policy", "as_of", "eligibility", "term", "status", "grounds", "recusal", "obligations",
-                 "violations", "report", "notices", "findings", "missing_facts", "explanation")
+                 "violations", "report", "notices", "findings", "missing_facts", "open_questions", "explanation")
 TEST_KEYS = ("name", "why", "provisions", "base", "case", "expect")
 FILE_KEYS = ("policy", "bases", "tests")
 #: How many bases one test may name.
@@ -785,7 +785,7 @@ class Coverage:
         status = str(decision.status)
         env.dismissed = True if status == "dismissed" else None if status == "unknown" else False
         seen_rules: set[int] = set()
-        for step in decision.explanation:
+        for step in decision.trace:
             if step.citation is None:
                 continue
             entries = self._by_step.get((step.citation, step.rule))

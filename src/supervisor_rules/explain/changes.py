@@ -1,0 +1,291 @@
+"""Why not, and what to ask next: ``would_change_if`` and ``open_questions`` (DECISION.md v2).
+
+Both are found by asking the policy again: a candidate change of the case (a fact flipped, a date moved
+to the other side of the comparison that decided, a renewal added on the term's last day, an unknown
+fact answered) is evaluated with the same compiled policy, and kept only if the conclusion's value in
+that decision differs. So every change listed is true of the policy, not a guess about it. Candidates
+come from the leaves of the conclusion's reason tree (what decided it); an open question's from
+``missing_facts``. Evaluations are shared by all conclusions of a decision and bounded
+(``MAX_REEVALUATIONS``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+from supervisor_rules.lang.checker import BOOL, DATE, NUMBER, EnumT, ListT, RecordT
+from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE
+from supervisor_rules.contracts.decision import Decision
+from supervisor_rules.explain.conclusions import UNKNOWN, is_open, value_in
+from supervisor_rules.contracts.reasons import Reason
+from supervisor_rules.explain.reasons import plain
+
+#: At most this many evaluations of changed cases for one decision's explanation and open questions.
+MAX_REEVALUATIONS = 64
+#: At most this many values of one enum tried as an answer or a change.
+MAX_ANSWERS = 8
+#: At most this many changes listed under one conclusion.
+MAX_CHANGES_SHOWN = 4
+
+Change = tuple  # ((key, value), ...); key "as_of" moves the day of the decision; ("+", list key) adds a record
+
+
+class Changes:
+    """Evaluates changed versions of one case (memoised, bounded)."""
+
+    def __init__(self, facts: dict, sections: frozenset, decision: Decision, fact_types: dict,
+                 reevaluate: Callable[[dict, frozenset, dt.date], Decision], renewal=None, labels=None):
+        self.facts, self.sections, self.decision = facts, sections, decision
+        self.fact_types, self.reevaluate, self.renewal = fact_types, reevaluate, renewal
+        self.labels = labels or {}
+        self.seen: dict = {}
+        self.count = 0
+
+    def decide(self, change: Change) -> Decision | None:
+        key = _hashable(change)
+        if key in self.seen:
+            return self.seen[key]
+        if self.count >= MAX_REEVALUATIONS:
+            return None
+        self.count += 1
+        if not all(_valid(v) for _, v in change):
+            self.seen[key] = None  # a case can hold no such date: nothing to say of it
+            return None
+        facts, as_of = dict(self.facts), self.decision.as_of
+        for k, v in change:
+            if k == "as_of":
+                as_of = v
+            elif isinstance(k, tuple):  # ("+", list key): add a record
+                facts[k[1]] = [*(facts.get(k[1]) or ()), v]
+            elif v is None:
+                facts.pop(k, None)
+            else:
+                facts[k] = v
+        try:
+            decided = self.reevaluate(facts, self.sections, as_of)
+        except Exception:  # a change the engine cannot decide (a date past the calendar's range) changes nothing
+            decided = None
+        self.seen[key] = decided
+        return decided
+
+    # -------------------------------------------------------------- candidates
+    def answers(self, key: str) -> list:
+        """The values a fact can take, where they can be listed: yes/no, an enum's values."""
+        kind = self.fact_types.get(key)
+        if kind == BOOL:
+            return [True, False]
+        if isinstance(kind, EnumT):
+            return list(kind.values[:MAX_ANSWERS])
+        return []
+
+    def candidates(self, reason: Reason) -> list[Change]:
+        """Single changes that might change ``reason``'s value, from the leaves of its tree."""
+        leaves = list(_walk(reason.because))
+        compares = [leaf["compare"] for leaf in leaves if "compare" in leaf]
+        out: list[Change] = []
+        for leaf in leaves:
+            key = leaf.get("fact")
+            if key is None or key not in self.fact_types or key.split(".")[0] not in self.sections:
+                continue
+            if "value" not in leaf:
+                continue
+            value, kind = self.facts.get(key), self.fact_types[key]
+            if kind == BOOL or isinstance(kind, EnumT):
+                out.extend(((key, answer),) for answer in self.answers(key) if answer != value)
+            elif kind in (DATE, NUMBER):
+                out.extend(((key, v),) for v in _boundaries(key, compares, kind))
+            elif isinstance(kind, ListT) and isinstance(kind.element, EnumT) and value:
+                out.append(((key, []),))
+                if len(value) > 1:
+                    out.extend(((key, [v for v in value if v != code]),) for code in dict.fromkeys(value))
+        for side in ("as_of",):
+            out.extend(((side, v),) for v in _boundaries(side, compares, DATE))
+        if self.renewal is not None and reason.conclusion in ("status", "ground", "term"):
+            out.extend(self.renewal_candidates(leaves))
+        return list(dict.fromkeys(_hashable(c) for c in out))
+
+    def renewal_candidates(self, leaves) -> list[Change]:
+        """A renewal dated the last day of the term (and meeting its recorded conditions), where the term ended."""
+        renewal = self.renewal
+        last = next((leaf.get("value") for leaf in leaves if leaf.get("derived") == "term.last_day"), None)
+        if last is None or renewal.key.split(".")[0] not in self.sections:
+            return []
+        listed = self.fact_types.get(renewal.key)
+        record_type = listed.element if isinstance(listed, ListT) else None
+        if not isinstance(record_type, RecordT):
+            return []
+        day = dt.date.fromisoformat(last)
+        record: dict = {}
+        for name, info in record_type.fields.items():
+            if name == renewal.field:
+                record[name] = day
+            elif info.type == BOOL:
+                record[name] = True
+        return [((("+", renewal.key), record),)]
+
+    # -------------------------------------------------------------- the two answers
+    def would_change_if(self, reason: Reason) -> tuple:
+        """The verified single changes that change ``reason``'s value (for an open one: the answers)."""
+        if is_open(reason):
+            return tuple(self.answered(reason))
+        out, shown = [], set()
+        for change in self.candidates(reason):
+            decided = self.decide(change)
+            if decided is None:
+                continue
+            now = value_in(decided, reason.conclusion, reason.key)
+            what = (tuple(k for k, _ in change), _freeze(plain(now)))
+            if now != reason.value and what not in shown:  # the nearest change of a fact to each new value
+                shown.add(what)
+                out.append(_entry(change, now))
+                if len(out) >= MAX_CHANGES_SHOWN:
+                    break
+        return tuple(out)
+
+    def unknown_facts(self, reason: Reason) -> list[str]:
+        """The missing facts that stand unknown in ``reason``'s tree (what keeps it open), in order."""
+        missing = set(self.decision.missing_facts)
+        found = [leaf["fact"] for leaf in _walk(reason.because) if leaf.get("fact") in missing
+                 and leaf.get("value", 0) is None]
+        return list(dict.fromkeys(found))
+
+    def answered(self, reason: Reason) -> list:
+        out = []
+        for key in self.unknown_facts(reason):
+            for answer in self.answers(key):
+                decided = self.decide(((key, answer),))
+                if decided is None:
+                    continue
+                now = value_in(decided, reason.conclusion, reason.key)
+                if now != reason.value:
+                    out.append(_entry(((key, answer),), now))
+        return out
+
+    def open_questions(self, reasons) -> tuple:
+        """For each open conclusion, the missing facts that could decide it alone, with what each answer
+        gives; facts that decide more open conclusions first."""
+        open_reasons = [r for r in reasons if is_open(r)]
+        if not open_reasons:
+            return ()
+        table: list[tuple[Reason, list]] = []
+        decides: dict[str, int] = {}
+        for reason in open_reasons:
+            facts = []
+            for key in self.unknown_facts(reason):
+                outcomes = {}
+                for answer in self.answers(key):
+                    decided = self.decide(((key, answer),))
+                    if decided is not None:
+                        outcomes[_answer_text(answer)] = plain(value_in(decided, reason.conclusion, reason.key))
+                if outcomes and any(v != UNKNOWN[reason.conclusion] for v in outcomes.values()):
+                    facts.append({"fact": key, "label": self.labels.get(key), "outcomes": outcomes})
+                    decides[key] = decides.get(key, 0) + 1
+            table.append((reason, facts))
+        out = []
+        for reason, facts in table:
+            if not facts:
+                continue  # no one fact decides it alone: its missing facts stay in missing_facts
+            facts.sort(key=lambda f: -decides[f["fact"]])
+            question: dict[str, Any] = {"question": reason.conclusion}
+            if reason.key is not None:
+                question["key"] = reason.key
+            question["facts"] = facts
+            out.append(question)
+        return tuple(out)
+
+
+def _valid(value) -> bool:
+    """Whether a case may hold ``value`` (its dates, a record's included, within CASE.md's range)."""
+    if isinstance(value, dt.date):
+        return MIN_DATE <= value <= MAX_DATE
+    if isinstance(value, dict):
+        return all(_valid(v) for v in value.values())
+    return True
+
+
+def _entry(change: Change, gives) -> dict:
+    if len(change) == 1:
+        (key, value), = change
+        if isinstance(key, tuple):
+            return {"add": key[1], "record": plain(value), "gives": plain(gives)}
+        return {"fact": key, "to": plain(value), "gives": plain(gives)}
+    return {"facts": {k: plain(v) for k, v in change}, "gives": plain(gives)}
+
+
+def _answer_text(answer) -> str:
+    return "true" if answer is True else "false" if answer is False else str(answer)
+
+
+def _hashable(change):
+    return tuple((k, _freeze(v)) for k, v in change)
+
+
+def _freeze(v):
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, dict):
+        return _Record(v)
+    return v
+
+
+class _Record(dict):
+    """A record as a hashable change value (it is only ever read)."""
+
+    def __hash__(self):  # type: ignore[override]
+        return hash(tuple(sorted((k, str(v)) for k, v in self.items())))
+
+
+def _walk(leaves):
+    for leaf in leaves:
+        yield leaf
+        inner = leaf.get("because")
+        if inner:
+            yield from _walk(inner)
+
+
+def _boundaries(key: str, compares, kind) -> list:
+    """For each comparison ``key`` is a side of, the nearest value of ``key`` that turns it: the other
+    side's value, or one day (or one) beyond it, whichever flips the comparison."""
+    out: list = []
+    for left, lv, op, right, rv in compares:
+        if left == key:
+            other, mine, flipped = rv, lv, op
+        elif right == key:
+            other, mine, flipped = lv, rv, _MIRROR[op]  # `other op key` is `key mirrored-op other`
+        else:
+            continue
+        if other is None:
+            continue
+        if kind == DATE:
+            try:
+                base = dt.date.fromisoformat(other)
+                one = dt.timedelta(days=1)
+            except (ValueError, TypeError):
+                continue
+        elif isinstance(other, (int, float)) and not isinstance(other, bool):
+            base, one = other, 1
+        else:
+            continue
+        try:
+            now = _holds(flipped, mine, base, kind)
+            for value in (base, base - one, base + one):
+                if now is None or _holds(flipped, value, base, kind) != now:
+                    out.append(value)
+                    break
+        except (OverflowError, TypeError):
+            continue
+    return list(dict.fromkeys(out))
+
+
+_MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
+_TESTS = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+          ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _holds(op: str, value, other, kind):
+    if value is None:
+        return None
+    if kind == DATE and isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return _TESTS[op](value, other)
