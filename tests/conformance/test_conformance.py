@@ -213,6 +213,7 @@ def test_the_differential_check_sees_a_difference():
     class Renamed:
         def __init__(self, decision):
             self.decision = decision
+            self.trace = decision.trace
 
         def to_dict(self):
             return {**self.decision.to_dict(), "status": "someone else's"}

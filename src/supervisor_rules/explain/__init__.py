@@ -17,7 +17,7 @@ from supervisor_rules.contracts.decision import Decision
 from supervisor_rules.explain.changes import MAX_REEVALUATIONS, Changes
 from supervisor_rules.explain.conclusions import conclusions, is_open, value_in
 from supervisor_rules.contracts.reasons import Reason
-from supervisor_rules.explain.reasons import MAX_LEAVES, Explainer
+from supervisor_rules.explain.reasons import MAX_LEAVES, Explainer, closures_of
 
 __all__ = ["Explained", "Reason", "MAX_LEAVES", "MAX_REEVALUATIONS", "value_in", "is_open"]
 
@@ -41,9 +41,7 @@ class Explained:
 
             def reevaluate(facts: dict, sections: frozenset, as_of: dt.date) -> Decision:
                 return runtime.evaluate(compiled, facts, sections, as_of, calendar)
-            explainer_types = {f"{name}.{field}": info.type for name, section in compiled.checked.sections.items()
-                               for field, info in section.fields.items()}
-            self._changes = Changes(self.facts, self.sections, decision, explainer_types, reevaluate,
+            self._changes = Changes(self.facts, self.sections, decision, closures_of(compiled).fact_types, reevaluate,
                                     compiled.renewal, self.labels)
         return self._changes
 

@@ -26,7 +26,7 @@ MAX_REEVALUATIONS = 64
 #: At most this many values of one enum tried as an answer or a change.
 MAX_ANSWERS = 8
 #: At most this many changes listed under one conclusion.
-MAX_CHANGES_SHOWN = 4
+MAX_CHANGES_SHOWN = 3
 
 Change = tuple  # ((key, value), ...); key "as_of" moves the day of the decision; ("+", list key) adds a record
 

@@ -105,7 +105,7 @@ def _eligibility(x: Explainer) -> list[Reason]:
     if e.result == EligibilityResult.UNKNOWN and True in values:  # what would turn it, were one of these false
         because += (x.leaf({"hold": [r.citation.ref for r, v in zip(rules, values) if v is True], "kind": "require"}),)
     ref = because[0]["rule"] if because and e.result != EligibilityResult.ELIGIBLE else None
-    out = [Reason("eligibility", str(e.result), ref, because, not_fired=len(rules) - len(chosen))]
+    out = [Reason("eligibility", str(e.result), ref, because)]
     if e.preferred is not None or compiled.preferences:
         prefs = compiled.preferences
         pvalues = [x.rule_value(r) for r in prefs]
@@ -117,8 +117,7 @@ def _eligibility(x: Explainer) -> list[Reason]:
             chosen = list(range(len(prefs)))
         if prefs:
             pb = tuple(x.rule_leaf(prefs[i], pvalues[i]) for i in chosen)
-            out.append(Reason("preferred", e.preferred, pb[0]["rule"] if pb and e.preferred else None, pb,
-                              not_fired=len(prefs) - len(chosen)))
+            out.append(Reason("preferred", e.preferred, pb[0]["rule"] if pb and e.preferred else None, pb))
     return out
 
 

@@ -104,6 +104,9 @@ class Closures:
     def __init__(self, compiled: CompiledPolicy):
         self.compiler = ExpressionCompiler(compiled.checked)
         self.by_node: dict[int, Any] = {}
+        #: ``section.fact`` → its declared type
+        self.fact_types = {f"{name}.{field}": info.type for name, section in compiled.checked.sections.items()
+                           for field, info in section.fields.items()}
 
     def of(self, e, renewal_var: str | None = None):
         fn = self.by_node.get(id(e))
@@ -143,8 +146,7 @@ class Explainer:
         self.leaves = 0
         self.renewal_var: str | None = None
         self.record_path: dict[str, str] = {}  # quantifier variable → the entry it stands for (`LIST[i]`)
-        self.fact_types = {f"{name}.{field}": info.type for name, section in compiled.checked.sections.items()
-                           for field, info in section.fields.items()}
+        self.fact_types = self.closures.fact_types
 
     # -------------------------------------------------------------- values
     def value(self, e):
