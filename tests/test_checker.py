@@ -477,6 +477,22 @@ def test_duplicate_duty_code(check):
     assert "duty `d`" in d.message
 
 
+def test_duplicate_duty_code_with_another_label(check):
+    result = check(USE_ALL + 'article 2\n  duty d "交回聘书" when person.honest\n  (1)\n'
+                             '    duty d "交还聘书" when not person.honest\n')
+    d = result.expect("already declared", "duty d", 2)
+    assert "duty `d` is already declared at 2 with the label “交回聘书”, here “交还聘书”" in d.message
+    assert len(result.errors) == 1
+
+
+def test_empty_duty_label(check):
+    result = check(USE_ALL + 'article 2\n  duty d "" when person.honest\n  duty e 「 」 when person.honest\n'
+                             '  duty f "交回聘书" when person.honest\n')
+    result.expect("a duty's label is empty", "duty d")
+    result.expect("a duty's label is empty", "duty e")
+    assert len(result.errors) == 2
+
+
 def test_value_prohibited_twice(check):
     result = check(USE_ALL + "article 2\n  (1)\n    prohibit person.acts: bribe\n"
                              "  (2)\n    prohibit person.acts: leak, bribe\n")

@@ -17,6 +17,7 @@ import pytest
 import supervisor_rules as sr
 from supervisor_rules.contracts.decision import JsonWriter
 from supervisor_rules.policy import BACKENDS, source_digest
+from supervisor_rules.questions.obligations import Duty
 from supervisor_rules.tools.policytests import load_tests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,6 +239,36 @@ def test_the_chinese_summary_uses_the_rule_files_labels():
     assert f"{policy.text_labels.facts['person.bad_credit_record']}（person.bad_credit_record）" in zh
     with pytest.raises(ValueError, match="lang"):
         policy.evaluate(case).to_text(lang="fr")
+
+
+def test_the_chinese_summary_names_duties_by_their_labels():
+    """`义务 return_appointment_letter "交回聘书"`: the Chinese text names the duty by its label, the English
+    text and the JSON by its code."""
+    policy = sr.builtin_policy("wuhan")
+    case = {"as_of": "2024-06-01", "appointment": {"start": "2023-01-01", "dismissed_on": "2024-03-01"},
+            "conduct": {"commitment_false": True}}
+    decision = policy.evaluate(case)
+    assert [o.duty for o in decision.obligations] == ["return_appointment_letter"]
+    zh = decision.to_text(lang="zh", labels=policy.text_labels)
+    assert "义务：交回聘书（由监督员履行） 第十一条第二款：待履行" in zh
+    assert "return_appointment_letter" not in zh
+    en = decision.to_text(lang="en", labels=policy.text_labels)
+    assert "Obligation: return_appointment_letter (owed by the supervisor) art. 11p2: owed" in en
+    assert "交回聘书" not in en
+    assert decision.to_dict()["obligations"][0]["duty"] == "return_appointment_letter"
+    # Every shipped duty has a label.
+    for policy_id in CITIES:
+        checked = sr.builtin_policy(policy_id).compiled.checked
+        duties = [rule for p in checked.provisions for rule in p.rules if isinstance(rule, Duty)]
+        assert duties and all(rule.label for rule in duties), policy_id
+
+
+def test_a_familys_text_labels_name_its_duties_latest_version_first():
+    family = sr.load_family(str(ROOT / "examples" / "policies" / "lanjiang.family"))
+    values = family.text_labels.values
+    assert values["return_certificate"] == "交回聘书和社会监督员证"  # 2025; 2021 says 交回聘书
+    assert values["publish_dismissal"] == "公布解聘人员名单"  # 2025 only
+    assert values["qualification_review"] == "完成资格审核并书面通知报名人"
 
 
 def test_an_invalid_renewals_reason_is_in_the_text():

@@ -240,6 +240,8 @@ def statement(draw) -> list[str]:
         return out
     if kind == 8:
         out = [kw(draw, "duty"), draw(st.sampled_from(NAMES))]
+        if draw(st.booleans()):  # its label: `duty CODE "label"` / `义务 CODE "标签"`
+            out += draw(texts())
         if draw(st.booleans()):  # its bearer: `by department` / `由 部门`
             out += [kw(draw, "decided by"), draw(st.sampled_from(draw(st.sampled_from(ACTORS))))]
         if draw(st.booleans()):
@@ -514,6 +516,19 @@ def test_long_sets_fill_lines_after_commas():
 def test_a_duty_with_several_clauses_puts_each_on_its_own_line():
     out = fmt("第一条\n  义务 d 当 s.a 期限 s.b 后 7 个工作日 完成日期 s.c\n  义务 e 当 s.a\n")
     assert out == "第一条\n  义务 d\n    当 s.a\n    期限 s.b 后 7 个工作日\n    完成日期 s.c\n  义务 e 当 s.a\n"
+
+
+def test_a_duty_keeps_its_label_on_the_line_of_its_code():
+    """The label stays right after the code (the bearer after it), in either language; the AST keeps it."""
+    text = '第一条\n  义务 d "交回聘书"   由 部门 当 s.a 期限 s.b 后 7 个工作日 完成日期 s.c\n  义务 e 「出示证件」 当 s.a\n'
+    out = fmt(text)
+    assert out == ('第一条\n  义务 d "交回聘书" 由 部门\n    当 s.a\n    期限 s.b 后 7 个工作日\n    完成日期 s.c\n'
+                   '  义务 e 「出示证件」 当 s.a\n')
+    assert fmt(out, "en") == ('article 1\n  duty d "交回聘书" by department\n    when s.a\n'
+                              '    due s.b after 7 working days\n    done on s.c\n  duty e 「出示证件」 when s.a\n')
+    rules = ast(fmt(out, "en")).articles[0].rules
+    assert [r.label for r in rules] == ["交回聘书", "出示证件"] and ast(out) == ast(text)
+    assert fmt(fmt(out, "en"), "zh") == out
 
 
 def test_parenthesised_groups_break_inside_after_the_outer_level():

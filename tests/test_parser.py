@@ -513,6 +513,28 @@ def test_a_bearer_comes_right_after_the_code():
         parse("policy p\narticle 1\n  duty a when s.x by department\n")
 
 
+def test_a_duty_label_in_both_languages():
+    """`duty CODE "label"` / `义务 CODE "标签"`: the label right after the code, before the bearer; adjacent
+    strings concatenate and 「…」 quotes too, as for any label; without one it is None."""
+    en = parse('policy p\narticle 1\n  duty r "交回" "聘书" by department when s.x due 3 working days after s.d'
+               ' done on s.e\n  duty c 「出示证件」 met when s.x\n  duty n when s.x\n')
+    zh = parse('办法 p\n第一条\n  义务 r "交回聘书" 由 部门 当 s.x 期限 s.d 后 3 个工作日 完成日期 s.e\n'
+               '  义务 c "出示证件" 履行条件 s.x\n  义务 n 当 s.x\n')
+    assert en == zh
+    r, c, plain = en.articles[0].rules
+    assert (r.code, r.label, r.bearer) == ("r", "交回聘书", "department")
+    assert (c.label, plain.label) == ("出示证件", None)
+    assert r.due.unit == "working_days" and c.met == n.Path(("s", "x"))
+
+
+def test_a_duty_label_comes_right_after_the_code():
+    text = 'policy p\narticle 1\n  duty a by department "交回聘书"\n'
+    e = syntax_error(text)
+    assert (e.line, e.column) == pos(text, '"交回聘书"')
+    with pytest.raises(PolicySyntaxError):
+        parse('policy p\narticle 1\n  duty a when s.x "交回聘书"\n')
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Unicode identifiers
 CJK_POLICY = '''\

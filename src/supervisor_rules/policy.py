@@ -212,7 +212,7 @@ class Policy:
 
     @functools.cached_property
     def text_labels(self) -> TextLabels:
-        """The rule file's labels of its facts and enum values, for ``Decision.to_text``."""
+        """The rule file's labels of its facts, enum values and duties, for ``Decision.to_text``."""
         return _text_labels([self])
 
     def decision_schema(self) -> dict:
@@ -248,6 +248,14 @@ def _text_labels(policies: Iterable[Policy]) -> TextLabels:
                 if info.label:
                     facts.setdefault(f"{name}.{field}", info.label)
                 enums(info.type, set())
+        # The codes rules put in a decision, by their labels (a duty's): after the policy's enum values,
+        # so that a code that is also one of its values keeps the value's label.
+        for provision in policy.compiled.checked.provisions:
+            for rule in provision.rules:
+                kind = questions.kind_of(rule)
+                if kind is not None and kind.labels is not None:
+                    for code, label in kind.labels(rule):
+                        values.setdefault(code, label)
     cites = {c.ref: c.cite for policy in policies for c in policy.compiled.citations}
     return TextLabels(facts, values, cites)
 
@@ -734,7 +742,7 @@ class Family:
 
     @functools.cached_property
     def text_labels(self) -> TextLabels:
-        """The labels of the versions' facts and enum values (the latest version's first)."""
+        """The labels of the versions' facts, enum values and duties (the latest version's first)."""
         return _text_labels(reversed(self.versions))
 
     def decision_schema(self) -> dict:

@@ -328,7 +328,8 @@ def _unpickle(policy, as_of, eligibility, term, status, grounds, recusal, obliga
 @attrs.frozen
 class TextLabels:
     """The rule file's own words for the text output: ``facts`` (``section.fact`` → its label) and
-    ``values`` (an enum value → its label, the first declared where two enums share a value)."""
+    ``values`` (an enum value → its label, the first declared where two enums share a value; a duty's
+    code → its label)."""
 
     facts: dict = attrs.field(factory=dict)
     values: dict = attrs.field(factory=dict)

@@ -55,6 +55,9 @@ class RuleKind:
     roles: Callable = attrs.field(kw_only=True, eq=False, repr=False)
     #: rule -> whether it can be seen on its second side at all (a duty with no condition always arises)
     two_sided: Callable = attrs.field(kw_only=True, default=lambda rule: True, eq=False, repr=False)
+    #: rule -> ((code, label), …): the rule file's own names of the codes the rule puts in a decision,
+    #: which the Chinese text output shows for them (``Policy.text_labels``; a duty's label)
+    labels: Callable | None = attrs.field(kw_only=True, default=None, eq=False, repr=False)
     # The front end (keyword-only, no default unless optional).
     #: the alternative of the grammar's ``_stmt`` that writes this kind (a key of ``syntax``)
     statement: str = attrs.field(kw_only=True)

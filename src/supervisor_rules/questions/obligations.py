@@ -37,10 +37,12 @@ class Due:
 
 @attrs.frozen
 class Duty:
-    """``duty CODE [by ACTOR] [when X] [due …] [done on DATE] [met when X] [breached when X]``: what the
-    supervisor (or, ``by department``, the department) owes."""
+    """``duty CODE ["label"] [by ACTOR] [when X] [due …] [done on DATE] [met when X] [breached when X]``:
+    what the supervisor (or, ``by department``, the department) owes. The label names the duty in the
+    Chinese text output (``Policy.text_labels``), as an enum value's label names the value."""
 
     code: str
+    label: str | None = None
     when: n.Expr | None = None
     due: Due | None = None
     done_on: n.Path | None = None
@@ -52,12 +54,16 @@ class Duty:
 
 def build_duty(b, c):
     clauses = {}
+    label = None
     for clause in c[2:]:
+        if not isinstance(clause, tuple):  # the label: the grammar's `text`, right after the code
+            label = clause.value
+            continue
         key, value, span = clause
         if key in clauses:
             b.error(span, f"duty `{c[1]}` gives its `{key}` clause twice")
         clauses[key] = value
-    return Duty(b.name(c[1]), span=b.span(c), **clauses)
+    return Duty(b.name(c[1]), label, span=b.span(c), **clauses)
 
 
 def build_due(b, c):
@@ -87,9 +93,15 @@ SYNTAX = {"duty": build_duty, "duty_bearer": build_bearer, "duty_when": _clause(
 
 # ------------------------------------------------------------------ checks
 def check(chk, rule, provision, state) -> None:
-    if rule.code in state:  # state: each duty code → the provision that declares it first
-        chk.report(rule.span, f"duty `{rule.code}` is already declared at {state[rule.code].ref}")
-    state.setdefault(rule.code, provision)
+    if rule.code in state:  # state: each duty code → (the provision that declares it first, that duty)
+        first, duty = state[rule.code]
+        labels = (f" with the label “{duty.label}”, here “{rule.label}”" if duty.label != rule.label
+                  and duty.label is not None and rule.label is not None else "")
+        chk.report(rule.span, f"duty `{rule.code}` is already declared at {first.ref}{labels}")
+    state.setdefault(rule.code, (provision, rule))
+    if rule.label is not None and not rule.label.strip():
+        chk.report(rule.span, "a duty's label is empty: write the duty's name in the regulation's words "
+                              "(`duty CODE \"label\"` / `义务 CODE \"标签\"`), or leave the label out")
     for expr in (rule.when, rule.met, rule.breached):
         if expr is not None:
             chk.condition(expr)
@@ -126,7 +138,8 @@ def decision_values(chk, rules):
 
 
 def describe_duty(rule, words) -> str:
-    out = f"duty {rule.code}" + (f" by {rule.bearer}" if rule.bearer != "supervisor" else "")
+    out = f"duty {rule.code}" + (f" “{rule.label}”" if rule.label else "")
+    out += f" by {rule.bearer}" if rule.bearer != "supervisor" else ""
     if rule.when is not None:
         out += f" when {words.expr(rule.when)}"
     if rule.due is not None:
@@ -374,6 +387,7 @@ QUESTION = Question(
     (RuleKind(Duty, "duty", "duties", compile_duty, sides=("arising", "not arising"),
               conditions=lambda r: (r.when,) if r.when is not None else (), describe=describe_duty,
               roles=lambda r, w: [("duties", (r.code,), w.rule(r))], two_sided=lambda r: r.when is not None,
+              labels=lambda r: ((r.code, r.label),) if r.label else (),
               statement="duty", syntax=SYNTAX, check=check,
               may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
                                   "dismissal_day", "term_number"}), words="a duty",
