@@ -25,6 +25,8 @@ from supervisor_rules.explain.reasons import plain
 MAX_REEVALUATIONS = 64
 #: At most this many values of one enum tried as an answer or a change.
 MAX_ANSWERS = 8
+#: At most this many single changes tried in vain for one conclusion before the rest are left untried.
+MAX_MISSES = 4
 #: At most this many changes listed under one conclusion.
 MAX_CHANGES_SHOWN = 3
 
@@ -129,19 +131,41 @@ class Changes:
         """The verified single changes that change ``reason``'s value (for an open one: the answers)."""
         if is_open(reason):
             return tuple(self.answered(reason))
-        out, shown = [], set()
+        out, shown, misses = [], set(), 0
         for change in self.candidates(reason):
+            if misses >= MAX_MISSES:
+                break
             decided = self.decide(change)
             if decided is None:
                 continue
             now = value_in(decided, reason.conclusion, reason.key)
             what = (tuple(k for k, _ in change), _freeze(plain(now)))
-            if now != reason.value and what not in shown:  # the nearest change of a fact to each new value
+            if now == reason.value:
+                misses += 1
+            elif what not in shown:  # the nearest change of a fact to each new value
                 shown.add(what)
                 out.append(_entry(change, now))
                 if len(out) >= MAX_CHANGES_SHOWN:
                     break
+        if not out:
+            joint = self.joint(reason)  # no one change does it: all of the deciding yes/no facts at once
+            if joint is not None:
+                decided = self.decide(joint)
+                if decided is not None:
+                    now = value_in(decided, reason.conclusion, reason.key)
+                    if now != reason.value:
+                        out.append(_entry(joint, now))
         return tuple(out)
+
+    def joint(self, reason: Reason) -> Change | None:
+        """Every yes/no fact the tree names as deciding, flipped together (where two or more decide)."""
+        flips = {}
+        for leaf in _walk(reason.because):
+            key = leaf.get("fact")
+            if key in self.fact_types and self.fact_types[key] == BOOL and leaf.get("value") in (True, False) \
+                    and key.split(".")[0] in self.sections:
+                flips[key] = not leaf["value"]
+        return tuple(flips.items()) if len(flips) >= 2 else None
 
     def unknown_facts(self, reason: Reason) -> list[str]:
         """The missing facts that stand unknown in ``reason``'s tree (what keeps it open), in order."""
