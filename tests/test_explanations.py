@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 import supervisor_rules as sr
 from supervisor_rules import testing
-from supervisor_rules.explain import value_in
+from supervisor_rules.explain import is_open, value_in
 
 ROOT = Path(__file__).resolve().parent.parent
 LANJIANG = ROOT / "examples" / "policies" / "lanjiang-2025.rules"
@@ -78,6 +78,30 @@ def test_each_open_question_answer_gives_what_it_says(name):
                     value = {"true": True, "false": False}.get(answer, answer)
                     now = _value(policy, _applied(case, {"fact": fact["fact"], "to": value}), reason)
                     assert json.loads(json.dumps(now, default=str)) == gives, (question, fact, answer)
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_no_unlisted_fact_decides_an_open_question_alone(name):
+    policy = POLICIES[name]
+    kinds = {f"{section}.{fact}": kind for section, fields in policy.facts.items() for fact, kind in fields.items()}
+
+    @SETTINGS
+    @given(testing.cases(policy))
+    def check(case):
+        decision = policy.evaluate(case)
+        listed = {(q["question"], json.dumps(q.get("key"))): {f["fact"] for f in q["facts"]}
+                  for q in decision.open_questions}
+        for reason in decision.explanation:
+            if not is_open(reason):
+                continue
+            asked = listed.get((reason.conclusion, json.dumps(reason.key)), set())
+            for key in decision.missing_facts:
+                if key in asked or kinds.get(key) != "bool":
+                    continue
+                for answer in (True, False):
+                    now = _value(policy, _applied(case, {"fact": key, "to": answer}), reason)
+                    assert now == reason.value, (reason.conclusion, reason.key, key, answer, now)
     check()
 
 

@@ -164,7 +164,7 @@ class _Text:
                     truth = ""
             else:
                 truth = w["unknown"]
-            out.append(f"{pad}{self.side(left)} {self.value(lv)} {op} {self.side(right)} {self.value(rv)}"
+            out.append(f"{pad}{self.operand(left, lv)} {op} {self.operand(right, rv)}"
                        + (f"{w['colon']}{truth}" if truth else ""))
         elif leaf.get("derived") == "term.last_day":
             amount, unit = leaf["period"]
@@ -218,6 +218,12 @@ class _Text:
             out.append(pad + w["count"].format(fact=self.fact(leaf["fact"]), n=leaf["count"]))
         elif "fact" in leaf:
             out.append(f"{pad}{self.fact(leaf['fact'])} = {self.value(leaf.get('value'))}")
+
+    def operand(self, text: str, value) -> str:
+        """One side of a comparison: what it is and its value, or only the value for a constant."""
+        if text == str(value) or (value is True and text == "true") or (value is False and text == "false"):
+            return self.value(value)
+        return f"{self.side(text)} {self.value(value)}"
 
     def side(self, text: str) -> str:
         return self.fact(text) if (text in self.w or "." in text and " " not in text) else text

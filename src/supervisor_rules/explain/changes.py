@@ -25,7 +25,7 @@ from supervisor_rules.explain.reasons import plain
 MAX_REEVALUATIONS = 64
 #: At most this many values of one enum tried as an answer or a change.
 MAX_ANSWERS = 8
-#: At most this many single changes tried in vain for one conclusion before the rest are left untried.
+#: At most this many facts whose changes all left one conclusion as it was, before the rest are left untried.
 MAX_MISSES = 4
 #: At most this many changes listed under one conclusion.
 MAX_CHANGES_SHOWN = 3
@@ -129,20 +129,22 @@ class Changes:
     # -------------------------------------------------------------- the two answers
     def would_change_if(self, reason: Reason) -> tuple:
         """The verified single changes that change ``reason``'s value (for an open one: the answers)."""
-        if is_open(reason):
-            return tuple(self.answered(reason))
-        out, shown, misses = [], set(), 0
+        if is_open(reason):  # the answers that decide it (all of them are in open_questions)
+            return tuple(self.answered(reason)[:MAX_CHANGES_SHOWN])
+        out, shown = [], set()
+        tried: dict = {}  # fact → whether one of its changes changed the value
         for change in self.candidates(reason):
-            if misses >= MAX_MISSES:
+            facts = tuple(k for k, _ in change)
+            if facts not in tried and sum(1 for hit in tried.values() if not hit) >= MAX_MISSES:
                 break
             decided = self.decide(change)
             if decided is None:
                 continue
             now = value_in(decided, reason.conclusion, reason.key)
-            what = (tuple(k for k, _ in change), _freeze(plain(now)))
-            if now == reason.value:
-                misses += 1
-            elif what not in shown:  # the nearest change of a fact to each new value
+            tried.setdefault(facts, False)
+            what = (facts, _freeze(plain(now)))
+            if now != reason.value and what not in shown:  # the nearest change of a fact to each new value
+                tried[facts] = True
                 shown.add(what)
                 out.append(_entry(change, now))
                 if len(out) >= MAX_CHANGES_SHOWN:

@@ -141,22 +141,48 @@ def _term(x: Explainer) -> list[Reason]:
             earlier = [v for v in term.valid_renewals if v <= r.on]
             if earlier:
                 because.append(x.leaf({"renewed_by": earlier[-1].isoformat()}))
-        for key in r.facts:
-            because.append(x.leaf({"fact": key, "value": plain(_renewal_fact(x, renewal, r.on, key))}))
-        for c in r.unmet:
-            if r.reason == "conditions":
-                because.append(x.leaf({"rule": c.ref, "kind": "renewal_condition", "value": False, "because": []}))
         if r.reason == "conditions":
+            because += _conditions(x, renewal, r.on, r.unmet)
+            if not any("rule" in leaf and leaf.get("because") for leaf in because):
+                because += [x.leaf({"fact": key, "value": plain(_renewal_fact(x, renewal, r.on, key))})
+                            for key in r.facts]
             because += _holding(x, renewal)
         out.append(Reason("renewal", r.reason, r.unmet[0].ref if r.unmet else rule.citation.ref, tuple(because),
                           key=r.on.isoformat()))
     for u in term.undetermined_renewals:
         because = [x.leaf({"renewal": u.on.isoformat(), "reason": "undetermined"})]
-        because += [x.leaf({"rule": c.ref, "kind": "renewal_condition", "value": None, "because": []})
-                    for c in u.undetermined]
+        because += _conditions(x, renewal, u.on, u.undetermined)
         because += _holding(x, renewal)
         out.append(Reason("renewal", "undetermined", u.undetermined[0].ref if u.undetermined else None,
                           tuple(because), key=u.on.isoformat()))
+    return out
+
+
+def _conditions(x: Explainer, renewal, on, cited) -> list:
+    """The renewal's conditions under the ``cited`` provisions, each with why it fails or is unknown,
+    read against the renewal dated ``on``: the requirements a ``satisfies`` refers to, the further
+    conditions (``renewal requires``) and the renewal's own condition."""
+    if renewal is None:
+        return []
+    record = next((rec for rec in x.facts.get(renewal.key) or () if rec.get(renewal.field) == on), {})
+    rules = [*renewal.requirements, *x.compiled.rules_of("renewal_conditions"), renewal]
+    out: list = []
+    env = x.env
+    env.var, x.renewal_var = record, renewal.var
+    try:
+        for c in cited:
+            for rule in rules:
+                if rule.citation == c and rule.expr is not None:
+                    value = rule.fn(env) if rule.fn is not None else None
+                    if value is not True:
+                        leaf = x.rule_leaf(rule, value)
+                        if rule.kind != "require":
+                            leaf["kind"] = "renewal_condition"
+                        out.append(leaf)
+    finally:
+        env.var, x.renewal_var = {}, None
+    if not out:
+        out = [x.leaf({"rule": c.ref, "kind": "renewal_condition", "value": None, "because": []}) for c in cited]
     return out
 
 
@@ -196,6 +222,8 @@ def _term_of(last_of, day) -> int:
 def _renewal_fact(x: Explainer, renewal, on, key: str):
     """The value of ``key`` (``r.consent`` or a fact) for the renewal dated ``on``."""
     head, _, field = key.partition(".")
+    if renewal is not None and key.startswith(renewal.key + "[]."):
+        head, field = renewal.var, key[len(renewal.key) + 3:]
     if renewal is not None and head == renewal.var:
         for record in x.facts.get(renewal.key) or ():
             if record.get(renewal.field) == on:
