@@ -35,6 +35,12 @@ def _applied(case: dict, entry: dict) -> dict:
         if key == "as_of":
             out["as_of"] = value
             continue
+        if "[" in key:  # LIST[i].field
+            listed, _, rest = key.partition("[")
+            index, _, field = rest.partition("].")
+            section, name = listed.split(".", 1)
+            out[section][name][int(index)][field] = value
+            continue
         section, field = key.split(".", 1)
         out.setdefault(section, {})[field] = value
     return out
@@ -189,8 +195,12 @@ def test_three_invalid_renewals_say_three_different_things():
         [renewal] = [r for r in policy.evaluate(case).explanation if r.conclusion == "renewal"]
         reasons[on] = renewal
     assert [r.value for r in reasons.values()] == ["late", "before_start", "conditions"]
-    assert {"fact": "r.consent", "value": False} in reasons["2023-06-01"].because or any(
-        leaf.get("fact", "").endswith("consent") for leaf in reasons["2023-06-01"].because)
+    [condition] = [leaf for leaf in reasons["2023-06-01"].because if "rule" in leaf]
+    assert condition["rule"] == "8" and condition["value"] is False
+    assert {"fact": "appointment.renewals[0].consent", "value": False} in condition["because"]
+    assert {"fact": "appointment.renewals[0].consent", "to": True, "gives": "valid"} in \
+        reasons["2023-06-01"].would_change_if
+    assert {"compare": ["renewal.on", "2023-07-02", ">", "term.last_day", "2023-07-01"]} in reasons["2023-07-02"].because
 
 
 def test_a_settled_eligibility_asks_nothing_and_an_open_one_asks_what_decides_it():

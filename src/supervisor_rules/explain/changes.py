@@ -60,6 +60,13 @@ class Changes:
                 as_of = v
             elif isinstance(k, tuple):  # ("+", list key): add a record
                 facts[k[1]] = [*(facts.get(k[1]) or ()), v]
+            elif "[" in k:  # LIST[i].field: one field of one entry
+                listed, index, field = _entry_key(k)
+                entries = list(facts.get(listed) or ())
+                if index >= len(entries):
+                    return None
+                entries[index] = {**entries[index], field: v}
+                facts[listed] = entries
             elif v is None:
                 facts.pop(k, None)
             else:
@@ -72,9 +79,19 @@ class Changes:
         return decided
 
     # -------------------------------------------------------------- candidates
+    def type_of(self, key: str):
+        """A fact's declared type; for ``LIST[i].field``, the entry field's."""
+        if "[" not in key:
+            return self.fact_types.get(key)
+        listed, _, field = _entry_key(key)
+        kind = self.fact_types.get(listed)
+        record = kind.element if isinstance(kind, ListT) else None
+        info = record.fields.get(field) if isinstance(record, RecordT) else None
+        return info.type if info is not None else None
+
     def answers(self, key: str) -> list:
         """The values a fact can take, where they can be listed: yes/no, an enum's values."""
-        kind = self.fact_types.get(key)
+        kind = self.type_of(key)
         if kind == BOOL:
             return [True, False]
         if isinstance(kind, EnumT):
@@ -88,11 +105,10 @@ class Changes:
         out: list[Change] = []
         for leaf in leaves:
             key = leaf.get("fact")
-            if key is None or key not in self.fact_types or key.split(".")[0] not in self.sections:
+            kind = self.type_of(key) if key is not None else None
+            if kind is None or key.split(".")[0] not in self.sections or "value" not in leaf:
                 continue
-            if "value" not in leaf:
-                continue
-            value, kind = self.facts.get(key), self.fact_types[key]
+            value = leaf["value"] if "[" in key else self.facts.get(key)
             if kind == BOOL or isinstance(kind, EnumT):
                 out.extend(((key, answer),) for answer in self.answers(key) if answer != value)
             elif kind in (DATE, NUMBER):
@@ -219,6 +235,13 @@ class Changes:
             question["facts"] = facts
             out.append(question)
         return tuple(out)
+
+
+def _entry_key(key: str) -> tuple[str, int, str]:
+    """``appointment.renewals[0].consent`` → ``("appointment.renewals", 0, "consent")``."""
+    listed, _, rest = key.partition("[")
+    index, _, field = rest.partition("].")
+    return listed, int(index), field
 
 
 def _valid(value) -> bool:

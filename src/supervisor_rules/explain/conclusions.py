@@ -164,11 +164,15 @@ def _conditions(x: Explainer, renewal, on, cited) -> list:
     conditions (``renewal requires``) and the renewal's own condition."""
     if renewal is None:
         return []
-    record = next((rec for rec in x.facts.get(renewal.key) or () if rec.get(renewal.field) == on), {})
+    records = x.facts.get(renewal.key) or ()
+    index = next((i for i, rec in enumerate(records) if rec.get(renewal.field) == on), None)
+    record = records[index] if index is not None else {}
     rules = [*renewal.requirements, *x.compiled.rules_of("renewal_conditions"), renewal]
     out: list = []
     env = x.env
     env.var, x.renewal_var = record, renewal.var
+    if index is not None:  # the record's fields by their place in the case: appointment.renewals[0].consent
+        x.record_path[renewal.var] = f"{renewal.key}[{index}]"
     try:
         for c in cited:
             for rule in rules:
@@ -181,6 +185,7 @@ def _conditions(x: Explainer, renewal, on, cited) -> list:
                         out.append(leaf)
     finally:
         env.var, x.renewal_var = {}, None
+        x.record_path.pop(renewal.var, None)
     if not out:
         out = [x.leaf({"rule": c.ref, "kind": "renewal_condition", "value": None, "because": []}) for c in cited]
     return out
