@@ -41,8 +41,9 @@ class Explained:
 
             def reevaluate(facts: dict, sections: frozenset, as_of: dt.date) -> Decision:
                 return runtime.evaluate(compiled, facts, sections, as_of, calendar)
-            self._changes = Changes(self.facts, self.sections, decision, closures_of(compiled).fact_types, reevaluate,
-                                    compiled.renewal, self.labels)
+            closures = closures_of(compiled)
+            self._changes = Changes(self.facts, self.sections, decision, closures.fact_types, reevaluate,
+                                    compiled.renewal, self.labels, closures.representatives)
         return self._changes
 
     def _bare_reasons(self, decision: Decision) -> list[Reason]:

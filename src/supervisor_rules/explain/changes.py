@@ -27,6 +27,8 @@ MAX_REEVALUATIONS = 64
 MAX_ANSWERS = 8
 #: At most this many facts whose changes all left one conclusion as it was, before the rest are left untried.
 MAX_MISSES = 4
+#: At most this many other values of one enum fact tried as a change (one of each class the rules tell apart).
+MAX_CLASSES = 3
 #: At most this many changes listed under one conclusion.
 MAX_CHANGES_SHOWN = 3
 
@@ -37,8 +39,11 @@ class Changes:
     """Evaluates changed versions of one case (memoised, bounded)."""
 
     def __init__(self, facts: dict, sections: frozenset, decision: Decision, fact_types: dict,
-                 reevaluate: Callable[[dict, frozenset, dt.date], Decision], renewal=None, labels=None):
+                 reevaluate: Callable[[dict, frozenset, dt.date], Decision], renewal=None, labels=None,
+                 representatives: Callable[[str, Any], list] | None = None):
         self.facts, self.sections, self.decision = facts, sections, decision
+        # (fact, values) -> one value of each class the policy's conditions tell apart
+        self.representatives = representatives or (lambda key, values: list(values))
         self.fact_types, self.reevaluate, self.renewal = fact_types, reevaluate, renewal
         self.labels = labels or {}
         self.seen: dict = {}
@@ -109,8 +114,12 @@ class Changes:
             if kind is None or key.split(".")[0] not in self.sections or "value" not in leaf:
                 continue
             value = leaf["value"] if "[" in key else self.facts.get(key)
-            if kind == BOOL or isinstance(kind, EnumT):
+            if kind == BOOL:
                 out.extend(((key, answer),) for answer in self.answers(key) if answer != value)
+            elif isinstance(kind, EnumT):  # one value of each class the rules tell apart, not the value's own
+                classes = self.representatives(key.split("[")[0] if "[" not in key else key,
+                                               [value, *(v for v in kind.values if v != value)])
+                out.extend(((key, answer),) for answer in classes[1:1 + MAX_CLASSES] if answer is not None)
             elif kind in (DATE, NUMBER):
                 out.extend(((key, v),) for v in _boundaries(key, compares, kind))
             elif isinstance(kind, ListT) and isinstance(kind.element, EnumT) and value:

@@ -26,6 +26,8 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any
 
+import attrs
+
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.checker import ListT, RecordT
 from supervisor_rules.engine.compiler import CompiledPolicy, CRule, ExpressionCompiler
@@ -107,6 +109,40 @@ class Closures:
         #: ``section.fact`` → its declared type
         self.fact_types = {f"{name}.{field}": info.type for name, section in compiled.checked.sections.items()
                            for field, info in section.fields.items()}
+        #: ``section.fact`` → the sets of its enum values the rules name (``in {…}``, ``= v``, ``has v``)
+        self.value_sets: dict[str, list[frozenset]] = {}
+        for provision in compiled.checked.provisions:
+            for rule in provision.rules:
+                for node in n.walk(rule):
+                    self._note_values(node)
+
+    def _note_values(self, node) -> None:
+        named: tuple = ()
+        if isinstance(node, (n.Member, n.HasAny)):
+            named = tuple(v.name for v in node.values)
+        elif isinstance(node, n.Has):
+            named = (node.value.name,)
+        elif isinstance(node, n.Compare) and node.op in ("=", "!="):
+            named = tuple(side.name for side in (node.left, node.right) if isinstance(side, n.Name))
+            node = attrs.evolve(node, left=node.left if isinstance(node.left, n.Path) else node.right)
+        operand = getattr(node, "operand", None) or getattr(node, "left", None)
+        if named and isinstance(operand, n.Path):
+            sets = self.value_sets.setdefault(operand.dotted, [])
+            if frozenset(named) not in sets:
+                sets.append(frozenset(named))
+
+    def representatives(self, key: str, values) -> list:
+        """One value of each class the rules tell apart (the same answer to every ``in {…}`` over ``key``):
+        the first value's class first, then the classes the fewest sets name (a value no rule names, the
+        catch-all, before the rest), in declared order: the other values of a class decide alike."""
+        sets = self.value_sets.get(key, [])
+        seen, out = set(), []
+        for value in values:
+            signature = tuple(value in named for named in sets)
+            if signature not in seen:
+                seen.add(signature)
+                out.append((sum(signature), value))
+        return [out[0][1], *(value for _, value in sorted(out[1:], key=lambda item: item[0]))] if out else []
 
     def of(self, e, renewal_var: str | None = None):
         fn = self.by_node.get(id(e))
