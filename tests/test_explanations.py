@@ -175,8 +175,11 @@ def test_a_natural_dismissal_shows_the_day_it_came_and_the_civil_code_rule():
     status = next(r for r in decision.explanation if r.conclusion == "status")
     assert status.value == "dismissed" and status.ref == "5"
     assert {"compare": ["as_of", "2023-03-01", ">", "term.last_day", "2023-02-28"]} in status.because
-    derived = next(leaf for leaf in status.because if leaf.get("derived") == "term.last_day")
-    assert derived["start"] == "2020-02-29" and derived["month_end"] is True
+    assert {"derived": "term.last_day", "value": "2023-02-28", "from": "appointment.start", "see": "term"} \
+        in status.because  # derived once, in the term's own reason
+    term = next(r for r in decision.explanation if r.conclusion == "term")
+    [derived] = term.because
+    assert derived["start"] == "2020-02-29" and derived["month_end"] is True and derived["period"] == [3, "years"]
     assert {"fact": "as_of", "to": "2023-02-28", "gives": "active"} in status.would_change_if
     text = decision.explain()
     assert "基准日 2023-03-01 > 聘期届满日 2023-02-28：成立" in text

@@ -166,6 +166,8 @@ class _Text:
                 truth = w["unknown"]
             out.append(f"{pad}{self.operand(left, lv)} {op} {self.operand(right, rv)}"
                        + (f"{w['colon']}{truth}" if truth else ""))
+        elif leaf.get("see"):
+            pass  # derived in the conclusion it names, shown there
         elif leaf.get("derived") == "term.last_day":
             amount, unit = leaf["period"]
             text = w["term"].format(value=self.value(leaf["value"]), start=leaf["start"], amount=amount,

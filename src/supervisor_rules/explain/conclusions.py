@@ -126,6 +126,7 @@ def _term(x: Explainer) -> list[Reason]:
     if term is None or rule is None:
         return []
     out = [Reason("term", plain(term.last_day), rule.citation.ref, tuple(x.term_leaves()))]
+    x.term_told = True
     renewal = x.compiled.renewal
     last_of = _last_days(x)
     for r in term.invalid_renewals:

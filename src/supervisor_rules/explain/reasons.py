@@ -180,6 +180,7 @@ class Explainer:
         env.calendar = calendar_source
         self.env = env
         self.leaves = 0
+        self.term_told = False  # set once the term's reason has derived the last day
         self.renewal_var: str | None = None
         self.record_path: dict[str, str] = {}  # quantifier variable → the entry it stands for (`LIST[i]`)
         self.fact_types = self.closures.fact_types
@@ -394,6 +395,9 @@ class Explainer:
         start_key = rule.due[2] if rule.due else None
         if term is None:
             return [self.leaf({"fact": start_key, "value": plain(self.facts.get(start_key))})] if start_key else []
+        if self.term_told:  # the term's own reason derives it: the others point there
+            return [self.leaf({"derived": "term.last_day", "value": plain(term.last_day), "from": start_key,
+                               "see": "term"})]
         amount, unit = (rule.due[0], rule.due[1]) if rule.due else (term.years, "years")
         item: dict = {"derived": "term.last_day", "value": plain(term.last_day), "start": plain(term.start),
                       "from": start_key, "period": [plain(amount), unit], "terms": term.terms}
