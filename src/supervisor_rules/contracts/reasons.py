@@ -70,7 +70,7 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "en": {
         "head": "Why:", "change": "Would change if:", "open": "Open questions:",
-        "not_fired": " ({} other rules did not fire)",
+        "not_fired": " ({} other rule(s) did not fire)",
         "conclusion": {"status": "Status", "eligibility": "Eligibility", "preferred": "Preferred",
                        "term": "Term's last day", "renewal": "Renewal {key}", "ground": "Dismissal ground",
                        "violation": "Violation", "recusal": "Recusal", "obligation": "Obligation {key}",

@@ -286,7 +286,7 @@ def _status(x: Explainer) -> list[Reason]:
         because_list.append(x.leaf({"none_hold": [r.citation.ref for r in ending], "kind": "ground"}))
     if record is not None:
         because_list.append(x.leaf({"fact": record.key, "value": plain(x.facts.get(record.key))}))
-    return [Reason("status", str(status), None, tuple(because_list), not_fired=len(grounds))]
+    return [Reason("status", str(status), None, tuple(because_list), not_fired=len(grounds) - len(d.grounds))]
 
 
 def _grounds(x: Explainer) -> list[Reason]:
