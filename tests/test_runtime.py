@@ -51,10 +51,13 @@ def test_kleene_truth_tables(a, b):
     assert _outcome(decision, "2") is _kleene_or(a, b)
     assert _outcome(decision, "3") is (None if a is None else not a)
     expected_missing = sorted(f"p.{k}" for k, v in (("a", a), ("b", b)) if v is None)
-    # A fact is missing only where its absence left a requirement unknown.
-    if decision.eligibility.undetermined:
+    # A fact is missing only where its absence left a requirement unknown, and only while no requirement
+    # is false: an unmet requirement settles the eligibility (DECISION.md, `missing_facts`).
+    if str(decision.eligibility.result) == "unknown":
         assert set(decision.missing_facts) <= set(expected_missing)
         assert decision.missing_facts
+    else:
+        assert decision.missing_facts == ()
 
 
 DEADLINE = """

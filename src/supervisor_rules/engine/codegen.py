@@ -154,6 +154,10 @@ class _Generator:
         self.temps += 1
         return f"t{self.temps}"
 
+    def misses(self, rule: CRule) -> bool:
+        """Whether an unknown outcome of the rule can make missing facts (``missing`` writes code)."""
+        return bool(rule.partial) or any(k in self.policy.open_facts for k in rule.reads)
+
     def missing(self, rule: CRule, otherwise: str | None = None) -> None:
         """Code recording the open facts a rule read that the case lacks (the rule's outcome is unknown)."""
         keys = tuple(k for k in rule.reads if k in self.policy.open_facts)

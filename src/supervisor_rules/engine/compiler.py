@@ -60,6 +60,9 @@ class CRule:
     var: str | None = None  # renewal, conclusion: the name its condition gives the record
     value: Fn | None = None  # conclusion: its value's closure (None: a yes/no conclusion)
     also: tuple[Citation, ...] = ()  # recusal, requirement: the provisions it also cites (`also citing`)
+    # Whether a known value of its condition stays what it is whatever its missing facts turn out to be
+    # (``steady``): only such a value settles a question, so that the facts of its other parts are not missing.
+    steady: bool = True
     # The checked expressions behind fn / met / breached, for the code generator (codegen.py).
     expr: object = attrs.field(default=None, eq=False, repr=False)
     met_expr: object = attrs.field(default=None, eq=False, repr=False)
@@ -458,7 +461,22 @@ class _Compiler:
             sections = frozenset(key.split(".", 1)[0] for key in reads)
         partial = self.partial(condition, extra.get("met_expr"), extra.get("breached_expr"), extra.get("value_expr"),
                                entry=(extra.get("var"), extra.get("key")))
-        return CRule(kind, citation, fn, reads, sections, order, partial, expr=condition, **extra)
+        return CRule(kind, citation, fn, reads, sections, order, partial, expr=condition,
+                     steady=self.steady(condition), **extra)
+
+    def steady(self, *exprs) -> bool:
+        """Whether a known value of the expressions stays what it is whatever their unknown facts turn out
+        to be. Kleene's operators are monotone (an unknown operand that becomes known never changes a known
+        result); ``is known`` / ``is unknown`` are not (a section's presence neither), nor is what reads a
+        value derived from other questions (``expired``, ``dismissed`` …), nor a ``satisfies`` of a
+        requirement that is not steady."""
+        for e in exprs:
+            for node in n.walk(e) if e is not None else ():
+                if isinstance(node, (n.IsKnown, n.Expired, n.Dismissed, n.LastDay, n.DismissalDay, n.TermNumber)):
+                    return False
+                if isinstance(node, n.Satisfies) and not all(r.steady for r in self.requirements_under(node.ref)):
+                    return False
+        return True
 
     def compile(self) -> CompiledPolicy:
         """Each rule as its question's ``RuleKind.compile`` says, into the kind's field. Requirements and

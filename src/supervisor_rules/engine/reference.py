@@ -198,6 +198,19 @@ class RulesByKind:
         """The rules ``predicate`` (``satisfies``, ``violates``) refers to under the provision ``ref``."""
         return [rule for rule in self.of(questions.referenced(predicate).node) if _under(rule.provision, ref)]
 
+    def steady(self, rule: Rule) -> bool:
+        """Whether a known answer of the rule stays what it is whatever the facts the case lacks turn out to
+        be. Kleene's and / or / not and every test of a value are monotone: an unknown operand that becomes
+        known never changes a known result. ``is known`` / ``is unknown`` are not, nor the values other
+        questions derive (``expired``, ``dismissed``, ``last day``, ``dismissal day``, ``term number``), nor a
+        ``satisfies`` of a requirement that is not steady."""
+        for node in n.walk(rule.node):
+            if isinstance(node, (n.IsKnown, n.Expired, n.Dismissed, n.LastDay, n.DismissalDay, n.TermNumber)):
+                return False
+            if isinstance(node, n.Satisfies) and not all(self.steady(r) for r in self.referenced("satisfies", node.ref)):
+                return False
+        return True
+
     def partly_read(self, node) -> dict[str, set[str]]:
         """The lists of records whose entries' ``= unknown`` fields a rule reads, with those fields: a
         quantifier's ``VAR.field``, the field of a prohibition ``violates`` refers to, and what the

@@ -197,13 +197,12 @@ class Evaluation:
     def note(self, rule: CRule, outcome, site: TraceSite | None = None, values: tuple | None = None,
              advisory=False):
         """A rule's outcome: an unknown one (unless ``advisory``) adds the open facts it read that the case
-        lacks to the missing facts; traced, a record of the step (``site``: by default the rule's own,
-        showing ``values``: by default its facts)."""
+        lacks to the missing facts (``unknown``); traced, a record of the step (``site``: by default the
+        rule's own, showing ``values``: by default its facts). A question that knows only once all its
+        rules are read whether an unknown one can still change its answer notes them ``advisory`` and
+        calls ``unknown`` for those that can."""
         if outcome is None and not advisory:
-            facts, open_facts = self.facts, self.open_facts
-            self.missing.update(k for k in rule.reads if k not in facts and k in open_facts)
-            if rule.partial:
-                self.missing.update(partly_missing(facts, rule.partial))
+            self.unknown(rule)
         trace = self.trace
         if trace is not None:
             site = site or self.sites[rule]
@@ -211,6 +210,14 @@ class Evaluation:
                 values = tuple([self.facts.get(k) for k in site.keys])
             trace.append((site, tuple(outcome) if site.listed else outcome, *values))
         return outcome
+
+    def unknown(self, rule: CRule) -> None:
+        """The rule's answer is unknown and can still change its question's: the open facts it read that
+        the case lacks are missing (and the lists whose entries leave out a field it reads)."""
+        facts = self.facts
+        self.missing.update(k for k in rule.reads if k not in facts and k in self.open_facts)
+        if rule.partial:
+            self.missing.update(partly_missing(facts, rule.partial))
 
 
 def interpret(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,

@@ -89,14 +89,22 @@ def _eligibility(policy, ev) -> Eligibility:
         return Eligibility(EligibilityResult.NOT_APPLICABLE)
     unmet: list = []
     undetermined: list = []
+    open_, settled = [], False
     for rule in policy.requirements:
-        value = note(rule, rule.fn(env))
+        value = note(rule, rule.fn(env), advisory=True)
         if value is False:
             unmet.append(rule.citation)
             with_also(unmet, rule.also)
+            settled = settled or rule.steady
         elif value is None:
             undetermined.append(rule.citation)
             with_also(undetermined, rule.also)
+            open_.append(rule)
+    # A requirement that is false (and stays so, ``steady``) settles the result: the facts of the
+    # unknown ones are missing only while none is.
+    if not settled:
+        for rule in open_:
+            ev.unknown(rule)
     result = (EligibilityResult.INELIGIBLE if unmet else
               EligibilityResult.UNKNOWN if undetermined else EligibilityResult.ELIGIBLE)
     preferred, preferences = None, []
@@ -121,6 +129,10 @@ def generate(gen) -> None:
     gen.emit(f"if {test}:")
     gen.depth += 1
     gen.emit("outcome = 0")
+    open_ = [(i, rule) for i, rule in enumerate(policy.requirements) if gen.misses(rule)]
+    settling = open_ and any(rule.steady for rule in policy.requirements)
+    if settling:
+        gen.emit("unmet_surely = False")
     for i, rule in enumerate(policy.requirements):
         gen.trace.step(gen.trace.site(rule), f"q{i}")
     bit = 1
@@ -129,12 +141,25 @@ def generate(gen) -> None:
         gen.depth += 1
         gen.emit(f"if q{i} is False:")
         gen.emit(f"    outcome |= {bit}")
+        if settling and rule.steady:
+            gen.emit("    unmet_surely = True")
         gen.emit("else:")
         gen.depth += 1
         gen.emit(f"outcome |= {bit << 1}")
-        gen.missing(rule)
         gen.depth -= 2
         bit <<= 2
+    # The unknown requirements' facts, unless a (steady) requirement is unmet: that settles the result.
+    if open_:
+        if settling:
+            gen.emit("if not unmet_surely:")
+            gen.depth += 1
+        for i, rule in open_:
+            gen.emit(f"if q{i} is None:")
+            gen.depth += 1
+            gen.missing(rule)
+            gen.depth -= 1
+        if settling:
+            gen.depth -= 1
     for i, rule in enumerate(policy.preferences):
         gen.rule_value(rule, f"p{i}")
         gen.trace.step(gen.trace.site(rule), f"p{i}")
@@ -227,6 +252,8 @@ def _ref_eligibility(run) -> Eligibility:
         return Eligibility(EligibilityResult.NOT_APPLICABLE)
     unmet: list = []
     undetermined: list = []
+    unknown_rules = []
+    decided = False  # a requirement is false, whatever the facts the case lacks turn out to be
     for rule in requirements:
         holds = ref_holds(run, rule)
         run.step(rule, "require", holds)
@@ -236,7 +263,12 @@ def _ref_eligibility(run) -> Eligibility:
             for citation in run.policy.named(rule.node.also):
                 if citation not in listed:
                     listed.append(citation)
+        if holds is False and run.policy.steady(rule):
+            decided = True
         if holds is None:
+            unknown_rules.append(rule)
+    if not decided:  # an unknown requirement can still change the result only while none is false
+        for rule in unknown_rules:
             run.unknown(rule)
     if unmet:
         result = EligibilityResult.INELIGIBLE

@@ -66,13 +66,19 @@ def _recusal(policy, ev) -> DecisionRecusal:
     env, note = ev.env, ev.note
     if not policy.recusals or not (policy.sections_read(policy.recusals) & ev.sections):
         return DecisionRecusal(RecusalResult.NOT_APPLICABLE)
-    holding, unknown = [], False
+    holding, unknown = [], []
     for rule in policy.recusals:
-        value = note(rule, rule.fn(env))
+        value = note(rule, rule.fn(env), advisory=True)
         if value is True:
             holding.append(rule)
         elif value is None:
-            unknown = True
+            unknown.append(rule)
+    # An unknown rule changes nothing where a rule of a stronger kind holds (and stays so, ``steady``):
+    # its facts are missing only where none does.
+    settled = max((RANK[r.recusal] for r in holding if r.steady), default=0)
+    for rule in unknown:
+        if RANK[rule.recusal] >= settled:
+            ev.unknown(rule)
     if not holding:
         return DecisionRecusal(RecusalResult.UNKNOWN if unknown else RecusalResult.NOT_REQUIRED)
     return strongest(holding)
@@ -96,8 +102,15 @@ def generate(gen) -> None:
         gen.emit(f"if r{i} is True:")
         gen.emit(f"    holding.append({i})")
         gen.emit(f"elif r{i} is None:")
+        gen.emit("    recusal_unknown = True")
+    # An unknown rule's facts, unless a steady rule of a stronger kind holds.
+    for i, rule in enumerate(policy.recusals):
+        if not gen.misses(rule):
+            continue
+        stronger = [f"r{j} is True" for j, other in enumerate(policy.recusals)
+                    if other.steady and RANK[other.recusal] > RANK[rule.recusal]]
+        gen.emit(f"if r{i} is None{' and not (' + ' or '.join(stronger) + ')' if stronger else ''}:")
         gen.depth += 1
-        gen.emit("recusal_unknown = True")
         gen.missing(rule)
         gen.depth -= 1
     gen.emit("if holding:")
@@ -134,20 +147,24 @@ def _ref_recusal(run) -> DecisionRecusal:
     asked: frozenset[str] = frozenset().union(*(rule.sections for rule in rules))
     if not rules or not asked & run.sections:
         return DecisionRecusal(RecusalResult.NOT_APPLICABLE)
-    holding, open_ = [], False
+    holding, open_ = [], []
     for rule in rules:
         holds = run.value(rule.node.condition)
         run.step(rule, "recusal", holds)
         if holds is True:
             holding.append(rule)
         elif holds is None:
-            open_ = True
-            run.unknown(rule)
-    if not holding:
-        return DecisionRecusal(RecusalResult.UNKNOWN if open_ else RecusalResult.NOT_REQUIRED)
+            open_.append(rule)
     # `required` (the supervisor shall recuse) outranks `request` (shall ask to); the strongest
     # kind is the answer, citing every rule of that kind that holds.
     rank = {"required": 2, "request": 1}
+    # An unknown rule can change the answer only where no rule of a stronger kind surely holds.
+    surely = [rank[rule.node.kind] for rule in holding if run.policy.steady(rule)]
+    for rule in open_:
+        if not surely or rank[rule.node.kind] >= max(surely):
+            run.unknown(rule)
+    if not holding:
+        return DecisionRecusal(RecusalResult.UNKNOWN if open_ else RecusalResult.NOT_REQUIRED)
     strongest_ = max(rank[rule.node.kind] for rule in holding)
     chosen = [rule for rule in holding if rank[rule.node.kind] == strongest_]
     cited: list = []

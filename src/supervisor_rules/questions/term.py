@@ -332,7 +332,16 @@ def _term(policy, ev) -> DecisionTerm | None:
                 on, unmet_of(_renewal_parts(renewal, own, added, values, env), None, _own_part(renewal))[0]))
         note(renewal, "valid" if outcome is True else "invalid" if outcome is False else None,
              sites and sites["renewal"],
-             sites and (on, *[env.facts.get(k) for k in sites["renewal"].keys[1:]]))
+             sites and (on, *[env.facts.get(k) for k in sites["renewal"].keys[1:]]), advisory=True)
+        if outcome is None:
+            # Open: the facts of its own condition are missing where that is unknown — of a `satisfies`
+            # condition, those of the requirements that are (one that holds changes nothing).
+            if renewal.requirements:
+                for requirement in renewal.requirements:
+                    if requirement.fn(env) is None:
+                        ev.unknown(requirement)
+            elif own is None:
+                ev.unknown(renewal)
         for a, value in zip(added, values):
             # A further condition's unknown facts are missing only while the renewal's validity is open.
             site = sites and sites[f"renewal_condition{a.order}"]
@@ -498,7 +507,14 @@ def generate(gen) -> None:
         gen.emit("else:")
         gen.depth += 1
         gen.emit(f"undetermined_renewals.append(UndeterminedRenewal(on, unmet_of({pairs}, None, {own})[0]))")
-        gen.missing(renewal)
+        # The facts of its own condition where that is unknown (of a `satisfies`, each unknown requirement's).
+        for part, value in ([(r, gen.requirement_value[r.order]) for r in renewal.requirements]
+                            if renewal.requirements else [(renewal, "own" if added else "condition")]):
+            if gen.misses(part):
+                gen.emit(f"if {value} is None:")
+                gen.depth += 1
+                gen.missing(part)
+                gen.depth -= 1
         for i, a in enumerate(added):
             if any(k in policy.open_facts for k in a.reads):
                 gen.emit(f"if rc{i} is None:")
@@ -637,7 +653,13 @@ def _ref_term(run) -> DecisionTerm | None:
             else:
                 undetermined.append(UndeterminedRenewal(
                     on, _ref_renewal_reasons(run, renewal, own, further, values, None)[0]))
-                run.unknown(renewal)
+                if own is None:  # open through its own condition: what is missing there
+                    if isinstance(source.condition, n.Satisfies):  # the requirements that are unknown
+                        for requirement in run.policy.referenced("satisfies", source.condition.ref):
+                            if run.holds(requirement) is None:
+                                run.unknown(requirement)
+                    else:
+                        run.unknown(renewal)
                 outcome = None
             shown = {shown_key: on, **{key: run.facts.get(key) for key in renewal.reads}}
             run.step(renewal, "renewal", outcome, shown)
