@@ -296,7 +296,7 @@ def test_missing_facts_are_unknown_open_and_none_of_a_settled_eligibility(name, 
     note(f"missing: {missing}")
 
     # Every listed fact is one the case leaves unknown, and one that an unknown step of the explanation reads.
-    open_reads = {key for step in decision.explanation if step.outcome is None for key in step.facts}
+    open_reads = {key for step in decision.trace if step.outcome is None for key in step.facts}
     for key in missing:
         assert key in types and _unknown_in(case, key, types[key]), key
         assert any(read == key or read.startswith(key + "[]") for read in open_reads), key
@@ -340,7 +340,7 @@ def test_a_fact_an_undetermined_requirement_reads_changes_the_eligibility_alone(
         return
     types = _fact_types(policy)
     as_of = dt.date.fromisoformat(case["as_of"])
-    open_requirements = {key for step in decision.explanation if step.rule == "require" and step.outcome is None
+    open_requirements = {key for step in decision.trace if step.rule == "require" and step.outcome is None
                          for key in step.facts}
     asked = [key for key in decision.missing_facts if key in open_requirements]
     event(f"{min(len(asked), 5)}+ facts of undetermined requirements" if len(asked) >= 5
