@@ -15,7 +15,8 @@ TYPED_CORE = ("__init__", "errors", "policy", "lang/nodes", "lang/numerals", "la
               "questions/__init__", "questions/base", "engine/reference",
               "questions/eligibility", "questions/term", "questions/status", "questions/violations",
               "questions/recusal", "questions/obligations", "questions/report", "questions/findings",
-              "questions/notices")
+              "questions/notices", "contracts/reasons", "contracts/decision_schema", "explain/__init__",
+              "explain/reasons", "explain/conclusions", "explain/changes")
 
 
 @pytest.mark.slow

@@ -33,7 +33,10 @@ class Explained:
                  labels: dict | None = None):
         self.compiled, self.facts, self.sections = compiled, facts, sections
         self.calendar_source, self.labels = calendar_source, labels
-        self._reasons = self._questions = self._changes = self._bare = None
+        self._reasons: tuple[Reason, ...] | None = None
+        self._questions: tuple[dict, ...] | None = None
+        self._changes: Changes | None = None
+        self._bare: list[Reason] | None = None
 
     def _changes_for(self, decision: Decision) -> Changes:
         if self._changes is None:

@@ -219,10 +219,10 @@ class Changes:
         open_reasons = [r for r in reasons if is_open(r)]
         if not open_reasons:
             return ()
-        table: list[tuple[Reason, list]] = []
+        table: list[tuple[Reason, list[dict[str, Any]]]] = []
         decides: dict[str, int] = {}
         for reason in open_reasons:
-            facts = []
+            facts: list[dict[str, Any]] = []
             for key in self.unknown_facts(reason):
                 outcomes = {}
                 for answer in self.answers(key):
@@ -237,7 +237,7 @@ class Changes:
         for reason, facts in table:
             if not facts:
                 continue  # no one fact decides it alone: its missing facts stay in missing_facts
-            facts.sort(key=lambda f: -decides[f["fact"]])
+            facts.sort(key=lambda f: -decides[str(f["fact"])])
             question: dict[str, Any] = {"question": reason.conclusion}
             if reason.key is not None:
                 question["key"] = reason.key
@@ -315,10 +315,11 @@ def _boundaries(key: str, compares, kind) -> list:
             continue
         if other is None:
             continue
+        base: Any
+        one: Any
         if kind == DATE:
             try:
-                base = dt.date.fromisoformat(other)
-                one = dt.timedelta(days=1)
+                base, one = dt.date.fromisoformat(other), dt.timedelta(days=1)
             except (ValueError, TypeError):
                 continue
         elif isinstance(other, (int, float)) and not isinstance(other, bool):

@@ -204,12 +204,14 @@ def _holding(x: Explainer, renewal) -> list:
 def _last_days(x: Explainer):
     """Term k's last day (k = 0 the first term), by the rule that decided the term."""
     term, rule = x.decision.term, x.compiled.term
+    assert term is not None  # only asked where the decision has a term
+    start = term.start
     amount, unit = rule.due[0], rule.due[1]
     months = int(amount * (12 if unit == "years" else 1))
 
     def last_of(k: int):
         try:
-            return periods.add_months(term.start, months * (k + 1))
+            return periods.add_months(start, months * (k + 1))
         except (periods.PeriodOutOfRange, OverflowError):
             return None
     return last_of
