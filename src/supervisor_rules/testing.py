@@ -1162,8 +1162,7 @@ def _backend_outcome(policy, backend: str, case: Mapping):
     try:
         decision = policy.evaluate_with(backend, case)
         trace = getattr(decision, "trace", ())  # (a test may hand in a decision-like object)
-        plain = decision.to_dict(explanation=False)
-        plain.pop("open_questions", None)
+        plain = decision.to_dict(explanation=False, open_questions=False)
         return {**plain, "trace": [attrs.asdict(step) for step in trace]}
     except Exception as exc:  # a backend that raises where another decides is a difference too
         return f"{type(exc).__name__}: {exc}"

@@ -215,8 +215,8 @@ def test_the_differential_check_sees_a_difference():
             self.decision = decision
             self.trace = decision.trace
 
-        def to_dict(self, explanation=True):
-            return {**self.decision.to_dict(explanation), "status": "someone else's"}
+        def to_dict(self, explanation=True, open_questions=True):
+            return {**self.decision.to_dict(explanation, open_questions=open_questions), "status": "someone else's"}
 
     def refuse(decision):
         raise ValueError("no")

@@ -258,8 +258,9 @@ class Decision:
             self._questions = self._explained.open_questions(self) if self._explained is not None else ()
         return self._questions
 
-    def to_dict(self, explanation: bool = True) -> dict:
-        """The JSON structure of DECISION.md; without ``explanation``, less its ``explanation`` key."""
+    def to_dict(self, explanation: bool = True, *, open_questions: bool = True) -> dict:
+        """The JSON structure of DECISION.md; without ``explanation``, less its ``explanation`` key;
+        without ``open_questions`` (each answer in it costs an evaluation), less that key too."""
         out = {
             "policy": self.policy,
             "as_of": self.as_of.isoformat(),
@@ -274,8 +275,9 @@ class Decision:
             "notices": _plain(self.notices),
             "findings": _plain(self.findings),
             "missing_facts": list(self.missing_facts),
-            "open_questions": list(self.open_questions),
         }
+        if open_questions:
+            out["open_questions"] = list(self.open_questions)
         if explanation:
             out["explanation"] = [r.to_dict() for r in self.explanation]
         out["meta"] = _plain(self.meta)
