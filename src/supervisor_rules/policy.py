@@ -645,6 +645,14 @@ class Family:
     def __repr__(self) -> str:
         return f"<Family {self.id!r}: {len(self.versions)} versions>"
 
+    def with_calendar(self, calendar: WorkdayCalendar) -> "Family":
+        """The same family, every version and composite counting working days on ``calendar``."""
+        if not isinstance(calendar, WorkdayCalendar):
+            raise RulesError(f"with_calendar takes a WorkdayCalendar, not {type(calendar).__name__}")
+        return Family(self.id, self.title, tuple(v.with_calendar(calendar) for v in self.versions), self.source,
+                      self.selectors, self._same,
+                      {key: policy.with_calendar(calendar) for key, policy in self._composites.items()})
+
     def version_for(self, day: dt.date) -> Policy | None:
         """The version in force on ``day`` by the family's order: the last one effective on or before
         it (a repealed or expired one still, when no later one has taken effect), or None before all."""

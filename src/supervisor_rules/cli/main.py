@@ -14,7 +14,9 @@ Options: ``--format text|json`` (text when standard output is a terminal, JSON
 otherwise), ``--as-of DATE`` (overrides the case's ``as_of``) and, for ``eval``,
 ``--explain`` (adds the reasons to text output; ``--all`` the whole trace too) and ``--lang zh|en`` (its language, default zh); with ``--batch``, ``--jobs N``
 (worker processes, output in input order) and ``--no-explanation`` (opt-in:
-decisions without their trace, which is not DECISION.md's full format).
+decisions without their trace, which is not DECISION.md's full format), ``--input-format
+jsonl|csv``, ``--format json|csv|text`` and ``--columns``; ``--calendar FILE`` (working-day data
+added or replaced, INTERFACE.md).
 
 Bad input never produces a traceback: rule-file problems, invalid cases,
 unreadable files and malformed JSON all end in a message and an exit code.
@@ -332,12 +334,20 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", None)
     if lang is not None and getattr(args, "format", None) is None and args.batch is None:
         args.format = "text"  # a language asked for is text asked for
-    fmt = _format_of(args)
-    if lang is not None and (fmt != "text" or args.batch is not None):
+    # A batch writes JSON lines unless asked otherwise, on a terminal too.
+    fmt = (getattr(args, "format", None) or "json") if args.batch is not None else _format_of(args)
+    if lang is not None and fmt != "text":
         return _fail("--lang chooses the language of text output; it does not apply to JSON output"
-                     + (" or --batch" if args.batch is not None else ""))
-    if getattr(args, "all_rules", False) and (not args.explain or fmt != "text"):
+                     + (" or --batch without --format text" if args.batch is not None else ""))
+    if getattr(args, "all_rules", False) and (not args.explain or fmt != "text" or args.batch is not None):
         return _fail("--all lists every rule the evaluation met under the reasons: it needs --explain and text output")
+    if args.batch is None:
+        for given, flag in ((fmt == "csv", "--format csv"), (args.columns is not None, "--columns"),
+                            (args.input_format is not None, "--input-format")):
+            if given:
+                return _fail(f"{flag} is for --batch: it does not apply to a single case")
+    if args.columns is not None and fmt != "csv":
+        return _fail("--columns chooses the columns of CSV output: it needs --format csv")
     if args.batch is not None:
         return _cmd_batch(args)
     if args.case is None:
@@ -358,6 +368,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         return _case_failure(fmt, f"case {source}: {json_problem(exc)}")
 
     policy, status = _load(args.policy, fmt)
+    if policy is None:
+        return status
+    policy, status = _with_calendar_file(policy, args)
     if policy is None:
         return status
 
@@ -419,38 +432,120 @@ def _jobs(text: str) -> int:
     return count or usable_cpus()
 
 
+def _with_calendar_file(policy: Any, args: argparse.Namespace) -> tuple[Any, int | None]:
+    """``policy`` counting working days on ``--calendar FILE`` where one is given (the default calendar
+    with the file's years added or replaced); a file that cannot be used is a usage error (exit 2)."""
+    name = getattr(args, "calendar", None)
+    if name is None:
+        return policy, None
+    from supervisor_rules.dates.workdays import CalendarFileError, load_calendar
+
+    try:
+        return policy.with_calendar(load_calendar(name)), None
+    except CalendarFileError as exc:
+        return None, _fail(f"--calendar: {_oneline(exc)}")
+
+
+@contextlib.contextmanager
+def _csv_text(name: str) -> Iterator[IO[str]]:
+    """A CSV input as text, read a record at a time; bytes that are not UTF-8 kept as surrogates (the
+    record that holds them is refused, the run goes on)."""
+    import io
+
+    if name == "-":
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:
+            yield sys.stdin
+            return
+        stream = io.TextIOWrapper(buffer, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()
+        return
+    with open(name, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+        yield f
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
     if args.case is not None:
         return _fail("give either CASE or --batch CASES.jsonl, not both")
-    fmt = _format_of(args)
-    policy, status = _load(args.policy, fmt)
+    fmt = getattr(args, "format", None) or "json"
+    from supervisor_rules.tools import batch, roster
+
+    columns = roster.DEFAULT_COLUMNS
+    if args.columns is not None:
+        columns = tuple(c.strip() for c in args.columns.split(",") if c.strip())
+    policy, status = _load(args.policy, "json" if fmt == "json" else "text")
     if policy is None:
         return status
-    from supervisor_rules.tools import batch
+    if fmt == "csv":
+        problem = roster.columns_problem(columns, policy.decision_schema())
+        if problem is not None:
+            return _fail(f"--columns: {problem}")
+    policy, status = _with_calendar_file(policy, args)
+    if policy is None:
+        return status
+    calendar = None  # what a worker that loads the policy by name must count on
+    if args.calendar is not None:
+        calendar = policy.versions[0].calendar if isinstance(policy, sr.Family) else policy.calendar
+    output = batch.Output(fmt, columns, getattr(args, "lang", None) or "zh")
+    csv_input = (args.input_format or ("csv" if args.batch.lower().endswith(".csv") else "jsonl")) == "csv"
 
     ascii_only = not _utf8(sys.stdout)
     # Output as bytes, the same as json.dumps(decision.to_dict(), ...) written through stdout would be.
     write, flush = batch.sink(sys.stdout, ascii_only)
     jobs = getattr(args, "jobs", 1)
+    tally: dict[str, int] = {}
     try:
-        with _batch_lines(args.batch) as source:
+        with (_csv_text(args.batch) if csv_input else _batch_lines(args.batch)) as source:
+            header = None
+            if csv_input:
+                header, source = roster.csv_rows(source)
+                try:
+                    roster.CsvCases(header, roster.field_types(policy))
+                except roster.HeaderError as exc:
+                    return _fail(f"{'<stdin>' if args.batch == '-' else args.batch}: {exc}")
+            if fmt == "csv":
+                write(roster.csv_line(list(columns)).encode("utf-8"))
             explain = not getattr(args, "no_explanation", False)
             if jobs > 1 and batch.PARALLEL:
                 bad = batch.run_parallel(policy, args.policy, args.as_of, ascii_only, jobs, source, write, flush,
-                                         explain)
+                                         explain, output=output, csv_header=header,
+                                         calendar=calendar, tally=tally)
             else:
-                bad = batch.run(batch.Decider(policy, args.as_of, ascii_only, explain), source, write, flush,
+                decider = batch.Decider(policy, args.as_of, ascii_only, explain, output, header)
+                bad = batch.run(decider, source, write, flush,
                                 line_buffered=getattr(sys.stdout, "line_buffering", False) is True)
+                tally = decider.take_tally()
     except batch.WorkerFailed as exc:
         flush()
         return _fail(f"a worker process failed: {str(exc).strip()}")
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         if isinstance(exc, BrokenPipeError):
             raise
         flush()
         where = "<stdin>" if args.batch == "-" else args.batch
-        return _fail(f"cannot read {where}: {_os_message(exc)}")
+        reason = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else _os_message(exc)
+        return _fail(f"cannot read {where}: {reason}")
+    if tally or bad:  # an empty input: nothing to sum up
+        _err(batch_summary(tally, bad))
     return EXIT_PROBLEMS if bad else EXIT_OK
+
+
+def batch_summary(tally: dict[str, int], bad: int) -> str:
+    """The batch's last line on standard error, in Chinese with the English beside it:
+    ``已决定 123 件（在聘 120，已解聘 3），错误 2 件 / decided 123 (active 120, dismissed 3), errors 2``."""
+    from supervisor_rules.contracts.decision import TEXT_WORDS
+
+    order = [s for s in ("active", "dismissed", "not_appointed", "unknown") if s in tally]
+    order += sorted(s for s in tally if s not in order)
+    decided = sum(tally.values())
+    zh_words, en_words = TEXT_WORDS["zh"]["status_values"], TEXT_WORDS["en"]["status_values"]
+    zh = "，".join(f"{zh_words.get(s, s)} {tally[s]}" for s in order)
+    en = ", ".join(f"{en_words.get(s, s)} {tally[s]}" for s in order)
+    return (f"已决定 {decided} 件" + (f"（{zh}）" if zh else "") + f"，错误 {bad} 件"
+            + f" / decided {decided}" + (f" ({en})" if en else "") + f", errors {bad}")
 
 
 # --------------------------------------------------------------------------- schema
@@ -513,6 +608,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: text on a terminal, json otherwise)")
     check.set_defaults(handler=_cmd_check)
 
+    from supervisor_rules.tools.roster import DEFAULT_COLUMNS
+
     evaluate = commands.add_parser("eval", help="decide a case (or a JSON Lines batch of cases)",
                                    description="Decide one case (exit 0 decided, 2 invalid policy or case), "
                                                "or every line of a JSON Lines file with --batch "
@@ -536,7 +633,17 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with --explain: also every rule the evaluation met, fired or not (the trace)")
     evaluate.add_argument("--lang", choices=("zh", "en"), default=None,
                           help="the language of text output: zh (default) or en; asks for text output")
-    output_options(evaluate, top=False)
+    evaluate.add_argument("--input-format", dest="input_format", choices=("jsonl", "csv"), default=None,
+                          help="with --batch: the input's format (default: csv for a file ending .csv, else jsonl)")
+    evaluate.add_argument("--columns", default=None, metavar="COL,...",
+                          help="with --batch --format csv: the columns, dotted paths into the decision "
+                               f"(default: {','.join(DEFAULT_COLUMNS)})")
+    evaluate.add_argument("--calendar", default=None, metavar="FILE",
+                          help="add or replace working-day data: a JSON file of years with their holidays and "
+                               "adjusted working days (docs/dates.md)")
+    evaluate.add_argument("--format", choices=("text", "json", "csv"), default=argparse.SUPPRESS,
+                          help="output format (default: text on a terminal, json otherwise; with --batch, json); "
+                               "csv only with --batch")
     date_option(evaluate, top=False)
     evaluate.set_defaults(handler=_cmd_eval)
 

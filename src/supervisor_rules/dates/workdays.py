@@ -29,7 +29,8 @@ from typing import Any
 
 import attrs
 
-__all__ = ["MissingCalendarYear", "WorkdayCalendar", "default_calendar"]
+__all__ = ["CalendarFileError", "MissingCalendarYear", "WorkdayCalendar", "default_calendar", "load_calendar",
+           "missing_year_in"]
 
 _ONE_DAY = datetime.timedelta(days=1)
 # Strict YYYY-MM-DD: date.fromisoformat alone also accepts "20251001" and
@@ -37,6 +38,14 @@ _ONE_DAY = datetime.timedelta(days=1)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _MAPPING_KEYS = ("source", "years", "holidays", "adjusted_workdays")
 _OPTIONAL_KEYS = ("version",)
+#: A calendar file (``--calendar FILE``, ``load_calendar``): a few KB a year; read no further than this.
+MAX_CALENDAR_FILE_BYTES = 1 << 20
+#: Years one calendar file may list.
+MAX_CALENDAR_FILE_YEARS = 200
+_YEAR_KEY = re.compile(r"[0-9]{4}\Z")
+_FILE_KEYS = ("holidays", "workdays")
+# The notice a missing year gives (``MissingCalendarYear.notice``), and how ``missing_year_in`` knows it.
+_MISSING_NOTICE = re.compile(r"缺少 ([0-9]{4,5}) 年的工作日历")
 
 
 class MissingCalendarYear(LookupError):
@@ -47,12 +56,31 @@ class MissingCalendarYear(LookupError):
         super().__init__(
             f"no working-day calendar data for {year} (the State Council publishes "
             f"each year's 放假安排 late in the preceding year); supply it with "
-            f"WorkdayCalendar.extended(...)"
+            f"--calendar FILE on the command line, or policy.with_calendar(...) in Python "
+            f"(a calendar from load_calendar(FILE) or WorkdayCalendar.extended(...))"
         )
+
+    @property
+    def notice(self) -> str:
+        """The decision's notice for this year, one line: what is missing and how to supply it, in
+        Chinese with the English beside it (``missing_year_in`` reads the year back)."""
+        return (f"缺少 {self.year} 年的工作日历（国务院放假安排），无法计算期限；"
+                f"命令行用 --calendar FILE、Python 用 policy.with_calendar(...) 补充该年 / {self}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keep the exception picklable despite the custom __init__ signature.
         return (type(self), (self.year,))
+
+
+def missing_year_in(message: str) -> int | None:
+    """The year a decision's notice says the calendar lacks (``MissingCalendarYear.notice``), or None
+    for any other notice."""
+    found = _MISSING_NOTICE.match(message) if isinstance(message, str) else None
+    return int(found.group(1)) if found else None
+
+
+class CalendarFileError(ValueError):
+    """A calendar file that cannot be used; the message names the file and the place in it."""
 
 
 def _require_date(value: object, what: str) -> datetime.date:
@@ -286,6 +314,12 @@ class WorkdayCalendar:
         return "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
 
     @classmethod
+    def from_file(cls, path: Any, base: WorkdayCalendar | None = None) -> WorkdayCalendar:
+        """``load_calendar(path, base)``: ``base`` (the default calendar unless given) with the years of
+        the calendar file at ``path`` added or replaced."""
+        return load_calendar(path, base)
+
+    @classmethod
     def from_chinese_calendar(cls) -> WorkdayCalendar:
         """Build a calendar from the ``chinesecalendar`` package's data.
 
@@ -335,3 +369,104 @@ def _as_list(value: object, key: str) -> list[Any] | tuple[Any, ...]:
 def default_calendar() -> WorkdayCalendar:
     """The calendar built from the installed ``chinesecalendar`` package (built once)."""
     return WorkdayCalendar.from_chinese_calendar()
+
+
+def load_calendar(path: Any, base: WorkdayCalendar | None = None) -> WorkdayCalendar:
+    """``base`` (``default_calendar()`` unless given) with the years of a calendar file added or
+    replaced (INTERFACE.md, ``--calendar FILE``)::
+
+        {"2027": {"holidays": ["2027-01-01", ...], "workdays": ["2027-02-14"]}}
+
+    Each year listed replaces that year's data entirely: ``holidays`` are the days off that would
+    otherwise be working days, ``workdays`` the weekend days worked (调休上班); either list may be
+    left out (empty). The calendar's ``source`` names the file. Raises ``CalendarFileError`` naming
+    the file and the place: unreadable, too large, not JSON, a year key that is no year, an unknown
+    key, a date that is not ``YYYY-MM-DD``, outside its year, a weekday among ``workdays``, a day in
+    both lists. The file is read no further than ``MAX_CALENDAR_FILE_BYTES``."""
+    name = str(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_CALENDAR_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        reason = getattr(exc, "strerror", None) or " ".join(str(exc).split())
+        raise CalendarFileError(f"{name}: cannot read the calendar file: {reason}") from None
+    if len(data) > MAX_CALENDAR_FILE_BYTES:
+        raise CalendarFileError(f"{name}: the calendar file is over the limit of "
+                                f"{MAX_CALENDAR_FILE_BYTES // 1024} KiB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CalendarFileError(f"{name}: not valid UTF-8 (byte {exc.start + 1})") from None
+    try:
+        parsed = json.loads(text, object_pairs_hook=_unique_pairs)
+    except json.JSONDecodeError as exc:
+        raise CalendarFileError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        raise CalendarFileError(f"{name}: invalid JSON: {' '.join(str(exc).split()) or 'nested too deeply'}") from None
+    holidays, workdays, years = _calendar_years(parsed, name)
+    base = default_calendar() if base is None else base
+    try:
+        return base.extended(holidays, workdays, years, source=f"{base.source} + {name}")
+    except (TypeError, ValueError) as exc:  # checked above; the constructor's own checks say the rest
+        raise CalendarFileError(f"{name}: {exc}") from None
+
+
+def _unique_pairs(pairs: list) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {reprlib.repr(key)}")
+        out[key] = value
+    return out
+
+
+def _calendar_years(data: object, name: str) -> tuple[list[datetime.date], list[datetime.date], list[int]]:
+    """(holidays, workdays, years) of a calendar file's parsed JSON; ``CalendarFileError`` naming the place."""
+    def fail(where: str, message: str) -> CalendarFileError:
+        return CalendarFileError(f"{name}: {where}: {message}" if where else f"{name}: {message}")
+
+    if not isinstance(data, dict):
+        raise fail("", 'expected an object of years, e.g. {"2027": {"holidays": [...], "workdays": [...]}}, '
+                       f"got {type(data).__name__}")
+    if len(data) > MAX_CALENDAR_FILE_YEARS:
+        raise fail("", f"{len(data)} years is over the limit of {MAX_CALENDAR_FILE_YEARS}")
+    holidays: list[datetime.date] = []
+    workdays: list[datetime.date] = []
+    years: list[int] = []
+    for key, entry in data.items():
+        where = json.dumps(key, ensure_ascii=False)
+        if not _YEAR_KEY.match(key) or not datetime.MINYEAR <= int(key) <= datetime.MAXYEAR:
+            raise fail(where, "expected a year (YYYY) as the key")
+        year = int(key)
+        if not isinstance(entry, dict):
+            raise fail(where, 'expected an object {"holidays": [...], "workdays": [...]}, '
+                              f"got {type(entry).__name__}")
+        unknown = [k for k in entry if k not in _FILE_KEYS]
+        if unknown:
+            raise fail(f"{where}.{unknown[0]}", "unknown key; a year has holidays and workdays")
+        seen: dict[datetime.date, str] = {}
+        for list_key, out in (("holidays", holidays), ("workdays", workdays)):
+            days = entry.get(list_key, [])
+            if not isinstance(days, list):
+                raise fail(f"{where}.{list_key}", f"expected a list of dates, got {type(days).__name__}")
+            if len(days) > 366:
+                raise fail(f"{where}.{list_key}", f"{len(days)} dates is more than a year has")
+            for i, text in enumerate(days):
+                place = f"{where}.{list_key}[{i}]"
+                if not isinstance(text, str) or not _ISO_DATE.match(text):
+                    raise fail(place, f"{reprlib.repr(text)} is not a date (YYYY-MM-DD)")
+                try:
+                    day = datetime.date.fromisoformat(text)
+                except ValueError:
+                    raise fail(place, f"{text} is not a real calendar date") from None
+                if day.year != year:
+                    raise fail(place, f"{text} is not in {year}")
+                if list_key == "workdays" and day.weekday() < 5:
+                    raise fail(place, f"{text} is a {day.strftime('%A')}; workdays lists the weekend days "
+                                      "that are worked (调休上班)")
+                if seen.get(day) not in (None, list_key):
+                    raise fail(place, f"{text} is listed both in holidays and in workdays")
+                seen[day] = list_key
+                out.append(day)
+        years.append(year)
+    return holidays, workdays, years

@@ -75,7 +75,7 @@ def deadline_notice(notices: list, citation, base, amount: int, unit: str, calen
     try:
         deadlines.deadline(base, amount, unit, calendar_source())
     except MissingCalendarYear as exc:
-        notice = DecisionNotice(citation, f"缺少 {exc.year} 年的工作日历（国务院放假安排），无法计算期限: {exc}")
+        notice = DecisionNotice(citation, exc.notice)
         if notice not in notices:
             notices.append(notice)
     except (ValueError, OverflowError):  # past the dates a date can hold: unknown, nothing to add
@@ -228,8 +228,7 @@ def _ref_deadline_notices(run) -> None:
                     continue
                 _, missing = run.deadline_of(base, node.amount, node.unit)
                 if missing is not None:
-                    notice = DecisionNotice(rule.citation, f"缺少 {missing.year} 年的工作日历（国务院放假安排），"
-                                                           f"无法计算期限: {missing}")
+                    notice = DecisionNotice(rule.citation, missing.notice)
                     if notice not in run.notices:
                         run.notices.append(notice)
 

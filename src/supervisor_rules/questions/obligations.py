@@ -236,7 +236,7 @@ def deadline(rule, base: dt.date | None, done: dt.date | None, as_of: dt.date, n
     try:
         due = due_date(unit, amount, base, calendar_source)
     except MissingCalendarYear as exc:
-        notices.append(Notice(rule.citation, f"缺少 {exc.year} 年的工作日历（国务院放假安排），无法计算期限: {exc}"))
+        notices.append(Notice(rule.citation, exc.notice))
         # Before the earliest possible due date the duty is surely not late yet.
         earliest = earliest_due(unit, amount, base)
         if done is None and earliest is not None and as_of <= earliest:
@@ -361,8 +361,7 @@ def _ref_deadline(run, rule) -> tuple[dt.date | None, DutyState]:
                 due = deadlines.deadline_years(base, amount, calendar)
         except MissingCalendarYear as exc:
             # Never guessed: no due date, and a notice names the missing year.
-            run.notices.append(Notice(rule.citation, f"缺少 {exc.year} 年的工作日历（国务院放假安排），"
-                                                      f"无法计算期限: {exc}"))
+            run.notices.append(Notice(rule.citation, exc.notice))
             # The earliest the due date can be: N working days are at least N calendar days, and a
             # period's last day only ever moves later. Until then the duty cannot be late.
             try:

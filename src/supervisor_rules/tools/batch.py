@@ -5,6 +5,11 @@ Each line is decided on its own: read, parsed, validated, decided with its trace
 bytes, no ``to_dict()``). A bad line yields ``{"error": ...}`` on its own line and
 the run goes on; blank lines yield nothing.
 
+Rosters (``tools/roster.py``): a record's top-level ``"id"`` is taken off the case and copied
+as the first key of its decision or error line; the input may be CSV records (``roster.Row``,
+typed by the policy's declarations) instead of JSON lines, and the output CSV rows or text
+lines (``Output``). The decider counts the decisions by status (``tally``) for the summary.
+
 Memory stays flat however long the input: lines are read a block at a time and
 output is written a block at a time. With ``jobs`` > 1, blocks of lines are
 decided by that many worker processes, each holding the policy (inherited when
@@ -33,6 +38,8 @@ from supervisor_rules.contracts import case as case_module
 from supervisor_rules.engine import runtime
 from supervisor_rules.contracts.decision import JsonWriter
 from supervisor_rules.errors import CaseError, RulesError
+from supervisor_rules.tools import roster
+from supervisor_rules.tools.roster import NO_ID, Row
 
 #: Input read at a time (bytes, rounded up to whole lines): a block for one worker.
 BLOCK = 1 << 16
@@ -44,11 +51,23 @@ MAX_JOBS = 256
 PARALLEL = os.name == "posix" and hasattr(os, "readv")
 
 
-class Decider:
-    """Decides JSON Lines input under one policy: each line's output line, as bytes. Without
-    ``explain``, decisions leave out their explanation (not DECISION.md's full format: opt-in)."""
+@attrs.frozen
+class Output:
+    """What the batch writes: ``json`` lines (DECISION.md), ``csv`` rows of ``columns`` (dotted paths
+    into the decision's JSON, ``roster.column_text``), or ``text`` lines in ``lang``."""
 
-    def __init__(self, policy, as_of: dt.date | None, ensure_ascii: bool, explain: bool = True):
+    format: str = "json"
+    columns: tuple[str, ...] = roster.DEFAULT_COLUMNS
+    lang: str = "zh"
+
+
+class Decider:
+    """Decides JSON Lines input (or CSV records, ``roster.Row``, read by ``csv_header``) under one
+    policy: each record's output line, as bytes. Without ``explain``, decisions leave out their
+    explanation (not DECISION.md's full format: opt-in)."""
+
+    def __init__(self, policy, as_of: dt.date | None, ensure_ascii: bool, explain: bool = True,
+                 output: Output | None = None, csv_header: tuple[str, ...] | None = None):
         # What Policy.evaluate does, split open so that the trace is recorded in the same evaluation
         # as the decision, not in a second one. A family (``policy.Family``) chooses, for each case, the
         # version or composite that decides it (``select``), whose notices open the decision's.
@@ -65,6 +84,16 @@ class Decider:
         self.as_of, self.as_of_problems = as_of, []
         if as_of is not None:
             self.as_of = case_module.parse_date(as_of, "as_of", self.as_of_problems)
+        self.output = output if output is not None else Output()
+        self.cases = (roster.CsvCases(csv_header, roster.field_types(policy)) if csv_header is not None
+                      else None)
+        self.tally: dict[str, int] = {}  # decisions by status, since the last take_tally()
+        self.needs_explanation = any(c.split(".")[0] == "explanation" for c in self.output.columns)
+
+    def take_tally(self) -> dict[str, int]:
+        """The decisions by status counted since the last call (and start counting afresh)."""
+        tally, self.tally = self.tally, {}
+        return tally
 
     def block(self, lines: Iterable[bytes | str], first: int) -> tuple[bytes, int]:
         """(the output for ``lines``, numbered from ``first``; how many of them were bad)."""
@@ -83,8 +112,17 @@ class Decider:
         pieces, ok = self.parts(raw, lineno)
         return (b"".join(pieces) if pieces is not None else None), ok
 
-    def parts(self, raw: bytes | str | Overlong, lineno: int) -> tuple[list[bytes] | None, bool]:
+    def parts(self, raw: bytes | str | Overlong | Row, lineno: int) -> tuple[list[bytes] | None, bool]:
         """``line``, the output line in pieces (joined with others, later: one copy of the text)."""
+        ident = NO_ID
+        if type(raw) is Row:
+            lineno = raw.line
+            try:
+                ident, case = self.cases.case(raw.cells)  # type: ignore[union-attr]
+            except CaseError as exc:
+                return self.error("invalid case", lineno, exc.to_dict()["problems"],
+                                  getattr(exc, "record_id", NO_ID)), False
+            return self.decide(case, lineno, ident)
         if type(raw) is bytes:
             try:
                 line = raw.decode("utf-8")
@@ -105,6 +143,16 @@ class Decider:
             return self.error(f"invalid JSON: {exc.msg} (column {exc.colno})", lineno), False
         except (ValueError, RecursionError) as exc:
             return self.error(case_module.json_problem(exc), lineno), False
+        if type(case) is dict and "id" in case:
+            try:
+                ident, case = roster.split_id(case)
+            except CaseError as exc:
+                payload = exc.to_dict()
+                return self.error(payload["error"], lineno, payload["problems"]), False
+        return self.decide(case, lineno, ident)
+
+    def decide(self, case: object, lineno: int, ident: object) -> tuple[list[bytes], bool]:
+        """A parsed record's output line in pieces, and whether it was good."""
         try:
             if type(case) is not dict:
                 raise _not_an_object(case)
@@ -124,15 +172,50 @@ class Decider:
                 decision = attrs.evolve(decision, notices=(*notices, *decision.notices))
         except CaseError as exc:
             payload = exc.to_dict()
-            return self.error(payload.get("error", "invalid case"), lineno, payload.get("problems", [])), False
+            return self.error(payload.get("error", "invalid case"), lineno, payload.get("problems", []),
+                              ident), False
         except RulesError as exc:
-            return self.error(" ".join(str(exc).split()), lineno), False
-        pieces = self.writer.decision_parts(decision, explanation=self.explain)
-        pieces.append(b"\n")
-        return pieces, True
+            return self.error(" ".join(str(exc).split()), lineno, None, ident), False
+        status = str(decision.status)
+        self.tally[status] = self.tally.get(status, 0) + 1
+        output = self.output
+        if output.format == "json":
+            pieces = self.writer.decision_parts(decision, explanation=self.explain)
+            if ident is not NO_ID:  # the id first: the head's "{" opens the id's object instead
+                pieces[0] = b'{"id":' + self.id_text(ident) + b"," + pieces[0][1:]
+            pieces.append(b"\n")
+            return pieces, True
+        data = decision.to_dict(explanation=self.explain and self.needs_explanation)
+        if output.format == "csv":
+            text = roster.csv_line([self.own(column, ident, lineno) if column in roster.OWN_COLUMNS
+                                    else roster.column_text(data, column) for column in output.columns])
+        else:
+            text = roster.text_line(data, ident, lineno, output.lang, vehicle.text_labels.values) + "\n"
+        return [text.encode("utf-8", "backslashreplace")], True
 
-    def error(self, message: str, lineno: int, problems: list | None = None) -> list[bytes]:
-        payload = {"error": message, "line": lineno, "problems": [] if problems is None else problems}
+    def id_text(self, ident: object) -> bytes:
+        return json.dumps(ident, ensure_ascii=self.ensure_ascii).encode("utf-8", "backslashreplace")
+
+    @staticmethod
+    def own(column: str, ident: object, lineno: int, error: str = "") -> str:
+        """A CSV row's own columns: the record's id, its line, its error."""
+        if column == "id":
+            return "" if ident is NO_ID else str(ident)
+        return str(lineno) if column == "line" else error
+
+    def error(self, message: str, lineno: int, problems: list | None = None, ident: object = NO_ID) -> list[bytes]:
+        problems = [] if problems is None else problems
+        output = self.output
+        if output.format == "csv":
+            cell = roster.error_cell(message, problems)
+            row = [self.own(c, ident, lineno, cell) if c in roster.OWN_COLUMNS else "error" if c == "status" else ""
+                   for c in output.columns]
+            return [roster.csv_line(row).encode("utf-8", "backslashreplace")]
+        if output.format == "text":
+            return [(roster.error_text(ident, lineno, output.lang, message, problems) + "\n")
+                    .encode("utf-8", "backslashreplace")]
+        payload: dict = {} if ident is NO_ID else {"id": ident}
+        payload.update({"error": message, "line": lineno, "problems": problems})
         return [json.dumps(payload, ensure_ascii=self.ensure_ascii, separators=(",", ":"))
                 .encode("utf-8", "backslashreplace"), b"\n"]
 
@@ -176,15 +259,17 @@ def lines_of(stream: IO) -> Iterator:
         yield line
 
 
-def read_blocks(stream: IO) -> Iterator[list]:
-    """Lists of whole lines (see ``lines_of``) of about ``BLOCK`` bytes, to the end of ``stream``."""
-    lines = lines_of(stream)
+def read_blocks(stream: IO | Iterable) -> Iterator[list]:
+    """Lists of whole lines (see ``lines_of``) of about ``BLOCK`` bytes, to the end of ``stream`` (or
+    of records: CSV ``Row`` records, lines)."""
+    lines = lines_of(stream) if hasattr(stream, "readline") else iter(stream)
     while True:
         block: list = []
         size = 0
         for line in lines:
             block.append(line)
-            size += len(line) if type(line) is not Overlong else BLOCK
+            kind = type(line)
+            size += BLOCK if kind is Overlong else line.size if kind is Row else len(line)
             if size >= BLOCK:
                 break
         if not block:
@@ -245,8 +330,15 @@ def run(decider: Decider, source: IO | Iterable, write: Callable[[bytes], Any], 
 
 
 def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: bool, jobs: int,
-                 source: IO, write: Callable[[bytes], Any], flush: Callable[[], Any], explain: bool = True) -> int:
+                 source: IO | Iterable, write: Callable[[bytes], Any], flush: Callable[[], Any], explain: bool = True,
+                 *, output: Output | None = None, csv_header: tuple[str, ...] | None = None, calendar=None,
+                 tally: dict[str, int] | None = None) -> int:
     """Decide every line of ``source`` in up to ``jobs`` worker processes; returns how many lines were bad.
+
+    ``source`` is a binary stream of JSON lines, or an iterable of records (CSV ``Row`` records read by
+    ``csv_header``). ``output``: what to write (``Output``). ``calendar``: the working-day calendar a
+    worker that loads the policy by name applies to it (``policy`` already counts on it).
+    ``tally``, if given, gets the decisions counted by status.
 
     No more workers start than there are CPUs to run them or blocks of input to give them (five
     lines get one process, however many were asked for); with one, the lines are decided here.
@@ -262,7 +354,10 @@ def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: 
     jobs = len(first)
     if jobs <= 1:
         lines = itertools.chain.from_iterable(itertools.chain(first, blocks))
-        return run(Decider(policy, as_of, ensure_ascii, explain), lines, write, flush)
+        decider = Decider(policy, as_of, ensure_ascii, explain, output, csv_header)
+        bad = run(decider, lines, write, flush)
+        _add(tally, decider.take_tally())
+        return bad
     context = multiprocessing.get_context()
     forked = context.get_start_method() == "fork"
     global _PARENT_POLICY
@@ -275,7 +370,7 @@ def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: 
             # ends, or the parent's death would never reach it as the end of its input.
             others = (*connections, ours) if forked else ()
             process = context.Process(target=_worker, args=(theirs, policy_name, as_of, ensure_ascii, explain,
-                                                            others),
+                                                            others, (output, csv_header, calendar)),
                                       daemon=True, name="supervisor-rules batch worker")
             process.start()
             theirs.close()
@@ -296,19 +391,22 @@ def run_parallel(policy, policy_name: str, as_of: dt.date | None, ensure_ascii: 
         while True:
             fd = connections[index % jobs].fileno()
             try:
-                status, count, size = _HEADER.unpack(_read(fd, memoryview(bytearray(_HEADER.size))))
+                status, count, size, counted = _HEADER.unpack(_read(fd, memoryview(bytearray(_HEADER.size))))
                 if len(buffer) < size:
                     buffer = bytearray(size)
-                output = _read(fd, memoryview(buffer)[:size])
+                decided = _read(fd, memoryview(buffer)[:size])
+                statuses = bytes(_read(fd, memoryview(bytearray(counted)))) if counted else b""
             except (EOFError, OSError):
                 raise WorkerFailed(f"worker {index % jobs + 1} stopped") from None
             if status == _FINISHED:
                 break
             if status == _FAILED:
-                raise WorkerFailed(str(output, "utf-8", "replace"))
+                raise WorkerFailed(str(decided, "utf-8", "replace"))
             slots.release()
-            write(output)
+            write(decided)
             bad += count
+            if statuses:
+                _add(tally, json.loads(statuses))
             index += 1
         feeder.join()
         if feeder.error is not None:
@@ -328,9 +426,10 @@ class WorkerFailed(RulesError):
 
 # Blocks go to a worker as messages of its connection (``send_bytes``), the end as an empty one. The
 # outputs come back as frames written straight to the connection's descriptor and read into one buffer
-# (a block's output is some hundreds of KB): a header (status, bad lines, size), then the output.
+# (a block's output is some hundreds of KB): a header (status, bad lines, size, size of the tally), then
+# the output, then the block's decisions by status (JSON).
 _DONE = b""
-_HEADER = struct.Struct("<Bqq")
+_HEADER = struct.Struct("<Bqqq")
 _DECIDED, _FINISHED, _FAILED = 0, 1, 2
 
 
@@ -411,21 +510,31 @@ def _inherit(policy_name: str):
     return inherited[1] if inherited is not None and inherited[0] == policy_name else None
 
 
+def _add(tally: dict[str, int] | None, counts: dict[str, int]) -> None:
+    if tally is not None:
+        for status, count in counts.items():
+            tally[status] = tally.get(status, 0) + count
+
+
 def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: bool, explain: bool,
-            inherited: tuple = ()) -> None:
+            inherited: tuple = (), settings: tuple = (None, None, None)) -> None:
     """A worker process: decides the blocks it is sent, answering each with its output, until the end
-    (or until the parent is gone). ``inherited``: the parent's connections a forked worker holds copies of."""
+    (or until the parent is gone). ``inherited``: the parent's connections a forked worker holds copies of;
+    ``settings``: (``Output``, the CSV header, the calendar a policy loaded by name counts on)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     for other in inherited:
         other.close()
     _die_with_parent()
     try:
+        output, csv_header, calendar = settings
         policy = _inherit(policy_name)
         if policy is None:
             from supervisor_rules.policy import resolve_policy
 
             policy = resolve_policy(policy_name)
-        decider = Decider(policy, as_of, ensure_ascii, explain)
+            if calendar is not None:
+                policy = policy.with_calendar(calendar)
+        decider = Decider(policy, as_of, ensure_ascii, explain, output, csv_header)
     except Exception as exc:  # noqa: BLE001 - the parent reports it
         _answer_failure(connection, f"cannot load policy {policy_name}: {' '.join(str(exc).split())}")
         return
@@ -434,7 +543,7 @@ def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: b
         try:
             message = connection.recv_bytes()
             if message == _DONE:
-                _write(fd, _HEADER.pack(_FINISHED, 0, 0))
+                _write(fd, _HEADER.pack(_FINISHED, 0, 0, 0))
                 return
             first, lines = pickle.loads(message)
         except (EOFError, OSError):
@@ -446,8 +555,9 @@ def _worker(connection, policy_name: str, as_of: dt.date | None, ensure_ascii: b
 
             _answer_failure(connection, traceback.format_exc())
             return
+        statuses = json.dumps(decider.take_tally()).encode("ascii")
         try:
-            _write(fd, _HEADER.pack(_DECIDED, bad, len(output)), output)
+            _write(fd, _HEADER.pack(_DECIDED, bad, len(output), len(statuses)), output, statuses)
         except OSError:
             return  # the parent is gone
 
@@ -483,6 +593,6 @@ def usable_cpus() -> int:
 def _answer_failure(connection, message: str) -> None:
     text = message.encode("utf-8", "replace")
     try:
-        _write(connection.fileno(), _HEADER.pack(_FAILED, 0, len(text)), text)
+        _write(connection.fileno(), _HEADER.pack(_FAILED, 0, len(text), 0), text)
     except OSError:
         pass

@@ -42,6 +42,9 @@ def register(commands, options) -> None:
                    help="a shipped policy id, a rule file or a .tests.yaml file (default: every shipped policy)")
     p.add_argument("--coverage-min", dest="coverage_min", type=_percent, metavar="PCT",
                    help="fail when a policy's provision coverage is below PCT percent")
+    p.add_argument("--calendar", default=None, metavar="FILE",
+                   help="add or replace working-day data: a JSON file of years with their holidays and "
+                        "adjusted working days (docs/dates.md)")
     options.output(p, FORMATS)
     p.set_defaults(handler=run)
 
@@ -133,11 +136,22 @@ def run(args) -> int:
     if not names:
         sys.stderr.write(f"{PROG}: error: no policy given and no shipped policy found\n")
         return EXIT_USAGE
+    calendar = None
+    if getattr(args, "calendar", None) is not None:
+        from supervisor_rules.dates.workdays import CalendarFileError, load_calendar
+
+        try:
+            calendar = load_calendar(args.calendar)
+        except CalendarFileError as exc:
+            sys.stderr.write(f"{PROG}: error: --calendar: {' '.join(str(exc).split())}\n")
+            return EXIT_USAGE
     runs: list[pt.RunResult] = []
     errors: list[Diagnostic] = []
     for name in names:
         try:
             policy, tests_path = _resolve(name)
+            if calendar is not None:
+                policy = policy.with_calendar(calendar)
             file = pt.load_tests(tests_path)
         except (sr.RulesError, OSError) as exc:
             errors.extend(_errors_of(name, exc))
