@@ -17,8 +17,9 @@ from supervisor_rules.explain import is_open, value_in
 
 ROOT = Path(__file__).resolve().parent.parent
 LANJIANG = ROOT / "examples" / "policies" / "lanjiang-2025.rules"
+CORNERS = ROOT / "tests" / "conformance" / "corners.rules"  # every construct of the language
 POLICIES = {"wuhan": sr.builtin_policy("wuhan"), "guangxi": sr.builtin_policy("guangxi"),
-            "lanjiang": sr.load_policy(LANJIANG)}
+            "lanjiang": sr.load_policy(LANJIANG), "corners": sr.load_policy(CORNERS)}
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -141,6 +142,22 @@ def _mentioned(policy, reason) -> set[str]:
     if reason.ref is not None:
         out.update(by_ref.get(reason.ref, ()))
     return out
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_every_decision_explains_itself_in_both_languages_and_in_its_schema(name):
+    import jsonschema
+
+    policy = POLICIES[name]
+    schema = policy.decision_schema()
+
+    @SETTINGS
+    @given(testing.cases(policy))
+    def check(case):
+        decision = policy.evaluate(case)
+        jsonschema.validate(decision.to_dict(), schema)
+        assert decision.explain("zh") and decision.explain("en", all=True)
+    check()
 
 
 @pytest.mark.parametrize("name", ["wuhan", "guangxi"])

@@ -45,7 +45,7 @@ MAX_RECORDS_SHOWN = 5
 
 def plain(value) -> Any:
     """A value as JSON shows it: dates as ISO text, exact numbers as int or float, lists as lists."""
-    if value is None or value is True or value is False or isinstance(value, (int, str)):
+    if value is None or value is True or value is False or isinstance(value, (int, float, str)):
         return value
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -262,8 +262,15 @@ class Explainer:
     def operand_facts(self, e) -> list:
         """The facts a value-valued expression reads, each as a leaf (for operands computed from them)."""
         out: list = []
+        quantifiers = [node for node in n.walk(e) if isinstance(node, n.Quantifier)]
+        # A quantifier's entries are read where its variable is bound (``w_Quantifier``), not here.
+        inside = {id(node) for q in quantifiers for node in n.walk(q.condition)}
         for node in n.walk(e):
-            if isinstance(node, n.Path):
+            if id(node) in inside:
+                continue
+            if isinstance(node, n.Quantifier):
+                out.extend(self.why(node))
+            elif isinstance(node, n.Path) and id(node) not in inside:
                 out.extend(self.w_Path(node))
             elif isinstance(node, n.LastDay):
                 out.extend(self.term_leaves())
