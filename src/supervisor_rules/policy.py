@@ -20,7 +20,7 @@ from supervisor_rules.lang import checker, keywords, nodes, parser
 from supervisor_rules.engine import BACKENDS, codegen, compiler, runtime
 from supervisor_rules.contracts.decision import CalendarStamp, Citation, Decision, Meta, Notice, TextLabels, steps_of
 from supervisor_rules.explain import Explained
-from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
+from supervisor_rules.errors import CaseProblem, Diagnostic, PolicyError, PolicySyntaxError, RulesError
 from supervisor_rules.resources import VERSION, path_problem, policies_dir
 from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
 
@@ -768,8 +768,9 @@ class Family:
 def _each(evaluate, cases: Iterable[Mapping], as_of) -> Iterator[Decision]:
     """``evaluate_many`` of a policy or a family: lazily, a bad argument refused when iteration starts."""
     if not isinstance(cases, Iterable) or isinstance(cases, (str, bytes, Mapping)):
-        raise case_module.CaseError([("", f"evaluate_many takes an iterable of cases, not "
-                                          f"{type(cases).__name__}")])
+        raise case_module.CaseError([CaseProblem(
+            "", "invalid", f"evaluate_many takes an iterable of cases, not {type(cases).__name__}",
+            f"evaluate_many 接受案件的可迭代对象，而不是 {type(cases).__name__}")])
     for item in cases:
         yield evaluate(item, as_of=as_of)
 

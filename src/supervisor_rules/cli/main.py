@@ -152,11 +152,11 @@ def _load(name: str, fmt: str) -> tuple[Any, int | None]:
 def _not_an_object(value: object) -> sr.CaseError:
     kind = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
             float: "number", type(None): "null"}.get(type(value), type(value).__name__)
-    return sr.CaseError([("", f"a case must be a JSON object, got {kind}")])
+    return sr.CaseError([("", f"a case must be a JSON object, got {kind}", "type")])
 
 
-def _problem_lines(exc: sr.CaseError) -> list[str]:
-    return [f"{path}: {message}" if path else str(message) for path, message in exc.problems]
+def _problem_lines(exc: sr.CaseError, lang: str = "en") -> list[str]:
+    return [f"{p.path}: {p.text(lang)} [{p.code}]" if p.path else f"{p.text(lang)} [{p.code}]" for p in exc.problems]
 
 
 # --------------------------------------------------------------------------- check
@@ -372,7 +372,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             _out(_dumps(payload))
         else:
             _err(f"{PROG}: error: invalid case {source}:")
-            for line in _problem_lines(exc):
+            for line in _problem_lines(exc, lang or "en"):
                 _err(f"  {line}")
         return EXIT_USAGE
     except sr.RulesError as exc:

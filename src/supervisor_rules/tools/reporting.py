@@ -10,8 +10,10 @@ objects into output, for every command that reports findings (``check``,
 - ``github``: GitHub Actions workflow commands
   (``::error file=…,line=…,col=…,title=…::message``), one per line, which the
   runner turns into annotations on the pull request;
-- ``sarif``: one SARIF 2.1.0 log (a single run; rules are the diagnostics'
-  codes), for GitHub code scanning and other SARIF viewers.
+- ``sarif``: one SARIF 2.1.0 log (a single run; one rule per family of
+  messages: the diagnostics' codes, ``errors.DIAGNOSTIC_CODES``, each with its
+  description in English and, as ``fullDescription``, Chinese), for GitHub code
+  scanning and other SARIF viewers.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from supervisor_rules.errors import Diagnostic
+from supervisor_rules.errors import DIAGNOSTIC_CODES, Diagnostic
 
 __all__ = ["FORMATS", "SARIF_SCHEMA", "SARIF_VERSION", "render", "sarif_log"]
 
@@ -30,13 +32,9 @@ FORMATS = ("text", "json", "github", "sarif")
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
-# What each diagnostic code means, for SARIF's rule descriptions. A code not
-# listed here is described by its name.
-_RULE_DESCRIPTIONS = {
-    "policy": "A problem in a rule file: syntax, names and types, structure, references or evaluation order.",
-    "fmt": "A rule file that is not in the canonical layout of `supervisor-rules fmt`.",
-    "test": "A policy test case whose decision differs from what it expects.",
-}
+# What each diagnostic code means, for SARIF's rule descriptions (English, Chinese). A code not
+# listed there is described by its name.
+_RULE_DESCRIPTIONS = DIAGNOSTIC_CODES
 _GITHUB_LEVELS = {"error": "error", "warning": "warning"}
 _SARIF_LEVELS = {"error": "error", "warning": "warning"}
 
@@ -112,7 +110,9 @@ def sarif_log(diagnostics: Iterable[Diagnostic], *, tool: str = "supervisor-rule
             codes.append(d.code)
     rules = [{"id": code,
               "name": "".join(part.capitalize() for part in code.replace("_", "-").split("-")) or code,
-              "shortDescription": {"text": _RULE_DESCRIPTIONS.get(code, f"supervisor-rules diagnostic `{code}`.")}}
+              "shortDescription": {"text": _RULE_DESCRIPTIONS.get(code, (f"supervisor-rules diagnostic `{code}`.",))[0]},
+              **({"fullDescription": {"text": f"{_RULE_DESCRIPTIONS[code][0]} {_RULE_DESCRIPTIONS[code][1]}"}}
+                 if code in _RULE_DESCRIPTIONS else {})}
              for code in codes]
     results = []
     for d in diagnostics:
