@@ -535,6 +535,19 @@ def resolve_policy(name: str | Path) -> "Policy | Family":
     return builtin_policy(str(name))
 
 
+def check_text(text: str, source: str = "<stdin>", *, base_dir: str | Path | None = None) -> list[Diagnostic]:
+    """Every problem (errors and warnings) in a rule file's text, named ``source``; imports resolve
+    against ``base_dir`` (default: the working directory). Never raises for the text's problems."""
+    if not isinstance(text, str) or not isinstance(source, str):
+        wrong = text if not isinstance(text, str) else source
+        raise RulesError(f"check_text takes the rule text and its source name as str, not {type(wrong).__name__}")
+    try:
+        folder = _as_path(base_dir, "base_dir", source) if base_dir is not None else None
+        return list(_build(text, source, folder)[1])
+    except PolicyError as exc:
+        return list(exc.diagnostics)
+
+
 def check_paths(names: Iterable[str | Path]) -> list[Diagnostic]:
     """Every problem (errors and warnings) in the given rule files or shipped ids; never raises for them.
     One name (a str or Path) is taken as a list of one."""
