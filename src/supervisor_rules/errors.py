@@ -38,7 +38,7 @@ def printable(text: str) -> str:
 #: ``code``), one per family of messages, each with what it means in English and Chinese. A diagnostic
 #: made without a code gets the family its message belongs to (``diagnostic_code``); the tools that
 #: make their own (``fmt``, ``test``, ``invariant``, …) name theirs. The ids never change meaning;
-#: a new family gets a new id. docs/diagnostics.md lists them.
+#: a new family gets a new id. docs/case-errors.md lists them.
 DIAGNOSTIC_CODES: dict[str, tuple[str, str]] = {
     "syntax": ("The rule file does not parse: an unexpected token or character.", "规则文件无法解析：出现意外的符号或字符。"),
     "read": ("A file cannot be read: missing, unreadable, not UTF-8 or too large.", "文件无法读取：不存在、不可读、非 UTF-8 或过大。"),
