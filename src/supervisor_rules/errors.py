@@ -139,7 +139,7 @@ class Diagnostic:
         gutter = f"{self.line:>5} | "
         return f"{self.header()}\n{gutter}{line}\n{' ' * len(gutter)}{pad}{carets}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "line": self.line,
@@ -154,7 +154,7 @@ class RulesError(Exception):
     """Base of every error supervisor-rules raises on purpose. Every one pickles (a process pool
     hands them back to its caller) with all its attributes, whatever its constructor takes."""
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild_error, (type(self), self.args, self.__dict__)
 
 

@@ -9,7 +9,7 @@ import itertools
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
 
@@ -96,12 +96,12 @@ class Policy:
                     or (self.valid_until is not None and day > self.valid_until))
 
     @functools.cached_property
-    def invariants(self):
+    def invariants(self) -> tuple[Any, ...]:
         """The policy's invariants, compiled on first use (``check`` reads them; ``evaluate`` never does)."""
         from supervisor_rules.tools.invariants import compile_invariants
         return compile_invariants(self._compiled.checked)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # What crosses to another process (a ProcessPoolExecutor's worker) is the checked policy; the
         # worker compiles it again (its generated code is built there on first use). Nothing is re-read
         # from files, so the copy is this policy even if its files have changed since.

@@ -173,8 +173,8 @@ def junit_xml(suites: Iterable[JUnitSuite]) -> str:
     for suite in suites:
         counts = {"tests": len(suite.cases), "failures": sum(1 for c in suite.cases if c.failure is not None),
                   "errors": sum(1 for c in suite.cases if c.error is not None)}
-        node = ET.SubElement(root, "testsuite", name=suite.name, skipped="0", time="0",
-                             **{k: str(v) for k, v in counts.items()})
+        node = ET.SubElement(root, "testsuite", {"name": suite.name, "skipped": "0", "time": "0",
+                                                 **{k: str(v) for k, v in counts.items()}})
         for key, value in counts.items():
             totals[key] += value
         for case in suite.cases:
