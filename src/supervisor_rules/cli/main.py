@@ -511,9 +511,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- schema
 def _cmd_schema(args: argparse.Namespace) -> int:
-    if getattr(args, "format", None) == "text":
-        return _fail("a JSON Schema is JSON: --format text does not apply to schema")
-    fmt = "json"
+    fmt = _format_of(args)  # of the errors: a JSON Schema is JSON whatever --format says
     policy, status = _load(args.policy, fmt)
     if policy is None:
         return status
@@ -537,8 +535,6 @@ def _words(parser: argparse.ArgumentParser) -> tuple[list[str], dict[str, list[s
                     if sub_action.option_strings and sub_action.choices:
                         for option in sub_action.option_strings:
                             choices.setdefault(option, [str(c) for c in sub_action.choices])
-                    if not sub_action.option_strings and sub_action.choices and sub_action.dest == "shell":
-                        choices[f"{name}:"] = [str(c) for c in sub_action.choices]
                 commands[name] = options
         else:
             top.extend(action.option_strings)
