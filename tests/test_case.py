@@ -1,6 +1,6 @@
 """Case validation (``case.py``) and the JSON Schema a policy exports.
 
-Every problem of an invalid case is a ``CaseError`` entry ``(JSON path, message)``;
+Every problem of an invalid case is a ``CaseError`` entry (``CaseProblem``: JSON path, code, message);
 all of them are listed at once, and nothing but ``CaseError`` reaches the caller.
 """
 
@@ -34,7 +34,7 @@ def problems(policy, case, **kwargs) -> list[tuple[str, str]]:
     with pytest.raises(CaseError) as info:
         policy.evaluate(case, **kwargs)
     assert isinstance(info.value, RulesError)
-    return list(info.value.problems)
+    return [(p.path, p.message) for p in info.value.problems]
 
 
 def only(policy, case, **kwargs) -> tuple[str, str]:
@@ -130,7 +130,7 @@ def test_fact_declared_by_guangxi_only_is_rejected_under_wuhan(wuhan):
 # Types
 def test_string_for_a_bool_exact_message(guangxi):
     error = pytest.raises(CaseError, guangxi.evaluate, {"as_of": DAY, "person": {"honest": "yes"}}).value
-    assert error.problems == (("person.honest", 'expected a boolean, got "yes"'),)
+    assert [(p.path, p.code, p.message) for p in error.problems] == [("person.honest", "type", 'expected a boolean, got "yes"')]
     assert str(error) == 'person.honest: expected a boolean, got "yes"'
 
 
@@ -215,7 +215,7 @@ def test_several_problems_are_all_listed(guangxi):
         "conduct": {"criminal_penalty": True},
     }
     error = pytest.raises(CaseError, guangxi.evaluate, case).value
-    paths = [p for p, _ in error.problems]
+    paths = [p.path for p in error.problems]
     assert sorted(paths) == sorted([
         "persn", "person.honest", "person.honset", "person.professional_background[1]",
         "person.professional_background[2]", "appointment.start", "appointment.renewals[0].consent",
@@ -224,7 +224,7 @@ def test_several_problems_are_all_listed(guangxi):
     # str() lists each problem on its own line as `path: message`.
     lines = str(error).splitlines()
     assert len(lines) == len(error.problems)
-    for (path, message), line in zip(error.problems, lines):
+    for (path, _, message, _), line in zip(error.problems, lines):
         assert line == f"{path}: {message}"
 
 
@@ -328,8 +328,8 @@ def test_case_error_to_dict(guangxi):
     assert error.to_dict() == {
         "error": "invalid case",
         "problems": [
-            {"path": "person.honest", "message": 'expected a boolean, got "yes"'},
-            {"path": "as_of", "message": 'expected a date (YYYY-MM-DD), got "2024/01/01"'},
+            {"path": "person.honest", "code": "type", "message": 'expected a boolean, got "yes"'},
+            {"path": "as_of", "code": "date", "message": 'expected a date (YYYY-MM-DD), got "2024/01/01"'},
         ],
     }
     json.dumps(error.to_dict())

@@ -101,7 +101,7 @@ def test_a_process_pool_hands_back_a_case_error():
         with pytest.raises(sr.CaseError) as caught:
             bad.result(timeout=60)
     assert good.status == sr.builtin_policy("wuhan").evaluate({"as_of": "2024-01-01"}).status
-    assert caught.value.problems[0][0] == "as_of"
+    assert caught.value.problems[0].path == "as_of"
 
 
 def _evaluate(policy, case: dict):
@@ -326,7 +326,7 @@ def test_a_long_bad_value_gets_a_short_message(case):
 
     with pytest.raises(sr.CaseError) as caught:
         sr.builtin_policy("wuhan").evaluate(case)
-    (path, message), = caught.value.problems
+    (path, _, message, _), = caught.value.problems
     assert len(path) + len(message) < 600 and "…" in path + message
 
 
@@ -341,7 +341,7 @@ def test_a_key_that_is_not_text_is_named_not_a_crash(case):
 
     with pytest.raises(sr.CaseError) as caught:
         sr.builtin_policy("wuhan").evaluate(case)
-    (path, message), = caught.value.problems
+    (path, _, message, _), = caught.value.problems
     assert path.endswith("<int>") and message.startswith("unknown") and "did you mean" not in message
 
 

@@ -80,11 +80,13 @@ def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("supervisor_rules/__init__.py", "supervisor_rules/cli/main.py", "supervisor_rules/__main__.py",
                      "supervisor_rules/grammars/policy.lark", "supervisor_rules/policies/common.rules",
-                     "supervisor_rules/policies/wuhan.rules", "supervisor_rules/policies/guangxi.rules"):
+                     "supervisor_rules/policies/wuhan.rules", "supervisor_rules/policies/guangxi.rules",
+                     "supervisor_rules/py.typed", "supervisor_rules/pytest_plugin.py"):
         assert required in names, f"{required} missing from {wheel.name}"
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "supervisor-rules = supervisor_rules.cli:main" in text
+    assert "[pytest11]" in text and "supervisor_rules = supervisor_rules.pytest_plugin" in text
     assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
 
 

@@ -576,8 +576,8 @@ def test_cjk_identifiers_evaluate():
     assert [x["message"] for x in noticed.to_dict()["notices"]] == ["当前"]
     with pytest.raises(sr.CaseError) as info:
         policy.evaluate({"as_of": "2024-01-01", "人员": {"诚实": True}})
-    assert info.value.problems[0][0] == "人员.诚实"
-    assert "人员.诚信" in info.value.problems[0][1]
+    assert info.value.problems[0].path == "人员.诚实"
+    assert "人员.诚信" in info.value.problems[0].message
 
 
 # ---------------------------------------------------------------------------------------------------------

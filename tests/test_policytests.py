@@ -206,7 +206,12 @@ def test_cli_shipped_policies_pass_at_full_coverage(run_cli):
         ("guangxi", 0, 100.0), ("wuhan", 0, 100.0)]
 
 
-def test_cli_default_tests_every_shipped_policy(run_cli):
+def test_cli_default_tests_the_rule_files_here_that_have_tests(run_cli, monkeypatch):
+    """Without POLICY, `test` runs the *.rules files of the working folder with a *.tests.yaml beside
+    them: in the shipped policies' folder, every shipped policy (common.rules has no tests)."""
+    from supervisor_rules.resources import policies_dir
+
+    monkeypatch.chdir(policies_dir())
     code, out, _ = run_cli("test", "--format", "json")
     assert code == 0
     assert [p["policy"] for p in json.loads(out)["policies"]] == sr.builtin_policy_ids()

@@ -61,7 +61,7 @@ def test_json_is_the_diagnostics_as_dicts():
 
 def test_github_workflow_commands():
     lines = reporting.render(diagnostics(), "github").splitlines()
-    assert lines[0] == ("::error file=policies/城市.rules,line=7,col=11,title=supervisor-rules policy::"
+    assert lines[0] == ("::error file=policies/城市.rules,line=7,col=11,title=supervisor-rules unknown-name::"
                         "unknown fact `person.honst` (did you mean `person.honest`?)")
     assert lines[1].startswith("::warning file=policies/城市.rules,line=3,col=3,")
     # Data: % and line breaks escaped; properties: also : and ,
@@ -82,9 +82,9 @@ def test_sarif_is_valid_against_the_schema():
     assert log["version"] == "2.1.0" and log["$schema"] == reporting.SARIF_SCHEMA
     run_ = log["runs"][0]
     assert run_["tool"]["driver"]["name"] == "supervisor-rules"
-    assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == ["policy", "fmt", "test"]
+    assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == ["unknown-name", "unused", "fmt", "test"]
     first = run_["results"][0]
-    assert first["ruleId"] == "policy" and first["ruleIndex"] == 0 and first["level"] == "error"
+    assert first["ruleId"] == "unknown-name" and first["ruleIndex"] == 0 and first["level"] == "error"
     location = first["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "policies/%E5%9F%8E%E5%B8%82.rules", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 7, "startColumn": 11, "endLine": 7, "endColumn": 23}
@@ -121,7 +121,7 @@ def test_check_github(cli, capsys, tmp_path):
     bad.write_text(BROKEN, encoding="utf-8")
     code, out, err = cli("check", bad, "--format", "github")
     assert code == 1
-    assert out.splitlines()[-1] == (f"::error file={bad},line=7,col=11,title=supervisor-rules policy::"
+    assert out.splitlines()[-1] == (f"::error file={bad},line=7,col=11,title=supervisor-rules unknown-name::"
                                     "unknown fact `person.honst` (did you mean `person.honest`?)")
     assert all(line.startswith("::") for line in out.splitlines())
 

@@ -16,7 +16,8 @@ TYPED_CORE = ("__init__", "errors", "policy", "lang/nodes", "lang/numerals", "la
               "questions/eligibility", "questions/term", "questions/status", "questions/violations",
               "questions/recusal", "questions/obligations", "questions/report", "questions/findings",
               "questions/notices", "contracts/reasons", "contracts/decision_schema", "explain/__init__",
-              "explain/reasons", "explain/conclusions", "explain/changes")
+              "explain/reasons", "explain/conclusions", "explain/changes", "cli/output", "tools/reporting",
+              "pytest_plugin")
 
 
 @pytest.mark.slow
@@ -26,3 +27,44 @@ def test_typed_core_is_mypy_clean():
                                      "--no-error-summary", *files])
     errors = [line for line in out.splitlines() if ": error:" in line]
     assert status == 0 and not errors, "\n".join(errors) or err
+
+
+def test_the_package_ships_py_typed():
+    assert (SRC / "supervisor_rules" / "py.typed").is_file()
+
+
+def test_the_public_api_is_annotated():
+    """Every function and public method of what ``supervisor_rules`` exports says its parameters' and
+    return's types (PEP 561: a typed package's face is annotated)."""
+    import inspect
+
+    import supervisor_rules as sr
+
+    missing = []
+
+    def check(name: str, fn) -> None:
+        try:
+            signature = inspect.signature(fn)
+        except (TypeError, ValueError):
+            return
+        for parameter in signature.parameters.values():
+            if parameter.name in ("self", "cls") or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                continue
+            if parameter.annotation is inspect.Parameter.empty:
+                missing.append(f"{name}({parameter.name})")
+        if signature.return_annotation is inspect.Signature.empty and not name.endswith("__init__"):
+            missing.append(f"{name} -> ?")
+
+    for export in sr.__all__:
+        obj = getattr(sr, export)
+        if inspect.isfunction(obj):
+            check(export, obj)
+        elif inspect.isclass(obj) and obj.__module__.startswith("supervisor_rules"):
+            for attr, member in vars(obj).items():
+                if attr.startswith("_") and attr not in ("__init__",):
+                    continue
+                fn = member.fget if isinstance(member, property) else getattr(member, "func", member)
+                if inspect.isfunction(fn) and fn.__module__.startswith("supervisor_rules") \
+                        and not fn.__qualname__.startswith(("Policy.__attrs", "_")):
+                    check(f"{export}.{attr}", fn)
+    assert not missing, ", ".join(missing)

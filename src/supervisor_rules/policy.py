@@ -9,7 +9,7 @@ import itertools
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
 
@@ -20,7 +20,7 @@ from supervisor_rules.lang import checker, keywords, nodes, parser
 from supervisor_rules.engine import BACKENDS, codegen, compiler, runtime
 from supervisor_rules.contracts.decision import CalendarStamp, Citation, Decision, Meta, Notice, TextLabels, steps_of
 from supervisor_rules.explain import Explained
-from supervisor_rules.errors import Diagnostic, PolicyError, PolicySyntaxError, RulesError
+from supervisor_rules.errors import CaseProblem, Diagnostic, PolicyError, PolicySyntaxError, RulesError
 from supervisor_rules.resources import VERSION, path_problem, policies_dir
 from supervisor_rules.dates.workdays import WorkdayCalendar, default_calendar
 
@@ -96,12 +96,12 @@ class Policy:
                     or (self.valid_until is not None and day > self.valid_until))
 
     @functools.cached_property
-    def invariants(self):
+    def invariants(self) -> tuple[Any, ...]:
         """The policy's invariants, compiled on first use (``check`` reads them; ``evaluate`` never does)."""
         from supervisor_rules.tools.invariants import compile_invariants
         return compile_invariants(self._compiled.checked)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # What crosses to another process (a ProcessPoolExecutor's worker) is the checked policy; the
         # worker compiles it again (its generated code is built there on first use). Nothing is re-read
         # from files, so the copy is this policy even if its files have changed since.
@@ -535,6 +535,19 @@ def resolve_policy(name: str | Path) -> "Policy | Family":
     return builtin_policy(str(name))
 
 
+def check_text(text: str, source: str = "<stdin>", *, base_dir: str | Path | None = None) -> list[Diagnostic]:
+    """Every problem (errors and warnings) in a rule file's text, named ``source``; imports resolve
+    against ``base_dir`` (default: the working directory). Never raises for the text's problems."""
+    if not isinstance(text, str) or not isinstance(source, str):
+        wrong = text if not isinstance(text, str) else source
+        raise RulesError(f"check_text takes the rule text and its source name as str, not {type(wrong).__name__}")
+    try:
+        folder = _as_path(base_dir, "base_dir", source) if base_dir is not None else None
+        return list(_build(text, source, folder)[1])
+    except PolicyError as exc:
+        return list(exc.diagnostics)
+
+
 def check_paths(names: Iterable[str | Path]) -> list[Diagnostic]:
     """Every problem (errors and warnings) in the given rule files or shipped ids; never raises for them.
     One name (a str or Path) is taken as a list of one."""
@@ -776,8 +789,9 @@ class Family:
 def _each(evaluate, cases: Iterable[Mapping], as_of) -> Iterator[Decision]:
     """``evaluate_many`` of a policy or a family: lazily, a bad argument refused when iteration starts."""
     if not isinstance(cases, Iterable) or isinstance(cases, (str, bytes, Mapping)):
-        raise case_module.CaseError([("", f"evaluate_many takes an iterable of cases, not "
-                                          f"{type(cases).__name__}")])
+        raise case_module.CaseError([CaseProblem(
+            "", "invalid", f"evaluate_many takes an iterable of cases, not {type(cases).__name__}",
+            f"evaluate_many 接受案件的可迭代对象，而不是 {type(cases).__name__}")])
     for item in cases:
         yield evaluate(item, as_of=as_of)
 

@@ -10,13 +10,17 @@ Commands::
 ``POLICY`` is a path to a rule file or the id of a shipped policy (see
 ``builtin_policy_ids()``). ``CASE`` is a JSON file, or ``-`` for standard input.
 
-Options: ``--format text|json`` (text when standard output is a terminal, JSON
-otherwise), ``--as-of DATE`` (overrides the case's ``as_of``) and, for ``eval``,
+Options: ``--format text|json`` (for ``eval``, text when standard output is a
+terminal and JSON otherwise; the commands that report diagnostics print text
+unless ``--format`` says otherwise), ``--as-of DATE`` (overrides the case's ``as_of``) and, for ``eval``,
 ``--explain`` (adds the reasons to text output; ``--all`` the whole trace too) and ``--lang zh|en`` (its language, default zh); with ``--batch``, ``--jobs N``
 (worker processes, output in input order) and ``--no-explanation`` (opt-in:
 decisions without their trace, which is not DECISION.md's full format), ``--input-format
 jsonl|csv``, ``--format json|csv|text`` and ``--columns``; ``--calendar FILE`` (working-day data
 added or replaced, INTERFACE.md).
+A flag that does not apply to the command (or to the other flags given) is a
+usage error (exit 2), never ignored. ``supervisor-rules completion bash|zsh``
+prints a shell completion script made from this parser.
 
 Bad input never produces a traceback: rule-file problems, invalid cases,
 unreadable files and malformed JSON all end in a message and an exit code.
@@ -43,7 +47,9 @@ import attrs
 import supervisor_rules as sr
 from supervisor_rules.contracts.case import MAX_CASE_BYTES, MAX_DATE, MIN_DATE, json_problem, too_large
 from supervisor_rules.contracts.case import loads as case_loads
-from supervisor_rules.cli.output import format_of as _format_of, out as _out, utf8 as _utf8
+from supervisor_rules.cli.output import (Progress, color as _color, diagnostics_format as _diagnostics_format,
+                                         format_of as _format_of, out as _out, paint_severity as _paint,
+                                         read_stdin as _read_stdin, unknown_policy as _unknown_policy, utf8 as _utf8)
 from supervisor_rules.errors import Diagnostic
 
 PROG = "supervisor-rules"
@@ -135,7 +141,7 @@ def _report_policy_error(name: str, exc: sr.RulesError, fmt: str) -> int:
 def _load(name: str, fmt: str) -> tuple[Any, int | None]:
     """Resolve ``POLICY``; on failure report it and return the exit status."""
     if not os.path.exists(name) and name not in _shipped_ids():
-        message = f"no policy {name}: not a rule file, nor a shipped policy ({', '.join(_shipped_ids())})"
+        message = _unknown_policy(name, _shipped_ids())
         if fmt == "json":
             _out(_dumps({"error": message, "policy": name}))
             return None, EXIT_USAGE
@@ -154,39 +160,52 @@ def _load(name: str, fmt: str) -> tuple[Any, int | None]:
 def _not_an_object(value: object) -> sr.CaseError:
     kind = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
             float: "number", type(None): "null"}.get(type(value), type(value).__name__)
-    return sr.CaseError([("", f"a case must be a JSON object, got {kind}")])
+    return sr.CaseError([("", f"a case must be a JSON object, got {kind}", "type")])
 
 
-def _problem_lines(exc: sr.CaseError) -> list[str]:
-    return [f"{path}: {message}" if path else str(message) for path, message in exc.problems]
+def _problem_lines(exc: sr.CaseError, lang: str = "en") -> list[str]:
+    return [f"{p.path}: {p.text(lang)} [{p.code}]" if p.path else f"{p.text(lang)} [{p.code}]" for p in exc.problems]
 
 
 # --------------------------------------------------------------------------- check
 def _cmd_check(args: argparse.Namespace) -> int:
-    fmt = _format_of(args)
-    names = [_rule_file(name) for name in args.files]
+    fmt = _diagnostics_format(args)
+    if args.files.count("-") > 1:
+        return _fail("standard input (-) can be given once")
+    stdin_text: str | None = None
+    if "-" in args.files:
+        try:
+            stdin_text = _read_stdin()
+        except UnicodeDecodeError:
+            return _fail("standard input is not valid UTF-8")
+        except OSError as exc:
+            return _fail(f"cannot read standard input: {_os_message(exc)}")
+    names = [name if name == "-" else _rule_file(name) for name in args.files]
     diagnostics: list[Diagnostic] = []
     seen: set[tuple] = set()
     readable: list[str] = []
     # File by file, in the order given, so each file's problems stay together;
     # a problem in a shared import (common.rules) is reported once.
     for name in names:
-        for d in _check_one(name):
+        for d in (sr.check_text(stdin_text or "", STDIN_SOURCE) if name == "-" else _check_one(name)):
             key = (d.source, d.line, d.column, d.severity, d.message)
             if key not in seen:
                 seen.add(key)
                 diagnostics.append(d)
-        if not any(d.message.startswith("cannot read ") and _same_file(d.source, name) for d in diagnostics):
+        if name == "-" or not any(d.message.startswith("cannot read ") and _same_file(d.source, name)
+                                  for d in diagnostics):
             readable.append(name)
     # Invariants are searched only in files that check clean: a broken file's
     # decisions mean nothing yet.
     invariant_lines: list[str] = []
     if args.examples > 0:
+        progress = Progress(len(readable))
         for name in readable:
-            if any(_same_file(d.source, name) and d.severity == "error" for d in diagnostics):
+            progress.step(f"searching the invariants of {_source_of(name)}")
+            if any(_same_file(d.source, _source_of(name)) and d.severity == "error" for d in diagnostics):
                 continue
             try:
-                loaded = sr.load_policy(name)
+                loaded = _load_checked(name, stdin_text)
             except (sr.RulesError, OSError):
                 continue  # a vocabulary file, or problems already reported
             from supervisor_rules.tools.invariants import invariant_report
@@ -204,6 +223,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 if label != policy.id:  # a composite: its failures are not the version's own
                     found = [attrs.evolve(d, message=f"{label}: {d.message}") for d in found]
                 diagnostics.extend(found)
+        progress.close()
     # Warnings are problems too: `check` exits 0 only for clean files, so CI
     # notices a rule that can never fire or an article nobody encoded. A file
     # that cannot be read is unusable input (2), like every other command's.
@@ -221,15 +241,30 @@ def _cmd_check(args: argparse.Namespace) -> int:
         _out(_dumps([d.to_dict() for d in diagnostics]))
         return failed
 
+    paint = _color()
     for d in diagnostics:
-        _out(d.render())
+        _out(_paint(d.render(), d.severity) if paint else d.render())
     for name in readable:
-        summary = _check_summary(name, diagnostics)
+        summary = _check_summary(name, diagnostics, stdin_text)
         if summary:
             _out(summary)
     for line in invariant_lines:
         _out(line)
     return failed
+
+
+STDIN_SOURCE = "<stdin>"
+
+
+def _source_of(name: str) -> str:
+    return STDIN_SOURCE if name == "-" else name
+
+
+def _load_checked(name: str, stdin_text: str | None):
+    """The policy of a file ``check`` was given (``-``: the text read from standard input)."""
+    if name == "-":
+        return sr.parse_policy(stdin_text or "", source=STDIN_SOURCE)
+    return sr.load_policy(name)
 
 
 def _check_one(name: str) -> list[Diagnostic]:
@@ -279,21 +314,21 @@ def _same_file(a: str, b: str) -> bool:
         return a == b or Path(a) == Path(b)
 
 
-def _check_summary(name: str, diagnostics: Sequence[Diagnostic]) -> str | None:
+def _check_summary(name: str, diagnostics: Sequence[Diagnostic], stdin_text: str | None = None) -> str | None:
     """``ID: ok (N articles)`` for a file without errors; None otherwise."""
-    mine = [d for d in diagnostics if _same_file(d.source, name)]
+    mine = [d for d in diagnostics if _same_file(d.source, _source_of(name))]
     if any(d.severity == "error" for d in mine):
         return None
     warnings = sum(1 for d in mine if d.severity != "error")
     note = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
     try:
-        policy = sr.load_policy(name)
+        policy = _load_checked(name, stdin_text)
     except sr.RulesError:
         # Its problems were reported above (e.g. in an imported file), or it is
         # a vocabulary module without a policy header, which is fine on its own.
         if any(d.severity == "error" for d in diagnostics):
             return None
-        return f"{name}: ok{note}"
+        return f"{_source_of(name)}: ok{note}"
     except OSError:
         return None
     if isinstance(policy, sr.Family):
@@ -330,10 +365,29 @@ def _read_case_text(name: str) -> str:
     return data.decode("utf-8-sig")
 
 
+def _eval_flags(args: argparse.Namespace) -> str | None:
+    """What is wrong with the combination of ``eval``'s flags (a flag that does not apply), or None."""
+    batch = args.batch is not None
+    if args.explain and getattr(args, "no_explanation", False):
+        return "--explain adds the reasons to text output; --no-explanation leaves them out: give one"
+    if args.explain and batch:
+        return "--explain adds the reasons to one decision's text output; it does not apply to --batch (JSON Lines)"
+    if getattr(args, "no_explanation", False) and not batch:
+        return "--no-explanation applies to --batch only (one case's JSON always has its explanation)"
+    if hasattr(args, "jobs") and not batch:
+        return "--jobs applies to --batch only"
+    if args.explain and getattr(args, "format", None) == "json":
+        return "--explain adds the reasons to text output; the JSON decision has them under `explanation`"
+    return None
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
+    problem = _eval_flags(args)
+    if problem is not None:
+        return _fail(problem)
     lang = getattr(args, "lang", None)
-    if lang is not None and getattr(args, "format", None) is None and args.batch is None:
-        args.format = "text"  # a language asked for is text asked for
+    if (lang is not None or args.explain) and getattr(args, "format", None) is None and args.batch is None:
+        args.format = "text"  # a language (or the reasons) asked for is text asked for
     # A batch writes JSON lines unless asked otherwise, on a terminal too.
     fmt = (getattr(args, "format", None) or "json") if args.batch is not None else _format_of(args)
     if lang is not None and fmt != "text":
@@ -348,6 +402,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                 return _fail(f"{flag} is for --batch: it does not apply to a single case")
     if args.columns is not None and fmt != "csv":
         return _fail("--columns chooses the columns of CSV output: it needs --format csv")
+    if not os.path.exists(args.policy) and args.policy not in _shipped_ids():
+        return _load(args.policy, fmt)[1] or EXIT_USAGE  # an unknown policy first, with a suggestion
     if args.batch is not None:
         return _cmd_batch(args)
     if args.case is None:
@@ -385,7 +441,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             _out(_dumps(payload))
         else:
             _err(f"{PROG}: error: invalid case {source}:")
-            for line in _problem_lines(exc):
+            for line in _problem_lines(exc, lang or "en"):
                 _err(f"  {line}")
         return EXIT_USAGE
     except sr.RulesError as exc:
@@ -550,12 +606,88 @@ def batch_summary(tally: dict[str, int], bad: int) -> str:
 
 # --------------------------------------------------------------------------- schema
 def _cmd_schema(args: argparse.Namespace) -> int:
-    fmt = _format_of(args)
+    fmt = _format_of(args)  # of the errors: a JSON Schema is JSON whatever --format says
     policy, status = _load(args.policy, fmt)
     if policy is None:
         return status
     # A JSON Schema is JSON whatever --format says.
     _out(_dumps(policy.decision_schema() if args.decision else policy.schema()))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- completion
+def _words(parser: argparse.ArgumentParser) -> tuple[list[str], dict[str, list[str]], dict[str, list[str]]]:
+    """(top-level options, each command's options, each option's choices) of ``parser``."""
+    top: list[str] = []
+    commands: dict[str, list[str]] = {}
+    choices: dict[str, list[str]] = {}
+    for action in parser._actions:  # noqa: SLF001 - argparse offers no public walk of its options
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for name, sub in action.choices.items():
+                options = []
+                for sub_action in sub._actions:  # noqa: SLF001
+                    options.extend(sub_action.option_strings)
+                    if sub_action.option_strings and sub_action.choices:
+                        for option in sub_action.option_strings:
+                            choices.setdefault(option, [str(c) for c in sub_action.choices])
+                commands[name] = options
+        else:
+            top.extend(action.option_strings)
+            if action.option_strings and action.choices:
+                for option in action.option_strings:
+                    choices.setdefault(option, [str(c) for c in action.choices])
+    return top, commands, choices
+
+
+def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
+    """A bash or zsh completion script for ``parser``: commands, each command's options, the choices of
+    options that have them, shipped policy ids and file names elsewhere."""
+    top, commands, choices = _words(parser)
+    shipped = " ".join(_shipped_ids())
+    cases = "\n".join(f'        {name}) opts="{" ".join(options)}" ;;' for name, options in commands.items())
+    values = "\n".join(f'        {option}) COMPREPLY=($(compgen -W "{" ".join(words)}" -- "$cur")); return ;;'
+                       for option, words in choices.items() if option.startswith("-"))
+    script = f"""# {PROG} completion for bash (generated by `{PROG} completion bash`)
+_supervisor_rules() {{
+    local cur prev cmd opts i
+    cur="${{COMP_WORDS[COMP_CWORD]}}"
+    prev="${{COMP_WORDS[COMP_CWORD-1]}}"
+    cmd=""
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case "${{COMP_WORDS[i]}}" in
+            -*) ;;
+            *) cmd="${{COMP_WORDS[i]}}"; break ;;
+        esac
+    done
+    case "$prev" in
+{values}
+    esac
+    if [[ -z "$cmd" ]]; then
+        COMPREPLY=($(compgen -W "{" ".join(commands)} {" ".join(top)}" -- "$cur"))
+        return
+    fi
+    case "$cmd" in
+{cases}
+        *) opts="" ;;
+    esac
+    if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+    elif [[ "$cmd" == completion ]]; then
+        COMPREPLY=($(compgen -W "bash zsh" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -W "{shipped}" -- "$cur") $(compgen -f -- "$cur"))
+    fi
+}}
+complete -o filenames -F _supervisor_rules {PROG}
+"""
+    if shell == "zsh":
+        return (f"# {PROG} completion for zsh (generated by `{PROG} completion zsh`)\n"
+                "autoload -U +X bashcompinit && bashcompinit\n" + script.split("\n", 1)[1])
+    return script
+
+
+def _cmd_completion(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    _out(completion_script(parser, args.shell))
     return EXIT_OK
 
 
@@ -590,6 +722,8 @@ def build_parser() -> argparse.ArgumentParser:
         default = None if top else argparse.SUPPRESS
         p.add_argument("--as-of", dest="as_of", type=_iso_date, metavar="DATE", default=default,
                        help="decide as of DATE (YYYY-MM-DD) instead of the case's as_of")
+        if not top:
+            p.set_defaults(takes_as_of=True)
 
     output_options(parser, top=True)
     date_option(parser, top=True)
@@ -605,7 +739,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default 300; 0 skips the search)")
     check.add_argument("--format", choices=("text", "json", "github", "sarif"), default=argparse.SUPPRESS,
                        help="output format: text, json, github (workflow annotations) or sarif (SARIF 2.1.0) "
-                            "(default: text on a terminal, json otherwise)")
+                            "(default: text, on a terminal or not)")
     check.set_defaults(handler=_cmd_check)
 
     from supervisor_rules.tools.roster import DEFAULT_COLUMNS
@@ -619,7 +753,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batch", metavar="CASES.jsonl",
                           help="decide each line of a JSON Lines file (- for standard input); "
                                "writes one JSON decision per line")
-    evaluate.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+    evaluate.add_argument("--jobs", type=_jobs, default=argparse.SUPPRESS, metavar="N",
                           help="with --batch: decide in N worker processes (0 or auto: one per CPU; "
                                "default 1, this process; POSIX systems only, elsewhere always this process); "
                                "the output keeps the input's order")
@@ -656,13 +790,22 @@ def build_parser() -> argparse.ArgumentParser:
     output_options(schema, top=False)
     schema.set_defaults(handler=_cmd_schema)
 
+    completion = commands.add_parser("completion", help="print a shell completion script (bash or zsh)",
+                                     description="Print a completion script for bash or zsh, made from this "
+                                                 "command line's own options. Install it with, e.g., "
+                                                 "`supervisor-rules completion bash > "
+                                                 "~/.local/share/bash-completion/completions/supervisor-rules` "
+                                                 "or `eval \"$(supervisor-rules completion zsh)\"` in ~/.zshrc.")
+    completion.add_argument("shell", choices=("bash", "zsh"))
+    completion.set_defaults(handler=functools.partial(_cmd_completion, parser))
+
     # Commands beyond INTERFACE.md's four live in supervisor_rules.cli.commands, one module each.
     from supervisor_rules.cli import commands as extra
 
     options = Options(
         output=lambda p, formats=("text", "json"): p.add_argument(
             "--format", choices=formats, default=argparse.SUPPRESS,
-            help=f"output format: {', '.join(formats)} (default: text on a terminal, json otherwise)"),
+            help=f"output format: {', '.join(formats)} (default: text, on a terminal or not)"),
         as_of=lambda p: date_option(p, top=False))
     for info in sorted(pkgutil.iter_modules(extra.__path__), key=lambda m: m.name):
         importlib.import_module(f"{extra.__name__}.{info.name}").register(commands, options)
@@ -698,6 +841,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+    if getattr(args, "as_of", None) is not None and not getattr(args, "takes_as_of", False):
+        return _fail(f"--as-of applies to eval only, not to {args.command}")
     try:
         return args.handler(args)
     except sr.RulesError as exc:  # a command's last resort: a message, never a traceback

@@ -15,7 +15,7 @@ import re
 from typing import Any, Callable, Mapping
 
 from supervisor_rules.lang.checker import BOOL, DATE, NUMBER, TEXT, EnumT, ListT, RecordT, Section, suggest
-from supervisor_rules.errors import CaseError
+from supervisor_rules.errors import CaseError, CaseProblem
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 #: Dates a case may carry: wide enough for any appointment, narrow enough that
@@ -64,6 +64,26 @@ def _suggest(name, candidates, problems: list, prefix: str = "") -> str:
     if not isinstance(name, str) or len(problems) >= MAX_SUGGESTIONS:
         return ""
     return suggest(prefix + name, candidates)
+
+
+def problem(problems: list, path: str, code: str, message: str, message_zh: str = "") -> None:
+    """Add one problem to ``problems``: its JSON path, its code (``errors.CASE_PROBLEM_CODES``) and its
+    message in English and Chinese."""
+    problems.append(CaseProblem(path, code, message, message_zh))
+
+
+_KIND_ZH = {"null": "null", "a boolean": "布尔值", "a number": "数值", "a string": "字符串", "a list": "列表",
+            "an object": "对象"}
+
+
+def _zh(hint: str) -> str:
+    """A suggestion `` (did you mean `x`?)`` in Chinese."""
+    return hint.replace(" (did you mean ", "（是否应为 ").replace("?)", "？）") if hint else ""
+
+
+def _kind_zh(value) -> str:
+    kind = _kind(value)
+    return _KIND_ZH.get(kind, kind)
 
 
 def _kind(value) -> str:
@@ -119,21 +139,25 @@ def json_problem(exc: Exception) -> str | None:
 
 def parse_date(value, path: str, problems: list) -> dt.date | None:
     if isinstance(value, dt.datetime):
-        problems.append((path, "expected a date (YYYY-MM-DD), got a date and time"))
+        problem(problems, path, "date", "expected a date (YYYY-MM-DD), got a date and time",
+                "应为日期（YYYY-MM-DD），给出的是日期加时间")
         return None
     if isinstance(value, dt.date):
         parsed = value
     elif not isinstance(value, str) or not _DATE.match(value):
-        problems.append((path, f"expected a date (YYYY-MM-DD), got {_kind(value)}"))
+        problem(problems, path, "date", f"expected a date (YYYY-MM-DD), got {_kind(value)}",
+                f"应为日期（YYYY-MM-DD），给出的是{_kind_zh(value)}")
         return None
     else:
         try:
             parsed = dt.date.fromisoformat(value)
         except ValueError:
-            problems.append((path, f"{value} is not a real date"))
+            problem(problems, path, "date", f"{value} is not a real date", f"{value} 不是真实存在的日期")
             return None
     if not MIN_DATE <= parsed <= MAX_DATE:
-        problems.append((path, f"{parsed.isoformat()} is out of range ({MIN_DATE.isoformat()} to {MAX_DATE.isoformat()})"))
+        problem(problems, path, "range",
+                f"{parsed.isoformat()} is out of range ({MIN_DATE.isoformat()} to {MAX_DATE.isoformat()})",
+                f"{parsed.isoformat()} 超出范围（{MIN_DATE.isoformat()} 至 {MAX_DATE.isoformat()}）")
         return None
     return parsed
 
@@ -141,46 +165,57 @@ def parse_date(value, path: str, problems: list) -> dt.date | None:
 def number_problem(value) -> str | None:
     """What is wrong with ``value`` as a case's number, or None: booleans are no numbers, NaN and the
     infinities are refused, and so is a magnitude over ``MAX_NUMBER``."""
+    found = _number_problem(value)
+    return None if found is None else found[1]
+
+
+def _number_problem(value) -> tuple[str, str, str] | None:
+    """(code, message, Chinese message) of what is wrong with ``value`` as a case's number, or None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"expected a number, got {_kind(value)}"
+        return "type", f"expected a number, got {_kind(value)}", f"应为数值，给出的是{_kind_zh(value)}"
     if isinstance(value, float) and not math.isfinite(value):
-        return f"expected a number, got {value!r} (NaN and infinities are not numbers a case may hold)"
+        return ("not_a_number", f"expected a number, got {value!r} (NaN and infinities are not numbers a case may hold)",
+                f"应为数值，给出的是 {value!r}（NaN 与无穷大不是案件可用的数值）")
     if abs(value) > MAX_NUMBER:
-        return f"{shown(repr(value))} is out of range (a number is at most 10^15 in size)"
+        return ("range", f"{shown(repr(value))} is out of range (a number is at most 10^15 in size)",
+                f"{shown(repr(value))} 超出范围（数值的绝对值至多为 10^15）")
     return None
 
 
 def _value(ftype, value, path: str, problems: list):
     """Validate one value against a declared type; returns the runtime value or None."""
     if ftype == NUMBER:
-        problem = number_problem(value)
-        if problem is None:
+        found = _number_problem(value)
+        if found is None:
             return value
-        problems.append((path, problem))
+        problem(problems, path, *found)
     elif ftype == BOOL:
         if isinstance(value, bool):
             return value
-        problems.append((path, f"expected a boolean, got {_kind(value)}"))
+        problem(problems, path, "type", f"expected a boolean, got {_kind(value)}", f"应为布尔值，给出的是{_kind_zh(value)}")
     elif ftype == DATE:
         return parse_date(value, path, problems)
     elif ftype == TEXT:
         if isinstance(value, str):
             return value
-        problems.append((path, f"expected a string, got {_kind(value)}"))
+        problem(problems, path, "type", f"expected a string, got {_kind(value)}", f"应为字符串，给出的是{_kind_zh(value)}")
     elif isinstance(ftype, EnumT):
         if isinstance(value, str) and value in ftype.values:
             return value
         if isinstance(value, str):
-            problems.append((path, f'"{shown(value)}" is not one of {", ".join(ftype.values)}'
-                             f'{_suggest(value, ftype.values, problems)}'))
+            hint = _suggest(value, ftype.values, problems)
+            problem(problems, path, "enum", f'"{shown(value)}" is not one of {", ".join(ftype.values)}{hint}',
+                    f'"{shown(value)}" 不是以下取值之一：{"、".join(ftype.values)}{_zh(hint)}')
         else:
-            problems.append((path, f"expected one of {', '.join(ftype.values)}, got {_kind(value)}"))
+            problem(problems, path, "type", f"expected one of {', '.join(ftype.values)}, got {_kind(value)}",
+                    f"应为以下取值之一：{'、'.join(ftype.values)}，给出的是{_kind_zh(value)}")
     elif isinstance(ftype, ListT):
         if not isinstance(value, (list, tuple)):
-            problems.append((path, f"expected a list, got {_kind(value)}"))
+            problem(problems, path, "type", f"expected a list, got {_kind(value)}", f"应为列表，给出的是{_kind_zh(value)}")
             return None
         if len(value) > MAX_LIST:
-            problems.append((path, f"a list of {len(value)} entries is over the limit of {MAX_LIST}"))
+            problem(problems, path, "too_large", f"a list of {len(value)} entries is over the limit of {MAX_LIST}",
+                    f"列表有 {len(value)} 项，超出上限 {MAX_LIST}")
             return None
         before = len(problems)
         items = [_value(ftype.element, item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
@@ -192,13 +227,14 @@ def _value(ftype, value, path: str, problems: list):
 
 def _record(record: RecordT, value, path: str, problems: list):
     if not isinstance(value, Mapping):
-        problems.append((path, f"expected an object, got {_kind(value)}"))
+        problem(problems, path, "type", f"expected an object, got {_kind(value)}", f"应为对象，给出的是{_kind_zh(value)}")
         return None
     out = {}
     for key, item in value.items():
         info = record.fields.get(key)
         if info is None:
-            problems.append((f"{path}.{shown(key)}", f"unknown field{_suggest(key, record.fields, problems)}"))
+            hint = _suggest(key, record.fields, problems)
+            problem(problems, f"{path}.{shown(key)}", "unknown_key", f"unknown field{hint}", f"未声明的字段{_zh(hint)}")
             continue
         if item is not None:
             out[key] = _value(info.type, item, f"{path}.{key}", problems)
@@ -209,8 +245,10 @@ def _record(record: RecordT, value, path: str, problems: list):
             elif info.optional:
                 continue  # `= unknown`: left out, it is unknown
             else:
-                problems.append((f"{path}.{name}", "required field is missing (a record's field with no default in the rule "
-                                                    "file must be given in every entry)"))
+                problem(problems, f"{path}.{name}", "required",
+                        "required field is missing (a record's field with no default in the rule "
+                        "file must be given in every entry)",
+                        "缺少必填字段（规则文件中没有默认值的记录字段，每一项都必须给出）")
     return out
 
 
@@ -234,9 +272,10 @@ def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None
 
 def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defaults):
     """The thorough path: every problem, with its path and a suggestion."""
-    problems: list[tuple[str, str]] = []
+    problems: list[CaseProblem] = []
     if not isinstance(case, Mapping):
-        raise CaseError([("", f"a case is a JSON object, got {_kind(case)}")])
+        raise CaseError([CaseProblem("", "type", f"a case is a JSON object, got {_kind(case)}",
+                                     f"案件应为 JSON 对象，给出的是{_kind_zh(case)}")])
     facts: dict[str, Any] = {}
     present: set[str] = set()
     for key, value in case.items():
@@ -244,27 +283,31 @@ def _validate(sections: Mapping[str, Section], case, as_of: dt.date | None, defa
             continue
         section = sections.get(key)
         if section is None:
-            problems.append((shown(key), f"unknown section{_suggest(key, [*sections, 'as_of'], problems)}"
-                                        f"; this policy's case has: as_of, {', '.join(sections)}"))
+            hint = _suggest(key, [*sections, 'as_of'], problems)
+            problem(problems, shown(key), "unknown_key",
+                    f"unknown section{hint}; this policy's case has: as_of, {', '.join(sections)}",
+                    f"未声明的事实段{_zh(hint)}；本办法的案件包含：as_of、{'、'.join(sections)}")
             continue
         if value is None:
             continue
         if not isinstance(value, Mapping):
-            problems.append((key, f"expected an object, got {_kind(value)}"))
+            problem(problems, key, "type", f"expected an object, got {_kind(value)}", f"应为对象，给出的是{_kind_zh(value)}")
             continue
         present.add(key)
         for name, item in value.items():
             info = section.fields.get(name)
             if info is None:
                 dotted = [f"{key}.{f}" for f in section.fields]
-                problems.append((f"{key}.{shown(name)}", f"unknown fact{_suggest(name, dotted, problems, prefix=f'{key}.')}"))
+                hint = _suggest(name, dotted, problems, prefix=f'{key}.')
+                problem(problems, f"{key}.{shown(name)}", "unknown_key", f"unknown fact{hint}", f"未声明的事实{_zh(hint)}")
                 continue
             if item is None:
                 continue  # null means not given
             facts[f"{key}.{name}"] = _value(info.type, item, f"{key}.{name}", problems)
     if as_of is None:
         if "as_of" not in case:
-            problems.append(("as_of", "required: the day the decision is about (YYYY-MM-DD)"))
+            problem(problems, "as_of", "required", "required: the day the decision is about (YYYY-MM-DD)",
+                    "必填：决定所针对的日期（YYYY-MM-DD）")
         else:
             as_of = parse_date(case["as_of"], "as_of", problems)
     if problems:

@@ -1025,7 +1025,7 @@ def _run_one(policy, test: PolicyTest, coverage: Coverage, refs: set[str], backe
         else:
             decision = policy.evaluate_with(backend, test.case)
     except CaseError as exc:
-        problems = "; ".join(f"{p}: {m}" if p else m for p, m in exc.problems)
+        problems = "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in exc.problems)
         return TestResult(test, False, error=f"invalid case: {problems}")
     except RulesError as exc:
         return TestResult(test, False, error=f"cannot evaluate the case: {' '.join(str(exc).split())}")

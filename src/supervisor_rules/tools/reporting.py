@@ -10,8 +10,13 @@ objects into output, for every command that reports findings (``check``,
 - ``github``: GitHub Actions workflow commands
   (``::error file=…,line=…,col=…,title=…::message``), one per line, which the
   runner turns into annotations on the pull request;
-- ``sarif``: one SARIF 2.1.0 log (a single run; rules are the diagnostics'
-  codes), for GitHub code scanning and other SARIF viewers.
+- ``sarif``: one SARIF 2.1.0 log (a single run; one rule per family of
+  messages: the diagnostics' codes, ``errors.DIAGNOSTIC_CODES``, each with its
+  description in English and, as ``fullDescription``, Chinese), for GitHub code
+  scanning and other SARIF viewers.
+
+``junit_xml(suites)`` writes policy test results (``test --format junit``) as
+a JUnit XML report, for CI systems without pytest.
 """
 
 from __future__ import annotations
@@ -22,21 +27,19 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from supervisor_rules.errors import Diagnostic
+import attrs
 
-__all__ = ["FORMATS", "SARIF_SCHEMA", "SARIF_VERSION", "render", "sarif_log"]
+from supervisor_rules.errors import DIAGNOSTIC_CODES, Diagnostic
+
+__all__ = ["FORMATS", "JUnitCase", "JUnitSuite", "SARIF_SCHEMA", "SARIF_VERSION", "junit_xml", "render", "sarif_log"]
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
-# What each diagnostic code means, for SARIF's rule descriptions. A code not
-# listed here is described by its name.
-_RULE_DESCRIPTIONS = {
-    "policy": "A problem in a rule file: syntax, names and types, structure, references or evaluation order.",
-    "fmt": "A rule file that is not in the canonical layout of `supervisor-rules fmt`.",
-    "test": "A policy test case whose decision differs from what it expects.",
-}
+# What each diagnostic code means, for SARIF's rule descriptions (English, Chinese). A code not
+# listed there is described by its name.
+_RULE_DESCRIPTIONS = DIAGNOSTIC_CODES
 _GITHUB_LEVELS = {"error": "error", "warning": "warning"}
 _SARIF_LEVELS = {"error": "error", "warning": "warning"}
 
@@ -112,7 +115,9 @@ def sarif_log(diagnostics: Iterable[Diagnostic], *, tool: str = "supervisor-rule
             codes.append(d.code)
     rules = [{"id": code,
               "name": "".join(part.capitalize() for part in code.replace("_", "-").split("-")) or code,
-              "shortDescription": {"text": _RULE_DESCRIPTIONS.get(code, f"supervisor-rules diagnostic `{code}`.")}}
+              "shortDescription": {"text": _RULE_DESCRIPTIONS.get(code, (f"supervisor-rules diagnostic `{code}`.",))[0]},
+              **({"fullDescription": {"text": f"{_RULE_DESCRIPTIONS[code][0]} {_RULE_DESCRIPTIONS[code][1]}"}}
+                 if code in _RULE_DESCRIPTIONS else {})}
              for code in codes]
     results = []
     for d in diagnostics:
@@ -134,3 +139,62 @@ def sarif_log(diagnostics: Iterable[Diagnostic], *, tool: str = "supervisor-rule
             "results": results,
         }],
     }
+
+
+# --------------------------------------------------------------------------- junit
+@attrs.frozen
+class JUnitCase:
+    """One test case of a JUnit report: passed, failed (``failure``: the details) or in error (``error``)."""
+
+    name: str
+    classname: str
+    file: str
+    line: int
+    failure: str | None = None
+    error: str | None = None
+    message: str | None = None
+    time: float = 0.0
+
+
+@attrs.frozen
+class JUnitSuite:
+    name: str
+    cases: tuple[JUnitCase, ...]
+
+
+def junit_xml(suites: Iterable[JUnitSuite]) -> str:
+    """A JUnit XML report (the ``<testsuites>`` form Jenkins, GitLab and most CI systems read) of
+    ``suites``: counts of tests, failures and errors on every suite and on the whole."""
+    from xml.etree import ElementTree as ET
+
+    suites = list(suites)
+    root = ET.Element("testsuites", name="supervisor-rules")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for suite in suites:
+        counts = {"tests": len(suite.cases), "failures": sum(1 for c in suite.cases if c.failure is not None),
+                  "errors": sum(1 for c in suite.cases if c.error is not None)}
+        node = ET.SubElement(root, "testsuite", {"name": suite.name, "skipped": "0", "time": "0",
+                                                 **{k: str(v) for k, v in counts.items()}})
+        for key, value in counts.items():
+            totals[key] += value
+        for case in suite.cases:
+            item = ET.SubElement(node, "testcase", name=case.name, classname=case.classname, file=case.file,
+                                 line=str(case.line), time=f"{case.time:.3f}")
+            for kind, text in (("failure", case.failure), ("error", case.error)):
+                if text is not None:
+                    element = ET.SubElement(item, kind, message=_xml_safe(case.message or text.split("\n")[0]),
+                                            type=kind)
+                    element.text = _xml_safe(text)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+_XML_UNSAFE = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF], "\ufffd")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry at all (control characters, lone surrogates)."""
+    text = text.translate(_XML_UNSAFE)
+    return text.encode("utf-8", "replace").decode("utf-8") if any("\ud800" <= ch <= "\udfff" for ch in text) else text

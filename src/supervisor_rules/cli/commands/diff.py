@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 import supervisor_rules as sr
 # Output helpers shared by every command.
-from supervisor_rules.cli.output import format_of as _format, out as _out, utf8 as _utf8
+from supervisor_rules.cli.output import diagnostics_format as _format, out as _out, unknown_policy, utf8 as _utf8
 from supervisor_rules.tools import diffing
 
 PROG = "supervisor-rules"
@@ -55,6 +56,10 @@ def _count(text: str) -> int:
 
 
 def _load(name: str):
+    if not os.path.exists(name) and not name.endswith((".rules", ".family")) and "/" not in name:
+        shipped = list(sr.builtin_policy_ids())
+        if name not in shipped:
+            return None, f"{PROG}: error: {unknown_policy(name, shipped)}"
     try:
         return sr.resolve_policy(name), None
     except sr.PolicyError as exc:

@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 from supervisor_rules.tools import formatter, reporting
-from supervisor_rules.cli.output import format_of
+from supervisor_rules.cli.output import diagnostics_format as format_of
 from supervisor_rules.errors import Diagnostic, PolicyError
 
 FORMATS = reporting.FORMATS

@@ -1,8 +1,11 @@
 """``supervisor-rules test [POLICY...]``: run a policy's test file and report coverage by provision.
 
 ``POLICY`` is a shipped policy's id, a rule file (its tests are the
-``.tests.yaml`` file next to it) or a test file itself; without one, every
-shipped policy is tested. Exit 0 when every test passes (and coverage reaches
+``.tests.yaml`` file next to it), a test file itself, or ``-``: a test file on
+standard input (it names its policy with ``policy:``). Without one, the
+``*.rules`` files of the working folder that have a ``*.tests.yaml`` beside
+them are tested (and when there are none, it says so: exit 2). ``--format
+junit`` writes a JUnit XML report for CI systems. Exit 0 when every test passes (and coverage reaches
 ``--coverage-min``), 1 when a test fails or coverage falls short, 2 for a usage
 error or input that cannot be read (a missing or malformed test file, an
 invalid policy).
@@ -20,13 +23,15 @@ import attrs
 
 import supervisor_rules as sr
 # Output helpers shared by every command.
-from supervisor_rules.cli.output import format_of as _format, out as _out, utf8 as _utf8
+from supervisor_rules.cli.output import (Progress, diagnostics_format as _format, out as _out, read_stdin,
+                                         unknown_policy, utf8 as _utf8)
 from supervisor_rules.tools import policytests as pt
 from supervisor_rules.errors import Diagnostic, display_width
 from supervisor_rules.policy import FAMILY_SUFFIX
 
 PROG = "supervisor-rules"
-FORMATS = ("text", "json", "github", "sarif")
+FORMATS = ("text", "json", "github", "sarif", "junit")
+STDIN = "-"
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -39,7 +44,8 @@ def register(commands, options) -> None:
                     "Exit 0 clean, 1 failures or coverage below --coverage-min, 2 usage error or unreadable "
                     "input.")
     p.add_argument("policies", nargs="*", metavar="POLICY",
-                   help="a shipped policy id, a rule file or a .tests.yaml file (default: every shipped policy)")
+                   help="a shipped policy id, a rule file, a .tests.yaml file or - (a test file on standard input, "
+                        "naming its policy); default: the *.rules files here with a *.tests.yaml beside them")
     p.add_argument("--coverage-min", dest="coverage_min", type=_percent, metavar="PCT",
                    help="fail when a policy's provision coverage is below PCT percent")
     p.add_argument("--calendar", default=None, metavar="FILE",
@@ -75,10 +81,17 @@ def _shipped() -> list[str]:
         return []
 
 
-def _resolve(name: str) -> tuple[object, str]:
-    """(policy, tests path) for one POLICY argument; raises RulesError / TestFileError when it cannot."""
+def _resolve(name: str) -> tuple[object, "str | pt.TestFile"]:
+    """(policy, tests path or the test file read from standard input) for one POLICY argument; raises RulesError / TestFileError when it cannot."""
     from supervisor_rules.resources import policies_dir
 
+    if name == STDIN:
+        file = pt.parse_tests(read_stdin(), "<stdin>")
+        if not file.policy:
+            raise pt.TestFileError([Diagnostic("<stdin>", 1, 1, "a test file on standard input names its policy "
+                                                            "with `policy:` (a shipped id or a rule file's path)",
+                                               code="test-file")])
+        return sr.resolve_policy(file.policy), file
     if name.endswith(pt.TESTS_SUFFIX):
         tests = Path(name)
         stem = tests.name[: -len(pt.TESTS_SUFFIX)]
@@ -99,8 +112,7 @@ def _resolve(name: str) -> tuple[object, str]:
         return sr.load_policy(path), str(pt.tests_path_for(path))
     if name in _shipped():
         return sr.builtin_policy(name), str(policies_dir() / f"{name}{pt.TESTS_SUFFIX}")
-    shipped = ", ".join(_shipped())
-    raise sr.RulesError(f"no policy {name}: not a rule file, a test file, nor a shipped policy ({shipped})")
+    raise sr.RulesError(unknown_policy(name, _shipped()))
 
 
 def _beside(tests: Path, named: str) -> str:
@@ -130,11 +142,26 @@ def _errors_of(name: str, exc: Exception) -> list[Diagnostic]:
 
 
 # ------------------------------------------------------------------ the command
+def _here() -> list[str]:
+    """The rule files (``*.rules``) of the working folder that have a ``*.tests.yaml`` beside them."""
+    try:
+        names = sorted(os.listdir("."))
+    except OSError:
+        return []
+    return [name for name in names if name.endswith(".rules") and os.path.isfile(name)
+            and os.path.isfile(pt.tests_path_for(name))]
+
+
 def run(args) -> int:
     fmt = _format(args)
-    names = args.policies or _shipped()
+    names = args.policies or _here()
     if not names:
-        sys.stderr.write(f"{PROG}: error: no policy given and no shipped policy found\n")
+        sys.stderr.write(f"{PROG}: error: no *.rules file in this folder ({os.getcwd()}) has a *{pt.TESTS_SUFFIX} "
+                         f"beside it; name the policies to test (a rule file, a test file or a shipped id: "
+                         f"{', '.join(_shipped())})\n")
+        return EXIT_USAGE
+    if names.count(STDIN) > 1:
+        sys.stderr.write(f"{PROG}: error: standard input (-) can be given once\n")
         return EXIT_USAGE
     calendar = None
     if getattr(args, "calendar", None) is not None:
@@ -147,12 +174,14 @@ def run(args) -> int:
             return EXIT_USAGE
     runs: list[pt.RunResult] = []
     errors: list[Diagnostic] = []
+    progress = Progress(len(names))
     for name in names:
+        progress.step(f"testing {name}")
         try:
-            policy, tests_path = _resolve(name)
+            policy, tests = _resolve(name)
             if calendar is not None:
                 policy = policy.with_calendar(calendar)
-            file = pt.load_tests(tests_path)
+            file = tests if isinstance(tests, pt.TestFile) else pt.load_tests(tests)
         except (sr.RulesError, OSError) as exc:
             errors.extend(_errors_of(name, exc))
             continue
@@ -162,6 +191,7 @@ def run(args) -> int:
                                      file.source_line(1), 1, "test-file"))
             continue
         runs.append(pt.run_tests(policy, file))
+    progress.close()
 
     minimum = args.coverage_min
     short = [r for r in runs if minimum is not None and r.coverage.percent + 1e-9 < minimum]
@@ -170,6 +200,10 @@ def run(args) -> int:
 
     if fmt == "json":
         _out(json.dumps(_json(runs, errors, minimum, status), ensure_ascii=not _utf8(sys.stdout), indent=2))
+    elif fmt == "junit":
+        from supervisor_rules.tools import reporting
+
+        _out(reporting.junit_xml(_suites(runs, errors, minimum)))
     elif fmt in ("github", "sarif"):
         diagnostics = list(errors)
         for r in runs:
@@ -189,6 +223,41 @@ def run(args) -> int:
     else:
         _text(runs, errors, minimum)
     return status
+
+
+# ------------------------------------------------------------------ JUnit
+def _suites(runs, errors, minimum) -> list:
+    """The runs as JUnit test suites: one per policy, a test case per test (named by the test's name,
+    its class the policy's id), a failure with the expected and actual fields; a file that cannot be
+    used, a suite with one erroring case; coverage below ``--coverage-min``, a failing case."""
+    from supervisor_rules.tools.reporting import JUnitCase, JUnitSuite
+
+    suites = []
+    for r in runs:
+        cites = pt.citation_index(r.policy)
+        cases = []
+        for result in r.results:
+            failure = None
+            if not result.passed:
+                lines = [f"why: {result.test.why}"] if result.test.why else []
+                if result.error:
+                    lines.append(result.error)
+                for m in result.mismatches:
+                    actual = "(absent)" if m.kind == "missing" else pt.show(m.actual, cites)
+                    lines.append(f"{m.path or 'decision'}: expected {pt.show(m.expected, cites)}, actual {actual}")
+                failure = "\n".join(lines)
+            cases.append(JUnitCase(result.test.name, r.policy.id, _display(r.file.path), result.test.line,
+                                   failure=failure, message=(failure or "").split("\n")[0] or None))
+        if minimum is not None:
+            short = r.coverage.percent + 1e-9 < minimum
+            text = f"provision coverage {r.coverage.percent:.1f}% (minimum {minimum:g}%)"
+            cases.append(JUnitCase("coverage", r.policy.id, _display(r.file.path), 1,
+                                   failure=text if short else None, message=text if short else None))
+        suites.append(JUnitSuite(f"{r.policy.id} ({_display(r.file.path)})", tuple(cases)))
+    for d in errors:
+        suites.append(JUnitSuite(_display(d.source), (JUnitCase("read the test file", "", _display(d.source), d.line,
+                                                                 error=d.message, message=d.message),)))
+    return suites
 
 
 # ------------------------------------------------------------------ JSON
