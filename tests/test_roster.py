@@ -37,7 +37,7 @@ def test_jsonl_ids_are_kept_first_and_errors_carry_them(cli, tmp_path):
     assert lines[0] == '{"id":"W-001",' + json.dumps(sr.builtin_policy("wuhan").evaluate(GOOD).to_dict(),
                                                       ensure_ascii=False, separators=(",", ":"))[1:]
     assert decided[1] == {"id": 2, "error": "invalid case", "line": 2,
-                          "problems": [{"path": "person.honest", "message": 'expected a boolean, got "yes"'}]}
+                          "problems": [{"path": "person.honest", "code": "type", "message": 'expected a boolean, got "yes"'}]}
     assert "id" not in decided[2] and decided[2]["status"] == "not_appointed"
     assert decided[3]["id"] == 4.5 and decided[3]["obligations"][0]["state"] == "overdue"
     assert "id" not in decided[4] and decided[4]["line"] == 5
