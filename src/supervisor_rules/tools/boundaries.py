@@ -367,8 +367,8 @@ def collect(*policies, invariants: bool = False) -> list[Boundary]:
     for reader in readers:
         found = list(_term_boundaries(reader)) + list(_deadline_boundaries(reader, literal_years))
         for where, expr in _expressions(reader, invariants):
-            for node in n.walk(expr):
-                found.extend(_expression_boundaries(reader, node, where, literal_years))
+            for node, context in _walk_rule(reader, expr):
+                found.extend(_in_context(_expression_boundaries(reader, node, where, literal_years), context))
         for b in found:
             key = (b.kind, b.what, _points_key(b.points))
             if b.points and key not in seen:
@@ -482,7 +482,173 @@ def _expression_boundaries(reader: _Reader, node, where: str, literal_years: lis
     if isinstance(node, (n.Member, n.Has, n.HasAny)):
         values = (node.value,) if isinstance(node, n.Has) else node.values
         return _enum_boundaries(reader, node.operand, [v.name for v in values], where)
+    if isinstance(node, n.Path):  # a yes/no fact read as a condition: both its values
+        slot = reader.slot(node)
+        if slot is not None and slot[0] in ("f", "r") and reader.type_of(slot) == BOOL:
+            return [Boundary("flag", where, node.dotted, ([{slot: True}], [{slot: False}], []))]
     return []
+
+
+# ------------------------------------------------------------------ the rest of a condition
+# A boundary inside `A and B` shows only where `B` holds, and one inside `A or B` only where `B` does not:
+# each point is tried with such a *context* (and alone). Contexts are built from the simple parts of a
+# condition — an enum value, a yes/no fact, a list holding a value, a number or date on one side of a
+# constant — and are at best a few ways to satisfy (or falsify) it, not all.
+_NEGATED = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+_MAX_WAYS = 3
+
+
+def _walk_rule(reader: _Reader, rule) -> Iterator[tuple[Any, dict]]:
+    """(node, context) for every node of a rule's (or an invariant's) expressions: ``context`` makes the
+    rest of the condition let the node decide. A rule's ``when`` / ``guard`` is the others' context."""
+    if not attrs.has(type(rule)):
+        return
+    fields = {f.name: getattr(rule, f.name) for f in attrs.fields(type(rule)) if f.name != "span"}
+    base: dict = {}
+    for name in ("when", "guard"):
+        expr = fields.get(name)
+        if _is_expr(expr):
+            base = _first(_satisfy(reader, expr))
+    for name, value in fields.items():
+        for expr in (value if isinstance(value, tuple) else (value,)):
+            if _is_expr(expr):
+                yield from _walk(reader, expr, {} if name in ("when", "guard") else base)
+            elif attrs.has(type(expr)) and not isinstance(expr, (n.Path, n.ArticleRef, n.Span)):
+                yield from _walk_rule(reader, expr)  # a node holding expressions (a duty's `due`)
+
+
+def _is_expr(value) -> bool:
+    return value is not None and attrs.has(type(value)) and type(value).__module__ == n.__name__ and not isinstance(
+        value, (n.ArticleRef, n.AlsoCiting, n.Span, n.Invariant))
+
+
+def _walk(reader: _Reader, e, context: dict) -> Iterator[tuple[Any, dict]]:
+    e = _unwrap(e)
+    if isinstance(e, (n.And, n.Or)):
+        ways = [(_satisfy if isinstance(e, n.And) else _falsify)(reader, o) for o in e.operands]
+        for i, operand in enumerate(e.operands):
+            rest: dict | None = dict(context)
+            for j, options in enumerate(ways):
+                if j != i and rest is not None:
+                    rest = _merge(rest, _first(options))
+            yield from _walk(reader, operand, rest if rest is not None else context)
+        return
+    if isinstance(e, n.Not):
+        yield from _walk(reader, e.operand, context)
+        return
+    if isinstance(e, n.Quantifier):
+        yield from _walk(reader, e.condition, context)
+        return
+    yield e, context
+
+
+def _first(options: list[dict]) -> dict:
+    return options[0] if options else {}
+
+
+def _satisfy(reader: _Reader, e) -> list[dict]:
+    """A few points that make the condition ``e`` hold (``{}``: no simple way known)."""
+    e = _unwrap(e)
+    if isinstance(e, n.And):
+        ways: list[dict] = [{}]
+        for operand in e.operands:
+            options = _satisfy(reader, operand) or [{}]
+            ways = [m for w in ways for o in options if (m := _merge(w, o)) is not None][:_MAX_WAYS] or ways
+        return ways
+    if isinstance(e, n.Or):
+        return [w for operand in e.operands for w in _satisfy(reader, operand)][:_MAX_WAYS]
+    if isinstance(e, n.Not):
+        return _falsify(reader, e.operand)
+    return _atom(reader, e, True)
+
+
+def _falsify(reader: _Reader, e) -> list[dict]:
+    """A few points that make the condition ``e`` fail."""
+    e = _unwrap(e)
+    if isinstance(e, n.Or):
+        ways: list[dict] = [{}]
+        for operand in e.operands:
+            options = _falsify(reader, operand) or [{}]
+            ways = [m for w in ways for o in options if (m := _merge(w, o)) is not None][:_MAX_WAYS] or ways
+        return ways
+    if isinstance(e, n.And):
+        return [w for operand in e.operands for w in _falsify(reader, operand)][:_MAX_WAYS]
+    if isinstance(e, n.Not):
+        return _satisfy(reader, e.operand)
+    return _atom(reader, e, False)
+
+
+def _atom(reader: _Reader, e, holds: bool) -> list[dict]:
+    """Points that make a simple condition hold (``holds``) or fail; [] where it is not simple."""
+    if isinstance(e, n.Path):
+        slot = reader.slot(e)
+        return [{slot: holds}] if slot is not None and slot[0] in ("f", "r") and reader.type_of(slot) == BOOL else []
+    if isinstance(e, (n.Member, n.Has, n.HasAny)):
+        slot = reader.slot(_unwrap(e.operand)) if isinstance(_unwrap(e.operand), n.Path) else None
+        if slot is None or slot[0] not in ("f", "r"):
+            return []
+        t = reader.type_of(slot)
+        element = t.element if isinstance(t, ListT) else t
+        if not isinstance(element, EnumT):
+            return []
+        named = [v.name for v in ((e.value,) if isinstance(e, n.Has) else e.values)]
+        inside = holds != bool(getattr(e, "negated", False))
+        chosen = [v for v in element.values if (v in named) == inside][:1]
+        if isinstance(t, ListT):
+            return [{slot: chosen}] if inside else [{slot: []}]
+        return [{slot: v} for v in chosen]
+    if isinstance(e, n.IsEmpty):
+        slot = reader.slot(_unwrap(e.operand)) if isinstance(_unwrap(e.operand), n.Path) else None
+        t = reader.type_of(slot) if slot is not None and slot[0] == "f" else None
+        empty = holds != e.negated
+        if isinstance(t, ListT) and (empty or isinstance(t.element, EnumT)):
+            return [{slot: [] if empty else [t.element.values[0]]}]
+        return []
+    if isinstance(e, n.Compare):
+        op = e.op if holds else _NEGATED.get(e.op, e.op)
+        left, right = _unwrap(e.left), _unwrap(e.right)
+        if isinstance(left, (n.Literal, n.Name)) and not isinstance(right, (n.Literal, n.Name)):
+            left, right = right, left
+            op = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+        if not isinstance(left, n.Path):
+            return []
+        slot = reader.slot(left)
+        if slot is None or slot[0] not in ("f", "r"):
+            return []
+        t = reader.type_of(slot)
+        if isinstance(right, n.Name) and isinstance(t, EnumT):
+            if op == "=":
+                return [{slot: right.name}] if right.name in t.values else []
+            return [{slot: v} for v in t.values if v != right.name][:1]
+        if isinstance(right, n.Literal):
+            value = right.value
+            if isinstance(value, bool) and t == BOOL and op in ("=", "!="):
+                return [{slot: value if op == "=" else not value}]
+            step = dt.timedelta(days=1) if isinstance(value, dt.date) else 1 if _is_number(value) else None
+            if step is None or (t != DATE if isinstance(value, dt.date) else t != NUMBER):
+                return []
+            chosen = {"=": value, ">=": value, "<=": value, ">": value + step, "<": value - step, "!=": value + step}
+            return [{slot: chosen[op]}] if op in chosen else []
+    return []
+
+
+def _in_context(found: list[Boundary], context: dict) -> list[Boundary]:
+    """The boundaries with each point tried first with the context, then alone."""
+    if not context:
+        return found
+    out = []
+    for b in found:
+        groups = []
+        for group in b.points:
+            points = []
+            for point in group:
+                merged = _merge(context, point)
+                if merged is not None and merged != point:
+                    points.append(merged)
+                points.append(point)
+            groups.append(points)
+        out.append(attrs.evolve(b, points=tuple(groups)))
+    return out
 
 
 def _describe(e) -> str:
@@ -562,9 +728,10 @@ def _enum_boundaries(reader: _Reader, operand, named: list[str], where: str) -> 
     if not values:
         return []
     wrap = (lambda v: [v]) if as_list else (lambda v: v)
-    groups = ([{slot: wrap(v)} for v in values],
-              [{slot: [] if as_list else others[0]}] if (others or as_list) else [], [])
-    return [Boundary("enum", where, f"{operand.dotted} in {{{', '.join(values)}}}", groups)]
+    outside = [{slot: [] if as_list else others[0]}] if (others or as_list) else []
+    # one boundary per value named: a long set's last value is reached as soon as its first
+    return [Boundary("enum", where, f"{operand.dotted} = {v} (named in {{{', '.join(values)}}})",
+                     ([{slot: wrap(v)}], outside, [])) for v in values]
 
 
 # ------------------------------------------------------------------ cases
