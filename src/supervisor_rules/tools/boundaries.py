@@ -855,14 +855,21 @@ def _due_points(readers, policies, case: dict) -> list[dict]:
     return out
 
 
-def seeds(policies, *, limit: int, invariants: bool = False, keep=None) -> Seeds:
+def seeds(policies, *, limit: int, invariants: bool = False, keep=None, first=None) -> Seeds:
     """Up to ``limit`` cases on the boundaries of ``policies`` (one policy, or the two a diff compares),
     each accepted by every one of them (and by ``keep(case)``, if given), in round-robin order over the
     boundaries: every boundary's on-the-edge case first, then the days either side, then the cases at
-    the due dates the policies compute. Deterministic: the same policies give the same cases."""
+    the due dates the policies compute. The boundaries ``first(boundary)`` is true of (by default: an
+    invariant's, with ``invariants``) come first in each round, so a small budget reaches them.
+    Deterministic: the same policies give the same cases."""
     policies = tuple(policies)
     readers = [_Reader(p) for p in policies]
     found = collect(*policies, invariants=invariants)
+    if first is None and invariants:
+        def first(b: Boundary) -> bool:
+            return b.where.startswith("invariant ")
+    if first is not None:
+        found = [b for b in found if first(b)] + [b for b in found if not first(b)]
     background = _shared_background(readers)
     starts = {r.start for r in readers}
     start = readers[0].start if len(starts) == 1 else None

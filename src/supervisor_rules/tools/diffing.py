@@ -767,7 +767,9 @@ def behavioural(old, new, *, examples: int = DEFAULT_EXAMPLES) -> Behaviour:
 
     seeds = None
     if examples > 0:
-        seeds = boundaries.seeds((old, new), limit=examples)
+        # the boundaries of the provisions whose rules changed come first
+        changed = {c["ref"] for c in rule_changes(structural(old, new)) if c["ref"]} if _comparable(old, new) else set()
+        seeds = boundaries.seeds((old, new), limit=examples, first=lambda b: b.where in changed)
         for case in seeds.cases:
             consider(case, "boundary")
         explore()
@@ -806,6 +808,12 @@ def behavioural(old, new, *, examples: int = DEFAULT_EXAMPLES) -> Behaviour:
         out.append(group)
     out.sort(key=lambda g: (FIELDS.index(g.field), -g.count, repr(g.key)))
     return Behaviour(examples, compared[0], shared, out, seeds, compared[1])
+
+
+def _comparable(old, new) -> bool:
+    """Whether the two can be compared provision by provision (policies; a family's view cannot)."""
+    return all(hasattr(p, "compiled") and hasattr(p.compiled, "checked") and hasattr(p, "sections")
+               and not isinstance(p, FamilyView) for p in (old, new))
 
 
 def _neighbours(case: dict, shared: dict, anchors: Callable[[dict], list[str]]) -> Iterable[dict]:
