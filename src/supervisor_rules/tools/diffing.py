@@ -538,6 +538,8 @@ def difference_keys(a: dict, b: dict) -> list[tuple]:
                 if x.get(question) != y.get(question):
                     side = "old only" if question not in y else "new only" if question not in x else "changed"
                     keys.append((field, question, side))
+        elif field == "recusal.grounds":
+            keys.append((field, " ".join(x) or "none", " ".join(y) or "none"))
         else:
             keys.append((field, x, y))
     return keys
@@ -984,7 +986,8 @@ def decision_lines(field: str, decision, key: tuple | None = None) -> str:
         if t is None:
             return "no term"
         words = (f"term {amount_in_words(t.years, 'years')} from {t.start.isoformat()}, last day "
-                 f"{t.last_day.isoformat() if t.last_day else 'unknown'}, {t.terms} term(s)")
+                 f"{t.last_day.isoformat() if t.last_day else 'unknown'}, "
+                 + (f"{t.terms} term(s)" if t.terms is not None else "terms unknown"))
         if t.valid_renewals:
             words += "; renewed " + ", ".join(x.isoformat() for x in t.valid_renewals)
         if t.invalid_renewals:
@@ -1113,6 +1116,9 @@ def attribute(changes: list[dict], behaviour: Behaviour | None, contract: list[d
         traces.append((_steps_by_cite(g.old), _steps_by_cite(g.new), _cited(g.field, g.old) | _cited(g.field, g.new),
                        _facts_named(g)))
     contract_facts = [c["fact"] for c in contract] + [c.get("renamed_to", "") for c in contract]
+    shared = shared_facts(old, new) if _comparable(old, new) else None
+    unshared = sorted({f"{name}.{f}" for p in (old, new) for name, section in p.sections.items()
+                       for f in section.fields if f not in (shared or {}).get(name, {})}) if shared is not None else []
     out = []
     for change in changes:
         shown: list = []
@@ -1136,7 +1142,12 @@ def attribute(changes: list[dict], behaviour: Behaviour | None, contract: list[d
                 shown.append(i)
         if any(_mentions(rule, fact) for rule in change["rules"] for fact in contract_facts):
             shown.append("case_contract")
-        out.append({**change, "shown_by": shown})
+        entry = {**change, "shown_by": shown}
+        alone = [f for f in unshared if any(_mentions(rule, f) for rule in change["rules"])]
+        if alone and not shown:  # why the search could not show it
+            entry["note"] = "reads facts only one policy declares (alike), which no compared case holds: " + \
+                ", ".join(alone)
+        out.append(entry)
     return out
 
 

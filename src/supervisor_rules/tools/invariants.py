@@ -285,8 +285,8 @@ def invariant_check(policy, examples: int = DEFAULT_EXAMPLES, decides=None):
     for result in check_invariants(policy, examples, decides):
         inv = result.invariant
         span = inv.span
-        searched = (f"{result.examples} examples and {result.boundary_cases} boundary cases "
-                    f"({result.covered} of {result.boundaries} boundaries)")
+        searched = f"{result.examples} examples and {result.boundary_cases} boundary cases"
+        covered = f"{result.covered} of {result.boundaries} boundaries covered"
         diagnostic = None
         if not result.holds:
             diagnostic = Diagnostic(span.source, span.line, span.column, describe_failure(result), "error",
@@ -301,10 +301,10 @@ def invariant_check(policy, examples: int = DEFAULT_EXAMPLES, decides=None):
                 f"invariant `{inv.name}` was never exercised in {searched}: no case reached its "
                 f"`when`, so it proves nothing (raise --examples or widen the premise)", "warning", None,
                 len(inv.name), "invariant-unexercised")
-            lines.append(f"invariant {inv.name} ({inv.cite_text}): never exercised in {searched}")
+            lines.append(f"invariant {inv.name} ({inv.cite_text}): never exercised in {searched} ({covered})")
         else:
             lines.append(f"invariant {inv.name} ({inv.cite_text}): holds in {searched} "
-                         f"({result.exercised} exercised)")
+                         f"({covered}; {result.exercised} exercised)")
         if diagnostic is not None:
             diagnostics.append(diagnostic)
         pairs.append((result, diagnostic))

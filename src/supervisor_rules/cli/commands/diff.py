@@ -144,9 +144,7 @@ def _exit(differs: bool, contract: list, unproven: list, allowed: bool, behaviou
     if unproven:
         searched = "no search was made (--examples 0)" if behaviour is None else \
             f"no witness among {behaviour.compared} cases"
-        reasons.append({"reason": "unproven",
-                        "message": f"{len(unproven)} rule change(s) with {searched}: not shown to change "
-                                   f"no decision"})
+        reasons.append({"reason": "unproven", "message": f"{len(unproven)} rule change(s) unproven ({searched})"})
     if not reasons:
         return EXIT_OK, [{"reason": "same", "message": "no behavioural difference found and no rule changed"
                           if behaviour is not None else "no rule changed"}]
@@ -183,7 +181,7 @@ def _unproven_text(unproven: list, behaviour, allowed: bool) -> None:
          f"they change nothing" + (" (allowed by --allow-behaviour-change):" if allowed else "; exit 1:"))
     for c in unproven:
         where = f"{c['ref']} {c['cite']}" if c["ref"] else "declaration"
-        _out(f"  ? {where} ({c['change']})")
+        _out(f"  ? {where} ({c['change']})" + (f" — {c['note']}" if c.get("note") else ""))
         for line in c["rules"]:
             _out(f"      {line}")
 
