@@ -367,8 +367,9 @@ def collect(*policies, invariants: bool = False) -> list[Boundary]:
     for reader in readers:
         found = list(_term_boundaries(reader)) + list(_deadline_boundaries(reader, literal_years))
         for where, expr in _expressions(reader, invariants):
-            for node, context in _walk_rule(reader, expr):
-                found.extend(_in_context(_expression_boundaries(reader, node, where, literal_years), context))
+            for node, contexts in _walk_rule(reader, expr):
+                found.extend(_in_context(_expression_boundaries(reader, node, where, literal_years, contexts),
+                                         contexts))
         for b in found:
             key = (b.kind, b.what, _points_key(b.points))
             if b.points and key not in seen:
@@ -476,9 +477,12 @@ def _deadline_boundaries(reader: _Reader, literal_years: list[int]) -> Iterator[
                            ([{slot: day, AS_OF: day}],))
 
 
-def _expression_boundaries(reader: _Reader, node, where: str, literal_years: list[int]) -> list[Boundary]:
+def _expression_boundaries(reader: _Reader, node, where: str, literal_years: list[int],
+                           contexts: list[dict] = ()) -> list[Boundary]:
     if isinstance(node, n.Compare):
-        return _compare_boundaries(reader, node, where, literal_years)
+        # two dates compared are anchored on the days the contexts name, and on the reference days
+        anchored = sorted({v for c in contexts for v in c.values() if isinstance(v, dt.date)})
+        return _compare_boundaries(reader, node, where, literal_years, anchored)
     if isinstance(node, (n.Member, n.Has, n.HasAny)):
         values = (node.value,) if isinstance(node, n.Has) else node.values
         return _enum_boundaries(reader, node.operand, [v.name for v in values], where)
@@ -495,24 +499,25 @@ def _expression_boundaries(reader: _Reader, node, where: str, literal_years: lis
 # condition — an enum value, a yes/no fact, a list holding a value, a number or date on one side of a
 # constant — and are at best a few ways to satisfy (or falsify) it, not all.
 _NEGATED = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
-_MAX_WAYS = 3
+#: At most this many ways to satisfy (or falsify) a condition, and contexts for a node.
+_MAX_WAYS = 8
 
 
-def _walk_rule(reader: _Reader, rule) -> Iterator[tuple[Any, dict]]:
-    """(node, context) for every node of a rule's (or an invariant's) expressions: ``context`` makes the
-    rest of the condition let the node decide. A rule's ``when`` / ``guard`` is the others' context."""
+def _walk_rule(reader: _Reader, rule) -> Iterator[tuple[Any, list[dict]]]:
+    """(node, contexts) for every node of a rule's (or an invariant's) expressions: each context makes
+    the rest of the condition let the node decide. A rule's ``when`` / ``guard`` is the others' context."""
     if not attrs.has(type(rule)):
         return
     fields = {f.name: getattr(rule, f.name) for f in attrs.fields(type(rule)) if f.name != "span"}
-    base: dict = {}
+    base: list[dict] = [{}]
     for name in ("when", "guard"):
         expr = fields.get(name)
         if _is_expr(expr):
-            base = _first(_satisfy(reader, expr))
+            base = _satisfy(reader, expr) or [{}]
     for name, value in fields.items():
         for expr in (value if isinstance(value, tuple) else (value,)):
             if _is_expr(expr):
-                yield from _walk(reader, expr, {} if name in ("when", "guard") else base)
+                yield from _walk(reader, expr, [{}] if name in ("when", "guard") else base)
             elif attrs.has(type(expr)) and not isinstance(expr, (n.Path, n.ArticleRef, n.Span)):
                 yield from _walk_rule(reader, expr)  # a node holding expressions (a duty's `due`)
 
@@ -522,28 +527,29 @@ def _is_expr(value) -> bool:
         value, (n.ArticleRef, n.AlsoCiting, n.Span, n.Invariant))
 
 
-def _walk(reader: _Reader, e, context: dict) -> Iterator[tuple[Any, dict]]:
+def _combine(a: list[dict], b: list[dict]) -> list[dict]:
+    """Each way of ``a`` with each of ``b`` that agrees with it (at most ``_MAX_WAYS``)."""
+    return [m for x in a for y in b if (m := _merge(x, y)) is not None][:_MAX_WAYS]
+
+
+def _walk(reader: _Reader, e, contexts: list[dict]) -> Iterator[tuple[Any, list[dict]]]:
     e = _unwrap(e)
     if isinstance(e, (n.And, n.Or)):
-        ways = [(_satisfy if isinstance(e, n.And) else _falsify)(reader, o) for o in e.operands]
+        ways = [(_satisfy if isinstance(e, n.And) else _falsify)(reader, o) or [{}] for o in e.operands]
         for i, operand in enumerate(e.operands):
-            rest: dict | None = dict(context)
+            rest = contexts
             for j, options in enumerate(ways):
-                if j != i and rest is not None:
-                    rest = _merge(rest, _first(options))
-            yield from _walk(reader, operand, rest if rest is not None else context)
+                if j != i:  # the siblings' ways with the outer contexts; where none agree, the siblings win
+                    rest = _combine(rest, options) or [{**r, **o} for r in rest for o in options][:_MAX_WAYS]
+            yield from _walk(reader, operand, rest)
         return
     if isinstance(e, n.Not):
-        yield from _walk(reader, e.operand, context)
+        yield from _walk(reader, e.operand, contexts)
         return
     if isinstance(e, n.Quantifier):
-        yield from _walk(reader, e.condition, context)
+        yield from _walk(reader, e.condition, contexts)
         return
-    yield e, context
-
-
-def _first(options: list[dict]) -> dict:
-    return options[0] if options else {}
+    yield e, contexts
 
 
 def _satisfy(reader: _Reader, e) -> list[dict]:
@@ -553,7 +559,7 @@ def _satisfy(reader: _Reader, e) -> list[dict]:
         ways: list[dict] = [{}]
         for operand in e.operands:
             options = _satisfy(reader, operand) or [{}]
-            ways = [m for w in ways for o in options if (m := _merge(w, o)) is not None][:_MAX_WAYS] or ways
+            ways = _combine(ways, options) or ways
         return ways
     if isinstance(e, n.Or):
         return [w for operand in e.operands for w in _satisfy(reader, operand)][:_MAX_WAYS]
@@ -569,7 +575,7 @@ def _falsify(reader: _Reader, e) -> list[dict]:
         ways: list[dict] = [{}]
         for operand in e.operands:
             options = _falsify(reader, operand) or [{}]
-            ways = [m for w in ways for o in options if (m := _merge(w, o)) is not None][:_MAX_WAYS] or ways
+            ways = _combine(ways, options) or ways
         return ways
     if isinstance(e, n.And):
         return [w for operand in e.operands for w in _falsify(reader, operand)][:_MAX_WAYS]
@@ -593,7 +599,7 @@ def _atom(reader: _Reader, e, holds: bool) -> list[dict]:
             return []
         named = [v.name for v in ((e.value,) if isinstance(e, n.Has) else e.values)]
         inside = holds != bool(getattr(e, "negated", False))
-        chosen = [v for v in element.values if (v in named) == inside][:1]
+        chosen = [v for v in element.values if (v in named) == inside][:_MAX_WAYS]
         if isinstance(t, ListT):
             return [{slot: chosen}] if inside else [{slot: []}]
         return [{slot: v} for v in chosen]
@@ -632,19 +638,28 @@ def _atom(reader: _Reader, e, holds: bool) -> list[dict]:
     return []
 
 
-def _in_context(found: list[Boundary], context: dict) -> list[Boundary]:
-    """The boundaries with each point tried first with the context, then alone."""
-    if not context:
+def _in_context(found: list[Boundary], contexts: list[dict]) -> list[Boundary]:
+    """The boundaries with each point tried first with two contexts (those it agrees with first; else a
+    context with the point's own facts put over it), then alone."""
+    contexts = [c for c in contexts if c]
+    if not contexts:
         return found
     out = []
     for b in found:
         groups = []
         for group in b.points:
-            points = []
+            points: list[dict] = []
             for point in group:
-                merged = _merge(context, point)
-                if merged is not None and merged != point:
-                    points.append(merged)
+                merged: list[dict] = []
+                for c in contexts:  # those that agree with the point first, then the others under it
+                    m = _merge(c, point)
+                    if m is not None and m != point and m not in merged:
+                        merged.append(m)
+                for c in contexts:
+                    m = {**c, **point}
+                    if m != point and m not in merged:
+                        merged.append(m)
+                points.extend(merged[:2])
                 points.append(point)
             groups.append(points)
         out.append(attrs.evolve(b, points=tuple(groups)))
@@ -671,7 +686,8 @@ def _describe(e) -> str:
     return words.get(type(e), type(e).__name__.lower())
 
 
-def _compare_boundaries(reader: _Reader, e: n.Compare, where: str, literal_years: list[int]) -> list[Boundary]:
+def _compare_boundaries(reader: _Reader, e: n.Compare, where: str, literal_years: list[int],
+                        anchored: list[dt.date] = ()) -> list[Boundary]:
     left, right = _unwrap(e.left), _unwrap(e.right)
     what = f"{_describe(left)} {e.op} {_describe(right)}"
     if isinstance(left, n.Literal) and not isinstance(right, n.Literal):
@@ -694,7 +710,7 @@ def _compare_boundaries(reader: _Reader, e: n.Compare, where: str, literal_years
     # two dates: one side on a reference day, the other at its value and a day either side
     working = reader.uses_working_days(e)
     calendar = reader.calendar_source() if reader.calendar_source else None
-    days = list(REFERENCE_DAYS)
+    days = list(anchored) + list(REFERENCE_DAYS)
     if working and calendar is not None:
         days += holiday_days(calendar, _calendar_years(reader, literal_years))
     groups: list[list[dict]] = [[], [], []]
@@ -922,11 +938,11 @@ def seeds(policies, *, limit: int, invariants: bool = False, keep=None, first=No
 
 def _background(background: dict, start: tuple | None, point: dict) -> dict:
     """The background less what the point decides, with the appointment's start (where the policies
-    count their terms from one fact and the point gives none) a year before the point's first day."""
+    count their terms from one fact and the point gives none) a year before the point's last day."""
     out = {k: v for k, v in background.items() if k not in point}
     if start is not None and start not in point:
         days = [v for v in point.values() if isinstance(v, dt.date)]
-        out[start] = (min(days) if days else REFERENCE_DAYS[0]) - dt.timedelta(days=365)
+        out[start] = (max(days) if days else REFERENCE_DAYS[0]) - dt.timedelta(days=365)
     return out
 
 

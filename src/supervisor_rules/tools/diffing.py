@@ -392,12 +392,18 @@ def features(decision, roles: dict | None = None, *, questions: bool = True) -> 
     computes ``open_questions`` (which evaluates further cases) — without it they are left out."""
     d = decision
     e, t, r = d.eligibility, d.term, d.report
+    by_role: dict[str, list] = {}
+    for g in d.grounds:
+        by_role.setdefault((roles or {}).get(g.citation.cite, g.citation.ref), []).append(g)
+    # a circumstance's effect; where its grounds differ in effect, each ref's
     grounds: dict[str, str] = {}
     ground_refs: dict[str, tuple] = {}
-    for g in d.grounds:
-        role = (roles or {}).get(g.citation.cite, g.citation.ref)
-        grounds.setdefault(role, str(g.effect))
-        ground_refs[role] = tuple(sorted(ground_refs.get(role, ()) + (g.citation.ref,)))
+    for role, listed in by_role.items():
+        listed.sort(key=lambda g: g.citation.ref)
+        effects = {str(g.effect) for g in listed}
+        grounds[role] = effects.pop() if len(effects) == 1 else \
+            " + ".join(f"{g.citation.ref} {g.effect}" for g in listed)
+        ground_refs[role] = tuple(g.citation.ref for g in listed)
     obligations = d.obligations
     return {
         "status": str(d.status),
