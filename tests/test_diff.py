@@ -227,8 +227,11 @@ def test_a_provision_added_is_listed_with_its_rule(run_cli, tmp_path):
         "prohibit conduct.violations: unrelated_activity, certificate_misuse",
         "prohibit conduct.violations: unrelated_activity"), encoding="utf-8")
     code, out, _ = run_cli("diff", "guangxi", str(path), "--examples", "0", "--format", "json")
-    assert code == 0  # structure only: nothing searched
     report = json.loads(out)
+    # structure only: nothing searched, so both rule changes are unproven and the gate fails
+    assert code == 1 and [r["reason"] for r in report["exit"]["reasons"]] == ["unproven"]
+    assert sorted((u["ref"], u["change"]) for u in report["unproven"]) == [("7(5)", "changed"), ("7(8)", "added")]
+    assert run_cli("diff", "guangxi", str(path), "--examples", "0", "--allow-behaviour-change")[0] == 0
     assert [(e["ref"], e["rules"]) for e in report["structural"]["provisions"]["added"]] == [
         ("7(8)", ["prohibits conduct.violations: certificate_misuse"])]
     role = _role(report, "discipline", "certificate_misuse")

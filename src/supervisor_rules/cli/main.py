@@ -198,6 +198,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     # Invariants are searched only in files that check clean: a broken file's
     # decisions mean nothing yet.
     invariant_lines: list[str] = []
+    invariant_entries: list[dict] = []
     if args.examples > 0:
         progress = Progress(len(readable))
         for name in readable:
@@ -208,7 +209,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 loaded = _load_checked(name, stdin_text)
             except (sr.RulesError, OSError):
                 continue  # a vocabulary file, or problems already reported
-            from supervisor_rules.tools.invariants import invariant_report
+            from supervisor_rules.tools.invariants import invariant_check, result_entry
 
             # A family's invariants are its versions', and each composite's (the rules a selector takes
             # from an older version must keep the newer version's invariants too).
@@ -218,11 +219,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 # A composite's invariants are searched over the cases it decides (an older term for
                 # an older appointment), not over every case.
                 decides = (functools.partial(_decided_by, loaded, policy) if label != policy.id else None)
-                lines, found = invariant_report(policy, args.examples, decides)
+                lines, found, pairs = invariant_check(policy, args.examples, decides)
                 invariant_lines.extend(f"{label}: {line}" for line in lines)
                 if label != policy.id:  # a composite: its failures are not the version's own
-                    found = [attrs.evolve(d, message=f"{label}: {d.message}") for d in found]
+                    renamed = {id(d): attrs.evolve(d, message=f"{label}: {d.message}") for d in found}
+                    found = [renamed[id(d)] for d in found]
+                    pairs = [(r, renamed[id(d)] if d is not None else None) for r, d in pairs]
                 diagnostics.extend(found)
+                invariant_entries.extend(result_entry(r, args.examples, d, label) for r, d in pairs)
         progress.close()
     # Warnings are problems too: `check` exits 0 only for clean files, so CI
     # notices a rule that can never fire or an article nobody encoded. A file
@@ -238,7 +242,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return failed
 
     if fmt == "json":
-        _out(_dumps([d.to_dict() for d in diagnostics]))
+        # the diagnostics, then one entry per invariant (its own diagnostic, if any, with the search's result)
+        from supervisor_rules.tools.invariants import DIAGNOSTIC_CODES
+
+        _out(_dumps([d.to_dict() for d in diagnostics if d.code not in DIAGNOSTIC_CODES] + invariant_entries))
         return failed
 
     paint = _color()

@@ -38,17 +38,43 @@ class CompiledInvariant:
 
 @attrs.frozen
 class InvariantResult:
-    """One invariant's outcome: ``counterexample`` is None when none was found."""
+    """One invariant's outcome: ``counterexample`` is None when none was found.
+
+    ``examples`` is the number of drawn cases tried (for a violated invariant: how many were tried when
+    the first counterexample came); ``boundary_cases`` the cases on the policy's boundaries tried before
+    them (``boundaries``: how many boundaries there are, ``covered`` how many got a case); ``found_by``
+    says which search found the counterexample (``boundary`` or ``search``)."""
 
     invariant: CompiledInvariant
     examples: int
     counterexample: dict | None = None
     exercised: int = 0  # examples whose `when` held: an invariant never exercised proves nothing
     decision: dict | None = None
+    boundary_cases: int = 0
+    boundaries: int = 0
+    covered: int = 0
+    found_by: str | None = None
+    found_at: int | None = None  # the boundary case (1-based) or drawn example that first violated it
 
     @property
     def holds(self) -> bool:
         return self.counterexample is None
+
+    @property
+    def result(self) -> str:
+        """``holds_in_examples`` or ``violated`` (``proved`` is for a proof, which this search is not)."""
+        return "holds_in_examples" if self.holds else "violated"
+
+    def to_dict(self, budget: int | None = None) -> dict:
+        """The outcome as JSON: the result, the bounds of the search, the counterexample as an object."""
+        inv = self.invariant
+        return {"name": inv.name, "text": inv.text, "cites": list(inv.cites), "result": self.result,
+                "bounds": {"examples": budget if budget is not None else self.examples,
+                           "boundaries": self.boundaries, "boundaries_covered": self.covered,
+                           "boundary_cases": self.boundary_cases},
+                "examples_tried": self.examples, "boundary_cases_tried": self.boundary_cases,
+                "exercised": self.exercised, "found_by": self.found_by, "found_at": self.found_at,
+                "counterexample": self.counterexample, "decision": self.decision}
 
 
 class _Env:
@@ -146,25 +172,38 @@ def _violated(policy, invariants, case: dict, exercised: dict | None = None):
 def check_invariants(policy, examples: int = DEFAULT_EXAMPLES, decides=None) -> list[InvariantResult]:
     """Search for a counterexample to each of ``policy``'s invariants (needs Hypothesis).
 
-    One derandomised pass draws ``examples`` cases and tests every invariant on
-    each; an invariant found violated is then searched again on its own so that
-    Hypothesis shrinks its counterexample. ``decides(case)``, if given, says which drawn cases
-    ``policy`` would decide (a family's composite decides only some): the others are passed over.
+    First the cases on the boundaries the policy's rules and invariants create
+    (``boundaries.seeds``: at most ``examples`` of them — a term's last day, a deadline's due day, a
+    date an invariant names, each with the day before and after), then one derandomised pass that
+    draws ``examples`` cases; each case tests every invariant. An invariant the drawn cases violate is
+    searched again on its own, so that Hypothesis shrinks its counterexample; one only a boundary case
+    violates keeps that case, shrunk (no section, fact or list entry can be dropped and keep it
+    violated). ``decides(case)``, if given, says which cases ``policy`` would decide (a family's
+    composite decides only some): the others are passed over.
     """
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
 
     from supervisor_rules import testing
+    from supervisor_rules.tools import boundaries
+    from supervisor_rules.tools.diffing import shrink
 
     invariants = policy.invariants
     if not invariants:
         return []
+    exercised: dict[str, int] = {}
+    seeds = boundaries.seeds([policy], limit=examples, invariants=True, keep=decides)
+    at_boundary: dict[str, tuple[int, dict]] = {}
+    for i, case in enumerate(seeds.cases, 1):
+        for inv in _violated(policy, invariants, case, exercised)[0]:
+            at_boundary.setdefault(inv.name, (i, case))
+    bounds = {"boundary_cases": len(seeds.cases), "boundaries": len(seeds.boundaries), "covered": seeds.covered}
+
     strategy = testing.cases(policy)
     config = settings(max_examples=examples, derandomize=True, database=None, deadline=None,
                       suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
     tried = 0
     first_failure: dict[str, int] = {}
-    exercised: dict[str, int] = {}
 
     def survey(case):
         nonlocal tried
@@ -181,18 +220,27 @@ def check_invariants(policy, examples: int = DEFAULT_EXAMPLES, decides=None) -> 
         pass
     results = []
     for inv in invariants:
-        if inv.name not in first_failure:
-            results.append(InvariantResult(inv, tried, exercised=exercised.get(inv.name, 0)))
-            continue
-        try:
-            found = find(strategy, lambda case, inv=inv: (decides is None or decides(case))
-                         and inv in _violated(policy, (inv,), case)[0], settings=config)
-        except NoSuchExample:  # pragma: no cover - the survey saw one; shrinking keeps it
-            results.append(InvariantResult(inv, tried))
-            continue
-        decision = _violated(policy, (inv,), found)[1]
-        results.append(InvariantResult(inv, first_failure[inv.name], found, exercised=exercised.get(inv.name, 0),
-                                       decision=decision.to_dict()))
+        def breaks(case, inv=inv) -> bool:
+            return (decides is None or decides(case)) and inv in _violated(policy, (inv,), case)[0]
+
+        done = exercised.get(inv.name, 0)
+        if inv.name in first_failure:
+            try:
+                found = find(strategy, breaks, settings=config)
+            except NoSuchExample:  # pragma: no cover - the survey saw one; shrinking keeps it
+                results.append(InvariantResult(inv, tried, **bounds))
+                continue
+            decision = _violated(policy, (inv,), found)[1]
+            results.append(InvariantResult(inv, first_failure[inv.name], found, exercised=done,
+                                           decision=decision.to_dict(), found_by="search",
+                                           found_at=first_failure[inv.name], **bounds))
+        elif inv.name in at_boundary:
+            found = shrink(at_boundary[inv.name][1], breaks)
+            decision = _violated(policy, (inv,), found)[1]
+            results.append(InvariantResult(inv, tried, found, exercised=done, decision=decision.to_dict(),
+                                           found_by="boundary", found_at=at_boundary[inv.name][0], **bounds))
+        else:
+            results.append(InvariantResult(inv, tried, exercised=done, **bounds))
     return results
 
 
@@ -209,7 +257,10 @@ def describe_failure(result: InvariantResult) -> str:
         summary += ", findings: " + ", ".join(
             f["code"] + (f"[{f['item']}]" if f["item"] is not None else "")
             + f" = {json.dumps(f['value'], ensure_ascii=False)}" for f in findings)
-    return (f"invariant `{inv.name}` ({inv.cite_text}) is violated after {result.examples} examples"
+    when = (f"at boundary case {result.found_at} of {result.boundary_cases} ({result.boundaries} boundaries; "
+            f"none of {result.examples} drawn examples violates it)"
+            if result.found_by == "boundary" else f"after {result.examples} examples")
+    return (f"invariant `{inv.name}` ({inv.cite_text}) is violated {when}"
             + (f": {inv.text}" if inv.text else "") + f"\n  counterexample: {case}\n  decision: {summary}")
 
 
@@ -217,27 +268,59 @@ def invariant_report(policy, examples: int = DEFAULT_EXAMPLES, decides=None):
     """For ``check``: (one summary line per invariant, diagnostics for failures and unexercised ones).
     ``decides``: as ``check_invariants``'s; with it, the search is a further one over part of the
     cases (a family's composite), and an invariant it never exercised is said, not warned of."""
+    lines, diagnostics, _ = invariant_check(policy, examples, decides)
+    return lines, diagnostics
+
+
+#: The codes of the diagnostics ``invariant_check`` makes.
+DIAGNOSTIC_CODES = ("invariant", "invariant-unexercised")
+
+
+def invariant_check(policy, examples: int = DEFAULT_EXAMPLES, decides=None):
+    """``invariant_report``'s lines and diagnostics, and each invariant's ``(InvariantResult, its
+    diagnostic or None)`` — what ``check --format json`` lists, one entry per invariant."""
     from supervisor_rules.errors import Diagnostic
 
-    lines, diagnostics = [], []
+    lines, diagnostics, pairs = [], [], []
     for result in check_invariants(policy, examples, decides):
         inv = result.invariant
         span = inv.span
+        searched = f"{result.examples} examples and {result.boundary_cases} boundary cases"
+        covered = f"{result.covered} of {result.boundaries} boundaries covered"
+        diagnostic = None
         if not result.holds:
-            diagnostics.append(Diagnostic(span.source, span.line, span.column, describe_failure(result), "error",
-                                          None, len(inv.name), "invariant"))
+            diagnostic = Diagnostic(span.source, span.line, span.column, describe_failure(result), "error",
+                                    None, len(inv.name), "invariant")
             lines.append(f"invariant {inv.name} ({inv.cite_text}): VIOLATED (see above)")
         elif result.exercised == 0 and decides is not None:
             lines.append(f"invariant {inv.name} ({inv.cite_text}): not exercised by the {result.examples} of "
                          f"{examples} examples this policy decides")
         elif result.exercised == 0:
-            diagnostics.append(Diagnostic(
+            diagnostic = Diagnostic(
                 span.source, span.line, span.column,
-                f"invariant `{inv.name}` was never exercised in {result.examples} examples: no case reached its "
+                f"invariant `{inv.name}` was never exercised in {searched}: no case reached its "
                 f"`when`, so it proves nothing (raise --examples or widen the premise)", "warning", None,
-                len(inv.name), "invariant-unexercised"))
-            lines.append(f"invariant {inv.name} ({inv.cite_text}): never exercised in {result.examples} examples")
+                len(inv.name), "invariant-unexercised")
+            lines.append(f"invariant {inv.name} ({inv.cite_text}): never exercised in {searched} ({covered})")
         else:
-            lines.append(f"invariant {inv.name} ({inv.cite_text}): holds in {result.examples} examples "
-                         f"({result.exercised} exercised)")
-    return lines, diagnostics
+            lines.append(f"invariant {inv.name} ({inv.cite_text}): holds in {searched} "
+                         f"({covered}; {result.exercised} exercised)")
+        if diagnostic is not None:
+            diagnostics.append(diagnostic)
+        pairs.append((result, diagnostic))
+    return lines, diagnostics, pairs
+
+
+def result_entry(result: InvariantResult, budget: int, diagnostic=None, label: str | None = None) -> dict:
+    """One invariant as ``check --format json`` lists it: a diagnostic's keys (``severity`` ``info`` where
+    it holds) and ``invariant``: ``InvariantResult.to_dict``, with ``policy`` the version or composite."""
+    inv = result.invariant
+    if diagnostic is not None:
+        entry = diagnostic.to_dict()
+    else:
+        entry = {"source": inv.span.source, "line": inv.span.line, "column": inv.span.column, "severity": "info",
+                 "message": f"invariant `{inv.name}` holds in {result.examples} examples and "
+                            f"{result.boundary_cases} boundary cases"}
+    entry["code"] = diagnostic.code if diagnostic is not None else "invariant"
+    entry["invariant"] = {**result.to_dict(budget), **({"policy": label} if label else {})}
+    return entry

@@ -1,12 +1,15 @@
 """``supervisor-rules diff OLD NEW``: what changed between two policies, in structure and in behaviour.
 
 Structure: provisions added, removed or changed (matched by citation), and the
-rules matched by role across numberings, each described in words. Behaviour: a
-derandomised Hypothesis search over cases valid for both policies, reporting a
-minimal witness case for each kind of difference, ready for
-``supervisor-rules eval``. Exit 0 when no behaviour differs (or with
-``--allow-behaviour-change``), 1 when it does, 2 for a usage error or a policy
-that cannot be read.
+rules matched by role across numberings, each described in words. Behaviour:
+the cases on the boundaries the policies' constants create, then a
+derandomised Hypothesis search over cases valid for both policies, comparing
+every field of the decision a client reads and reporting a minimal witness case
+for each kind of difference, ready for ``supervisor-rules eval``. Exit 0 when no
+behaviour differs, no case valid for OLD is refused by NEW and every rule
+change is shown by a witness (or with ``--allow-behaviour-change``), 1
+otherwise — a rule change no witness shows is *unproven* and fails — 2 for a
+usage error or a policy that cannot be read.
 """
 
 from __future__ import annotations
@@ -33,14 +36,17 @@ def register(commands, options) -> None:
                     "matched by role across numberings, in words. Behaviour: a derandomised search over cases "
                     "valid for both (facts both declare with the same type) for decisions that differ; each "
                     "kind of difference is shown with a minimal witness case, ready for `eval`. Exit 0 when "
-                    "behaviour and the case contract are the same, 1 when decisions differ or a case valid for OLD is refused by NEW (unless --allow-behaviour-change), 2 usage error "
+                    "behaviour and the case contract are the same and every rule change is shown by a "
+                    "witness; 1 when decisions differ, a case valid for OLD is refused by NEW, or a rule "
+                    "change has no witness (unproven) — unless --allow-behaviour-change; 2 usage error "
                     "or unreadable policy.")
     p.add_argument("old", metavar="OLD", help="a rule file or a shipped policy id")
     p.add_argument("new", metavar="NEW", help="a rule file or a shipped policy id")
     p.add_argument("--examples", type=_count, default=diffing.DEFAULT_EXAMPLES, metavar="N",
-                   help=f"cases to search (default {diffing.DEFAULT_EXAMPLES}; 0 compares structure only)")
+                   help=f"cases to draw, and at most as many boundary cases (default {diffing.DEFAULT_EXAMPLES}; 0 "
+                        f"compares structure only, and every rule change is then unproven)")
     p.add_argument("--allow-behaviour-change", "--allow-behavior-change", dest="allow", action="store_true",
-                   help="exit 0 even when decisions differ")
+                   help="exit 0 even when decisions differ, the case contract changed or a rule change is unproven")
     options.output(p, ("text", "json"))
     p.set_defaults(handler=run)
 
@@ -107,25 +113,82 @@ def run(args) -> int:
         behaviour = diffing.behavioural(old, new, examples=args.examples)
     differs = bool(behaviour and behaviour.groups)
     # A case that the old policy took and the new one refuses is a change every client sees.
-    breaks = diffing.contract_breaks(old, new)
-    status = EXIT_FINDINGS if (differs or breaks) and not args.allow else EXIT_OK
+    contract = diffing.contract_changes(old, new)
+    changes = diffing.attribute(diffing.rule_changes(structure), behaviour, contract, old, new)
+    unproven = [c for c in changes if not c["shown_by"]]
+    status, reasons = _exit(differs, contract, unproven, args.allow, behaviour)
 
     if fmt == "json":
         payload = {"old": old.id, "new": new.id, "structural": structure,
                    "behavioural": diffing.behaviour_to_dict(behaviour, old, new) if behaviour else None,
-                   "behaviour_differs": differs, "contract_breaks": breaks}
+                   "behaviour_differs": differs, "contract_breaks": [c["words"] for c in contract],
+                   "contract_changes": [_contract_json(c, old, new) for c in contract],
+                   "rule_changes": changes, "unproven": unproven,
+                   "exit": {"status": status, "reasons": reasons}}
         _out(json.dumps(payload, ensure_ascii=not _utf8(sys.stdout), indent=2))
         return status
     _text(old, new, structure, behaviour)
-    if breaks:
-        _out("")
-        names = (old.id, new.id) if old.id != new.id else ("the old policy", "the new")
-        _out(f"Case contract changed: {len(breaks)} way(s) a case valid under {names[0]} is refused under {names[1]}"
-             + (" (allowed by --allow-behaviour-change):" if args.allow else "; exit 1:"))
-        for line in breaks:
-            _out(f"  - {line}")
-    _verdict(behaviour, differs, args.allow)
+    if contract:
+        _contract_text(contract, old, new, args.allow)
+    if unproven:
+        _unproven_text(unproven, behaviour, args.allow)
+    _verdict(behaviour, differs, args.allow, status, reasons)
     return status
+
+
+def _exit(differs: bool, contract: list, unproven: list, allowed: bool, behaviour) -> tuple[int, list[dict]]:
+    """The exit status and its reasons: each a ``{"reason", "message"}``; 0 with no reason but
+    ``allowed`` or ``same``."""
+    reasons = []
+    if differs:
+        reasons.append({"reason": "behaviour_differs",
+                        "message": f"decisions differ in {len(behaviour.groups)} way(s)"})
+    if contract:
+        reasons.append({"reason": "contract_changed",
+                        "message": f"{len(contract)} way(s) a case valid under the old policy is refused by the new"})
+    if unproven:
+        searched = "no search was made (--examples 0)" if behaviour is None else \
+            f"no witness among {behaviour.compared} cases"
+        reasons.append({"reason": "unproven", "message": f"{len(unproven)} rule change(s) unproven ({searched})"})
+    if not reasons:
+        return EXIT_OK, [{"reason": "same", "message": "no behavioural difference found and no rule changed"
+                          if behaviour is not None else "no rule changed"}]
+    if allowed:
+        return EXIT_OK, reasons + [{"reason": "allowed", "message": "--allow-behaviour-change"}]
+    return EXIT_FINDINGS, reasons
+
+
+def _contract_json(change: dict, old, new) -> dict:
+    out = {**change, "title": f"case contract: {change['words']}"}
+    if change.get("witness") is not None:
+        out["old"] = f"{old.id}: accepted"
+        out["new"] = f"{new.id}: refused — " + "; ".join(change.get("refused", []))
+    return out
+
+
+def _contract_text(contract: list, old, new, allowed: bool) -> None:
+    _out("")
+    names = (old.id, new.id) if old.id != new.id else ("the old policy", "the new")
+    _out(f"Case contract changed: {len(contract)} way(s) a case valid under {names[0]} is refused under {names[1]}"
+         + (" (allowed by --allow-behaviour-change):" if allowed else "; exit 1:"))
+    for c in contract:
+        _out(f"  - {c['words']}")
+        if c.get("witness") is not None:
+            _out(f"    case: {json.dumps(c['witness'], ensure_ascii=not _utf8(sys.stdout))}")
+            _out(f"    refused: {'; '.join(c.get('refused', []))}")
+
+
+def _unproven_text(unproven: list, behaviour, allowed: bool) -> None:
+    _out("")
+    searched = ("no behavioural search was made (--examples 0)" if behaviour is None
+                else f"no witness among the {behaviour.compared} cases compared")
+    _out(f"Unproven rule changes ({len(unproven)}): {searched}, so nothing shows what they change — nor that "
+         f"they change nothing" + (" (allowed by --allow-behaviour-change):" if allowed else "; exit 1:"))
+    for c in unproven:
+        where = f"{c['ref']} {c['cite']}" if c["ref"] else "declaration"
+        _out(f"  ? {where} ({c['change']})" + (f" — {c['note']}" if c.get("note") else ""))
+        for line in c["rules"]:
+            _out(f"      {line}")
 
 
 # ------------------------------------------------------------------ families
@@ -145,11 +208,19 @@ def _families(args, fmt: str, old, new) -> int:
         behaviour = diffing.behavioural(*views, examples=args.examples)
     differs = bool(behaviour and behaviour.groups)
     breaks = [f"{vid}: {line}" for vid, lines in structure["contract_breaks"].items() for line in lines]
-    status = EXIT_FINDINGS if (differs or breaks) and not args.allow else EXIT_OK
+    # One search over the families as wholes: a rule change of a version (or a selector changed) that it
+    # does not show is unproven when the search shows nothing at all.
+    changes = [{**c, "version": vid} for vid, st in structure["by_version"].items() for c in diffing.rule_changes(st)]
+    changes += [{"change": "selector", "ref": None, "cite": None, "rules": [f"{sign} {line}"]}
+                for sign, key in (("-", "removed"), ("+", "added"), ("~", "changed"))
+                for line in structure["selectors"][key]]
+    unproven = [] if differs or breaks else [{**c, "shown_by": []} for c in changes]
+    status, reasons = _exit(differs, breaks, unproven, args.allow, behaviour)
     if fmt == "json":
         payload = {"old": old.id, "new": new.id, "families": structure,
                    "behavioural": diffing.behaviour_to_dict(behaviour, *views) if behaviour else None,
-                   "behaviour_differs": differs, "contract_breaks": breaks}
+                   "behaviour_differs": differs, "contract_breaks": breaks, "unproven": unproven,
+                   "exit": {"status": status, "reasons": reasons}}
         _out(json.dumps(payload, ensure_ascii=not _utf8(sys.stdout), indent=2, default=str))
         return status
     _out(f"diff family {old.id} → {new.id}")
@@ -182,13 +253,15 @@ def _families(args, fmt: str, old, new) -> int:
             _out(f"  - {line}")
     if behaviour is not None:
         _behaviour_text(*views, behaviour)
-    _verdict(behaviour, differs, args.allow)
+    if unproven:
+        _unproven_text(unproven, behaviour, args.allow)
+    _verdict(behaviour, differs, args.allow, status, reasons)
     return status
 
 
 # ------------------------------------------------------------------ text
-def _verdict(behaviour, differs: bool, allowed: bool) -> None:
-    """The text output's last line: whether the behavioural search found a difference."""
+def _verdict(behaviour, differs: bool, allowed: bool, status: int | None = None, reasons=()) -> None:
+    """The text output's last lines: whether the behavioural search found a difference, and the exit."""
     if differs:
         _out("")
         _out(f"Behaviour differs in {len(behaviour.groups)} way(s)"
@@ -197,6 +270,9 @@ def _verdict(behaviour, differs: bool, allowed: bool) -> None:
     elif behaviour is not None:
         _out("")
         _out(f"No behavioural difference found in {behaviour.compared} cases.")
+    if status is not None:
+        why = "; ".join(r["message"] for r in reasons)
+        _out(f"Exit {status}: {why}.")
 
 
 def _refs(entries) -> str:
@@ -278,6 +354,10 @@ def _text(old, new, structure: dict, behaviour) -> None:
             _out(f"  + {b}: " + ", ".join(facts["new_only"]))
         for line in facts["different_type"]:
             _out(f"  ~ {line}")
+    if facts.get("different_default"):
+        _out("Closed-world defaults changed (a case that leaves the fact out is decided differently):")
+        for line in facts["different_default"]:
+            _out(f"  ~ {line}")
 
     if behaviour is not None:
         _behaviour_text(old, new, behaviour)
@@ -288,21 +368,24 @@ def _behaviour_text(old, new, behaviour) -> None:
     facts = {"shared": sum(len(f) for f in behaviour.shared.values())}
     _out("")
     _out("== Behaviour ==")
-    _out(f"Searched {behaviour.examples} cases (derandomised) over the {facts['shared']} facts both policies "
-         f"declare with the same type; {len(behaviour.groups)} kind(s) of difference.")
+    seeds = behaviour.seeds
+    boundary = (f" and {len(seeds.cases)} boundary cases ({seeds.covered} of {len(seeds.boundaries)} boundaries "
+                f"covered)" if seeds is not None else "")
+    _out(f"Searched {behaviour.drawn} drawn cases (derandomised){boundary} over the {facts['shared']} facts both "
+         f"policies declare with the same type; {len(behaviour.groups)} kind(s) of difference.")
     if behaviour.groups:
         _out("Each witness is minimal (no section, fact or list entry can be dropped and keep the difference);")
         _out(f"try one with: echo 'CASE' | {PROG} eval {_arg(old)} - ; echo 'CASE' | {PROG} eval {_arg(new)} -")
-    total = behaviour.examples
+    total = behaviour.compared
     for i, g in enumerate(behaviour.groups, 1):
         _out("")
-        seen = (f"{g.count} of {total} cases" if g.count
-                else "found next to another witness: a rare combination")
+        seen = (f"{g.count} of {total} cases" + (", first at a boundary" if g.found_by == "boundary" else "")
+                if g.count else "found next to another witness: a rare combination")
         _out(f"[{i}] {diffing.group_title(g.key, a, b)}   ({seen})")
         if g.old is not None:
             width = max(len(a), len(b)) + 1
-            _out(f"    {a + ':':<{width}} {diffing.decision_lines(g.field, g.old)}")
-            _out(f"    {b + ':':<{width}} {diffing.decision_lines(g.field, g.new)}")
+            _out(f"    {a + ':':<{width}} {diffing.decision_lines(g.field, g.old, g.key)}")
+            _out(f"    {b + ':':<{width}} {diffing.decision_lines(g.field, g.new, g.key)}")
         _out(f"    case: {json.dumps(g.witness, ensure_ascii=not _utf8(sys.stdout))}")
 
 
