@@ -286,7 +286,7 @@ def _witness(entry: dict, old, new, facts: list) -> None:
                 new.evaluate(case)
             except CaseError as exc:
                 entry["witness"] = case
-                entry["refused"] = [f"{path}: {message}" if path else message for path, message in exc.problems]
+                entry["refused"] = [f"{p.path}: {p.message}" if p.path else p.message for p in exc.problems]
                 return
             except (RulesError, ValueError, OverflowError):
                 continue
