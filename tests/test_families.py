@@ -422,8 +422,6 @@ def test_diff_between_a_family_and_a_rule_file_is_a_usage_error(cli, folder):
 def test_eval_batch_on_a_family_in_worker_processes_gives_the_same_output(run_cli, tmp_path):
     from supervisor_rules.tools import batch
 
-    if not batch.PARALLEL:
-        pytest.skip("worker processes need POSIX")
     lines = [json.dumps(_case("2025-05-01", f"202{3 + k % 2}-0{1 + k % 9}-01", 18 + k % 4)) for k in range(1500)]
     (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert len(lines[0]) * len(lines) > 2 * batch.BLOCK  # two workers get a block each

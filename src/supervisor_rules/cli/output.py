@@ -72,7 +72,7 @@ def paint_severity(text: str, severity: str) -> str:
 
 def unknown_policy(name: str, shipped: Sequence[str]) -> str:
     """The message for a ``POLICY`` that is neither a file nor a shipped id, with a suggestion:
-    ``unknown policy "wuhna"; did you mean "wuhan"?``."""
+    ``unknown policy "NAME"; did you mean "CLOSEST"?`` (the closest shipped id by spelling)."""
     close = difflib.get_close_matches(name, list(shipped), n=1, cutoff=0.6) if len(name) <= 200 else []
     listed = ", ".join(shipped) or "none"
     if close:

@@ -7,7 +7,6 @@ Chinese names facts, enum values and provisions as the rule file and the regulat
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import attrs
@@ -291,7 +290,3 @@ def explanation_lines(decision, lang: str, labels, summary_words: dict) -> list[
         for q in questions:
             text.question(q, out)
     return out
-
-
-def shown_date(d) -> str:
-    return d.isoformat() if isinstance(d, dt.date) else str(d)

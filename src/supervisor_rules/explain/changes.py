@@ -117,8 +117,7 @@ class Changes:
             if kind == BOOL:
                 out.extend(((key, answer),) for answer in self.answers(key) if answer != value)
             elif isinstance(kind, EnumT):  # one value of each class the rules tell apart, not the value's own
-                classes = self.representatives(key.split("[")[0] if "[" not in key else key,
-                                               [value, *(v for v in kind.values if v != value)])
+                classes = self.representatives(key, [value, *(v for v in kind.values if v != value)])
                 out.extend(((key, answer),) for answer in classes[1:1 + MAX_CLASSES] if answer is not None)
             elif kind in (DATE, NUMBER):
                 out.extend(((key, v),) for v in _boundaries(key, compares, kind))

@@ -270,7 +270,7 @@ class Explainer:
                 continue
             if isinstance(node, n.Quantifier):
                 out.extend(self.why(node))
-            elif isinstance(node, n.Path) and id(node) not in inside:
+            elif isinstance(node, n.Path):
                 out.extend(self.w_Path(node))
             elif isinstance(node, n.LastDay):
                 out.extend(self.term_leaves())
@@ -322,7 +322,6 @@ class Explainer:
         listed = self.fact_types.get(e.source.dotted)
         record = listed.element if isinstance(listed, ListT) else None
         self.closures.bind(e.var, record if isinstance(record, RecordT) else RecordT(e.var, {}))
-        self.record_path[e.var] = None  # type: ignore[assignment]
         bound = self.env.bound
         try:
             values = []
