@@ -91,6 +91,9 @@ def check_agreement(policies: dict, cases: dict) -> dict:
             if handwritten.project(decision) != decide(item):
                 sys.exit(f"(f) disagrees with policy.evaluate on {city} case {number}:\n{json.dumps(item)}\n"
                          f"  engine: {handwritten.project(decision)}\n  (f):    {decide(item)}")
+            if handwritten.project(policy.evaluate(item, only=("eligibility", "term", "status", "grounds"))) \
+                    != handwritten.project(decision):
+                sys.exit(f"evaluate(only=…) disagrees with policy.evaluate on {city} case {number}")
             facts, present, as_of = case_module.validate(sections, item, None, defaults)
             if (facts, present, as_of) != case_module._validate(sections, item, None, defaults):
                 sys.exit(f"fast case validation disagrees with the thorough one on {city} case {number}")
@@ -184,6 +187,18 @@ def variants_for(city: str, policy, cases: list, jsonl: Path, engines: dict) -> 
         for _ in policy.evaluate_many(cases):
             pass
 
+    # `only=`: the questions (f) answers (the same output: eligibility, the term, the status and its
+    # grounds), and just eligibility + grounds, each by code generated for those questions.
+    same = ("eligibility", "term", "status", "grounds")
+
+    def g():
+        for item in cases:
+            policy.evaluate(item, only=same)
+
+    def g_two():
+        for item in cases:
+            policy.evaluate(item, only=("eligibility", "grounds"))
+
     def d():
         if run_cli(["eval", city, "--batch", str(jsonl), "--format", "json"]) != 0:
             sys.exit("the batch run failed")
@@ -194,7 +209,8 @@ def variants_for(city: str, policy, cases: list, jsonl: Path, engines: dict) -> 
 
     out = {"(f) hand-written Python": (f, n), "(a) policy.evaluate": (a, n),
            "(b) evaluate + explain()": (b, n), "(b') evaluate + to_dict()": (b_dict, n),
-           "(c) evaluate_many": (c, n), "(d) CLI eval --batch (JSONL)": (d, n),
+           "(c) evaluate_many": (c, n), "(g) evaluate(only=f's questions)": (g, n),
+           "(g') evaluate(only=eligibility,grounds)": (g_two, n), "(d) CLI eval --batch (JSONL)": (d, n),
            "(d') --batch --no-explanation (not DECISION.md)": (d_lean, n)}
     for name, engine in engines.items():
         def peer(engine=engine):

@@ -32,8 +32,8 @@ MAX_IMPORTS = 32
 # The generated fast paths (codegen.py) for case validation and evaluation. codegen imports case and
 # runtime, so they never import it: this layer installs it. Imported with the package, not on the first
 # evaluation, so that evaluating reads no file.
-def _generate(compiled: compiler.CompiledPolicy, traced: bool = False):
-    return codegen.generate(compiled, traced=traced)
+def _generate(compiled: compiler.CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None):
+    return codegen.generate(compiled, traced=traced, only=only)
 
 
 runtime.use_generator(_generate)
@@ -150,11 +150,18 @@ class Policy:
                 raise case_module.CaseError(problems)
         return case_module.validate(self._sections, case, as_of, self._defaults)
 
-    def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
-        """Decide one case (a dict in the case format). Raises ``CaseError`` for an invalid case."""
+    def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None,
+                 only: Iterable[str] | None = None) -> Decision:
+        """Decide one case (a dict in the case format). Raises ``CaseError`` for an invalid case.
+
+        ``only``: just these questions (``eligibility``, ``term``, ``status``, ``grounds``, ``recusal``,
+        ``obligations``, ``violations``, ``report``, ``notices``, ``findings``), answered by code made for
+        them and what they read; the other fields are None and ``to_dict()`` leaves them out, and
+        ``missing_facts`` lists what those questions lack. An unknown name is a ``ValueError``."""
+        fields = asked_fields(only)
         facts, sections, day = self.read_case(case, as_of)
         compiled, calendar = self._compiled, lambda: self.calendar
-        decision = runtime.evaluate(compiled, facts, sections, day, calendar)
+        decision = runtime.evaluate(compiled, facts, sections, day, calendar, None, fields)
         self.stamp(decision, facts, sections, day)
         return decision
 
@@ -167,14 +174,16 @@ class Policy:
 
         def trace():
             steps: list = []
-            runtime.evaluate(compiled, facts, sections, day, calendar, steps)
+            runtime.evaluate(compiled, facts, sections, day, calendar, steps, decision.only)
             return tuple(steps)
         if decision._trace is None and decision._steps is None:
             decision._trace = trace
         decision._explained = Explained(compiled, facts, sections, calendar, self.text_labels.facts)
 
-    def evaluate_with(self, backend: str, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
-        """Decide one case on the named backend (one of ``BACKENDS``), explanation included.
+    def evaluate_with(self, backend: str, case: Mapping, *, as_of: dt.date | str | None = None,
+                      only: Iterable[str] | None = None) -> Decision:
+        """Decide one case on the named backend (one of ``BACKENDS``), explanation included (``only`` as
+        for ``evaluate``).
 
         ``generated`` is what ``evaluate`` runs: code generated for this policy. ``interpreter``
         walks the compiled rules one closure at a time. ``reference`` (``engine/reference.py``) is a
@@ -187,24 +196,28 @@ class Policy:
             shown = _shown(backend) if isinstance(backend, str) else type(backend).__name__  # str(10**5000) raises
             raise RulesError(f"no backend `{shown}`; the backends are {', '.join(BACKENDS)}")
         if backend == "generated":
-            decision = self.evaluate(case, as_of=as_of)
+            decision = self.evaluate(case, as_of=as_of, only=only)
             decision.trace  # noqa: B018 (recorded now, on the backend asked for)
             return decision
+        fields = asked_fields(only)
         facts, sections, day = self.read_case(case, as_of)
         if backend == "reference":
             from supervisor_rules.engine import reference  # only the conformance suite and its kin ask for it
-            decision = reference.evaluate(self.compiled.checked, facts, sections, day, lambda: self.calendar)
+            decision = reference.evaluate(self.compiled.checked, facts, sections, day, lambda: self.calendar,
+                                          fields)
             self.stamp(decision, facts, sections, day)
             return decision
         records: list = []
-        decision = runtime.interpret(self._compiled, facts, sections, day, lambda: self.calendar, records)
+        decision = runtime.interpret(self._compiled, facts, sections, day, lambda: self.calendar, records, fields)
         decision._steps = steps_of(records)
         self.stamp(decision, facts, sections, day)
         return decision
 
-    def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
-        """Decide each case in turn (lazily); an invalid case raises ``CaseError`` when reached."""
-        return _each(self.evaluate, cases, as_of)
+    def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None,
+                      only: Iterable[str] | None = None) -> Iterator[Decision]:
+        """Decide each case in turn (lazily); an invalid case raises ``CaseError`` when reached; ``only`` as
+        for ``evaluate`` (a bad one raises at once)."""
+        return _each(self.evaluate, cases, as_of, asked_fields(only))
 
     def schema(self) -> dict:
         """The policy's case format as JSON Schema."""
@@ -743,23 +756,28 @@ class Family:
 
     @staticmethod
     def _noted(decision: Decision, notices: tuple[Notice, ...]) -> Decision:
-        if not notices:
+        if not notices or decision.notices is None:  # none, or not asked for (``only``)
             return decision
         return attrs.evolve(decision, notices=(*notices, *decision.notices))
 
-    def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
+    def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None,
+                 only: Iterable[str] | None = None) -> Decision:
         """Decide one case under the version in force on its ``as_of`` (and its selectors' choices)."""
+        fields = asked_fields(only)
         vehicle, notices = self.select(case, as_of)
-        return self._noted(vehicle.evaluate(case, as_of=as_of), notices)
+        return self._noted(vehicle.evaluate(case, as_of=as_of, only=fields), notices)
 
-    def evaluate_with(self, backend: str, case: Mapping, *, as_of: dt.date | str | None = None) -> Decision:
+    def evaluate_with(self, backend: str, case: Mapping, *, as_of: dt.date | str | None = None,
+                      only: Iterable[str] | None = None) -> Decision:
         """``Policy.evaluate_with`` on what ``select`` chooses for the case."""
+        fields = asked_fields(only)
         vehicle, notices = self.select(case, as_of)
-        return self._noted(vehicle.evaluate_with(backend, case, as_of=as_of), notices)
+        return self._noted(vehicle.evaluate_with(backend, case, as_of=as_of, only=fields), notices)
 
-    def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None) -> Iterator[Decision]:
+    def evaluate_many(self, cases: Iterable[Mapping], *, as_of: dt.date | str | None = None,
+                      only: Iterable[str] | None = None) -> Iterator[Decision]:
         """Decide each case in turn (lazily), each under its own version."""
-        return _each(self.evaluate, cases, as_of)
+        return _each(self.evaluate, cases, as_of, asked_fields(only))
 
     @functools.cached_property
     def text_labels(self) -> TextLabels:
@@ -786,14 +804,23 @@ class Family:
                           for v, body in zip(self.versions, bodies)]}
 
 
-def _each(evaluate, cases: Iterable[Mapping], as_of) -> Iterator[Decision]:
+def asked_fields(only: Iterable[str] | None) -> tuple[str, ...] | None:
+    """``only=`` checked (``questions.only_fields``): the fields asked for in Decision's order, or None
+    for the whole decision (also when every field is asked for)."""
+    if only is None:
+        return None
+    fields = questions.only_fields(only)
+    return None if len(fields) == len(questions.ONLY) else fields
+
+
+def _each(evaluate, cases: Iterable[Mapping], as_of, only: tuple[str, ...] | None = None) -> Iterator[Decision]:
     """``evaluate_many`` of a policy or a family: lazily, a bad argument refused when iteration starts."""
     if not isinstance(cases, Iterable) or isinstance(cases, (str, bytes, Mapping)):
         raise case_module.CaseError([CaseProblem(
             "", "invalid", f"evaluate_many takes an iterable of cases, not {type(cases).__name__}",
             f"evaluate_many 接受案件的可迭代对象，而不是 {type(cases).__name__}")])
     for item in cases:
-        yield evaluate(item, as_of=as_of)
+        yield evaluate(item, as_of=as_of, only=only)
 
 
 def _day(day: dt.date | None) -> str:

@@ -227,13 +227,16 @@ class Decision:
     _reasons: tuple[Reason, ...] | None = attrs.field(default=None, repr=False, eq=False)
     _questions: tuple[dict, ...] | None = attrs.field(default=None, repr=False, eq=False)
     _labels: "TextLabels | None" = attrs.field(default=None, repr=False, eq=False)
+    #: The fields asked for with ``Policy.evaluate(case, only=…)``, in Decision's order; None: all of them.
+    #: The others are None and ``to_dict()`` leaves them out.
+    only: tuple[str, ...] | None = attrs.field(default=None, kw_only=True, eq=False)
 
     def __reduce__(self):
         # The trace and the explanation are closures over the evaluation; their results cross processes.
         return _unpickle, (self.policy, self.as_of, self.eligibility, self.term, self.status, self.grounds,
                            self.recusal, self.obligations, self.violations, self.report, self.notices,
                            self.findings, self.missing_facts, self.meta, self.trace, self.explanation,
-                           self.open_questions, self._labels)
+                           self.open_questions, self._labels, self.only)
 
     @property
     def trace(self) -> tuple[Step, ...]:
@@ -274,6 +277,11 @@ class Decision:
             "report": _plain(self.report),
             "notices": _plain(self.notices),
             "findings": _plain(self.findings),
+            "missing_facts": list(self.missing_facts),
+        } if self.only is None else {
+            "policy": self.policy,
+            "as_of": self.as_of.isoformat(),
+            **{field: str(self.status) if field == "status" else _plain(getattr(self, field)) for field in self.only},
             "missing_facts": list(self.missing_facts),
         }
         if open_questions:
@@ -320,9 +328,9 @@ class Decision:
 
 
 def _unpickle(policy, as_of, eligibility, term, status, grounds, recusal, obligations, violations, report, notices,
-              findings, missing_facts, meta, steps, reasons, questions, labels) -> "Decision":
+              findings, missing_facts, meta, steps, reasons, questions, labels, only=None) -> "Decision":
     decision = Decision(policy, as_of, eligibility, term, status, grounds, recusal, obligations, violations, report,
-                        notices, findings, missing_facts, meta)
+                        notices, findings, missing_facts, meta, only=only)
     decision._steps, decision._reasons, decision._questions, decision._labels = steps, reasons, questions, labels
     return decision
 
@@ -426,19 +434,21 @@ def summary_lines(decision: "Decision", lang: str, labels: TextLabels) -> list[s
         return _show(value)
 
     out = [w["head"].format(policy=decision.policy, as_of=decision.as_of.isoformat())]
-    out.append(w["status"].format(w["status_values"].get(str(decision.status), str(decision.status))))
-    for g in decision.grounds:
+    if decision.status is not None:
+        out.append(w["status"].format(w["status_values"].get(str(decision.status), str(decision.status))))
+    for g in decision.grounds or ():
         out.append(f"  {w['ground']} {cite(g.citation)}{w['paren'].format(w['effect'][str(g.effect)])}"
                    f"{quoted(g.citation)}")
     e = decision.eligibility
-    out.append(w["eligibility"].format(w["eligibility_values"].get(str(e.result), str(e.result))))
-    for c in e.unmet:
-        out.append(f"  {w['unmet']} {cite(c)}{quoted(c)}")
-    for c in e.undetermined:
-        out.append(f"  {w['undetermined']} {cite(c)}{quoted(c)}")
-    if e.preferred is not None:
-        out.append("  " + w["preferred"].format(w["yes"] if e.preferred else w["no"])
-                   + "".join(f" {cite(c)}" for c in e.preferences))
+    if e is not None:
+        out.append(w["eligibility"].format(w["eligibility_values"].get(str(e.result), str(e.result))))
+        for c in e.unmet:
+            out.append(f"  {w['unmet']} {cite(c)}{quoted(c)}")
+        for c in e.undetermined:
+            out.append(f"  {w['undetermined']} {cite(c)}{quoted(c)}")
+        if e.preferred is not None:
+            out.append("  " + w["preferred"].format(w["yes"] if e.preferred else w["no"])
+                       + "".join(f" {cite(c)}" for c in e.preferences))
     if decision.term is not None:
         t = decision.term
         out.append(w["term"].format(years=_show(t.years), start=t.start.isoformat(),
@@ -451,25 +461,25 @@ def summary_lines(decision: "Decision", lang: str, labels: TextLabels) -> list[s
             out.append(f"  {w['open_renewal']} {u.on.isoformat()}{w['colon']}"
                        + w["sep"].join(cite(c) for c in u.undetermined))
     recusal = decision.recusal
-    if recusal.result != RecusalResult.NOT_APPLICABLE:
+    if recusal is not None and recusal.result != RecusalResult.NOT_APPLICABLE:
         who = w["who"].get(recusal.decided_by or "", "")
         out.append(w["recusal"].format(w["recusal_values"].get(str(recusal.result), str(recusal.result)))
                    + (w["decided_by"].format(who) if who else "") + "".join(f" {cite(c)}" for c in recusal.grounds))
-    for v in decision.violations:
+    for v in decision.violations or ():
         out.append(w["violation"].format(f"{value_name(v.code)} — {cite(v.citation)}"))
-    for o in decision.obligations:
+    for o in decision.obligations or ():
         line = w["obligation"].format(duty=value_name(o.duty), bearer=w["who"].get(o.bearer, o.bearer),
                                       cite=cite(o.citation), state=w["state"].get(str(o.state), str(o.state)))
         out.append(line + (w["due"].format(o.due.isoformat()) if o.due else ""))
     report = decision.report
-    if report.result != ReportResult.NOT_APPLICABLE:
+    if report is not None and report.result != ReportResult.NOT_APPLICABLE:
         category = f" {cite(report.category)}" if report.category else ""
         out.append(w["report"].format(w["report_values"].get(str(report.result), str(report.result)) + category)
                    + (w["reward"].format(report.reward_rules) if report.reward_referral else ""))
-    for notice in decision.notices:
+    for notice in decision.notices or ():
         where = f"{cite(notice.citation)}{w['colon']}" if notice.citation else ""
         out.append(f"{w['notice']}{where}{notice.message}")
-    for f in decision.findings:
+    for f in decision.findings or ():
         item = w["item"].format(f.item + 1) if f.item is not None else ""
         value = (w["yes"] if f.value is True else w["open"] if f.value is None else shown(f.value))
         out.append(w["finding"].format(label=(f.label or f.code) if zh else f.code, cite=item + cite(f.citation),

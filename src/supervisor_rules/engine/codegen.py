@@ -53,14 +53,16 @@ class Unsupported(Exception):
     """The generator meets something it does not translate; the interpreter evaluates the policy instead."""
 
 
-def generate(policy: CompiledPolicy, traced: bool = False) -> Callable | None:
+def generate(policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None) -> Callable | None:
     """The policy's evaluator ``(facts, sections, as_of, calendar_source) -> Decision``, or None.
 
     ``traced``: the evaluator ``evaluate_traced(facts, sections, as_of, calendar_source, trace)``, which
     also appends to ``trace`` a record ``(site, outcome, *values)`` for each step of the explanation,
-    the records ``runtime.interpret`` makes (``runtime.trace_sites``)."""
+    the records ``runtime.interpret`` makes (``runtime.trace_sites``). ``only``: Decision fields
+    (``questions.only_fields``): an evaluator of just the questions deciding them and those they read
+    (``questions.needed``), the other fields None; code no kept question reads is left out."""
     try:
-        source, namespace = source_of(policy, traced)
+        source, namespace = source_of(policy, traced, only)
         name = "evaluate_traced" if traced else "evaluate"
         return _load(source, namespace, name, f"<policy {policy.id!r}{' traced' if traced else ''}>")
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
@@ -76,19 +78,19 @@ def _load(source: str, namespace: dict, name: str, filename: str) -> Callable:
     return namespace[name]
 
 
-def source_of(policy: CompiledPolicy, traced: bool = False) -> tuple[str, dict]:
+def source_of(policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None) -> tuple[str, dict]:
     """(Python source of ``evaluate`` — or ``evaluate_traced`` —, the namespace it runs in). Raises
     ``Unsupported``."""
     count = sum(len(policy.rules_of(kind.field)) for kind in questions.rule_kinds() if not kind.single)
     if count > MAX_RULES:
         raise Unsupported(f"{count} rules")
-    return _Generator(policy, traced).build()
+    return _Generator(policy, traced, only).build()
 
 
 # ------------------------------------------------------------------ the generator
 #: The Decision fields the questions decide, in Decision's order: the generated function passes the
 #: local variable of each name (after ``policy`` and ``as_of``; before ``missing_facts``). ``meta`` is the Policy's.
-DECIDED = tuple(f.name for f in attrs.fields(Decision) if f.name not in ("policy", "as_of", "missing_facts", "meta")
+DECIDED = tuple(f.name for f in attrs.fields(Decision) if f.name not in ("policy", "as_of", "missing_facts", "meta", "only")
                 and not f.name.startswith("_"))
 if sorted(DECIDED) != sorted(field for question in questions.QUESTIONS for field in question.decides):
     raise questions.UnregisteredRule(f"a Decision has {DECIDED}: each must be decided by exactly one question")
@@ -97,8 +99,11 @@ if sorted(DECIDED) != sorted(field for question in questions.QUESTIONS for field
 class _Generator:
     """The emitter the questions' ``generate`` write through, and the expressions' translation."""
 
-    def __init__(self, policy: CompiledPolicy, traced: bool = False):
+    def __init__(self, policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None):
         self.policy = policy
+        self.shown = DECIDED if only is None else only
+        self.run = (frozenset(q.name for q in questions.QUESTIONS) if only is None
+                    else questions.needed(policy.checked.provisions, only))
         # The emitters write the trace through `trace`, which records each step or, untraced, nothing.
         self.trace: NoTrace = TraceRecorder(self, runtime.trace_sites(policy)) if traced else NoTrace()
         self.lines: list[str] = []
@@ -377,23 +382,26 @@ class _Generator:
         self.fact_names, fetch = self.trace.fetched_facts()
         # Requirement values first: eligibility, `satisfies` and renewal reasons all read them.
         self.requirement_value: dict[int, str] = {}
-        head: list[str] = []
+        heads: list[tuple[str, list[str]]] = []  # (its name, its lines): each requirement's value
         for i, rule in enumerate(self.referenced("satisfies")):
             self.requirement_value[rule.order] = f"q{i}"
             value = self.expr(rule.expr)
-            head += self.pending  # a quantifier's loop, before the line that uses it
+            heads.append((f"q{i}", [*self.pending, f"q{i} = {value}"]))  # a quantifier's loop, first
             self.pending = []
-            head.append(f"q{i} = {value}")
         self.prelude: list[str] = []  # `satisfies` / `violates` values, filled in while the body is written
         body_start = len(self.lines)
         for question in questions.QUESTIONS:  # each leaves the fields it decides in locals of their names
-            self.emit(f"# {question.name}")
-            question.generate(self)
+            if question.name in self.run:
+                self.emit(f"# {question.name}")
+                question.generate(self)
         self.emit("# the decision")
-        self.emit(f"return Decision(POLICY_ID, as_of, {', '.join(DECIDED)}, "
-                  "tuple(sorted(missing)) if missing else ())")
+        fields = ", ".join(field if field in self.shown else "None" for field in DECIDED)
+        self.emit(f"return Decision(POLICY_ID, as_of, {fields}, tuple(sorted(missing)) if missing else ())")
         self.namespace["POLICY_ID"] = policy.id
         body = self.lines[body_start:]
+        rest = "\n".join(["def f():", *("    " + line for line in self.prelude), *body])
+        read = {node.id for node in ast.walk(ast.parse(rest)) if isinstance(node, ast.Name)}
+        head = [line for name, lines in heads if name in read for line in lines]  # values nobody reads: gone
         lines = [self.trace.signature,
                  "    get = facts.get",
                  *("    " + line for line in fetch),
@@ -403,7 +411,10 @@ class _Generator:
                  *("    " + line for line in head),
                  *("    " + line for line in self.prelude),
                  *body]
-        return "\n".join(lines) + "\n", self.namespace
+        source = "\n".join(lines) + "\n"
+        if self.run != frozenset(q.name for q in questions.QUESTIONS):
+            _check_defined(source, self.namespace)
+        return source, self.namespace
 
     def referenced(self, predicate: str) -> tuple:
         """The compiled rules a predicate over provisions refers to (``satisfies`` → requirements)."""
@@ -419,6 +430,21 @@ class _Generator:
         """A test that some section the rules read is present; None if the rules read no section."""
         read = self.policy.sections_read(rules)
         return f"not sections.isdisjoint({self.const(read)})" if read else None
+
+
+def _check_defined(source: str, namespace: dict) -> None:
+    """Every name the function reads is bound: an argument, the namespace's, or a local it assigns. Left
+    out, a question another reads would make a NameError at run time; here it makes ``Unsupported`` (the
+    interpreter serves), and the tests hold ``questions.needed`` to never come to that."""
+    function = ast.parse(source).body[0]
+    assert isinstance(function, ast.FunctionDef)
+    bound = {arg.arg for arg in function.args.args} | set(namespace)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
+            raise Unsupported(f"`{node.id}` is read but not decided")
 
 
 # ------------------------------------------------------------------ the trace

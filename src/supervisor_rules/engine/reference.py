@@ -502,12 +502,18 @@ class Run:
 
 
 def evaluate(checked: Checked, facts: dict, sections: frozenset, as_of: dt.date,
-             calendar_source: Callable[[], WorkdayCalendar]) -> Decision:
+             calendar_source: Callable[[], WorkdayCalendar], only: tuple[str, ...] | None = None) -> Decision:
     """Decide one validated case (``Policy.read_case`` gives ``facts``, ``sections`` and ``as_of``) under
     the checked policy, explanation included. ``calendar_source()`` gives the working-day calendar;
-    it is called only where working days are counted."""
+    it is called only where working days are counted. ``only``: just the questions deciding these
+    Decision fields and those they read (``questions.needed``, the contract's rule); the others None."""
     run = Run(RulesByKind(checked), facts, sections, as_of, calendar_source)
+    asked = questions.needed(checked.provisions, only) if only is not None else None
     for question in questions.QUESTIONS:
-        question.reference(run)
-    return Decision(policy=run.policy.id, as_of=as_of, **run.decided, missing_facts=tuple(sorted(run.missing)),
-                    steps=tuple(run.steps))
+        if asked is None or question.name in asked:
+            question.reference(run)
+    decided = run.decided if only is None else {
+        field: run.decided[field] if field in only else None
+        for question in questions.QUESTIONS for field in question.decides}
+    return Decision(policy=run.policy.id, as_of=as_of, **decided, missing_facts=tuple(sorted(run.missing)),
+                    steps=tuple(run.steps), only=only)

@@ -58,10 +58,23 @@ def derived_after(policy: CompiledPolicy, decision: Decision, facts: dict) -> di
 
 
 def evaluate(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
-             trace: list | None = None) -> Decision:
+             trace: list | None = None, only: tuple[str, ...] | None = None) -> Decision:
     """Decide one validated case: the policy's generated code (codegen.py), or for a policy the generator
     declines, the interpreter below. Both give the same decision. Given a ``trace`` list, the steps of
-    the explanation (``Step`` objects) are appended to it."""
+    the explanation (``Step`` objects) are appended to it. ``only``: just these Decision fields
+    (``questions.only_fields``), the others None."""
+    if only is not None:
+        if trace is not None:
+            records: list = []
+            decision = interpret(policy, facts, sections, as_of, calendar_source, records, only)
+            trace.extend(steps_of(records))
+            return decision
+        fast = only_path(policy, only)
+        if fast is not None:
+            decision = fast(facts, sections, as_of, calendar_source)
+            decision.only = only
+            return decision
+        return interpret(policy, facts, sections, as_of, calendar_source, None, only)
     if trace is None:
         fast = policy.derived.get("fast", _UNBUILT)
         if fast is _UNBUILT:
@@ -106,6 +119,17 @@ def fast_path(policy: CompiledPolicy):
         return derived["fast"]
     except KeyError:
         fast = derived["fast"] = _generate(policy) if _generate is not None else None
+        return fast
+
+
+def only_path(policy: CompiledPolicy, only: tuple[str, ...]):
+    """The generated evaluator of just the questions ``only`` needs (one per set of fields asked, built on
+    first use); None where the interpreter must do."""
+    derived = policy.derived
+    try:
+        return derived["only", only]
+    except KeyError:
+        fast = derived["only", only] = _generate(policy, only=only) if _generate is not None else None
         return fast
 
 
@@ -221,10 +245,31 @@ class Evaluation:
 
 
 def interpret(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: dt.date, calendar_source,
-              trace: list | None = None) -> Decision:
+              trace: list | None = None, only: tuple[str, ...] | None = None) -> Decision:
     """The reference evaluation, question by question over the compiled closures. Given a ``trace`` list,
-    it appends a record ``(site, outcome, *values)`` per step (``decision.steps_of`` makes the Steps)."""
+    it appends a record ``(site, outcome, *values)`` per step (``decision.steps_of`` makes the Steps).
+    ``only``: just the questions deciding these fields and what they read (``questions.needed``)."""
     ev = Evaluation(policy, facts, sections, as_of, calendar_source, trace)
+    if only is None:
+        for question in questions.QUESTIONS:
+            question.interpret(policy, ev)
+        return Decision(policy=policy.id, as_of=as_of, **ev.decided, missing_facts=tuple(sorted(ev.missing)))
+    run = needed_questions(policy, only)
     for question in questions.QUESTIONS:
-        question.interpret(policy, ev)
-    return Decision(policy=policy.id, as_of=as_of, **ev.decided, missing_facts=tuple(sorted(ev.missing)))
+        if question.name in run:
+            question.interpret(policy, ev)
+    shown = {field: ev.decided[field] if field in only else None for field in _DECIDED}
+    return Decision(policy=policy.id, as_of=as_of, **shown, missing_facts=tuple(sorted(ev.missing)), only=only)
+
+
+#: The Decision fields the questions decide.
+_DECIDED = tuple(field for question in questions.QUESTIONS for field in question.decides)
+
+
+def needed_questions(policy: CompiledPolicy, only: tuple[str, ...]) -> frozenset[str]:
+    """``questions.needed`` for the policy, once per set of fields asked."""
+    try:
+        return policy.derived["needed", only]
+    except KeyError:
+        run = policy.derived["needed", only] = questions.needed(policy.checked.provisions, only)
+        return run

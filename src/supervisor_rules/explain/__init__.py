@@ -15,7 +15,7 @@ from supervisor_rules.engine import runtime
 from supervisor_rules.engine.compiler import CompiledPolicy
 from supervisor_rules.contracts.decision import Decision
 from supervisor_rules.explain.changes import MAX_REEVALUATIONS, Changes
-from supervisor_rules.explain.conclusions import conclusions, is_open, value_in
+from supervisor_rules.explain.conclusions import FIELD_OF, conclusions, is_open, value_in
 from supervisor_rules.contracts.reasons import Reason
 from supervisor_rules.explain.reasons import MAX_LEAVES, Explainer, closures_of
 
@@ -27,7 +27,7 @@ class Explained:
     ``would_change_if``) and ``open_questions()``."""
 
     __slots__ = ("compiled", "facts", "sections", "calendar_source", "labels", "_reasons", "_questions",
-                 "_changes", "_bare")
+                 "_changes", "_bare", "_whole")
 
     def __init__(self, compiled: CompiledPolicy, facts: dict, sections: frozenset, calendar_source,
                  labels: dict | None = None):
@@ -37,6 +37,17 @@ class Explained:
         self._questions: tuple[dict, ...] | None = None
         self._changes: Changes | None = None
         self._bare: list[Reason] | None = None
+        self._whole: Decision | None = None
+
+    def _whole_of(self, decision: Decision) -> Decision:
+        """The decision of every question: an ``only=`` decision is explained from the whole one (a tree may
+        name what another question decided: the term's end, the status), then cut to the fields asked for."""
+        if decision.only is None:
+            return decision
+        if self._whole is None:
+            self._whole = runtime.evaluate(self.compiled, self.facts, self.sections, decision.as_of,
+                                           self.calendar_source)
+        return self._whole
 
     def _changes_for(self, decision: Decision) -> Changes:
         if self._changes is None:
@@ -58,11 +69,13 @@ class Explained:
     def reasons(self, decision: Decision) -> tuple[Reason, ...]:
         """Each conclusion's reason tree, with the verified changes that would change it."""
         if self._reasons is None:
-            changes = self._changes_for(decision)
+            whole = self._whole_of(decision)
+            changes = self._changes_for(whole)
             out = []
-            for reason in self._bare_reasons(decision):
-                out.append(Reason(reason.conclusion, reason.value, reason.ref, reason.because,
-                                  changes.would_change_if(reason), reason.key, reason.not_fired))
+            for reason in self._bare_reasons(whole):
+                if decision.only is None or FIELD_OF[reason.conclusion] in decision.only:
+                    out.append(Reason(reason.conclusion, reason.value, reason.ref, reason.because,
+                                      changes.would_change_if(reason), reason.key, reason.not_fired))
             self._reasons = tuple(out)
         return self._reasons
 
@@ -72,5 +85,8 @@ class Explained:
             if not decision.missing_facts:
                 self._questions = ()
             else:
-                self._questions = self._changes_for(decision).open_questions(self._bare_reasons(decision))
+                whole = self._whole_of(decision)
+                asked = self._changes_for(whole).open_questions(self._bare_reasons(whole))
+                self._questions = tuple(q for q in asked if decision.only is None
+                                        or FIELD_OF[q["question"]] in decision.only)
         return self._questions

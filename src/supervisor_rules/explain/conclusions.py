@@ -34,6 +34,14 @@ VALUE_IN: dict[str, Callable[[Decision, Any], Any]] = {
     "finding": lambda d, key: _finding_value(d, key),
 }
 
+#: Conclusion name → the Decision field that shows it (``Policy.evaluate(case, only=…)`` keeps the
+#: trees of the fields asked for).
+FIELD_OF = {"eligibility": "eligibility", "preferred": "eligibility", "term": "term", "renewal": "term",
+            "status": "status", "ground": "grounds", "violation": "violations", "recusal": "recusal",
+            "obligation": "obligations", "report": "report", "finding": "findings"}
+if set(FIELD_OF) != set(VALUE_IN):
+    raise AssertionError("every conclusion is shown by one Decision field")
+
 #: The value each conclusion has while it is open.
 UNKNOWN = {"eligibility": "unknown", "preferred": None, "term": None, "renewal": "undetermined",
            "status": "unknown", "recusal": "unknown", "obligation": "unknown", "report": "unknown",

@@ -165,9 +165,7 @@ DECISION_ALIASES = {alias: name for name, (alias, _) in DECISION_FIELDS.items()}
 # no policy can be circular. An invariant reads the decision made: everything.
 _INVARIANT_READS = frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
                               "dismissal_day", "term_number"})
-_PREDICATE_OF = {n.Satisfies: "satisfies", n.Violates: "violates", n.Expired: "expired",
-                 n.Dismissed: "dismissed", n.AsOf: "as_of", n.LastDay: "last_day",
-                 n.DismissalDay: "dismissal_day", n.TermNumber: "term_number"}
+_PREDICATE_OF = n.PREDICATES
 _PREDICATE_WORDS = {"satisfies": "`satisfies` / `符合`", "violates": "`violates` / `违反`",
                     "expired": "`expired` / `期满未续聘`", "dismissed": "`dismissed` / `已解聘`",
                     "as_of": "`as_of` / `基准日`", "last_day": "`last day` / `聘期届满日`",

@@ -573,6 +573,13 @@ class Module:
     definitions: tuple[Definition, ...] = ()
 
 
+#: The expressions that read a derived value rather than a fact → the value's name (the checker's phases,
+#: ``questions.needed``): ``satisfies``/``violates`` read provisions, the rest what a question decided.
+PREDICATES: dict[type, str] = {Satisfies: "satisfies", Violates: "violates", Expired: "expired",
+                               Dismissed: "dismissed", AsOf: "as_of", LastDay: "last_day",
+                               DismissalDay: "dismissal_day", TermNumber: "term_number"}
+
+
 def walk(node):
     """Every attrs node below ``node`` (itself included), depth first, iteratively."""
     stack = [node]

@@ -20,6 +20,7 @@ lists the kinds that deliberately decide nothing (``text only``).
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from typing import Callable
@@ -28,7 +29,8 @@ from supervisor_rules.lang import nodes as n
 from supervisor_rules.questions.base import Question, RuleKind, UnregisteredRule
 
 __all__ = ["NO_DECISION", "QUESTIONS", "RULE_NODES", "STATEMENTS", "SYNTAX", "Question", "RuleKind",
-           "UnregisteredRule", "kind_of", "provider_of", "referenced", "rule_kinds"]
+           "UnregisteredRule", "ONLY", "kind_of", "needed", "only_fields", "provider_of", "referenced",
+           "rule_kinds"]
 
 
 def _discover() -> tuple[Question, ...]:
@@ -119,3 +121,63 @@ def provider_of(predicate: str) -> RuleKind:
         if predicate in kind.provides:
             return kind
     raise UnregisteredRule(f"no rule kind decides `{predicate}`")
+
+
+# ------------------------------------------------------------------ `only=`
+def _only_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for question in QUESTIONS:
+        for field in question.decides:
+            names[field] = question.name
+    return names
+
+
+#: The names ``Policy.evaluate(case, only=…)`` takes — the Decision fields the questions decide
+#: (INTERFACE.md's nine, and ``findings``, the policy's own conclusions) → the question deciding each.
+ONLY: dict[str, str] = _only_names()
+
+
+def only_fields(only) -> tuple[str, ...]:
+    """``only`` checked: the Decision fields asked for, in Decision's order. Raises ``ValueError`` naming the
+    valid names for anything else (a bare string is refused too: ``only="status"`` would read as letters)."""
+    if isinstance(only, (str, bytes)) or not hasattr(only, "__iter__"):
+        raise ValueError(f"only must be a collection of question names ({', '.join(ONLY)}), "
+                         f"not {type(only).__name__}")
+    asked = list(only)
+    unknown = [name for name in asked if not isinstance(name, str) or name not in ONLY]
+    if unknown:
+        shown = ", ".join(repr(name)[:40] for name in unknown[:5])
+        close = [match for name in unknown[:5] if isinstance(name, str)
+                 for match in difflib.get_close_matches(name[:64], ONLY, n=1)]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(f"unknown question name(s) for only: {shown}{hint}; the questions are {', '.join(ONLY)}")
+    if not asked:
+        raise ValueError(f"only names no question; the questions are {', '.join(ONLY)}")
+    return tuple(field for field in ONLY if field in asked)
+
+
+def needed(provisions, fields: tuple[str, ...]) -> frozenset[str]:
+    """The questions an evaluation answering just ``fields`` must run: those deciding them, and what they
+    read — the questions ``uses`` names, and those deciding a derived value (``expired``, ``dismissed``…,
+    ``Question.after``) that one of their rules reads (``provisions``: the checked policy's)."""
+    after = {predicate: question.name for question in QUESTIONS for predicate in question.after}
+    by_name = {question.name: question for question in QUESTIONS}
+    reads: dict[str, set[str]] = {question.name: set(question.uses) for question in QUESTIONS}
+    for provision in provisions:
+        for rule in provision.rules:
+            kind = KINDS.get(type(rule))
+            if kind is None:
+                continue
+            owner = next(q.name for q in QUESTIONS if kind in q.kinds)
+            for node in n.walk(rule):
+                predicate = n.PREDICATES.get(type(node))
+                if predicate in after and after[predicate] != owner:
+                    reads[owner].add(after[predicate])
+    run: set[str] = set()
+    todo = [ONLY[field] for field in fields]
+    while todo:
+        name = todo.pop()
+        if name not in run:
+            run.add(name)
+            todo.extend(reads[name])
+    return frozenset(name for name in by_name if name in run)

@@ -147,6 +147,10 @@ class Question:
     #: is made (invariants, coverage: ``expired`` and ``last_day`` from the term, ``dismissed`` and
     #: ``dismissal_day`` from the status)
     after: Mapping[str, Callable] = attrs.field(kw_only=True, factory=dict, eq=False, repr=False)
+    #: questions whose answer this one reads whatever the rules say (the status reads the term's end;
+    #: the notices gather those the duties' deadlines add); what rules read is found in the rules
+    #: (``questions.needed``)
+    uses: tuple[str, ...] = attrs.field(kw_only=True, default=())
 
 
 def kleene_and(values) -> bool | None:

@@ -294,5 +294,5 @@ QUESTION = Question(
               may_read=frozenset({"satisfies", "violates", "expired", "dismissed", "as_of", "last_day",
                                   "dismissal_day", "term_number"}), words="a notice",
               word="notice", ref_reads=ref_reads_condition),),
-    interpret, generate, reference=reference, order=80,
+    interpret, generate, reference=reference, order=80, uses=("obligations",),
     namespace={"sort_notices": sort_notices, "in_force_notices": in_force_notices, "deadline_notice": deadline_notice})

@@ -248,6 +248,7 @@ QUESTION = Question(
               provides=frozenset({"dismissal_day"}),
               ref_reads=ref_reads_record)),
     interpret, generate, sites, reference=reference, order=30,
+    uses=("term",),
     after={"dismissed": lambda policy, decision, facts: dismissed_of(decision.status),
            "dismissal_day": dismissal_day_after},
     namespace={"NOT_APPOINTED": Status.NOT_APPOINTED, "DISMISSED": Status.DISMISSED, "ACTIVE": Status.ACTIVE,
