@@ -310,7 +310,7 @@ def _load_modules(text: str, source: str, base_dir: Path | None):
     digest is ``source_digest`` of the texts read."""
     lines: dict[str, list[str]] = {source: _source_lines(text)}
     texts = [text]
-    root = parser.parse_module(text, source)
+    root = parser.parse_module(text, source, cache=os.path.isfile(source))  # a file: likely loaded again
     imported: list[nodes.Module] = []
     problems: list[Diagnostic] = []
     seen: set[Path] = set()
@@ -406,9 +406,10 @@ def _parse_imported(text: str, source: str) -> nodes.Module:
 
     Policies share vocabularies (every shipped policy imports ``common.rules``),
     and a module is immutable, so loading the next policy reuses the parse.
-    Keyed by the text itself: an edited file is parsed afresh.
+    Keyed by the text itself: an edited file is parsed afresh. Imports are files: kept in the per-user
+    cache of parsed files too, for the next process.
     """
-    return parser.parse_module(text, source)
+    return parser.parse_module(text, source, cache=True)
 
 
 def _at(span: nodes.Span, lines: dict, message: str) -> Diagnostic:

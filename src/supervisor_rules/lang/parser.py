@@ -28,7 +28,7 @@ from lark import Token
 from supervisor_rules import questions
 from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import nodes as n
-from supervisor_rules.lang import refs
+from supervisor_rules.lang import parse_cache, refs
 from supervisor_rules.lang.checker import DECISION_HEADS
 from supervisor_rules.errors import PolicySyntaxError
 from supervisor_rules.lang.numerals import parse_number
@@ -294,8 +294,9 @@ def _all_syntax_errors(text: str, lines: list[str], source: str, first: PolicySy
     return first
 
 
-def parse_module(text: str, source: str = "<string>") -> n.Module:
-    """Parse one rule file. Raises ``PolicySyntaxError``."""
+def parse_module(text: str, source: str = "<string>", *, cache: bool = False) -> n.Module:
+    """Parse one rule file. Raises ``PolicySyntaxError``. ``cache``: read and keep the syntax tree in the
+    per-user cache of parsed files (``parse_cache``), for files loaded again in a new process."""
     if not isinstance(text, str):
         raise PolicySyntaxError(source, 1, 1, "", (), "rule text must be a str")
     size = len(text.encode("utf-8", errors="replace"))
@@ -305,9 +306,16 @@ def parse_module(text: str, source: str = "<string>") -> n.Module:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise PolicySyntaxError(source, line, 1, "\x00", (), "rule file contains a NUL byte (is it binary?)")
     text = text.lstrip("\ufeff")
+    if cache:
+        cached = parse_cache.load(text, source)
+        if type(cached) is n.Module:
+            return cached
     lines = text.splitlines()
     try:
-        return _parse(text, lines, source)
+        module = _parse(text, lines, source)
+        if cache:
+            parse_cache.store(text, source, module)
+        return module
     except lark.exceptions.UnexpectedInput as exc:
         raise _all_syntax_errors(text, lines, source, _syntax_error(exc, text, lines, source)) from None
     except PolicySyntaxError as exc:
