@@ -53,8 +53,8 @@ class Explained:
         if self._changes is None:
             compiled, calendar = self.compiled, self.calendar_source
 
-            def reevaluate(facts: dict, sections: frozenset, as_of: dt.date) -> Decision:
-                return runtime.evaluate(compiled, facts, sections, as_of, calendar)
+            def reevaluate(facts: dict, sections: frozenset, as_of: dt.date, only: tuple | None) -> Decision:
+                return runtime.evaluate(compiled, facts, sections, as_of, calendar, None, only)
             closures = closures_of(compiled)
             self._changes = Changes(self.facts, self.sections, decision, closures.fact_types, reevaluate,
                                     compiled.renewal, self.labels, closures.representatives)

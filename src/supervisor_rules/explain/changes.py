@@ -17,7 +17,7 @@ from typing import Any, Callable
 from supervisor_rules.lang.checker import BOOL, DATE, NUMBER, EnumT, ListT, RecordT
 from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE
 from supervisor_rules.contracts.decision import Decision
-from supervisor_rules.explain.conclusions import UNKNOWN, is_open, value_in
+from supervisor_rules.explain.conclusions import FIELD_OF, UNKNOWN, is_open, value_in
 from supervisor_rules.contracts.reasons import Reason
 from supervisor_rules.explain.reasons import plain
 
@@ -39,7 +39,7 @@ class Changes:
     """Evaluates changed versions of one case (memoised, bounded)."""
 
     def __init__(self, facts: dict, sections: frozenset, decision: Decision, fact_types: dict,
-                 reevaluate: Callable[[dict, frozenset, dt.date], Decision], renewal=None, labels=None,
+                 reevaluate: Callable[[dict, frozenset, dt.date, tuple | None], Decision], renewal=None, labels=None,
                  representatives: Callable[[str, Any], list] | None = None):
         self.facts, self.sections, self.decision = facts, sections, decision
         # (fact, values) -> one value of each class the policy's conditions tell apart
@@ -49,8 +49,11 @@ class Changes:
         self.seen: dict = {}
         self.count = 0
 
-    def decide(self, change: Change) -> Decision | None:
-        key = _hashable(change)
+    def decide(self, change: Change, conclusion: str) -> Decision | None:
+        """The decision of the changed case, for ``conclusion`` (``only=`` the field that shows it: the
+        questions it needs and no more), or None where it cannot be made (the budget is spent, a date no
+        case may hold, a case the engine refuses)."""
+        key = (_hashable(change), FIELD_OF[conclusion])
         if key in self.seen:
             return self.seen[key]
         if self.count >= MAX_REEVALUATIONS:
@@ -77,7 +80,7 @@ class Changes:
             else:
                 facts[k] = v
         try:
-            decided = self.reevaluate(facts, self.sections, as_of)
+            decided = self.reevaluate(facts, self.sections, as_of, (key[1],))
         except Exception:  # a change the engine cannot decide (a date past the calendar's range) changes nothing
             decided = None
         self.seen[key] = decided
@@ -161,7 +164,7 @@ class Changes:
             facts = tuple(k for k, _ in change)
             if facts not in tried and sum(1 for hit in tried.values() if not hit) >= MAX_MISSES:
                 break
-            decided = self.decide(change)
+            decided = self.decide(change, reason.conclusion)
             if decided is None:
                 continue
             now = value_in(decided, reason.conclusion, reason.key)
@@ -176,7 +179,7 @@ class Changes:
         if not out:
             joint = self.joint(reason)  # no one change does it: all of the deciding yes/no facts at once
             if joint is not None:
-                decided = self.decide(joint)
+                decided = self.decide(joint, reason.conclusion)
                 if decided is not None:
                     now = value_in(decided, reason.conclusion, reason.key)
                     if now != reason.value:
@@ -204,7 +207,7 @@ class Changes:
         out = []
         for key in self.unknown_facts(reason):
             for answer in self.answers(key):
-                decided = self.decide(((key, answer),))
+                decided = self.decide(((key, answer),), reason.conclusion)
                 if decided is None:
                     continue
                 now = value_in(decided, reason.conclusion, reason.key)
@@ -225,7 +228,7 @@ class Changes:
             for key in self.unknown_facts(reason):
                 outcomes = {}
                 for answer in self.answers(key):
-                    decided = self.decide(((key, answer),))
+                    decided = self.decide(((key, answer),), reason.conclusion)
                     if decided is not None:
                         outcomes[_answer_text(answer)] = plain(value_in(decided, reason.conclusion, reason.key))
                 if outcomes and any(v != UNKNOWN[reason.conclusion] for v in outcomes.values()):
