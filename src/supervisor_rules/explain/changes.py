@@ -278,7 +278,10 @@ def _answer_text(answer) -> str:
 
 
 def _hashable(change):
-    return tuple((k, _freeze(v)) for k, v in change)
+    for _, v in change:
+        if type(v) is list or type(v) is dict:
+            return tuple((k, _freeze(v)) for k, v in change)
+    return change  # yes/no, text, dates and numbers: hashable as they are (the usual change)
 
 
 def _freeze(v):
