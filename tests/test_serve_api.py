@@ -218,6 +218,9 @@ def test_usage_errors_exit_2():
     assert result.returncode == 2
     result = _serve("wuhan", "--calendar", "/nonexistent/calendar.json")
     assert result.returncode == 2 and "--calendar" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "supervisor_rules", "--format", "json", "serve"],
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2 and "--format" in result.stderr
     result = _serve("wuhan", "wuhan")
     assert result.returncode == 2 and "id" in result.stderr
 

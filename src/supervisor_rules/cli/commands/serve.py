@@ -76,6 +76,8 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def run(args) -> int:
+    if getattr(args, "format", None) is not None:
+        return _fail("--format does not apply to serve (the service answers JSON and HTML)")
     try:
         from supervisor_rules.web import create_app
         import uvicorn
