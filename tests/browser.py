@@ -58,6 +58,7 @@ def chromium() -> Iterator:
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console_errors() reads them
     driver = None
     try:
         driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
@@ -67,6 +68,11 @@ def chromium() -> Iterator:
         if driver is not None:
             driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def console_errors(driver) -> list[str]:
+    """The page's console errors since last asked (a script error, a failed request)."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"]
 
 
 def screenshot(driver, name: str, tmp_path: Path) -> Path:

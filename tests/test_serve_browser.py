@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import chromium, require_chromium, screenshot
+from browser import chromium, console_errors, require_chromium, screenshot
 from webserver import serving
 
 WAIT = 20
@@ -80,6 +80,7 @@ def test_dismissed_case_shows_status_and_reason(page, tmp_path):
     assert "聘期届满日 2023-01-01" in reasons and "基准日 2024-06-01 > 聘期届满日 2023-01-01" in reasons
     assert not driver.find_elements(By.ID, "open-questions")
     screenshot(driver, "serve-dismissed", tmp_path)
+    assert console_errors(driver) == []
 
 
 def test_answering_an_open_question_decides_again(page, tmp_path):
@@ -125,7 +126,24 @@ def test_bad_case_shows_its_problems_and_the_policy_text(page, tmp_path):
     driver.execute_script("document.getElementById('f-as_of').removeAttribute('required')")
     _decide(driver)
     _wait(driver, lambda d: "as_of" in _text(d, "#problems"), "the case's problems")
+    assert [e for e in console_errors(driver) if "422" not in e] == []  # the refused case's 422 is expected
     link = driver.find_element(By.ID, "document-link").get_attribute("href")
     driver.get(link)
     assert "第五条" in driver.find_element(By.TAG_NAME, "main").text
     screenshot(driver, "serve-document", tmp_path)
+
+
+def test_the_other_policy_builds_its_own_form(page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    url, driver = page
+    _open(driver, url)
+    Select(driver.find_element(By.ID, "policy")).select_by_value("guangxi")
+    _wait(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-policy") == "guangxi"
+          and d.find_elements(By.ID, "f-person-written_application"), "the guangxi form")
+    assert not driver.find_elements(By.ID, "f-person-bad_credit_record")  # a fact only the other policy has
+    _set_date(driver, "f-as_of", "2024-01-10")
+    _decide(driver)
+    _wait(driver, lambda d: "未聘任" in _text(d, "#status"), "未聘任")
+    assert console_errors(driver) == []

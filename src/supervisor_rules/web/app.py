@@ -106,7 +106,7 @@ def document_html(policy_id: str, policy: Any) -> str:
     the articles' text, each with its provisions, as one plain page."""
     shown = _latest(policy)
     parts = [f"<!doctype html><html lang=zh><head><meta charset=utf-8><title>{html.escape(policy.title or policy_id)}"
-             "</title><link rel=stylesheet href=/static/style.css></head><body class=document>",
+             "</title><link rel=icon href=\"data:,\"><link rel=stylesheet href=/static/style.css></head><body class=document>",
              f"<header><a href=/>← 返回 Back</a><h1>{html.escape(policy.title or policy_id)}</h1>"
              f"<p class=muted>{html.escape(policy_id)}</p></header><main>"]
     for article in shown.articles:
