@@ -4,10 +4,13 @@ tests/webserver.py): every endpoint, the error answers and their codes, the body
 from __future__ import annotations
 
 import http.client
+import re
+import signal
 import json
 import subprocess
 import sys
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -215,8 +218,10 @@ def test_page_static_files_and_document(url):
 
 def test_a_foreign_host_header_is_refused(url):
     # Bound to localhost, the service answers only to localhost's names (no DNS rebinding).
-    status, _, _ = request(url + "/v1/policies", headers={"Host": "attacker.example"})
-    assert status == 400
+    status, _, body = request(url + "/v1/policies", headers={"Host": "attacker.example"})
+    assert status == 400 and json.loads(body)["problems"][0]["code"] == "host"
+    status, _, _ = request(url + "/v1/policies", headers={"Host": "localhost:1234"})
+    assert status == 200
 
 
 def _serve(*args: str) -> subprocess.CompletedProcess:
@@ -253,3 +258,35 @@ def test_serves_a_rule_file_with_a_calendar(tmp_path):
         assert [p["id"] for p in body["policies"]] == ["wuhan"]
         status, decision = post_json(base + "/v1/policies/wuhan/evaluate", DISMISSED)
         assert status == 200 and "2031" in json.dumps(decision["meta"])
+
+
+def test_serves_a_family_by_the_version_in_force():
+    family = Path(__file__).resolve().parent.parent / "examples" / "policies" / "lanjiang.family"
+    with serving(str(family)) as base:
+        _, body = get_json(base + "/v1/policies")
+        [entry] = body["policies"]
+        assert entry["versions"] and len(entry["versions"]) > 1
+        _, detail = get_json(f"{base}/v1/policies/{entry['id']}")
+        assert detail["articles"]
+        status, decision = post_json(f"{base}/v1/policies/{entry['id']}/evaluate", {"as_of": "2024-06-01"})
+        assert status == 200 and decision["policy"] in entry["versions"]
+        from openapi_spec_validator import validate
+
+        validate(get_json(base + "/openapi.json")[1])
+
+
+def test_ctrl_c_stops_the_service_cleanly():
+    proc = subprocess.Popen([sys.executable, "-m", "supervisor_rules", "serve", "wuhan", "--port", "0"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        url = re.search(r"http://[^ ]+:\d+", line).group(0)
+        assert get_json(url + "/v1/policies")[0] == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()

@@ -48,7 +48,7 @@ def serving(*args: str) -> Iterator[str]:
                             text=True, encoding="utf-8", env=env)
     try:
         line = proc.stderr.readline()  # the URL line, written once the socket listens
-        found = re.search(r"http://[^ ]+?:\d+", line)
+        found = re.search(r"http://(?:\[[^\]]+\]|[^ :/]+):\d+", line)
         assert found, f"serve did not start: {line}{proc.stderr.read() if proc.poll() is not None else ''}"
         url = found.group(0)
         deadline = time.monotonic() + READY_SECONDS

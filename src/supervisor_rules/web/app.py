@@ -28,7 +28,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -310,6 +310,29 @@ def openapi_document(policies: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- the application
+class _KnownHosts:
+    """Answers only requests whose ``Host`` names one of ``hosts`` (any port); others get 400 with a
+    ``host`` problem. Bound to loopback, this keeps a web page elsewhere from reaching the service
+    through a name that resolves to 127.0.0.1 (DNS rebinding)."""
+
+    def __init__(self, app: Any, hosts: list[str]):
+        self.app = app
+        self.hosts = {h.lower() for h in hosts}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = Headers(scope=scope).get("host", "").lower()
+            name = host[:host.find("]") + 1] if host.startswith("[") else host.split(":", 1)[0]
+            if name not in self.hosts:
+                names = sorted(self.hosts)
+                response = _problems(400, _problem("", "host", f"this service answers only to {', '.join(names)}",
+                                                   f"本服务只接受发往 {'、'.join(names)} 的请求"))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+
 def create_app(policies: Mapping[str, Any], *, allowed_hosts: list[str] | None = None) -> Starlette:
     """The ASGI application serving ``policies`` (id → ``Policy`` or ``Family``).
 
@@ -390,5 +413,5 @@ def create_app(policies: Mapping[str, Any], *, allowed_hosts: list[str] | None =
               Route("/v1/policies/{id}/evaluate", evaluate, methods=["POST"]),
               Route("/v1/policies/{id}/explain", explain, methods=["POST"]),
               Route("/policies/{id}/document", document)]
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] if allowed_hosts else []
+    middleware = [Middleware(_KnownHosts, hosts=allowed_hosts)] if allowed_hosts else []
     return Starlette(routes=routes, middleware=middleware)

@@ -19,7 +19,7 @@ from supervisor_rules.dates.workdays import CalendarFileError, load_calendar
 
 PROG = "supervisor-rules"
 EXIT_OK, EXIT_USAGE = 0, 2
-_LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1", "[::1]"]
+_LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"]
 
 
 def register(commands, options) -> None:
