@@ -81,7 +81,10 @@ def test_wheel_contents(wheel):
     for required in ("supervisor_rules/__init__.py", "supervisor_rules/cli/main.py", "supervisor_rules/__main__.py",
                      "supervisor_rules/grammars/policy.lark", "supervisor_rules/policies/common.rules",
                      "supervisor_rules/policies/wuhan.rules", "supervisor_rules/policies/guangxi.rules",
-                     "supervisor_rules/py.typed", "supervisor_rules/pytest_plugin.py"):
+                     "supervisor_rules/py.typed", "supervisor_rules/pytest_plugin.py",
+                     # the page of `serve`, package data beside its module
+                     "supervisor_rules/web/app.py", "supervisor_rules/web/static/index.html",
+                     "supervisor_rules/web/static/app.js", "supervisor_rules/web/static/style.css"):
         assert required in names, f"{required} missing from {wheel.name}"
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
