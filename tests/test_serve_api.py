@@ -74,7 +74,8 @@ def test_evaluate_query_options(url):
     assert status == 200 and "explanation" not in body and body["status"] == "dismissed"
     status, body = post_json(url + "/v1/policies/wuhan/evaluate?only=status,eligibility", DISMISSED)
     assert status == 200 and body["status"] == "dismissed"
-    assert not {"recusal", "report", "violations"} & set(body)
+    assert not {"recusal", "report", "violations", "term", "grounds"} & set(body)  # the term ran, unasked
+    assert body["eligibility"]["result"] and "findings" not in body
     status, body = post_json(url + "/v1/policies/wuhan/evaluate?only=status,nonsense", DISMISSED)
     assert status == 400 and body["problems"][0]["code"] == "query"
     assert all(q in body["problems"][0]["message"] for q in QUESTIONS)

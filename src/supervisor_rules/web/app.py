@@ -19,7 +19,6 @@ body over ``MAX_BODY_BYTES`` (refused while it is read, never held whole), 404 f
 from __future__ import annotations
 
 import html
-import inspect
 import re
 from collections.abc import Mapping
 from importlib import resources
@@ -37,14 +36,15 @@ import supervisor_rules as sr
 from supervisor_rules.contracts.case import json_problem
 from supervisor_rules.contracts.case import loads as case_loads
 from supervisor_rules.contracts.decision import TEXT_WORDS
+from supervisor_rules import questions
 
 #: The largest request body the service reads (a case's JSON text); more is refused with 413 while
 #: it arrives. A real case is a few kilobytes; the library's own limit (16 MiB) is for files.
 MAX_BODY_BYTES = 1024 * 1024
 
-#: The question names of ``?only=`` (INTERFACE.md v2, ``Policy.evaluate(case, only=...)``).
-QUESTIONS = ("eligibility", "term", "status", "grounds", "recusal", "obligations", "violations", "report",
-             "notices")
+#: The question names of ``?only=`` (INTERFACE.md v2, ``Policy.evaluate(case, only=...)``): the
+#: decision's fields the questions decide.
+QUESTIONS = tuple(questions.ONLY)
 
 _STATIC = ("index.html", "app.js", "style.css")
 _CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -136,30 +136,13 @@ def _labels(policy: Any) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- deciding
-def _has_only(policy: Any) -> bool:
-    try:
-        return "only" in inspect.signature(policy.evaluate).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def _decide(policy: Any, case: Any, only: tuple[str, ...] | None) -> Any:
     if not isinstance(case, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number",
                 type(None): "null"}.get(type(case), type(case).__name__)
         raise sr.CaseError([sr.CaseProblem("", "type", f"a case must be a JSON object, got {kind}",
                                            f"案件必须是 JSON 对象，收到的是 {kind}")])
-    if only is not None and _has_only(policy):
-        return policy.evaluate(case, only=only)
-    return policy.evaluate(case)
-
-
-def _decision_dict(decision: Any, only: tuple[str, ...] | None, explanation: bool, native: bool) -> dict:
-    out = decision.to_dict(explanation=explanation)
-    if only is not None and not native:
-        # Until Policy.evaluate(case, only=...) lands, the questions not asked are left out here.
-        out = {key: value for key, value in out.items() if key not in QUESTIONS or key in only}
-    return out
+    return policy.evaluate(case, only=only)
 
 
 def _query(request: Request, known: tuple[str, ...]) -> tuple[tuple[str, ...] | None, bool, str]:
@@ -341,7 +324,6 @@ def create_app(policies: Mapping[str, Any], *, allowed_hosts: list[str] | None =
     answers any."""
     loaded = dict(policies)
     openapi = openapi_document(loaded)
-    native = {policy_id: _has_only(policy) for policy_id, policy in loaded.items()}
     static = {name: resources.files("supervisor_rules.web").joinpath("static", name).read_bytes() for name in _STATIC}
 
     def unknown(policy_id: str) -> JSONResponse:
@@ -393,7 +375,7 @@ def create_app(policies: Mapping[str, Any], *, allowed_hosts: list[str] | None =
             if explained:
                 return {"decision": decision.to_dict(), "summary": decision.to_text(lang=lang),
                         "explanation": decision.explain(lang=lang)}
-            return _decision_dict(decision, only, explanation, native[policy_id])
+            return decision.to_dict(explanation=explanation)
         try:
             return JSONResponse(await run_in_threadpool(work), headers=_HEADERS)
         except sr.CaseError as exc:
