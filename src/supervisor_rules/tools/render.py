@@ -553,10 +553,16 @@ def redline_document(old, new, lang: str = "zh", examples: int = DEFAULT_REDLINE
     behaviour = diffing.behavioural(old, new, examples=examples) if examples else None
     contract = diffing.contract_changes(old, new)
     changes = diffing.attribute(diffing.rule_changes(structure), behaviour, contract, old, new)
+    shown = diffing.behaviour_to_dict(behaviour, old, new) if behaviour is not None else None
+    if shown is not None and old.id == new.id:
+        # two versions of one policy: the groups name them old and new, not by the one id twice
+        names = (_UI[lang]["old"], _UI[lang]["new"])
+        for entry, group in zip(shown["groups"], behaviour.groups):
+            entry["title"] = diffing.group_title(group.key, *names)
     return {"lang": lang, "old": {"id": old.id, "title": a["title"], "header": a["header"]},
             "new": {"id": new.id, "title": b["title"], "header": b["header"]}, "provisions": rows,
             "rule_changes": changes,
-            "behaviour": diffing.behaviour_to_dict(behaviour, old, new) if behaviour is not None else None,
+            "behaviour": shown,
             "examples": examples}
 
 

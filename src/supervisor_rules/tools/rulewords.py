@@ -66,8 +66,12 @@ def link(text: str, target: str) -> str:
     return f"{_OPEN}{clean(target)}{_MID}{clean(text)}{_CLOSE}"
 
 
+_SPACE_AFTER = re.compile(r"(?<=[：，；（“、]) +| +(?=[）”])")
+
+
 def parts(text: str) -> list[str | Link]:
     """The words split into plain strings and ``Link``s."""
+    text = _SPACE_AFTER.sub("", text).strip()
     out: list[str | Link] = []
     at = 0
     for m in _LINK.finditer(text):
@@ -197,7 +201,7 @@ class RuleWords:
         label = clean(info.label) if info is not None and info.label else None
         head = path.parts[0]
         if head in self._scope:
-            return f"{head} 的「{label or '.'.join(path.parts[1:])}」"
+            return f" {head} 的「{label or '.'.join(path.parts[1:])}」"
         if len(path.parts) > 2 and label is not None:
             outer = self._field(n.Path(path.parts[:2]))
             if outer is not None and outer.label:
