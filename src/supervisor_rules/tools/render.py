@@ -27,6 +27,7 @@ from supervisor_rules.errors import RulesError
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang.numerals import to_chinese
 from supervisor_rules.resources import VERSION
+from supervisor_rules.tools import diffing  # the redline's comparison (hypothesis only inside its search)
 from supervisor_rules.tools import policytests as pt
 from supervisor_rules.tools.rulewords import LANGS, Link, RuleWords, clean, parts, plain, rule_references
 
@@ -527,7 +528,6 @@ def redline_document(old, new, lang: str = "zh", examples: int = DEFAULT_REDLINE
     (``diffing.attribute``: each with ``shown_by``, the witness numbers), ``behaviour``
     (``diffing.behaviour_to_dict``, or None when ``examples`` is 0) and both documents' headers.
     The behavioural search needs ``hypothesis`` (the ``test`` extra)."""
-    from supervisor_rules.tools import diffing  # only the redline reads it (and hypothesis, through it)
     if not 0 <= examples <= MAX_REDLINE_EXAMPLES:
         raise RulesError(f"examples must be between 0 and {MAX_REDLINE_EXAMPLES}, not {examples}")
     a, b = policy_document(old, lang), policy_document(new, lang)
