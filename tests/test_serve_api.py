@@ -55,7 +55,10 @@ def test_policy_detail_has_articles_schema_and_labels(url):
         assert body["schema"] == policy.schema()
         assert body["labels"]["values"] == policy.text_labels.values
         assert body["labels"]["words"]["zh"]["status_values"]["dismissed"] == "已解聘"
-        assert "document" in body  # rules in words: filled in when the render tool is merged
+        document = body["document"]  # tools.render.policy_document: the rules in words, with coverage
+        assert [a["cite"] for a in document["articles"]] == [a.cite for a in policy.articles]
+        worded = [rule for a in document["articles"] for p in a["provisions"] for rule in p["rules"]]
+        assert worded and document["coverage"] is not None  # the tests beside the shipped policies ran
 
 
 def test_evaluate_decides_as_the_library_does(url):
@@ -214,6 +217,9 @@ def test_page_static_files_and_document(url):
     assert request(url + "/static/../app.py")[0] == 404
     status, headers, text = request(url + "/policies/wuhan/document")
     assert status == 200 and "第五条" in text.decode() and "自然解聘" in text.decode()
+    assert 'href="render.css"' in text.decode()  # the rendered document, its stylesheet beside it
+    status, headers, css = request(url + "/policies/wuhan/render.css")
+    assert status == 200 and headers["content-type"].startswith("text/css") and b"@media print" in css
     assert request(url + "/policies/nowhere/document")[0] == 404
 
 

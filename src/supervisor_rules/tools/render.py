@@ -491,6 +491,11 @@ def _write(folder: Path, page: str) -> list[Path]:
     return written
 
 
+def stylesheet() -> str:
+    """The document's stylesheet (``render.css``: screen and print), for a server that serves the page."""
+    return _CSS
+
+
 def render_html(policy, out_dir: str | os.PathLike, lang: str = "zh", tests=None) -> list[Path]:
     """Write the policy as ``index.html`` and ``render.css`` in ``out_dir`` (created if missing; only those
     two files are written). ``tests``: as ``test_coverage`` takes it. Returns the paths written. Raises

@@ -18,7 +18,6 @@ body over ``MAX_BODY_BYTES`` (refused while it is read, never held whole), 404 f
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from importlib import resources
@@ -37,6 +36,7 @@ from supervisor_rules.contracts.case import json_problem
 from supervisor_rules.contracts.case import loads as case_loads
 from supervisor_rules.contracts.decision import TEXT_WORDS
 from supervisor_rules import questions
+from supervisor_rules.tools import render as rendering
 
 #: The largest request body the service reads (a case's JSON text); more is refused with 413 while
 #: it arrives. A real case is a few kilobytes; the library's own limit (16 MiB) is for files.
@@ -91,33 +91,18 @@ def _summary(policy_id: str, policy: Any) -> dict[str, Any]:
             "versions": [v.id for v in getattr(policy, "versions", ())] or None}
 
 
-def rules_in_words(policy: Any, lang: str = "zh") -> dict | None:
-    """MERGE POINT (render): the policy's rules in words, for ``GET /v1/policies/{id}`` (``document``).
-
-    At merge this returns ``tools.render.policy_document(policy, lang)``; until then None (the
-    articles' text and provisions are given beside it, from ``policy.articles``)."""
-    return None
+def rules_in_words(policy: Any, lang: str = "zh") -> dict:
+    """The policy's articles and provisions with their rules in words and the coverage of its tests
+    (``tools.render.policy_document``), for ``GET /v1/policies/{id}`` (``document``); a family's latest
+    version's."""
+    shown = _latest(policy)
+    return rendering.policy_document(shown, lang, tests=rendering.tests_beside(shown))
 
 
 def document_html(policy_id: str, policy: Any) -> str:
-    """MERGE POINT (render): the page of ``GET /policies/{id}/document``.
-
-    At merge this serves what ``tools.render.render_html(policy, out_dir, ...)`` writes; until then
-    the articles' text, each with its provisions, as one plain page."""
-    shown = _latest(policy)
-    parts = [f"<!doctype html><html lang=zh><head><meta charset=utf-8><title>{html.escape(policy.title or policy_id)}"
-             "</title><link rel=icon href=\"data:,\"><link rel=stylesheet href=/static/style.css></head><body class=document>",
-             f"<header><a href=/>← 返回 Back</a><h1>{html.escape(policy.title or policy_id)}</h1>"
-             f"<p class=muted>{html.escape(policy_id)}</p></header><main>"]
-    for article in shown.articles:
-        parts.append(f"<section id=a{article.number}><h2>{html.escape(article.cite)}</h2>")
-        provisions = article.provisions or ()
-        texts = [(p.cite, p.text) for p in provisions if p.text] or [(article.cite, article.text or "")]
-        for cite, text in texts:
-            parts.append(f"<p><span class=cite>{html.escape(cite)}</span> {html.escape(text)}</p>")
-        parts.append("</section>")
-    parts.append("</main></body></html>")
-    return "".join(parts)
+    """The page of ``GET /policies/{id}/document``: the rendered policy (``render``), its stylesheet beside
+    it at ``render.css``."""
+    return rendering.document_html(rules_in_words(policy, "zh"))
 
 
 def _articles(policy: Any) -> list[dict[str, Any]]:
@@ -350,14 +335,29 @@ def create_app(policies: Mapping[str, Any], *, allowed_hosts: list[str] | None =
             return unknown(policy_id)
         policy = loaded[policy_id]
         return JSONResponse({**_summary(policy_id, policy), "articles": _articles(policy),
-                             "document": rules_in_words(policy, "zh"), "schema": policy.schema(),
+                             "document": await run_in_threadpool(rendered, policy_id, "words"),
+                             "schema": policy.schema(),
                              "labels": _labels(policy)}, headers=_HEADERS)
+
+    documents: dict[tuple[str, str], Any] = {}  # (id, what) → the rendered document: the tests run once
+
+    def rendered(policy_id: str, what: str) -> Any:
+        key = (policy_id, what)
+        if key not in documents:
+            policy = loaded[policy_id]
+            documents[key] = (rules_in_words(policy, "zh") if what == "words"
+                              else document_html(policy_id, policy))
+        return documents[key]
 
     async def document(request: Request) -> Response:
         policy_id = request.path_params["id"]
         if policy_id not in loaded:
             return unknown(policy_id)
-        return HTMLResponse(document_html(policy_id, loaded[policy_id]), headers=_HEADERS)
+        page = await run_in_threadpool(rendered, policy_id, "page")
+        return HTMLResponse(page, headers=_HEADERS)
+
+    async def document_css(request: Request) -> Response:
+        return Response(rendering.stylesheet(), media_type="text/css; charset=utf-8", headers=_HEADERS)
 
     async def decide(request: Request, explained: bool) -> Response:
         policy_id = request.path_params["id"]
@@ -394,6 +394,6 @@ def create_app(policies: Mapping[str, Any], *, allowed_hosts: list[str] | None =
               Route("/v1/policies", list_policies), Route("/v1/policies/{id}", get_policy),
               Route("/v1/policies/{id}/evaluate", evaluate, methods=["POST"]),
               Route("/v1/policies/{id}/explain", explain, methods=["POST"]),
-              Route("/policies/{id}/document", document)]
+              Route("/policies/{id}/document", document), Route("/policies/{id}/render.css", document_css)]
     middleware = [Middleware(_KnownHosts, hosts=allowed_hosts)] if allowed_hosts else []
     return Starlette(routes=routes, middleware=middleware)
