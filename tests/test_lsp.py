@@ -60,6 +60,15 @@ class Session:
                 await self.arrived.wait()
         return self.run(wait())
 
+    def diagnostics_after(self, uri: str, seen: int) -> list[types.Diagnostic]:
+        """The first diagnostics published for ``uri`` after the ``seen`` ones already received."""
+        async def wait() -> list[types.Diagnostic]:
+            while len(self.diagnostics.get(uri, [])) <= seen:
+                self.arrived.clear()
+                await self.arrived.wait()
+            return list(self.diagnostics[uri][seen].diagnostics)
+        return self.run(wait())
+
     def open(self, path: Path, text: str | None = None) -> str:
         uri = path.as_uri()
         self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
@@ -157,6 +166,20 @@ def test_an_import_problem_is_shown_at_the_import(lsp, folder):
     assert imports and imports[0].range.start.line == _find(text, "missing.rules")[0]
 
 
+def test_saving_an_imported_file_rechecks_the_files_open_on_it(lsp, folder):
+    uri = lsp.open(folder / "wuhan.rules")
+    assert lsp.diagnostics_for(uri, 1) == []
+    seen = len(lsp.diagnostics[uri])
+    common = folder / "common.rules"
+    renamed = common.read_text(encoding="utf-8").replace("枚举 annual_rating ", "枚举 annual_rating_renamed ")
+    common.write_text(renamed, encoding="utf-8")
+    common_uri = lsp.open(common, renamed)
+    lsp.client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=common_uri)))
+    found = lsp.diagnostics_after(uri, seen)
+    assert any(d.code == "unknown-name" and "annual_rating" in d.message for d in found)
+
+
 def test_a_document_over_the_limit_gets_one_diagnostic(lsp, tmp_path):
     text = "# " + "x" * analysis.MAX_DOCUMENT_BYTES + "\n"
     uri = lsp.open(tmp_path / "huge.rules", text)
@@ -193,6 +216,8 @@ def test_hover_on_a_fact_an_article_ref_and_a_keyword(lsp, folder):
     line, column = _find(text, "    须 person")
     keyword = _hover(lsp, uri, line, column + 4)
     assert "`require`" in keyword and "`requires`" in keyword
+    line, column = _find(text, "引用 ")  # a keyword inside a larger node (the import) is still the keyword
+    assert "`import`" in _hover(lsp, uri, line, column)
 
 
 def test_definition_of_a_fact_an_enum_value_an_article_and_an_import(lsp, folder):

@@ -382,13 +382,16 @@ class Analysis:
         """Markdown for what is at the 0-based (line, code-point column), and the range it is about."""
         if self.too_large:
             return None
+        keyword = self._keyword_hover(line, column)  # a keyword is never part of a name: it goes first
+        if keyword is not None:
+            return keyword
         found = self._node_at(line, column)
         if found is not None:
             node, parents = found
             text = self._describe(node, parents)
             if text is not None:
                 return text, _span_range(node.span)
-        return self._keyword_hover(line, column)
+        return None
 
     def _describe(self, node: Any, parents: tuple[Any, ...]) -> str | None:
         if isinstance(node, n.Path):

@@ -170,8 +170,10 @@ async def did_change(ls: RulesServer, params: types.DidChangeTextDocumentParams)
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 async def did_save(ls: RulesServer, params: types.DidSaveTextDocumentParams) -> None:
+    # The checker reads imported files from disk: a saved file may change what every open file reports.
     ls.generation += 1
-    ls.schedule(params.text_document.uri, 0)
+    for uri in list(ls.workspace.text_documents):
+        ls.schedule(uri, 0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
