@@ -38,6 +38,7 @@ SOURCE = "supervisor-rules"
 # A string or a comment, left to right (an unterminated string runs to the end of the line).
 _MASK = re.compile(r'"(?:[^"\\\n]|\\.)*"?|「[^」\n]*」?|#[^\n]*')
 _NAME = r"[^\W\d]\w*"
+_TRAILING_WORD = re.compile(r"\w*$")
 _SECTION_DOT = re.compile(rf"(?<![\w.])(?P<section>{_NAME})\.(?P<word>\w*)$")
 
 
@@ -282,18 +283,29 @@ class Analysis:
                         return field, where, record.name
         return None
 
+    @functools.cached_property
+    def _by_line(self) -> dict[int, list[tuple[Any, tuple[Any, ...]]]]:
+        """The nodes a position can name (paths, names, references, imports, types, values, a definition's
+        name), by each 1-based line they stand on, in walk order (an inner node after its parent)."""
+        out: dict[int, list[tuple[Any, tuple[Any, ...]]]] = {}
+        if self.module is None:
+            return out
+        wanted = (n.Path, n.Name, n.ArticleRef, n.Import, n.NamedType, n.EnumValue, n.FieldDecl)
+        for node, parents in _walk(self.module):
+            if isinstance(node, n.Definition) and node.name_span.line > 0:
+                node, parents = n.Name(node.name, span=node.name_span), (*parents, node)
+            elif not isinstance(node, wanted) or node.span.line <= 0:
+                continue
+            for line in range(node.span.line, node.span.end_line + 1):
+                out.setdefault(line, []).append((node, parents))
+        return out
+
     def _node_at(self, line: int, column: int) -> tuple[Any, tuple[Any, ...]] | None:
         """The innermost node of interest at a 0-based (line, code-point column), with its ancestors."""
-        if self.module is None:
-            return None
         found = None
-        wanted = (n.Path, n.Name, n.ArticleRef, n.Import, n.NamedType, n.EnumValue)
-        for node, parents in _walk(self.module):
-            span = getattr(node, "span", None)
-            if isinstance(node, wanted) and span is not None and _inside(span, line + 1, column + 1):
+        for node, parents in self._by_line.get(line + 1, ()):
+            if _inside(node.span, line + 1, column + 1):
                 found = (node, parents)
-            elif isinstance(node, n.Definition) and _inside(node.name_span, line + 1, column + 1):
-                found = (n.Name(node.name, span=node.name_span), (*parents, node))
         return found
 
     def _enum_value(self, name: n.Name, parents: tuple[Any, ...]) -> tuple[n.EnumValue, str, str | None] | None:
@@ -424,6 +436,14 @@ class Analysis:
                 record = self.records[node.name][0]
                 fields = "\n".join(f"- `{f.name}`" + (f" {f.label}" if f.label else "") for f in record.fields[:30])
                 return f"**{record.name}**" + (f" — {record.label}" if record.label else "") + f"\n\n记录 record\n\n{fields}"
+            return None
+        if isinstance(node, n.FieldDecl):
+            declared_in = parents[-1] if parents else None
+            if isinstance(declared_in, n.FactsDecl):
+                section = declared_in.section + (f" {declared_in.label}" if declared_in.label else "")
+                return self._describe_field(f"{declared_in.section}.{node.name}", node, None, section)
+            if isinstance(declared_in, n.RecordDecl):
+                return self._describe_field(node.name, node, None, f"{_spelled('RECORD')} `{declared_in.name}`")
             return None
         if isinstance(node, n.Import):
             return f"引用 import `{node.path}`"
@@ -556,7 +576,8 @@ class Analysis:
         if self.too_large or line >= len(self.lines):
             return column, []
         before = _masked(self.lines[line])[:column]
-        typed = column - len(re.search(r"\w*$", before).group())
+        trailing = _TRAILING_WORD.search(before)  # what the completion replaces: the word being typed
+        typed = trailing.start() if trailing is not None else column
         wanted = _VALUE_WANTED.search(before)
         if wanted is not None:
             values = self._values_for_path(wanted["path"])
@@ -601,9 +622,9 @@ class Analysis:
         for article in self.articles.values():
             provisions: list[tuple[int | None, int | None, str | None]] = [(None, None, article.text)]
             provisions += [(None, i.number, i.text) for i in article.items]
-            for paragraph in article.paragraphs:
-                provisions.append((paragraph.number, None, paragraph.text))
-                provisions += [(paragraph.number, i.number, i.text) for i in paragraph.items]
+            for each in article.paragraphs:
+                provisions.append((each.number, None, each.text))
+                provisions += [(each.number, i.number, i.text) for i in each.items]
             for paragraph, item, text in provisions:
                 marker = refs.Marker(article.number, paragraph, item)
                 key = f"4{article.number:06}{paragraph or 0:03}{item or 0:03}"
