@@ -156,6 +156,9 @@ def test_columns_are_utf16_after_an_astral_character(lsp, tmp_path):
     # 𠀀 (U+20000) is one code point, two UTF-16 units: every column after it moves by one.
     assert (unknown[0].range.start.line, unknown[0].range.start.character) == (line, column + 1)
     assert unknown[0].range.end.character == column + 1 + 3
+    # … and a position the client sends is read the same way: `须` is at code point 11, UTF-16 unit 12.
+    keyword = _hover(lsp, uri, line, text.split("\n")[line].index("须") + 1)
+    assert "`require`" in keyword
 
 
 def test_an_import_problem_is_shown_at_the_import(lsp, folder):
@@ -371,3 +374,24 @@ def test_every_keyword_is_coloured_by_the_grammar():
         for spelling in row.spellings():
             matched = [rule["name"] for rule in keywords if re.fullmatch(rule["match"], spelling)]
             assert matched, spelling
+
+
+@pytest.mark.slow
+def test_every_rule_file_of_the_repository_answers_everywhere():
+    # Every question at every fifth position of every rule file (gallery, fixtures, examples, policies):
+    # no exception, and a hover's range holds the position asked about.
+    files = sorted(p for folder in ("policies", "examples", "tests") for p in (ROOT / folder).rglob("*.rules"))
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        found = analysis.Analysis(text, path, str(path))
+        found.symbols()
+        found.formatted()
+        for number, line in enumerate(found.lines):
+            for column in range(0, len(line) + 1, 5):
+                hovered = found.hover(number, column)
+                if hovered is not None:
+                    where = hovered[1]
+                    assert (where.line, where.column) <= (number, column) <= (where.end_line, where.end_column), path
+                found.definition(number, column)
+            found.completions(number, len(line))

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from supervisor_rules import policy as _policy_module
+from supervisor_rules import policy
 from supervisor_rules.errors import PolicyError, RulesError
 from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import nodes as n
@@ -199,7 +199,7 @@ class Analysis:
         folder = self.path.parent if self.path is not None else None
         queue: list[tuple[n.Module, Path | None]] = [(root, folder)]
         seen: set[Path] = set()
-        while queue and len(seen) < _policy_module.MAX_IMPORTS:
+        while queue and len(seen) < policy.MAX_IMPORTS:
             module, base = queue.pop(0)
             for imp in module.imports:
                 if base is None or not imp.path.endswith(".rules") or Path(imp.path).is_absolute():
@@ -208,7 +208,7 @@ class Analysis:
                     target = (base / imp.path).resolve()
                 except (OSError, RuntimeError, ValueError):
                     continue
-                if target in seen or len(seen) >= _policy_module.MAX_IMPORTS:
+                if target in seen or len(seen) >= policy.MAX_IMPORTS:
                     continue
                 seen.add(target)
                 data = reader(target)
@@ -353,7 +353,7 @@ class Analysis:
                             f"文件过大（{size:,} 字节，上限 {MAX_DOCUMENT_BYTES:,} 字节），不做检查 / the document is "
                             f"{size:,} bytes, over the editor limit of {MAX_DOCUMENT_BYTES:,}: not checked", "error", "limit")]
         try:
-            found = _policy_module.check_text(self.text, self.source, base_dir=base_dir)
+            found = policy.check_text(self.text, self.source, base_dir=base_dir)
         except (RulesError, RecursionError, ValueError, OSError) as exc:
             return [Problem(Range(0, 0, 0, 0), f"无法检查 / cannot check: {' '.join(str(exc).split())[:300]}",
                             "error", "read")]
