@@ -104,7 +104,7 @@ class _Fact:
 
 
 # ------------------------------------------------------------------ parsing, with what it imports
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)  # the versions typed lately, and the files they import
 def _parse(text: str, source: str) -> n.Module | None:
     """The module of ``text``, or None if it does not parse (the diagnostics say why)."""
     try:

@@ -10,6 +10,7 @@ Needs the ``lsp`` extra (``pip install 'supervisor-rules[lsp]'``).
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from pygls.lsp.server import LanguageServer
 
 from supervisor_rules.lsp import analysis as an
 from supervisor_rules.lsp import positions as pos
+
+logger = logging.getLogger(__name__)
 
 #: Diagnostics wait this long after a change, so that typing is not slowed by a check per key.
 DEBOUNCE_SECONDS = 0.25
@@ -148,7 +151,10 @@ class RulesServer(LanguageServer):
         async def later() -> None:
             await asyncio.sleep(delay)
             self.pending.pop(uri, None)
-            self.publish(uri)
+            try:
+                self.publish(uri)
+            except Exception:  # a bug must cost one check, not the server: logged for the editor's output
+                logger.exception("cannot check %s", uri)
 
         self.pending[uri] = asyncio.get_running_loop().create_task(later())
 
