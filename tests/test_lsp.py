@@ -305,7 +305,8 @@ def test_formatting_returns_the_formatters_text(lsp, folder):
 
 # ------------------------------------------------------------------ the process, the command, positions
 def test_the_server_exits_when_its_input_closes():
-    process = subprocess.Popen([sys.executable, "-m", "supervisor_rules", "lsp"], stdin=subprocess.PIPE,
+    # `--stdio`, which editors' clients may pass, means what is done anyway.
+    process = subprocess.Popen([sys.executable, "-m", "supervisor_rules", "lsp", "--stdio"], stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         process.stdin.close()
