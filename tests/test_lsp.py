@@ -8,6 +8,7 @@ copies of the shipped policies in a temporary folder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import json
 import shutil
@@ -86,13 +87,13 @@ class Session:
                 "position": types.Position(line=line, character=character)}
 
 
-@pytest.fixture(scope="module")
-def lsp():
+@contextlib.contextmanager
+def _session(capabilities: types.ClientCapabilities):
     session = Session()
     session.run(session.client.start_io(sys.executable, "-m", "supervisor_rules", "lsp"))
     try:
         session.capabilities = session.run(session.client.initialize_async(types.InitializeParams(
-            capabilities=types.ClientCapabilities(), process_id=None, root_uri=None))).capabilities
+            capabilities=capabilities, process_id=None, root_uri=None))).capabilities
         session.client.initialized(types.InitializedParams())
         yield session
         session.run(session.client.shutdown_async(None))
@@ -104,6 +105,12 @@ def lsp():
             server.kill()
             session.loop.run_until_complete(server.wait())
         session.loop.close()
+
+
+@pytest.fixture(scope="module")
+def lsp():
+    with _session(types.ClientCapabilities()) as session:
+        yield session
 
 
 @pytest.fixture
@@ -159,6 +166,22 @@ def test_columns_are_utf16_after_an_astral_character(lsp, tmp_path):
     # … and a position the client sends is read the same way: `须` is at code point 11, UTF-16 unit 12.
     keyword = _hover(lsp, uri, line, text.split("\n")[line].index("须") + 1)
     assert "`require`" in keyword
+
+
+def test_a_client_that_counts_in_utf8_gets_utf8_columns(tmp_path):
+    # Neovim offers UTF-8 first: then every column is in bytes (甲 three, 𠀀 four).
+    offered = types.ClientCapabilities(general=types.GeneralClientCapabilities(
+        position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16]))
+    text = '办法 t\n  标题 "t"\n事实 s "s" {\n  a: 布尔 "甲"\n}\n第一条 "𠀀条文" 须 s.b\n'
+    with _session(offered) as utf8:
+        assert utf8.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+        uri = utf8.open(tmp_path / "astral.rules", text)
+        unknown = [d for d in utf8.diagnostics_for(uri, 1) if d.code == "unknown-name"]
+        line, column = _find(text, "s.b")
+        before = text.split("\n")[line][:column]
+        assert unknown[0].range.start.character == len(before.encode("utf-8"))
+        keyword = _hover(utf8, uri, line, len(before[:-2].encode("utf-8")))  # at `须`
+        assert "`require`" in keyword
 
 
 def test_an_import_problem_is_shown_at_the_import(lsp, folder):

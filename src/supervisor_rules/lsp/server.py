@@ -62,8 +62,9 @@ class RulesServer(LanguageServer):
 
     # -------------------------------------------------------------- documents
     def encoding(self) -> str:
-        chosen = str(self.workspace.position_encoding or pos.UTF16)
-        return chosen if chosen in (pos.UTF8, pos.UTF16, pos.UTF32) else pos.UTF16
+        chosen = self.workspace.position_encoding or pos.UTF16
+        value = getattr(chosen, "value", chosen)  # an lsprotocol enum, or the plain string
+        return value if value in (pos.UTF8, pos.UTF16, pos.UTF32) else pos.UTF16
 
     def _open_text(self, path: Path) -> str | None:
         """An imported file's text: the editor's (unsaved) if it is open, else the disk's."""
