@@ -17,7 +17,7 @@ TYPED_CORE = ("__init__", "errors", "policy", "lang/nodes", "lang/numerals", "la
               "questions/recusal", "questions/obligations", "questions/report", "questions/findings",
               "questions/notices", "contracts/reasons", "contracts/decision_schema", "explain/__init__",
               "explain/reasons", "explain/conclusions", "explain/changes", "cli/output", "tools/reporting",
-              "pytest_plugin")
+              "pytest_plugin", "lsp/positions", "lsp/analysis", "lsp/textmate")
 
 
 @pytest.mark.slow
