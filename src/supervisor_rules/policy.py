@@ -69,6 +69,7 @@ class Policy:
         self._calendar = calendar if calendar is not None or not counts_workdays else default_calendar()
         self.warnings = warnings
         self.source = source
+        self._calendar_source = lambda: self.calendar  # what evaluation calls where it counts working days
         header = compiled.checked.header
         self.id: str = compiled.id
         self.title: str | None = compiled.title
@@ -158,27 +159,19 @@ class Policy:
         ``obligations``, ``violations``, ``report``, ``notices``, ``findings``), answered by code made for
         them and what they read; the other fields are None and ``to_dict()`` leaves them out, and
         ``missing_facts`` lists what those questions lack. An unknown name is a ``ValueError``."""
-        fields = asked_fields(only)
+        fields = asked_fields(only) if only is not None else None
         facts, sections, day = self.read_case(case, as_of)
-        compiled, calendar = self._compiled, lambda: self.calendar
-        decision = runtime.evaluate(compiled, facts, sections, day, calendar, None, fields)
+        decision = runtime.evaluate(self._compiled, facts, sections, day, self._calendar_source, None, fields)
         self.stamp(decision, facts, sections, day)
         return decision
 
     def stamp(self, decision: Decision, facts: dict, sections: frozenset, day: dt.date) -> None:
         """Give a decision this policy made from ``read_case``'s ``facts``, ``sections`` and ``day`` its
         ``meta`` stamp, and its trace and explanation to compute on first use (``evaluate`` does this)."""
-        compiled, calendar = self._compiled, lambda: self.calendar
+        # One object per decision (the explanation, and the trace on first use): evaluation pays little.
         decision.meta = self.meta
-        decision._labels = self.text_labels
-
-        def trace():
-            steps: list = []
-            runtime.evaluate(compiled, facts, sections, day, calendar, steps, decision.only)
-            return tuple(steps)
-        if decision._trace is None and decision._steps is None:
-            decision._trace = trace
-        decision._explained = Explained(compiled, facts, sections, calendar, self.text_labels.facts)
+        labels = decision._labels = self.text_labels
+        decision._explained = Explained(self._compiled, facts, sections, self._calendar_source, labels.facts)
 
     def evaluate_with(self, backend: str, case: Mapping, *, as_of: dt.date | str | None = None,
                       only: Iterable[str] | None = None) -> Decision:
@@ -810,8 +803,17 @@ def asked_fields(only: Iterable[str] | None) -> tuple[str, ...] | None:
     for the whole decision (also when every field is asked for)."""
     if only is None:
         return None
+    known = _ASKED.get(only) if type(only) is tuple else None  # an application asks the same tuple each time
+    if known is not None:
+        return known[0]
     fields = questions.only_fields(only)
-    return None if len(fields) == len(questions.ONLY) else fields
+    answer = None if len(fields) == len(questions.ONLY) else fields
+    if type(only) is tuple and len(_ASKED) < 1024 and all(type(name) is str for name in only):
+        _ASKED[only] = (answer,)
+    return answer
+
+
+_ASKED: dict[tuple, tuple] = {}  # ``only`` tuples seen → (``asked_fields`` of it,)
 
 
 def _each(evaluate, cases: Iterable[Mapping], as_of, only: tuple[str, ...] | None = None) -> Iterator[Decision]:

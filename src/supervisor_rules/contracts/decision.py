@@ -243,7 +243,8 @@ class Decision:
         """Every rule the evaluation met, in order, with its outcome and the facts it read (``--all``);
         computed on first use."""
         if self._steps is None:
-            self._steps = self._trace() if self._trace is not None else ()
+            self._steps = (self._trace() if self._trace is not None
+                           else self._explained.trace(self) if self._explained is not None else ())
         return self._steps
 
     @property

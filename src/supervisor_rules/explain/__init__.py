@@ -39,6 +39,14 @@ class Explained:
         self._bare: list[Reason] | None = None
         self._whole: Decision | None = None
 
+    def trace(self, decision: Decision) -> tuple:
+        """The decision's trace (``Decision.trace``): every rule the evaluation met, recorded by evaluating
+        the same case again with the recorder on (the first evaluation recorded nothing, so cost nothing)."""
+        steps: list = []
+        runtime.evaluate(self.compiled, self.facts, self.sections, decision.as_of, self.calendar_source, steps,
+                         decision.only)
+        return tuple(steps)
+
     def _whole_of(self, decision: Decision) -> Decision:
         """The decision of every question: an ``only=`` decision is explained from the whole one (a tree may
         name what another question decided: the term's end, the status), then cut to the fields asked for."""
