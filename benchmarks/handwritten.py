@@ -533,3 +533,193 @@ def full_wuhan(case: dict) -> dict:
 
 
 FULL = {"wuhan": full_wuhan}
+
+
+# ---------------------------------------------------------------------- (f2) Guangxi
+_GX = _sr.builtin_policy("guangxi")
+_G = {c.ref: c.to_dict() for c in _GX.compiled.citations}
+_GX_META = {"policy_sha256": _GX.meta.policy_sha256, "engine_version": _GX.meta.engine_version,
+            "calendar": {"source": _GX.meta.calendar.source, "version": _GX.meta.calendar.version,
+                         "years": list(_GX.meta.calendar.years)}}
+# 第三条 (1)-(4), 第四条, 第五条第（一）项: the facts each reads (what is missing when it is unknown).
+_GX_ITEM_FACTS = (
+    ("person.supports_party_line", "person.law_abiding", "person.honest", "person.fair_minded"),
+    ("person.devoted", "person.social_responsibility", "person.analytical_ability"),
+    ("person.principled", "person.impartial_and_clean", "person.truth_seeking", "person.close_to_public",
+     "person.work_ability"),
+    ("person.health_fit", "person.overall_competence"),
+    ("person.registration_form_submitted", "person.commitment_signed"),
+    ("person.written_application", "appointment.method"),
+)
+_GX_ITEM_CITES = tuple(_G[ref] for ref in ("3(1)", "3(2)", "3(3)", "3(4)", "4", "5(1)"))
+_GX_TERM_CITE = [_G["8"]]
+_GX_RENEWAL_FACTS = ["appointment.renewals[].consent", "appointment.renewals[].work_need"]
+_GX_EXPIRED = ({"citation": _G["8"], "effect": "automatic"}, {"citation": _G["9(5)"], "effect": "automatic"})
+_GX_GROUND = {k: {"citation": _G[f"9({k})"], "effect": "mandatory"} for k in (1, 2, 3, 4, 6)}
+_GX_FORBIDS = tuple((frozenset(codes), _G[f"7({k})"]) for k, codes in (
+    (1, ("outside_legal_scope",)), (2, ("improper_benefit",)), (3, ("leaked_secrets",)), (4, ("not_objective",)),
+    (5, ("unrelated_activity", "certificate_misuse")), (6, ("failed_to_recuse", "accepted_property")),
+    (7, ("other_discipline",))))
+_GX_RECUSAL = {"result": "required", "decided_by": "supervisor", "grounds": [_G["7(6)"]]}
+_GX_REFUSE = {"duty": "refuse_property", "citation": _G["7(6)"], "due": None, "state": "owed", "bearer": "supervisor"}
+_GX_6_2 = frozenset({_DEPT, _AGENCY})
+_GX_6_3 = frozenset({_INST, _PHARM, _INSURED})
+_GX_REWARD_RULES = "广西《欺诈骗取医疗保障基金举报奖励办法实施细则（试行）》"
+_GX_NOTICE_5_2 = {"citation": _G["5(2)"], "message": "推荐部门不在第五条第（二）项列举的部门之中（“等部门”，仅供参考）"}
+_GX_NOTICE_6 = {"citation": _G["6"], "message": "监督对象不在第六条第（二）项、第（三）项所列的监督范围内"}
+
+
+def full_guangxi(case: dict) -> dict:
+    """The Guangxi decision as ``to_dict(explanation=False, open_questions=False)`` gives it."""
+    as_of_text = case["as_of"]
+    as_of = date.fromisoformat(as_of_text)
+    person = case.get("person")
+    appointment = case.get("appointment")
+    conduct = case.get("conduct")
+    activity = case.get("activity")
+    report = case.get("report")
+    missing: set = set()
+    a = appointment.get if appointment is not None else {}.get
+    c = conduct.get if conduct is not None else {}.get
+
+    # 第三条 (1)-(4), 第四条, 第五条第（一）项 (a written application, for open selection); 第三条第（五）项 a preference.
+    if person is None:
+        eligibility = {"result": "not_applicable", "unmet": [], "undetermined": [], "preferred": None,
+                       "preferences": []}
+    else:
+        p = person.get
+        method = a("method")
+        items = (
+            _all(p("supports_party_line"), p("law_abiding"), p("honest"), p("fair_minded")),
+            _all(p("devoted"), p("social_responsibility"), p("analytical_ability")),
+            _all(p("principled"), p("impartial_and_clean"), p("truth_seeking"), p("close_to_public"),
+                 p("work_ability")),
+            _all(p("health_fit"), p("overall_competence")),
+            _all(p("registration_form_submitted"), p("commitment_signed")),
+            _any(None if method is None else method != "open", p("written_application")),
+        )
+        unmet = [cite for cite, value in zip(_GX_ITEM_CITES, items) if value is False]
+        undetermined = [cite for cite, value in zip(_GX_ITEM_CITES, items) if value is None]
+        if not unmet:
+            for value, keys in zip(items, _GX_ITEM_FACTS):
+                if value is None:
+                    for key in keys:
+                        section, name = key.split(".")
+                        if (case.get(section) or {}).get(name) is None:
+                            missing.add(key)
+        background = p("professional_background")
+        preferred = None if background is None else not _GX_3_5.isdisjoint(background)
+        if preferred is None:
+            missing.add("person.professional_background")
+        eligibility = {"result": "ineligible" if unmet else "unknown" if undetermined else "eligible",
+                       "unmet": unmet, "undetermined": undetermined, "preferred": preferred,
+                       "preferences": [_G["3(5)"]] if preferred else []}
+
+    # 第八条: two-year terms; a renewal needs work need and the person's consent (absent: not given).
+    start_text = a("start")
+    expired = False
+    if start_text is None:
+        term = None
+    else:
+        start = date.fromisoformat(start_text)
+        valid, invalid = [], []
+        count = 0
+        for record in a("renewals") or ():
+            on_text = record["on"]
+            on = date.fromisoformat(on_text)
+            if on >= start:
+                months = (on.year - start.year) * 12 + on.month - start.month + (start.day < on.day)
+                index = max(-(-months // 24) - 1, 0)
+            else:
+                index = None
+            if index == count:
+                if record.get("work_need") and record.get("consent"):
+                    valid.append(on_text)
+                    count += 1
+                else:
+                    invalid.append({"on": on_text, "reason": "conditions", "unmet": _GX_TERM_CITE,
+                                    "facts": _GX_RENEWAL_FACTS})
+            else:
+                reason = "before_start" if index is None else "late" if index > count else "second_in_term"
+                invalid.append({"on": on_text, "reason": reason, "unmet": _GX_TERM_CITE, "facts": []})
+        last_day = _end(start, 2, count)
+        expired = as_of > last_day
+        term = {"years": 2, "start": start_text, "last_day": last_day.isoformat(), "terms": count + 1,
+                "valid_renewals": valid, "invalid_renewals": invalid, "undetermined_renewals": []}
+
+    # 第九条: every ground ends the appointment (停止聘用); 第八条 and 第九条第（五）项 on expiry.
+    recorded = c("violations")
+    if term is None or as_of < start:
+        status, grounds = "not_appointed", []
+    else:
+        grounds = []
+        if expired:
+            grounds.append(_GX_EXPIRED[0])
+        if recorded and not _GX_7.isdisjoint(recorded):
+            grounds.append(_GX_GROUND[1])
+        if c("commitment_false"):
+            grounds.append(_GX_GROUND[2])
+        if c("unable_to_perform"):
+            grounds.append(_GX_GROUND[3])
+        if c("requested_resignation"):
+            grounds.append(_GX_GROUND[4])
+        if expired:
+            grounds.append(_GX_EXPIRED[1])
+        if c("other_reason"):
+            grounds.append(_GX_GROUND[6])
+        dismissed_on = a("dismissed_on")
+        status = "dismissed" if grounds or (dismissed_on is not None and date.fromisoformat(dismissed_on) <= as_of) \
+            else "active"
+
+    # 第七条: each recorded breach under the item that forbids it.
+    violations = []
+    if recorded:
+        for codes, cite in _GX_FORBIDS:
+            for code in recorded:
+                if code in codes:
+                    violations.append({"code": code, "citation": cite})
+
+    # 第七条第（六）项: an interest relation → the supervisor shall recuse; property offered → refuse it.
+    obligations = []
+    notices = []
+    if appointment is not None and a("method") == "directed" and a("recommended_by") == "other":
+        notices.append(_GX_NOTICE_5_2)
+    if activity is None:
+        recusal = _RECUSAL_NA
+    else:
+        recusal = _GX_RECUSAL if activity.get("interest_relations") else _RECUSAL_NO
+        offered = activity.get("property_offered")
+        if offered is None:
+            missing.add("activity.property_offered")
+        elif offered:
+            obligations.append(_GX_REFUSE)
+        if activity.get("target_type") in ("insured_employer", "other"):
+            notices.append(_GX_NOTICE_6)
+
+    # 第六条第（二）、（三）项 scope and category; 第十二条 reward for fraud on the fund.
+    if report is None:
+        report_out = _REPORT_NA
+    else:
+        target, code = report.get("target_type"), report.get("conduct_code")
+        if target is None:
+            missing.add("report.target_type")
+            report_out = {"result": "unknown", "category": None, "reward_referral": False, "reward_rules": None}
+        elif target in _GX_6_2 or target in _GX_6_3:
+            reward = False
+            if report.get("verified") and target in _GX_6_3:
+                if code is None:
+                    missing.add("report.conduct_code")
+                else:
+                    reward = code in _FRAUD[target]
+            report_out = {"result": "in_scope", "category": _G["6(2)"] if target in _GX_6_2 else _G["6(3)"],
+                          "reward_referral": reward, "reward_rules": _GX_REWARD_RULES if reward else None}
+        else:
+            report_out = _REPORT_OUT
+
+    return {"policy": "guangxi", "as_of": as_of_text, "eligibility": eligibility, "term": term, "status": status,
+            "grounds": grounds, "recusal": recusal, "obligations": obligations, "violations": violations,
+            "report": report_out, "notices": notices, "findings": [], "missing_facts": sorted(missing),
+            "meta": _GX_META}
+
+
+FULL["guangxi"] = full_guangxi
