@@ -518,7 +518,7 @@ def main(argv=None) -> int:
     out = [f"supervisor-rules benchmark — Python {report['python']} on {report['machine']} "
            f"({report['cpus']} CPUs), {args.cases} cases (seed {args.seed}), "
            f"{args.time_cases} per city timed × {args.rounds} rounds, CPU time",
-           f"checked: (f) = policy.evaluate, (f2) = to_dict(explanation=False, open_questions=False) (Wuhan), "
+           f"checked: (f) = policy.evaluate, (f2) = to_dict(explanation=False, open_questions=False), "
            f"generated = interpreter, fast = thorough validation on "
            f"{sum(checked.values())} cases; peers = (f) on "
            + (", ".join(f"{n}: {k}" for n, k in peer_checked.items()) or "no peers installed"), ""]
