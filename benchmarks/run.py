@@ -1,6 +1,6 @@
 """How fast is supervisor-rules? One command, one process, every figure in docs/performance.md.
 
-    python benchmarks/run.py            # about five minutes; --quick for about one
+    python benchmarks/run.py            # 20-30 minutes on a busy 2-CPU machine; --quick for a few
 
 1. Builds a seeded workload (``workload.py``): 20,000 cases, half Wuhan, half
    Guangxi, boundary dates included.
@@ -483,10 +483,12 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default=None,
                         help="generated policy sizes in articles, comma-separated (default 100,1000,10000)")
     parser.add_argument("--quick", action="store_true",
-                        help="4,000 cases, 500 timed, 3 rounds, sizes 100 and 1000")
+                        help="4,000 cases, 500 timed, 3 rounds, 1,000 Wuhan cases for the peers, sizes 100 and "
+                             "1000, batch throughput on 2,000 lines")
     parser.add_argument("--no-peers", action="store_true", help="leave the peer engines out")
-    parser.add_argument("--batch-lines", type=int, default=20_000,
-                        help="lines of the file the batch's wall-clock throughput is measured on (default 20000)")
+    parser.add_argument("--batch-lines", type=int, default=None,
+                        help="lines of the file the batch's wall-clock throughput is measured on "
+                             "(default 20000; 2000 with --quick)")
     parser.add_argument("--batch-jobs", default=None,
                         help="--jobs values to measure the batch's throughput with, comma-separated "
                              "(default 1,2 with 2 CPUs or more, else 1)")
@@ -496,6 +498,9 @@ def main(argv=None) -> int:
         args.cases, args.time_cases, args.rounds = 4_000, 500, 3
         args.sizes = args.sizes if args.sizes is not None else "100,1000"
         args.peer_check = args.peer_check or 1_000
+        args.batch_lines = args.batch_lines or 2_000
+    if args.batch_lines is None:
+        args.batch_lines = 20_000
     if args.sizes is None:
         args.sizes = "100,1000,10000"
     if args.batch_jobs is None:
