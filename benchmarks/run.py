@@ -1,25 +1,33 @@
 """How fast is supervisor-rules? One command, one process, every figure in docs/performance.md.
 
-    python benchmarks/run.py            # about five minutes; --quick for about one
+    python benchmarks/run.py            # 20-30 minutes on a busy 2-CPU machine; --quick for a few
 
 1. Builds a seeded workload (``workload.py``): 20,000 cases, half Wuhan, half
    Guangxi, boundary dates included.
 2. Checks before timing anything: the hand-written decision (f,
-   ``handwritten.py``) agrees with ``policy.evaluate`` on every case; the
+   ``handwritten.py``) agrees with ``policy.evaluate`` on every case, and the
+   hand-written full Wuhan decision (f2) with ``evaluate(case).to_dict(
+   explanation=False, open_questions=False)`` (dict equality); the
    generated fast path agrees with the rule-by-rule interpreter (the engine's
    reference evaluation) on every case, and the fast case validation with the
    thorough one; each installed peer engine (``peers.py``, ``pip install
-   '.[bench]'``) agrees with (f) on the Wuhan cases.
+   '.[bench]'``, one call per case) agrees with (f)'s answer to the question it
+   answers on the Wuhan cases.
 3. Times, interleaved and repeated (a fresh order each round, garbage collection
    off while a timer runs, CPU time of this process so other load on the
    machine counts less):
-   (a) ``policy.evaluate(case)``; (b) the same plus ``decision.explain()``;
-   (b') plus ``decision.to_dict()`` (the DECISION.md JSON, trace included);
+   (a) ``policy.evaluate(case)``; (a') plus ``to_dict(explanation=False,
+   open_questions=False)``, the full decision as (f2) gives it; (g)
+   ``evaluate(only=…)``; (b) the same plus ``decision.explain()``; (b'') plus
+   ``to_dict(open_questions=False)`` (with the explanation); (b') plus
+   ``decision.to_dict()`` (the DECISION.md JSON: explanation and open questions);
    (c) ``policy.evaluate_many(cases)``; (d) ``supervisor-rules eval POLICY
    --batch CASES.jsonl`` run in this process (output to ``os.devnull``), and
    (d') the same with ``--no-explanation`` (opt-in, not DECISION.md's full
-   format); (f) the hand-written function; and the peers. Medians per case, and
-   each as a multiple of (f) measured in the same rounds.
+   format); (f) the hand-written minimal function, (f2) the hand-written full
+   decision; and the peers. Medians per case, each as a multiple of (f), (f2)
+   and (a) measured in the same rounds, with what each row computes, and issue
+   16's ratios beside their targets.
    Then the batch's throughput in wall-clock time over a longer file (20,000
    lines), with ``--jobs 1`` and ``--jobs 2`` (worker processes: CPU time of
    this process alone would not count them), and the CPU time parent and
@@ -97,6 +105,10 @@ def check_agreement(policies: dict, cases: dict) -> dict:
             facts, present, as_of = case_module.validate(sections, item, None, defaults)
             if (facts, present, as_of) != case_module._validate(sections, item, None, defaults):
                 sys.exit(f"fast case validation disagrees with the thorough one on {city} case {number}")
+            full = handwritten.FULL.get(city)
+            if full is not None and full(item) != decision.to_dict(explanation=False, open_questions=False):
+                sys.exit(f"(f2) disagrees with evaluate(…).to_dict(explanation=False, open_questions=False) on {city} "
+                         f"case {number}:\n{json.dumps(item, ensure_ascii=False)}")
             if runtime.interpret(compiled, facts, present, as_of, calendar) != decision:
                 sys.exit(f"generated code disagrees with the interpreter on {city} case {number}:\n"
                          f"{json.dumps(item)}")
@@ -105,13 +117,14 @@ def check_agreement(policies: dict, cases: dict) -> dict:
 
 
 def check_peers(engines: dict, cases: list, limit: int | None) -> dict:
+    """Each peer's answer equals (f)'s answer to the same question on every (or the first ``limit``) Wuhan case."""
     checked = {}
-    for name, decide in engines.items():
+    for name, (decide, _, expected) in engines.items():
         subset = cases if limit is None else cases[:limit]
         for number, item in enumerate(subset):
-            if decide(item) != handwritten.decide_wuhan(item):
+            if decide(item) != expected(item):
                 sys.exit(f"{name} disagrees with (f) on Wuhan case {number}:\n{json.dumps(item)}\n"
-                         f"  {name}: {decide(item)}\n  (f): {handwritten.decide_wuhan(item)}")
+                         f"  {name}: {decide(item)}\n  (f): {expected(item)}")
         checked[name] = len(subset)
         log(f"  {name}: agrees with (f) on {len(subset)} Wuhan cases")
     return checked
@@ -157,23 +170,39 @@ def interleave(variants: dict, rounds: int, seed: int) -> dict:
     for number in range(rounds):
         rng.shuffle(names)
         for name in names:
-            fn, count = variants[name]
+            fn, count = variants[name][:2]
             results[name].append(timed(fn) / count)
         log(f"  round {number + 1}/{rounds}")
     return results
 
 
+# What each row computes (the "computes" column), so that no ratio compares unlike work.
+MINIMAL = "minimal decision (f's tuple)"
+FULL = "full decision with citations"
+VALIDATED = FULL + ", case validated"
+
+
 def variants_for(city: str, policy, cases: list, jsonl: Path, engines: dict) -> dict:
+    """name → (function timing every case once, number of cases, what it computes)."""
     decide = handwritten.DECIDE[city]
+    full = handwritten.FULL.get(city)
     n = len(cases)
 
     def f():
         for item in cases:
             decide(item)
 
+    def f2():
+        for item in cases:
+            full(item)
+
     def a():
         for item in cases:
             policy.evaluate(item)
+
+    def a_dict():
+        for item in cases:
+            policy.evaluate(item).to_dict(explanation=False, open_questions=False)
 
     def b():
         for item in cases:
@@ -182,6 +211,10 @@ def variants_for(city: str, policy, cases: list, jsonl: Path, engines: dict) -> 
     def b_dict():
         for item in cases:
             policy.evaluate(item).to_dict()
+
+    def b_reasons():
+        for item in cases:
+            policy.evaluate(item).to_dict(open_questions=False)
 
     def c():
         for _ in policy.evaluate_many(cases):
@@ -207,16 +240,26 @@ def variants_for(city: str, policy, cases: list, jsonl: Path, engines: dict) -> 
         if run_cli(["eval", city, "--batch", str(jsonl), "--format", "json", "--no-explanation"]) != 0:
             sys.exit("the batch run failed")
 
-    out = {"(f) hand-written Python": (f, n), "(a) policy.evaluate": (a, n),
-           "(b) evaluate + explain()": (b, n), "(b') evaluate + to_dict()": (b_dict, n),
-           "(c) evaluate_many": (c, n), "(g) evaluate(only=f's questions)": (g, n),
-           "(g') evaluate(only=eligibility,grounds)": (g_two, n), "(d) CLI eval --batch (JSONL)": (d, n),
-           "(d') --batch --no-explanation (not DECISION.md)": (d_lean, n)}
-    for name, engine in engines.items():
+    out = {"(f) hand-written minimal": (f, n, MINIMAL + ", not validated")}
+    if full is not None:
+        out["(f2) hand-written full decision (dict)"] = (f2, n, FULL + " (DECISION.md dict), not validated")
+    out.update({
+        "(a) policy.evaluate": (a, n, VALIDATED + " (Decision objects)"),
+        "(a') evaluate + to_dict(explanation=False, open_questions=False)": (
+            a_dict, n, VALIDATED + " (DECISION.md dict)"),
+        "(g) evaluate(only=f's questions)": (g, n, "f's questions with citations, case validated"),
+        "(g') evaluate(only=eligibility,grounds)": (g_two, n, "two questions with citations, case validated"),
+        "(b) evaluate + explain()": (b, n, VALIDATED + " + explanation text (zh)"),
+        "(b'') evaluate + to_dict(open_questions=False)": (b_reasons, n, VALIDATED + " + explanation"),
+        "(b') evaluate + to_dict()": (b_dict, n, VALIDATED + " + explanation + open questions"),
+        "(c) evaluate_many": (c, n, VALIDATED + " (Decision objects)"),
+        "(d) CLI eval --batch (JSONL)": (d, n, "JSON lines in and out, DECISION.md with explanation"),
+        "(d') --batch --no-explanation (not DECISION.md)": (d_lean, n, "JSON lines in and out, no explanation")})
+    for name, (engine, computes, _) in engines.items():
         def peer(engine=engine):
             for item in cases:
                 engine(item)
-        out[name] = (peer, n)
+        out[name] = (peer, n, computes)
     return out
 
 
@@ -227,7 +270,7 @@ def load_split(path: Path, repeats: int) -> dict:
     parts = {"parse": [], "check": [], "compile": [], "total load_policy": []}
     for _ in range(repeats):
         t0 = time.perf_counter()
-        root, imported, lines, _ = policy_module._load_modules(text, str(path), path.parent)
+        root, imported, lines, *_ = policy_module._load_modules(text, str(path), path.parent)
         t1 = time.perf_counter()
         checked = checker.check(root, imported, lines)
         t2 = time.perf_counter()
@@ -290,7 +333,7 @@ def scaling(sizes: list[int]) -> list[dict]:
     for size in sizes:
         text = bigpolicy.policy_text(size)
         t0 = time.perf_counter()
-        root, imported, lines, _ = policy_module._load_modules(text, "big.rules", None)
+        root, imported, lines, *_ = policy_module._load_modules(text, "big.rules", None)
         t1 = time.perf_counter()
         checked = checker.check(root, imported, lines)
         t2 = time.perf_counter()
@@ -355,13 +398,38 @@ def _cpu(before, after) -> float:
 
 
 # ------------------------------------------------------------------ report
-def table(results: dict, base: str) -> list[str]:
+def table(results: dict, computes: dict) -> list[str]:
+    """Medians per case, each as a multiple of (f), of (f2) and of (a) measured in the same rounds."""
     medians = {name: statistics.median(values) for name, values in results.items()}
-    lines = ["| | µs per case (median) | × (f) | cases/s |", "|---|---:|---:|---:|"]
+    bases = [next((n for n in medians if n.startswith(prefix)), None) for prefix in ("(f)", "(f2)", "(a)")]
+    lines = ["| | computes | µs per case (median) | × (f) | × (f2) | × (a) | cases/s |",
+             "|---|---|---:|---:|---:|---:|---:|"]
     for name, value in medians.items():
-        ratio = value / medians[base]
-        lines.append(f"| {name} | {value * 1e6:,.1f} | {ratio:.2f} | {1 / value:,.0f} |")
+        ratios = " | ".join(f"{value / medians[base]:.2f}" if base else "—" for base in bases)
+        lines.append(f"| {name} | {computes[name]} | {value * 1e6:,.1f} | {ratios} | {1 / value:,.0f} |")
     return lines
+
+
+def targets(results: dict) -> list[str]:
+    """Issue 16's ratios, from the same rounds: each as measured, and the target."""
+    m = {name: statistics.median(values) for name, values in results.items()}
+
+    def ratio(a: str, b: str) -> float | None:
+        first = next((n for n in m if n.startswith(a)), None)
+        second = next((n for n in m if n.startswith(b)), None)
+        return m[first] / m[second] if first and second else None
+    rows = [("`only=` (g) ÷ (f)", ratio("(g)", "(f)"), None),
+            ("full decision (a') ÷ (f2)", ratio("(a')", "(f2)"), 1.5),
+            ("full decision, objects only (a) ÷ (f2)", ratio("(a)", "(f2)"), None),
+            ("explanation (b'') ÷ (a)", ratio("(b'')", "(a)"), 3.0),
+            ("explanation + open questions (b') ÷ (a)", ratio("(b')", "(a)"), None)]
+    out = ["| ratio | measured | target | |", "|---|---:|---:|---|"]
+    for label, value, target in rows:
+        if value is None:
+            continue
+        verdict = "" if target is None else ("met" if value <= target else f"not met (×{value / target:.2f} over)")
+        out.append(f"| {label} | {value:.2f} | {'' if target is None else f'≤ {target}'} | {verdict} |")
+    return out
 
 
 def measure_loads(args) -> tuple[list[str], dict]:
@@ -415,10 +483,12 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default=None,
                         help="generated policy sizes in articles, comma-separated (default 100,1000,10000)")
     parser.add_argument("--quick", action="store_true",
-                        help="4,000 cases, 500 timed, 3 rounds, sizes 100 and 1000")
+                        help="4,000 cases, 500 timed, 3 rounds, 1,000 Wuhan cases for the peers, sizes 100 and "
+                             "1000, batch throughput on 2,000 lines")
     parser.add_argument("--no-peers", action="store_true", help="leave the peer engines out")
-    parser.add_argument("--batch-lines", type=int, default=20_000,
-                        help="lines of the file the batch's wall-clock throughput is measured on (default 20000)")
+    parser.add_argument("--batch-lines", type=int, default=None,
+                        help="lines of the file the batch's wall-clock throughput is measured on "
+                             "(default 20000; 2000 with --quick)")
     parser.add_argument("--batch-jobs", default=None,
                         help="--jobs values to measure the batch's throughput with, comma-separated "
                              "(default 1,2 with 2 CPUs or more, else 1)")
@@ -428,6 +498,9 @@ def main(argv=None) -> int:
         args.cases, args.time_cases, args.rounds = 4_000, 500, 3
         args.sizes = args.sizes if args.sizes is not None else "100,1000"
         args.peer_check = args.peer_check or 1_000
+        args.batch_lines = args.batch_lines or 2_000
+    if args.batch_lines is None:
+        args.batch_lines = 20_000
     if args.sizes is None:
         args.sizes = "100,1000,10000"
     if args.batch_jobs is None:
@@ -450,7 +523,8 @@ def main(argv=None) -> int:
     out = [f"supervisor-rules benchmark — Python {report['python']} on {report['machine']} "
            f"({report['cpus']} CPUs), {args.cases} cases (seed {args.seed}), "
            f"{args.time_cases} per city timed × {args.rounds} rounds, CPU time",
-           f"checked: (f) = policy.evaluate, generated = interpreter, fast = thorough validation on "
+           f"checked: (f) = policy.evaluate, (f2) = to_dict(explanation=False, open_questions=False), "
+           f"generated = interpreter, fast = thorough validation on "
            f"{sum(checked.values())} cases; peers = (f) on "
            + (", ".join(f"{n}: {k}" for n, k in peer_checked.items()) or "no peers installed"), ""]
 
@@ -461,13 +535,13 @@ def main(argv=None) -> int:
             jsonl.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in subset),
                              encoding="utf-8")
             log(f"timing {city} ({len(subset)} cases) …")
-            results = interleave(variants_for(city, policies[city], subset, jsonl,
-                                              engines if city == "wuhan" else {}),
-                                 args.rounds, args.seed)
+            variants = variants_for(city, policies[city], subset, jsonl, engines if city == "wuhan" else {})
+            results = interleave(variants, args.rounds, args.seed)
             report["timings"][city] = {name: values for name, values in results.items()}
             out += [f"### {city}: {len(subset)} cases" + (" (the peers encode this decision)"
                                                           if city == "wuhan" and engines else ""), ""]
-            out += table(results, "(f) hand-written Python") + [""]
+            computes = {name: spec[2] for name, spec in variants.items()}
+            out += table(results, computes) + [""] + targets(results) + [""]
             if city == "wuhan":
                 log("batch memory …")
                 one, four = batch_memory(city, jsonl, 1), batch_memory(city, jsonl, 4)
