@@ -812,7 +812,7 @@ class Decider:
         self.out["report.category"] = z3.If(z3.Or(result == self.code("unknown"), result == self.code("in_scope")),
                                             category, self.code(""))
         inside = result == self.code("in_scope")
-        self.out["report.reward_referral"] = (inside, z3.And(inside, referral))
+        self.out["report.reward_referral"] = (z3.BoolVal(True), z3.And(inside, referral))
         self.out["report.reward_rules"] = z3.If(z3.And(inside, referral), reward_rules, self.code(""))
 
     def notices(self) -> None:
