@@ -158,3 +158,184 @@ def prove_invariants(policy, *, records: int = DEFAULT_RECORDS, timeout: float =
             out.append(InvariantProof(inv.name, "not_proved", bounds, seconds,
                                       why=f"unknown ({solver.reason_unknown()}) / 求解器未能判定（超时）"))
     return out
+
+
+# ------------------------------------------------------------------ equivalence of two policies
+#: The fields of a decision (``diffing.FIELDS``) whose equality ``diff --prove`` proves; the others
+#: (renewals' details, findings, missing facts, open questions) are left to the search.
+PROVED_FIELDS = ("status", "eligibility.result", "eligibility.preferred", "eligibility.unmet",
+                 "eligibility.undetermined", "eligibility.preferences", "term.last_day", "term.terms", "grounds",
+                 "recusal", "recusal.grounds", "obligations", "obligations.state", "obligations.due",
+                 "obligations.citation", "obligations.bearer", "violations", "violations.citation",
+                 "report.result", "report.category", "report.reward_referral", "report.reward_rules", "notices")
+
+
+@attrs.frozen
+class FieldProof:
+    """One field under ``diff --prove``: ``result`` equal (proved) | differs (a witness both engines
+    confirm) | not_proved (why)."""
+
+    field: str
+    result: str
+    seconds: float
+    witness: dict | None = None
+    why: str | None = None
+
+
+@attrs.frozen
+class Equivalence:
+    bounds: Bounds
+    fields: tuple[FieldProof, ...]
+    seconds: float
+    why: str | None = None  # set when nothing could be proved (an unsupported construct)
+
+    @property
+    def equivalent(self) -> bool:
+        return self.why is None and all(f.result == "equal" for f in self.fields)
+
+    @property
+    def witnesses(self) -> list[FieldProof]:
+        return [f for f in self.fields if f.result == "differs"]
+
+    def to_dict(self) -> dict:
+        return {"equivalent": self.equivalent, "bounds": self.bounds.to_dict(), "seconds": round(self.seconds, 3),
+                "why": self.why, "proved_fields": list(PROVED_FIELDS),
+                "fields": [{"field": f.field, "result": f.result, "seconds": round(f.seconds, 3),
+                            "witness": f.witness, "why": f.why} for f in self.fields]}
+
+
+def _tie(a, b, sym) -> list:
+    """Constraints making two symbolic values one."""
+    if isinstance(a, sym.SymList):
+        out = [a.k == b.k, a.length == b.length]
+        for x, y in zip(a.items, b.items):
+            if isinstance(x, dict):
+                if set(x) != set(y):
+                    raise sym.Unsupported("a list of records whose fields differ between the policies")
+                for f in x:
+                    out += [x[f].k == y[f].k, x[f].v == y[f].v]
+            else:
+                out += [x.k == y.k, x.v == y.v]
+        return out
+    return [a.k == b.k, a.v == b.v]
+
+
+def _absent(case, value, info) -> list:
+    """A fact the other policy does not declare: a case valid for both leaves it out (its default)."""
+    if info.closed:
+        return [case.equals(value, info.default, info.type)]
+    return [z3.Not(value.k)]
+
+
+def _differs(field: str, a, b, roles_a: dict, roles_b: dict, sym):
+    """A z3 condition: the two decisions (symbolic ``Decider.out``) differ in ``field``."""
+    x, y = a.out, b.out
+
+    def sets(p: dict, q: dict):
+        return z3.Or(*[p.get(key, z3.BoolVal(False)) != q.get(key, z3.BoolVal(False)) for key in set(p) | set(q)]) \
+            if set(p) | set(q) else z3.BoolVal(False)
+
+    def vals(p, q):
+        return z3.Or(p.k != q.k, z3.And(p.k, p.v != q.v))
+
+    if field in ("status", "eligibility.result", "report.result", "report.category", "report.reward_rules"):
+        return x[field] != y[field]
+    if field in ("eligibility.preferred", "term.last_day", "term.terms"):
+        return vals(x[field], y[field])
+    if field in ("eligibility.unmet", "eligibility.undetermined", "eligibility.preferences", "obligations",
+                 "violations", "violations.citation", "recusal.grounds", "notices"):
+        return sets(x[field], y[field])
+    if field == "recusal":
+        return z3.Or(x["recusal"][0] != y["recusal"][0], x["recusal"][1] != y["recusal"][1])
+    if field == "report.reward_referral":
+        return x[field][1] != y[field][1]
+    if field == "grounds":
+        def keyed(out, roles):
+            keyed_: dict = {}
+            for (ref, cite, effect), there in out["grounds"].items():
+                key = (roles.get(cite, ref), effect, ref)
+                keyed_[key] = z3.Or(keyed_.get(key, z3.BoolVal(False)), there)
+            return keyed_
+        return sets(keyed(x, roles_a), keyed(y, roles_b))
+    # per duty code: what each policy says of it where both have it
+    ex, ey = x["obligations.entries"], y["obligations.entries"]
+    out = []
+    for code in set(ex) & set(ey):
+        if len(ex[code]) != 1 or len(ey[code]) != 1:
+            raise sym.Unsupported(f"two duties with the code {code}")
+        (ta, sa, da, ra, ba), (tb, sb, db, rb, bb) = ex[code][0], ey[code][0]
+        both = z3.And(ta, tb)
+        if field == "obligations.state":
+            out.append(z3.And(both, sa != sb))
+        elif field == "obligations.due":
+            out.append(z3.And(both, vals(da, db)))
+        elif field == "obligations.citation":
+            out.append(z3.And(both, z3.BoolVal(ra != rb)))
+        elif field == "obligations.bearer":
+            out.append(z3.And(both, z3.BoolVal(ba != bb)))
+    return z3.Or(*out) if out else z3.BoolVal(False)
+
+
+def prove_equivalent(old, new, *, records: int = DEFAULT_RECORDS, timeout: float = DEFAULT_TIMEOUT) -> Equivalence:
+    """Whether ``old`` and ``new`` decide every case valid for both (within bounds) alike, field by field of
+    ``PROVED_FIELDS``; a field that differs comes with a witness case both engines confirm (``diffing.compare``)."""
+    _need()
+    from supervisor_rules.tools import diffing
+    from supervisor_rules.tools.prove import symbolic as sym
+
+    started = time.perf_counter()
+    bounds = bounds_for([old, new], records)
+    shared = diffing.shared_facts(old, new)
+    try:
+        strings = sym.Interner()
+        ca = sym.SymCase(old.compiled.checked.sections, bounds.first, bounds.last, records, strings, "a")
+        cb = sym.SymCase(new.compiled.checked.sections, bounds.first, bounds.last, records, strings, "b")
+        ties = [ca.as_of == cb.as_of]
+        for side, case, other in ((old, ca, new), (new, cb, old)):
+            for name, section in side.sections.items():
+                if name not in shared:
+                    ties.append(z3.Not(case.present[name]))
+                for field, info in section.fields.items():
+                    if field not in shared.get(name, {}):
+                        ties += _absent(case, case.facts[f"{name}.{field}"], info)
+        for name, fields in shared.items():
+            ties.append(ca.present[name] == cb.present[name])
+            for field in fields:
+                ties += _tie(ca.facts[f"{name}.{field}"], cb.facts[f"{name}.{field}"], sym)
+        horizon = bounds.last + dt.timedelta(days=366 * 4 * (records + 2))
+        da = sym.Decider(old, ca, sym.Tables(bounds.first, horizon, lambda: old.calendar))
+        db = sym.Decider(new, cb, sym.Tables(bounds.first, horizon, lambda: new.calendar))
+    except sym.Unsupported as exc:
+        return Equivalence(bounds, (), time.perf_counter() - started, why=str(exc))
+    roles = (diffing.ground_roles(old), diffing.ground_roles(new))
+    base = [*ca.constraints, *cb.constraints, *ties, *da.assumptions, *db.assumptions]
+    out = []
+    for field in PROVED_FIELDS:
+        t0 = time.perf_counter()
+        try:
+            differs = _differs(field, da, db, *roles, sym)
+        except sym.Unsupported as exc:
+            out.append(FieldProof(field, "not_proved", 0.0, why=str(exc)))
+            continue
+        solver = _solver(timeout)
+        solver.add(*base, differs)
+        answer = solver.check()
+        if answer == z3.unsat:
+            out.append(FieldProof(field, "equal", time.perf_counter() - t0))
+        elif answer == z3.sat:
+            witness = ca.concrete(solver.model())
+            def keep(c, field=field) -> bool:  # the engines' decisions differ in this very field
+                compared = diffing.compare(old, new, c, roles)
+                return compared is not None and any(key[0] == field for key in compared[0])
+
+            if keep(witness):
+                witness = diffing.shrink(witness, keep)
+                out.append(FieldProof(field, "differs", time.perf_counter() - t0, witness))
+            else:
+                out.append(FieldProof(field, "not_proved", time.perf_counter() - t0, witness,
+                                      why="the translator's witness decides alike when the engines evaluate it "
+                                          "(a translator bug) / 见证案例经引擎复核无差异"))
+        else:
+            out.append(FieldProof(field, "not_proved", time.perf_counter() - t0,
+                                  why=f"unknown ({solver.reason_unknown()}) / 求解器未能判定（超时）"))
+    return Equivalence(bounds, tuple(out), time.perf_counter() - started)
