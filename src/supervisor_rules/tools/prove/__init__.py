@@ -76,6 +76,8 @@ def bounds_for(policies, records: int = DEFAULT_RECORDS) -> Bounds:
 
 
 def _solver(timeout: float):
+    # No auto-configuration: the difference logic it picks gives up ("incomplete") on the deadlines' tables.
+    z3.set_param("smt.auto_config", False)
     solver = z3.Solver()
     solver.set("timeout", int(timeout * 1000))
     return solver
