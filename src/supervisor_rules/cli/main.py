@@ -827,8 +827,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also prove each invariant with z3 for every case within bounds (dates in the "
                             "calendar's years, at most --records entries per list), or refute it with a "
                             "counterexample the engine confirms (needs the `prove` extra)")
-    check.add_argument("--records", type=_records, default=2, metavar="K",
-                       help="with --prove: entries per list in the proof (default 2, at most 4)")
+    check.add_argument("--records", type=_records, default=None, metavar="K",
+                       help="with --prove: entries per list in the proof (default: 2, or more where the policy "
+                            "compares a count with a larger number; at most 6)")
     check.add_argument("--timeout", type=_seconds, default=60, metavar="S",
                        help="with --prove: seconds the solver may spend per invariant (default 60)")
     check.add_argument("--format", choices=("text", "json", "github", "sarif"), default=argparse.SUPPRESS,

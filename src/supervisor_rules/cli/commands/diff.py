@@ -51,8 +51,9 @@ def register(commands, options) -> None:
                    help="also prove with z3 that the decisions are equal for every case within bounds (dates in "
                         "the calendar's years, at most --records entries per list), field by field, or show a "
                         "witness both engines confirm (needs the `prove` extra)")
-    p.add_argument("--records", type=_records, default=2, metavar="K",
-                   help="with --prove: entries per list in the proof (default 2, at most 4)")
+    p.add_argument("--records", type=_records, default=None, metavar="K",
+                   help="with --prove: entries per list in the proof (default: 2, or more where the policy "
+                            "compares a count with a larger number; at most 6)")
     p.add_argument("--timeout", type=_seconds, default=60, metavar="S",
                    help="with --prove: seconds the solver may spend per field (default 60)")
     options.output(p, ("text", "json"))
@@ -60,8 +61,8 @@ def register(commands, options) -> None:
 
 
 def _records(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 4:
-        raise argparse.ArgumentTypeError(f"expected 1 to 4 records per list, got {text!r}")
+    if not text.isdigit() or not 1 <= int(text) <= 6:
+        raise argparse.ArgumentTypeError(f"expected 1 to 6 records per list, got {text!r}")
     return int(text)
 
 

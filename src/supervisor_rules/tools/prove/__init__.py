@@ -22,10 +22,12 @@ try:
 except ImportError:  # pragma: no cover - the `prove` extra
     z3 = None
 
+#: Years before the calendar's first a birth date (``age(…)``) may be: people up to ~120 years old.
+BIRTH_YEARS = 100
 #: Records per list in the symbolic case, by default.
 DEFAULT_RECORDS = 2
 #: Most records per list `--prove` accepts (the formula grows with them).
-MAX_RECORDS = 4
+MAX_RECORDS = 6
 #: Seconds the solver may spend on one question (an invariant, a field of the decision), by default.
 DEFAULT_TIMEOUT = 60
 #: Most seconds `--timeout` accepts per question.
@@ -54,14 +56,45 @@ class Bounds:
     last: dt.date
     records: int
 
+    @property
+    def born_from(self) -> dt.date:
+        """Birth dates (what ``age(…)`` counts from) reach back ``BIRTH_YEARS`` years before ``first``."""
+        return dt.date(self.first.year - BIRTH_YEARS, 1, 1)
+
     def to_dict(self) -> dict:
         return {"dates": [self.first.isoformat(), self.last.isoformat()], "records_per_list": self.records,
-                "assumes": ["every deadline a case needs falls in a year the working-day calendar covers",
+                "birth_dates": [self.born_from.isoformat(), self.last.isoformat()],
+                "assumes": ["every deadline (`due`) a case needs falls in a year the working-day calendar covers",
                             "numbers are exact rationals; texts any strings"]}
 
     def words(self) -> str:
         return (f"dates {self.first.isoformat()}..{self.last.isoformat()}, at most {self.records} records per list "
                 f"/ 日期 {self.first.isoformat()} 至 {self.last.isoformat()}，每个列表至多 {self.records} 条记录")
+
+
+def records_needed(*policies) -> int:
+    """Records per list enough to tell apart the counts the policies compare with a number: a count
+    compared with N (``count … >= N``, ``> N``, ``= N`` …) changes between N - 1 and N + 1 entries, and a
+    count inside a rule over the same list (a renewal counting earlier renewals) needs one more: N + 2,
+    at least ``DEFAULT_RECORDS``, at most ``MAX_RECORDS``."""
+    from supervisor_rules.lang import nodes as n
+
+    need = DEFAULT_RECORDS
+    for policy in policies:
+        checked = policy.compiled.checked
+        parts = [p.rules for p in checked.provisions] + [(i.when, i.then) for i in checked.invariants]
+        for node in n.walk(parts):
+            if not isinstance(node, n.Compare):
+                continue
+            sides = [node.left, node.right]
+            counted = any(isinstance(x, n.Count) or (isinstance(x, n.Quantifier) and x.kind == "count") or
+                          (isinstance(x, n.Defined) and isinstance(x.expr, (n.Count, n.Quantifier))) for x in sides)
+            numbers = [x.value for x in sides if isinstance(x, n.Literal) and not isinstance(x.value, bool)
+                       and isinstance(x.value, (int,)) or (isinstance(x, n.Literal) and hasattr(x.value, "denominator")
+                                                           and not isinstance(x.value, bool))]
+            if counted and numbers:
+                need = max(need, int(numbers[0]) + 2)
+    return min(need, MAX_RECORDS)
 
 
 def bounds_for(policies, records: int = DEFAULT_RECORDS) -> Bounds:
@@ -73,6 +106,11 @@ def bounds_for(policies, records: int = DEFAULT_RECORDS) -> Bounds:
     if not years:
         raise ValueError("the working-day calendars cover no common year / 工作日历没有共同覆盖的年份")
     return Bounds(dt.date(min(years), 1, 1), dt.date(max(years), 12, 31), records)
+
+
+def _horizon(bounds: Bounds) -> dt.date:
+    """The last day a lookup table covers: past the bounds by the terms and periods a case may count."""
+    return bounds.last + dt.timedelta(days=366 * 4 * (bounds.records + 2))
 
 
 def _solver(timeout: float):
@@ -102,29 +140,33 @@ class InvariantProof:
     why: str | None = None
 
 
-def prove_invariants(policy, *, records: int = DEFAULT_RECORDS, timeout: float = DEFAULT_TIMEOUT,
+def prove_invariants(policy, *, records: int | None = None, timeout: float = DEFAULT_TIMEOUT,
                      names=None) -> list[InvariantProof]:
-    """Each invariant of ``policy`` proved, or refuted by a counterexample the engine confirms."""
+    """Each invariant of ``policy`` proved, or refuted by a counterexample the engine confirms.
+    ``records``: entries per list (None: ``records_needed``)."""
     _need()
     from supervisor_rules.tools import invariants as inv_module
     from supervisor_rules.tools.prove import symbolic as sym
 
-    bounds = bounds_for([policy], records)
+    bounds = bounds_for([policy], records if records is not None else records_needed(policy))
+    records = bounds.records
     checked = policy.compiled.checked
     compiled = {inv.name: inv for inv in policy.invariants}
     out: list[InvariantProof] = []
     started = time.perf_counter()
     try:
         strings = sym.Interner()
-        case = sym.SymCase(checked.sections, bounds.first, bounds.last, records, strings)
-        tables = sym.Tables(bounds.first, bounds.last + dt.timedelta(days=366 * 4 * (records + 2)),
-                            lambda: policy.calendar)
+        births = sym.births(checked)
+        case = sym.SymCase(checked.sections, bounds.first, bounds.last, records, strings, births=births,
+                           born_from=bounds.born_from)
+        tables = sym.Tables(bounds.first, _horizon(bounds), lambda: policy.calendar, bounds.born_from)
         decider = sym.Decider(policy, case, tables)
         decider.for_invariants()
         failure = None
     except sym.Unsupported as exc:
         failure, decider, case = str(exc), None, None
     setup = time.perf_counter() - started
+    solver = None
     for inv in checked.invariants:
         if names is not None and inv.name not in names:
             continue
@@ -138,14 +180,20 @@ def prove_invariants(policy, *, records: int = DEFAULT_RECORDS, timeout: float =
         except sym.Unsupported as exc:
             out.append(InvariantProof(inv.name, "not_proved", bounds, time.perf_counter() - t0, why=str(exc)))
             continue
-        solver = _solver(timeout)
-        solver.add(*case.constraints, *decider.assumptions, when.t, then.f)
+        if solver is None:  # one solver for all the invariants: what it learns of the policy is kept
+            solver = _solver(timeout)
+            solver.add(*case.constraints, *decider.assumptions)
+        solver.push()
+        solver.add(when.t, then.f)
         answer = solver.check()
+        model = solver.model() if answer == z3.sat else None
+        reason = solver.reason_unknown() if answer == z3.unknown else None
+        solver.pop()
         seconds = time.perf_counter() - t0 + (setup if not out else 0)
         if answer == z3.unsat:
             out.append(InvariantProof(inv.name, "proved", bounds, seconds))
         elif answer == z3.sat:
-            concrete = case.concrete(solver.model())
+            concrete = case.concrete(model)
             broken, decision = inv_module.violated(policy, (compiled[inv.name],), concrete)
             if broken:  # the smallest case that still violates it (no section, fact or entry can go)
                 from supervisor_rules.tools.diffing import shrink
@@ -158,7 +206,7 @@ def prove_invariants(policy, *, records: int = DEFAULT_RECORDS, timeout: float =
                                               "when the engine evaluates it (a translator bug) / 反例经引擎复核不成立"))
         else:
             out.append(InvariantProof(inv.name, "not_proved", bounds, seconds,
-                                      why=f"unknown ({solver.reason_unknown()}) / 求解器未能判定（超时）"))
+                                      why=f"unknown ({reason}) / 求解器未能判定（超时）"))
     return out
 
 
@@ -169,7 +217,8 @@ PROVED_FIELDS = ("status", "eligibility.result", "eligibility.preferred", "eligi
                  "eligibility.undetermined", "eligibility.preferences", "term.last_day", "term.terms", "grounds",
                  "recusal", "recusal.grounds", "obligations", "obligations.state", "obligations.due",
                  "obligations.citation", "obligations.bearer", "violations", "violations.citation",
-                 "report.result", "report.category", "report.reward_referral", "report.reward_rules", "notices")
+                 "report.result", "report.category", "report.reward_referral", "report.reward_rules", "notices",
+                 "findings")
 
 
 @attrs.frozen
@@ -251,6 +300,20 @@ def _differs(field: str, a, b, roles_a: dict, roles_b: dict, sym):
         return z3.Or(x["recusal"][0] != y["recusal"][0], x["recusal"][1] != y["recusal"][1])
     if field == "report.reward_referral":
         return x[field][1] != y[field][1]
+    if field == "findings":  # each code's entries, position by position: there, and if so, the same value
+        fx, fy = x["findings"], y["findings"]
+        out = []
+        for code in set(fx) | set(fy):
+            ex, ey = fx.get(code, []), fy.get(code, [])
+            if [(i, ref) for _, i, _, ref in ex] != [(i, ref) for _, i, _, ref in ey] or \
+                    any(a[2].kind != b[2].kind for a, b in zip(ex, ey)):
+                if not ex or not ey:  # a code one policy never concludes: there at all is the difference
+                    out += [entry[0] for entry in ex + ey]
+                    continue
+                raise sym.Unsupported(f"conclusion `{code}` drawn differently by the two policies")
+            for (ta, _, va, _), (tb, _, vb, _) in zip(ex, ey):
+                out.append(z3.Or(ta != tb, z3.And(ta, vals(va, vb))))
+        return z3.Or(*out) if out else z3.BoolVal(False)
     if field == "grounds":
         def keyed(out, roles):
             keyed_: dict = {}
@@ -278,7 +341,7 @@ def _differs(field: str, a, b, roles_a: dict, roles_b: dict, sym):
     return z3.Or(*out) if out else z3.BoolVal(False)
 
 
-def prove_equivalent(old, new, *, records: int = DEFAULT_RECORDS, timeout: float = DEFAULT_TIMEOUT) -> Equivalence:
+def prove_equivalent(old, new, *, records: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> Equivalence:
     """Whether ``old`` and ``new`` decide every case valid for both (within bounds) alike, field by field of
     ``PROVED_FIELDS``; a field that differs comes with a witness case both engines confirm (``diffing.compare``)."""
     _need()
@@ -286,12 +349,16 @@ def prove_equivalent(old, new, *, records: int = DEFAULT_RECORDS, timeout: float
     from supervisor_rules.tools.prove import symbolic as sym
 
     started = time.perf_counter()
-    bounds = bounds_for([old, new], records)
+    bounds = bounds_for([old, new], records if records is not None else records_needed(old, new))
+    records = bounds.records
     shared = diffing.shared_facts(old, new)
     try:
         strings = sym.Interner()
-        ca = sym.SymCase(old.compiled.checked.sections, bounds.first, bounds.last, records, strings, "a")
-        cb = sym.SymCase(new.compiled.checked.sections, bounds.first, bounds.last, records, strings, "b")
+        births = sym.births(old.compiled.checked) | sym.births(new.compiled.checked)
+        ca = sym.SymCase(old.compiled.checked.sections, bounds.first, bounds.last, records, strings, "a", births,
+                         bounds.born_from)
+        cb = sym.SymCase(new.compiled.checked.sections, bounds.first, bounds.last, records, strings, "b", births,
+                         bounds.born_from)
         ties = [ca.as_of == cb.as_of]
         for side, case, other in ((old, ca, new), (new, cb, old)):
             for name, section in side.sections.items():
@@ -304,14 +371,15 @@ def prove_equivalent(old, new, *, records: int = DEFAULT_RECORDS, timeout: float
             ties.append(ca.present[name] == cb.present[name])
             for field in fields:
                 ties += _tie(ca.facts[f"{name}.{field}"], cb.facts[f"{name}.{field}"], sym)
-        horizon = bounds.last + dt.timedelta(days=366 * 4 * (records + 2))
-        da = sym.Decider(old, ca, sym.Tables(bounds.first, horizon, lambda: old.calendar))
-        db = sym.Decider(new, cb, sym.Tables(bounds.first, horizon, lambda: new.calendar))
+        horizon = _horizon(bounds)
+        da = sym.Decider(old, ca, sym.Tables(bounds.first, horizon, lambda: old.calendar, bounds.born_from))
+        db = sym.Decider(new, cb, sym.Tables(bounds.first, horizon, lambda: new.calendar, bounds.born_from))
     except sym.Unsupported as exc:
         return Equivalence(bounds, (), time.perf_counter() - started, why=str(exc))
     roles = (diffing.ground_roles(old), diffing.ground_roles(new))
     base = [*ca.constraints, *cb.constraints, *ties, *da.assumptions, *db.assumptions]
     out = []
+    solver = None
     for field in PROVED_FIELDS:
         t0 = time.perf_counter()
         try:
@@ -319,13 +387,19 @@ def prove_equivalent(old, new, *, records: int = DEFAULT_RECORDS, timeout: float
         except sym.Unsupported as exc:
             out.append(FieldProof(field, "not_proved", 0.0, why=str(exc)))
             continue
-        solver = _solver(timeout)
-        solver.add(*base, differs)
+        if solver is None:
+            solver = _solver(timeout)
+            solver.add(*base)
+        solver.push()
+        solver.add(differs)
         answer = solver.check()
+        model = solver.model() if answer == z3.sat else None
+        reason = solver.reason_unknown() if answer == z3.unknown else None
+        solver.pop()
         if answer == z3.unsat:
             out.append(FieldProof(field, "equal", time.perf_counter() - t0))
         elif answer == z3.sat:
-            witness = ca.concrete(solver.model())
+            witness = ca.concrete(model)
             def keep(c, field=field) -> bool:  # the engines' decisions differ in this very field
                 compared = diffing.compare(old, new, c, roles)
                 return compared is not None and any(key[0] == field for key in compared[0])
@@ -339,5 +413,5 @@ def prove_equivalent(old, new, *, records: int = DEFAULT_RECORDS, timeout: float
                                           "(a translator bug) / 见证案例经引擎复核无差异"))
         else:
             out.append(FieldProof(field, "not_proved", time.perf_counter() - t0,
-                                  why=f"unknown ({solver.reason_unknown()}) / 求解器未能判定（超时）"))
+                                  why=f"unknown ({reason}) / 求解器未能判定（超时）"))
     return Equivalence(bounds, tuple(out), time.perf_counter() - started)

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import z3
 
 from supervisor_rules import questions
-from supervisor_rules.dates import deadlines, periods
+from supervisor_rules.dates import ages, deadlines, periods
 from supervisor_rules.dates.workdays import MissingCalendarYear
 from supervisor_rules.engine.reference import RulesByKind
 from supervisor_rules.lang import nodes as n
@@ -29,7 +29,7 @@ from supervisor_rules.lang.checker import (BOOL, DATE, DECISION_ALIASES, DECISIO
 #: Pieces a calendar lookup table may have (a working-day table over 23 years has ~4,000).
 MAX_TABLE_PIECES = 20_000
 #: Days a lookup table may cover.
-MAX_TABLE_DAYS = 40_000
+MAX_TABLE_DAYS = 60_000
 
 
 class Unsupported(Exception):
@@ -88,6 +88,15 @@ class Val:
         self.k, self.v, self.kind, self.enum = k, v, kind, enum
 
 
+class AgeVal:
+    """``age(birth, on)``: compared with a whole number only (``Decider.compare_age``)."""
+
+    __slots__ = ("birth", "on", "convention")
+
+    def __init__(self, birth, on, convention: str):
+        self.birth, self.on, self.convention = birth, on, convention
+
+
 class SymList:
     """A list: known or not, its length, its entries (each a ``Val`` or, for records, a dict of them)."""
 
@@ -143,52 +152,108 @@ class Interner:
 
 
 # ------------------------------------------------------------------ calendar tables
+def _tree(place, pieces: list[tuple[int, int]], offset: bool):
+    """A balanced If tree over runs of days: ``place + delta`` (``offset``) or ``value`` of the run
+    ``place`` falls in. Built through z3's C API: tables have thousands of runs."""
+    ctx = place.ctx
+    ref = ctx.ref()
+    keep: list = []  # every node wrapped (and so referenced) until the tree holds it
+
+    def wrap(ast, kind=z3.ArithRef):
+        node = kind(ast, ctx)
+        keep.append(node)
+        return node
+
+    def leaf(v: int):
+        if not offset:
+            return wrap(z3.IntVal(v, ctx).as_ast())
+        if not v:
+            return place
+        const = wrap(z3.IntVal(v, ctx).as_ast())
+        return wrap(z3.Z3_mk_add(ref, 2, (z3.Ast * 2)(place.as_ast(), const.as_ast())))
+
+    def build(a: int, b: int):
+        if b - a == 1:
+            return leaf(pieces[a][1])
+        mid = (a + b) // 2
+        bound = wrap(z3.IntVal(pieces[mid][0], ctx).as_ast())
+        split = wrap(z3.Z3_mk_lt(ref, place.as_ast(), bound.as_ast()), z3.BoolRef)
+        left, right = build(a, mid), build(mid, b)
+        return wrap(z3.Z3_mk_ite(ref, split.as_ast(), left.as_ast(), right.as_ast()))
+
+    return build(0, len(pieces))
+
+
+
 class Tables:
     """Lookup tables of calendar functions over the bounded days, built from ``dates/``."""
 
-    def __init__(self, lo: dt.date, hi: dt.date, calendar_source: Callable):
+    def __init__(self, lo: dt.date, hi: dt.date, calendar_source: Callable, born_from: dt.date | None = None):
         self.lo, self.hi = lo, hi
+        self.born_from = born_from or lo  # the age tables start here (birth dates reach further back)
         self.calendar_source = calendar_source
         self.cache: dict[tuple, tuple] = {}
         if (hi - lo).days > MAX_TABLE_DAYS:
             raise Unsupported(f"a date range of {(hi - lo).days} days (more than {MAX_TABLE_DAYS})")
 
-    def apply(self, key: tuple, fn: Callable[[dt.date], dt.date | None], x) -> tuple[Any, Any]:
+    def apply(self, key: tuple, fn: Callable[[dt.date], dt.date | None], x, lo: dt.date | None = None) -> tuple:
         """(known, fn(x)) for the Int day ordinal ``x``: a balanced If tree over runs of days with the same
         offset ``fn(d) - d`` (None: unknown)."""
-        pieces = self.cache.get(key)
-        if pieces is None:
-            pieces = []
-            day = self.lo
+        lo = lo or self.lo
+        built = self.cache.get(key)
+        if built is None:
+            pieces: list = []
+            day = lo
             while day <= self.hi:
                 try:
                     out = fn(day)
                 except (MissingCalendarYear, periods.PeriodOutOfRange, OverflowError, ValueError):
                     out = None
                 delta = None if out is None else (out - day).days
-                if pieces and pieces[-1][1] == delta:
-                    pass
-                else:
+                if not pieces or pieces[-1][1] != delta:
                     pieces.append((day.toordinal(), delta))
                 day += dt.timedelta(days=1)
             if len(pieces) > MAX_TABLE_PIECES:
                 raise Unsupported(f"a calendar table of {len(pieces)} pieces")
-            self.cache[key] = pieces
+            # Built once over a placeholder day, then substituted (in z3's C code) for each use.
+            place = z3.Int(f"table!{len(self.cache)}")
+            value = _tree(place, [(start, delta or 0) for start, delta in pieces], offset=True)
+            # Unknown on the runs of days whose result the calendar cannot give (few of them).
+            gaps = []
+            for i, (start, delta) in enumerate(pieces):
+                if delta is None:
+                    end = pieces[i + 1][0] if i + 1 < len(pieces) else self.hi.toordinal() + 1
+                    gaps.append(z3.And(place >= start, place < end))
+            known = z3.Not(z3.Or(*gaps)) if gaps else z3.BoolVal(True)
+            # Outside the tabled days nothing is known (the bounds keep the case's dates inside).
+            known = z3.And(known, place >= lo.toordinal(), place <= self.hi.toordinal())
+            built = self.cache[key] = (place, known, value)
+        place, known, value = built
+        return z3.substitute(known, (place, x)), z3.substitute(value, (place, x))
 
-        def tree(lo: int, hi: int):
-            if hi - lo == 1:
-                delta = pieces[lo][1]
-                return (z3.BoolVal(delta is not None), x + (delta or 0))
-            mid = (lo + hi) // 2
-            kl, vl = tree(lo, mid)
-            kr, vr = tree(mid, hi)
-            split = x < pieces[mid][0]
-            return z3.If(split, kl, kr), z3.If(split, vl, vr)
+    def constant_runs(self, key: tuple, fn: Callable[[dt.date], int], x):
+        """``fn(x)`` for a function that is constant over runs of days (the year of a day): an If tree."""
+        built = self.cache.get(key)
+        if built is None:
+            pieces: list = []
+            day = self.lo
+            while day <= self.hi:
+                value = fn(day)
+                if not pieces or pieces[-1][1] != value:
+                    pieces.append((day.toordinal(), value))
+                day += dt.timedelta(days=1)
+            if len(pieces) > MAX_TABLE_PIECES:
+                raise Unsupported(f"a calendar table of {len(pieces)} pieces")
+            place = z3.Int(f"table!{len(self.cache)}")
+            inside = z3.And(place >= self.lo.toordinal(), place <= self.hi.toordinal())
+            built = self.cache[key] = (place, inside, _tree(place, pieces, offset=False))
+        place, inside, value = built
+        return z3.substitute(inside, (place, x)), z3.substitute(value, (place, x))
 
-        known, value = tree(0, len(pieces))
-        # Outside the tabled days nothing is known (the bounds keep the case's dates inside).
-        inside = z3.And(x >= self.lo.toordinal(), x <= self.hi.toordinal())
-        return z3.And(known, inside), value
+    def reaches(self, x, age: int, convention: str):
+        """The first day a person born on ``x`` is ``age`` 周岁 (``dates.ages.reaches_age``)."""
+        return self.apply(("age", age, convention), lambda d: ages.reaches_age(d, age, convention=convention), x,
+                          self.born_from)
 
     def counted(self, x, amount: int, unit: str, before: bool):
         """``x after/before amount unit`` as the reference counts it."""
@@ -228,9 +293,12 @@ class SymCase:
     """A case as z3 variables: ``as_of``, each section's presence, each fact (known, value), each list up
     to ``k`` entries. ``constraints`` are what makes it a valid case within the bounds."""
 
-    def __init__(self, sections: dict, lo: dt.date, hi: dt.date, k: int, strings: Interner, prefix: str = "c"):
+    def __init__(self, sections: dict, lo: dt.date, hi: dt.date, k: int, strings: Interner, prefix: str = "c",
+                 births: frozenset = frozenset(), born_from: dt.date | None = None):
         self.sections = sections
         self.lo, self.hi, self.k, self.strings = lo.toordinal(), hi.toordinal(), k, strings
+        # Birth dates (what `age(…)` counts from) reach further back: a person of any age within the bounds.
+        self.births, self.born_from = births, (born_from or lo).toordinal()
         self.constraints: list = []
         self.as_of = z3.Int(f"{prefix}.as_of")
         self.day(self.as_of)
@@ -256,7 +324,10 @@ class SymCase:
             return Val(k, z3.Bool(name), "bool")
         if t == DATE:
             v = z3.Int(name)
-            self.day(v)
+            if name.split(".", 1)[1] in self.births:
+                self.constraints.append(z3.And(v >= self.born_from, v <= self.hi))
+            else:
+                self.day(v)
             return Val(k, v, "date")
         if t == NUMBER:
             return Val(k, z3.Real(name), "number")
@@ -362,6 +433,16 @@ class SymCase:
                     out[field] = shown
             case[name] = out
         return case
+
+
+def births(checked) -> frozenset[str]:
+    """The date facts ``age(…)`` counts from (``section.fact``), anywhere in the rules or invariants."""
+    found = set()
+    for part in (*checked.provisions, *checked.invariants):
+        for node in n.walk(part.rules if hasattr(part, "rules") else (part.when, part.then)):
+            if isinstance(node, n.Age) and isinstance(node.birth, n.Path):
+                found.add(node.birth.dotted)
+    return frozenset(found)
 
 
 # ------------------------------------------------------------------ the decision, symbolically
@@ -494,6 +575,25 @@ class Decider:
             return Val(z3.And(base.k, k), v, "date")
         if isinstance(e, n.Defined):
             return self.value(e.expr, record, var)
+        if isinstance(e, n.YearOf):
+            day = self.value(e.operand, record, var)
+            inside, year = self.tables.constant_runs(("year",), lambda d: d.year, day.v)
+            return Val(z3.And(day.k, inside), z3.ToReal(year), "number")
+        if isinstance(e, n.Age):
+            rule = self.checked.header.age if self.checked.header is not None else None
+            if rule not in ages.CONVENTIONS:
+                raise Unsupported("`age` without a convention", e.span)
+            return AgeVal(self.value(e.birth, record, var), self.value(e.on, record, var),
+                          "day_after" if rule == "day_after" else "birthday")
+        if isinstance(e, n.TermNumber):
+            day = self.value(e.on, record, var)
+            return self.term_number(day)
+        if isinstance(e, n.Deadline):
+            base = self.value(e.base, record, var)
+            dk, dv = self.tables.deadline(base.v, e.amount, e.unit)
+            # Bound: the calendar covers the deadline (else the engine adds a notice naming the year).
+            self.assumptions.append(z3.Implies(base.k, dk))
+            return Val(base.k, dv, "date")
         if isinstance(e, n.Count):
             items = self.value(e.source, record, var)
             return Val(items.k, z3.ToReal(items.length), "number")
@@ -510,6 +610,8 @@ class Decider:
         return z3.BoolVal(False) if code is None else v.v == code
 
     def compare(self, e: n.Compare, left, right) -> TB:
+        if isinstance(left, AgeVal) or isinstance(right, AgeVal):
+            return self.compare_age(e, left, right)
         if isinstance(right, n.Name) or isinstance(left, n.Name):
             value, name = (left, right) if isinstance(right, n.Name) else (right, left)
             equal = self.same(value, name)
@@ -535,6 +637,35 @@ class Decider:
                ">": lambda: a > b, ">=": lambda: a >= b}[e.op]()
         known = z3.And(left.k, right.k)
         return TB(z3.And(known, out), z3.And(known, z3.Not(out)))
+
+    def compare_age(self, e: n.Compare, left, right) -> TB:
+        """``age(B, D) OP N`` for a whole number N: ``age >= N`` iff D is on or after the day B's person
+        reaches N (``reaches_age``); the age is unknown before the birth."""
+        op = e.op
+        if isinstance(left, AgeVal):
+            age, other, literal = left, right, e.right
+        else:  # N OP age → age OP' N
+            age, other, literal = right, left, e.left
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        if not isinstance(other, Val) or other.kind != "number" or not isinstance(literal, n.Literal) or \
+                isinstance(literal.value, bool) or Fraction(literal.value).denominator != 1:
+            raise Unsupported("`age` compared with something but a whole number", e.span)
+        number = int(literal.value)
+        birth, on, left = age.birth, age.on, age
+
+        def at_least(k: int):
+            if k <= 0:
+                return z3.BoolVal(True)
+            known, day = self.tables.reaches(birth.v, k, left.convention)
+            self.assumptions.append(z3.Implies(birth.k, known))
+            return on.v >= day
+
+        test = {">=": lambda: at_least(number), ">": lambda: at_least(number + 1),
+                "<": lambda: z3.Not(at_least(number)), "<=": lambda: z3.Not(at_least(number + 1)),
+                "=": lambda: z3.And(at_least(number), z3.Not(at_least(number + 1))),
+                "!=": lambda: z3.Not(z3.And(at_least(number), z3.Not(at_least(number + 1))))}[op]()
+        known = z3.And(birth.k, on.k, on.v >= birth.v)
+        return TB(z3.And(known, test), z3.And(known, z3.Not(test)))
 
     def quantified(self, e: n.Quantifier, record, var):
         items = self.value(e.source, record, var)
@@ -593,7 +724,9 @@ class Decider:
         self.recusal()
         self.obligations()
         self.report()
+        self.findings()
         self.notices()
+        self.deadline_bounds()
 
     def code(self, text: str):
         return z3.IntVal(self.s(text))
@@ -678,6 +811,7 @@ class Decider:
                     following.append(stays)
                 present = items.present(i)
                 possible = [z3.If(present, f, p) for f, p in zip(following, possible)]
+        self.term_state = (start, lasts, possible)
         lo = some([(possible[j], lasts[j][1]) for j in range(K + 1)], lasts[K][1])
         hi = some([(possible[j], lasts[j][1]) for j in reversed(range(K + 1))], lasts[0][1])
         count = z3.Sum(*[z3.If(p, 1, 0) for p in possible])
@@ -691,6 +825,22 @@ class Decider:
         self.out["term.last_day"] = self.last_day
         self.out["term.terms"] = Val(z3.And(start.k, known), z3.ToReal(first), "number")
         self.expired = expired
+
+    def term_number(self, day) -> Val:
+        """``term number(day)`` (``_ref_term_number``): the term the day falls in, counted from 1, if the
+        renewal chain surely reaches it; 0 where it surely does not (or before the start); else unknown."""
+        state = getattr(self, "term_state", None)
+        if state is None:
+            return Val(z3.BoolVal(False), z3.RealVal(0), "number")
+        start, lasts, possible = state
+        K = len(possible) - 1
+        index = some([(day.v < start.v, z3.IntVal(-1))] + [(day.v <= lasts[j][1], z3.IntVal(j)) for j in range(K + 1)],
+                     z3.IntVal(K + 1))
+        least = some([(possible[j], z3.IntVal(j)) for j in range(K + 1)], z3.IntVal(K))
+        most = some([(possible[j], z3.IntVal(j)) for j in reversed(range(K + 1))], z3.IntVal(0))
+        value = z3.If(index == -1, 0, z3.If(index <= least, index + 1, 0))
+        known = z3.And(start.k, day.k, z3.Or(index == -1, index <= least, index > most))
+        return Val(known, z3.ToReal(value), "number")
 
     def status(self) -> None:
         c = self.case
@@ -815,6 +965,84 @@ class Decider:
         self.out["report.reward_referral"] = (z3.BoolVal(True), z3.And(inside, referral))
         self.out["report.reward_rules"] = z3.If(z3.And(inside, referral), reward_rules, self.code(""))
 
+    def drawn(self, node, record) -> tuple[Any, Any]:
+        """(the finding is there — drawn not false —, its value as a ``Val``; unknown where the condition
+        or the value is)."""
+        holds = as_tb(self.value(node.condition, record, node.var)) if node.condition is not None else TRUE
+        if node.value is None:
+            return z3.Not(holds.f), Val(holds.t, z3.BoolVal(True), "bool")
+        value = self.value(node.value, record, node.var)
+        if isinstance(value, TB):
+            value = Val(z3.Not(value.unknown), value.t, "bool")
+        if not isinstance(value, Val):
+            raise Unsupported("a conclusion's value of this kind", node.span)
+        return z3.Not(holds.f), Val(z3.And(holds.t, value.k), value.v, value.kind, value.enum)
+
+    def findings(self) -> None:
+        """Each conclusion's entries: code → [(there, item index or None, value, ref)]."""
+        out: dict[str, list] = {}
+        for rule in self.rules.of(_kinds["Conclusion"]):
+            node = rule.node
+            asks = self.asks(rule.sections)
+            entries = out.setdefault(node.code, [])
+            if node.source is None:
+                there, value = self.drawn(node, None)
+                entries.append((z3.And(asks, there), None, value, rule.citation.ref))
+                continue
+            items = self.case.facts[node.source.dotted]
+            # the list unknown: one finding whose value is unknown
+            entries.append((z3.And(asks, z3.Not(items.k)), None, Val(z3.BoolVal(False), z3.BoolVal(True), "bool"),
+                            rule.citation.ref))
+            for i, record in enumerate(items.items):
+                there, value = self.drawn(node, record)
+                entries.append((z3.And(asks, items.k, items.present(i), there), i, value, rule.citation.ref))
+        self.out["findings"] = out
+
+    def deadline_bounds(self) -> None:
+        """Bound: every ``due(…)`` of every rule, for every record its base names, falls in a year the
+        calendar covers — so that no deadline notice (naming a missing year) arises."""
+        for rule in self.rules.rules:
+            own = ((rule.scope[0], rule.scope[1].dotted, True),) if rule.scope is not None else ()
+            self.deadlines_in(rule.node, own, {}, None, None)
+
+    def deadlines_in(self, node, binders, bound, record, var) -> None:
+        if isinstance(node, (tuple, list)):
+            for item in node:
+                self.deadlines_in(item, binders, bound, record, var)
+            return
+        if not hasattr(type(node), "__attrs_attrs__"):
+            return
+        if isinstance(node, n.Deadline):
+            self.each_record(binders, bound, record, var, lambda r, v: self.value(node, r, v))
+        for field in type(node).__attrs_attrs__:
+            if field.name == "span":
+                continue
+            inner = binders
+            if isinstance(node, n.Quantifier) and field.name == "condition":
+                inner = (*binders, (node.var, node.source.dotted, False))
+            self.deadlines_in(getattr(node, field.name), inner, bound, record, var)
+
+    def each_record(self, binders, bound, record, var, action) -> None:
+        """``action(record, var)`` for each combination of records the binders name (the assumptions it
+        adds hold for every entry, present or not: a stronger bound, stated so in the docs)."""
+        if not binders:
+            saved = dict(self.bound)
+            self.bound.update(bound)
+            try:
+                action(record, var)
+            finally:
+                self.bound = saved
+            return
+        (name, key, own), rest = binders[0], binders[1:]
+        items = self.case.facts.get(key)
+        if items is None:
+            return
+        for item in items.items:
+            if own:
+                self.each_record(rest, bound, item, name, action)
+            else:
+                self.each_record(rest, {**bound, name: item}, record, var, action)
+
     def notices(self) -> None:
         c = self.case
         found: dict[tuple, Any] = {}
@@ -863,6 +1091,8 @@ class Decider:
             return CodeSet(effects)
         if field == "violations":
             return CodeSet(out["violations"])
+        if field == "findings":
+            return CodeSet({code: z3.Or(*[entry[0] for entry in entries]) for code, entries in out["findings"].items()})
         if field == "obligations":
             return CodeSet(out["obligations"])
         if field in ("owed", "met", "overdue", "breached"):
@@ -880,7 +1110,7 @@ class Decider:
         return Val(known, value, "enum", enum)
 
 
-_SUPPORTED = ("Require", "Prefer", "Term", "Renewal", "RenewalCondition", "Ground", "DismissalRecord", "Prohibit",
+_SUPPORTED = ("Conclusion", "Require", "Prefer", "Term", "Renewal", "RenewalCondition", "Ground", "DismissalRecord", "Prohibit",
               "Recusal", "Duty", "ReportScope", "ReportCategory", "Reward", "Notice")
 _kinds: dict[str, type] = {}
 for _kind in questions.rule_kinds():
