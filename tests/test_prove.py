@@ -43,6 +43,12 @@ def test_shipped_invariants_are_proved(policy_id):
     assert results and {r.result for r in results} == {"proved"}, [(r.name, r.why) for r in results]
 
 
+@pytest.mark.slow
+def test_third_policy_invariants_are_proved():
+    results = prove_invariants(sr.load_policy(ROOT / "examples" / "policies" / "lanjiang-2025.rules"))
+    assert results and {r.result for r in results} == {"proved"}, [(r.name, r.why) for r in results]
+
+
 def test_false_invariant_refuted_with_an_engine_checked_counterexample(tmp_path):
     policy = sr.load_policy(_wuhan(tmp_path, append=FALSE))
     (result,) = prove_invariants(policy, names={"false_last_day"})
@@ -110,3 +116,123 @@ def test_proved_invariants_hold_on_random_cases():
         assert not inv_module.violated(policy, proved, case)[0]
 
     never_violated()
+
+
+def _translated(policy):
+    """A policy's symbolic decision, with a solver holding its constraints."""
+    import z3
+
+    from supervisor_rules.tools import prove
+    from supervisor_rules.tools.prove import symbolic as sym
+
+    bounds = prove.bounds_for([policy], prove.records_needed(policy))
+    checked = policy.compiled.checked
+    strings = sym.Interner()
+    symcase = sym.SymCase(checked.sections, bounds.first, bounds.last, bounds.records, strings,
+                          births=sym.births(checked), born_from=bounds.born_from)
+    decider = sym.Decider(policy, symcase, sym.Tables(bounds.first, prove._horizon(bounds), lambda: policy.calendar,
+                                                      bounds.born_from))
+    solver = z3.Solver()
+    solver.add(*symcase.constraints, *decider.assumptions)
+    return symcase, decider, solver, strings
+
+
+def _pinned(policy, translated, case: dict):
+    """The translator's decision of one concrete case: the symbolic case pinned to it, solved, read back."""
+    import datetime as dt
+
+    import z3
+
+    from supervisor_rules.tools.prove import symbolic as sym
+
+    symcase, decider, solver, strings = translated
+    facts, sections, as_of = policy.read_case(case)
+
+    def pin(value, given) -> list:
+        if given is None:
+            return [z3.Not(value.k)] if not isinstance(value, sym.SymList) else [z3.Not(value.k)]
+        if isinstance(value, sym.SymList):
+            out = [value.k, value.length == len(given)]
+            for item, entry in zip(value.items, given):
+                if isinstance(item, dict):
+                    for field, v in item.items():
+                        out += pin(v, entry.get(field))
+                else:
+                    out += pin(item, entry)
+            return out
+        if value.kind == "date":
+            return [value.k, value.v == given.toordinal()]
+        if value.kind == "enum":
+            return [value.k, value.v == value.enum.values.index(given)]
+        if value.kind == "bool":
+            return [value.k, value.v == z3.BoolVal(given)]
+        if value.kind == "number":
+            return [value.k, value.v == z3.RealVal(str(given))]
+        return [value.k, value.v == z3.StringVal(given)]
+
+    solver.push()
+    try:
+        solver.add(symcase.as_of == as_of.toordinal())
+        for name, present in symcase.present.items():
+            solver.add(present == (name in sections))
+        for key, value in symcase.facts.items():
+            solver.add(*pin(value, facts.get(key)))
+        if solver.check() != z3.sat:
+            return None  # outside the bounds (or the assumption): nothing to compare
+        model = solver.model()
+    finally:
+        solver.pop()
+    out = decider.out
+
+    def name(term) -> str | None:
+        return strings.name(model.eval(term, model_completion=True).as_long())
+
+    last = out["term.last_day"]
+    return {
+        "status": name(out["status"]),
+        "eligibility": name(out["eligibility.result"]),
+        "recusal": name(out["recusal"][0]),
+        "report": name(out["report.result"]),
+        "last_day": (dt.date.fromordinal(model.eval(last.v).as_long())
+                     if z3.is_true(model.eval(last.k, model_completion=True)) else None),
+        "obligations": {c for c, t in out["obligations"].items() if z3.is_true(model.eval(t, model_completion=True))},
+        "violations": {c for c, t in out["violations"].items() if z3.is_true(model.eval(t, model_completion=True))},
+        "findings": {c for c, es in out["findings"].items()
+                     if any(z3.is_true(model.eval(e[0], model_completion=True)) for e in es)},
+    }
+
+
+@pytest.mark.parametrize("source", ["wuhan", "guangxi", pytest.param("examples/policies/lanjiang-2025.rules",
+                                                                     marks=pytest.mark.slow)])
+def test_translator_agrees_with_the_engine_on_random_cases(source):
+    """The symbolic decision, pinned to a concrete case, is the engine's decision of it."""
+    from hypothesis import HealthCheck, given, settings
+
+    from supervisor_rules import testing
+
+    policy = sr.load_policy(ROOT / source) if "/" in source else sr.builtin_policy(source)
+    translated = _translated(policy)
+    compared = []
+
+    @settings(max_examples=100, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(testing.cases(policy))
+    def agrees(case):
+        got = _pinned(policy, translated, case)
+        if got is None:
+            return
+        compared.append(case)
+        d = policy.evaluate(case)
+        assert got == {
+            "status": str(d.status), "eligibility": str(d.eligibility.result), "recusal": str(d.recusal.result),
+            "report": str(d.report.result), "last_day": d.term.last_day if d.term else None,
+            "obligations": {o.duty for o in d.obligations}, "violations": {v.code for v in d.violations},
+            "findings": {f.code for f in d.findings}}, case
+
+    agrees()
+    # and the cases on the policy's boundaries (a term's last day, a deadline's due day, each ± 1 day)
+    from supervisor_rules.tools import boundaries
+
+    for case in boundaries.seeds([policy], limit=80, invariants=True).cases:
+        agrees.hypothesis.inner_test(case)
+    assert len(compared) >= 10  # the drawn cases within the bounds (dates in the calendar, lists of at most K)
