@@ -303,6 +303,8 @@ def _prove(policy, label: str, entries: list[dict], lines: list[str], args, comp
     if composite:  # a composite decides only some cases: its proof is not made (the search stands)
         for name, entry in by_name.items():
             entry["invariant"]["proof"] = {"result": "not_proved", "why": "a family's composite is searched only"}
+            lines.append(f"{label}: invariant {name}: not proved 未证明 (a composite of a family is searched only / "
+                         f"版本组合只做搜索)")
         return found
     for proof in prove.prove_invariants(policy, records=args.records, timeout=args.timeout):
         entry = by_name.get(proof.name)

@@ -68,8 +68,9 @@ class Bounds:
                             "numbers are exact rationals; texts any strings"]}
 
     def words(self) -> str:
-        return (f"dates {self.first.isoformat()}..{self.last.isoformat()}, at most {self.records} records per list "
-                f"/ 日期 {self.first.isoformat()} 至 {self.last.isoformat()}，每个列表至多 {self.records} 条记录")
+        return (f"dates {self.first.isoformat()}..{self.last.isoformat()} (birth dates from "
+                f"{self.born_from.isoformat()}), at most {self.records} records per list / 日期 {self.first.isoformat()} "
+                f"至 {self.last.isoformat()}（出生日期自 {self.born_from.isoformat()}），每个列表至多 {self.records} 条记录")
 
 
 def records_needed(*policies) -> int:
