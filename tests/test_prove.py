@@ -236,3 +236,25 @@ def test_translator_agrees_with_the_engine_on_random_cases(source):
     for case in boundaries.seeds([policy], limit=80, invariants=True).cases:
         agrees.hypothesis.inner_test(case)
     assert len(compared) >= 10  # the drawn cases within the bounds (dates in the calendar, lists of at most K)
+
+
+def test_prove_usage_errors(cli):
+    code, out, err = cli("check", "--prove", "--records", "9", "wuhan")
+    assert code == 2 and "records" in err
+    code, out, err = cli("diff", "--prove", "--timeout", "0", "wuhan", "guangxi")
+    assert code == 2 and "seconds" in err
+    family = str(ROOT / "examples" / "policies" / "lanjiang.family")
+    code, out, err = cli("diff", "--prove", family, family)
+    assert code == 2 and "families" in err
+
+
+def test_unsupported_construct_is_not_proved(tmp_path):
+    # division is not translated: the invariant reading it is "not proved", never "proved"
+    path = _wuhan(tmp_path, append="""
+不变式 halves "除法"
+  依据 第五条
+  当 appointment.start 已知
+  则 计数 r 取自 appointment.renewals 满足 (r.consent) / 2 <= 1
+""")
+    (result,) = prove_invariants(sr.load_policy(path), names={"halves"})
+    assert result.result == "not_proved" and "unsupported construct" in result.why and "wuhan.rules" in result.why

@@ -120,6 +120,13 @@ def run(args) -> int:
             else:
                 sys.stderr.write(f"{PROG}: error: {message}\n")
             return EXIT_USAGE
+        if args.prove:
+            message = "--prove compares two rule files, not families (diff their versions) / --prove 只比较两个规则文件"
+            if fmt == "json":
+                _out(json.dumps({"error": message, "details": []}, ensure_ascii=not _utf8(sys.stdout)))
+            else:
+                sys.stderr.write(f"{PROG}: error: {message}\n")
+            return EXIT_USAGE
         return _families(args, fmt, old, new)
 
     structure = diffing.structural(old, new)
