@@ -199,6 +199,7 @@ def _pinned(policy, translated, case: dict):
         "violations": {c for c, t in out["violations"].items() if z3.is_true(model.eval(t, model_completion=True))},
         "findings": {c for c, es in out["findings"].items()
                      if any(z3.is_true(model.eval(e[0], model_completion=True)) for e in es)},
+        "missing": {k for k, t in out["missing_facts"].items() if z3.is_true(model.eval(t, model_completion=True))},
     }
 
 
@@ -227,7 +228,7 @@ def test_translator_agrees_with_the_engine_on_random_cases(source):
             "status": str(d.status), "eligibility": str(d.eligibility.result), "recusal": str(d.recusal.result),
             "report": str(d.report.result), "last_day": d.term.last_day if d.term else None,
             "obligations": {o.duty for o in d.obligations}, "violations": {v.code for v in d.violations},
-            "findings": {f.code for f in d.findings}}, case
+            "findings": {f.code for f in d.findings}, "missing": set(d.missing_facts)}, case
 
     agrees()
     # and the cases on the policy's boundaries (a term's last day, a deadline's due day, each ± 1 day)

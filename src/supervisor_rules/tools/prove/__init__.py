@@ -219,7 +219,7 @@ PROVED_FIELDS = ("status", "eligibility.result", "eligibility.preferred", "eligi
                  "recusal", "recusal.grounds", "obligations", "obligations.state", "obligations.due",
                  "obligations.citation", "obligations.bearer", "violations", "violations.citation",
                  "report.result", "report.category", "report.reward_referral", "report.reward_rules", "notices",
-                 "findings")
+                 "findings", "missing_facts")
 
 
 @attrs.frozen
@@ -295,7 +295,7 @@ def _differs(field: str, a, b, roles_a: dict, roles_b: dict, sym):
     if field in ("eligibility.preferred", "term.last_day", "term.terms"):
         return vals(x[field], y[field])
     if field in ("eligibility.unmet", "eligibility.undetermined", "eligibility.preferences", "obligations",
-                 "violations", "violations.citation", "recusal.grounds", "notices"):
+                 "violations", "violations.citation", "recusal.grounds", "notices", "missing_facts"):
         return sets(x[field], y[field])
     if field == "recusal":
         return z3.Or(x["recusal"][0] != y["recusal"][0], x["recusal"][1] != y["recusal"][1])

@@ -715,8 +715,22 @@ class Decider:
         return TB(anyone, z3.And(items.k, z3.Not(anyone), z3.Not(missing))), codes
 
     # -------------------------------------------------------------- the questions
+    def unknown(self, rule, trigger) -> None:
+        """``Run.unknown`` where ``trigger`` holds: the open-world facts the rule reads that the case lacks,
+        and the lists one of whose entries leaves out a field the rule reads, are missing."""
+        for key in rule.reads:
+            if key in self.rules.open_facts and key in self.case.facts:
+                self.missing.setdefault(key, []).append(z3.And(trigger, z3.Not(self.case.facts[key].k)))
+        for listed, fields in rule.partial.items():
+            items = self.case.facts[listed]
+            gaps = [z3.And(items.present(i), z3.Not(item[f].k)) for i, item in enumerate(items.items)
+                    for f in fields if isinstance(item, dict) and f in item]
+            if gaps:
+                self.missing.setdefault(listed, []).append(z3.And(trigger, items.k, z3.Or(*gaps)))
+
     def decide(self) -> None:
         self.out: dict[str, Any] = {}
+        self.missing: dict[str, list] = {}
         self.eligibility()
         self.term()
         self.status()
@@ -727,6 +741,7 @@ class Decider:
         self.findings()
         self.notices()
         self.deadline_bounds()
+        self.out["missing_facts"] = {key: z3.Or(*triggers) for key, triggers in self.missing.items()}
 
     def code(self, text: str):
         return z3.IntVal(self.s(text))
@@ -745,6 +760,9 @@ class Decider:
             for citation in [rule.citation, *self.rules.named(rule.node.also)]:
                 unmet.setdefault(citation.ref, []).append(v.f)
                 undetermined.setdefault(citation.ref, []).append(v.unknown)
+        decided = z3.Or(*[v.f for rule, v in zip(requirements, values) if self.rules.steady(rule)])
+        for rule, v in zip(requirements, values):
+            self.unknown(rule, z3.And(applicable, v.unknown, z3.Not(decided)))
         any_false = z3.Or(*[v.f for v in values]) if values else z3.BoolVal(False)
         any_unknown = z3.Or(*[v.unknown for v in values]) if values else z3.BoolVal(False)
         self.out["eligibility.result"] = z3.If(z3.Not(applicable), self.code("not_applicable"),
@@ -755,6 +773,8 @@ class Decider:
                                                 for ref, vs in undetermined.items()}
         if preferences:
             prefs = [self.holds(rule) for rule in preferences]
+            for rule, p in zip(preferences, prefs):
+                self.unknown(rule, z3.And(applicable, p.unknown))
             held = z3.Or(*[p.t for p in prefs])
             open_ = z3.Or(*[p.unknown for p in prefs])
             preferred = Val(z3.And(applicable, z3.Or(held, z3.Not(open_))), held, "bool")
@@ -802,6 +822,21 @@ class Decider:
                 # the term the renewal is dated in: -1 before the start, K + 1 after every term here
                 dated_in = some([(on.v < start.v, z3.IntVal(-1))] +
                                 [(on.v <= lasts[j][1], z3.IntVal(j)) for j in range(K + 1)], z3.IntVal(K + 1))
+                present = items.present(i)
+                # the renewal's outcome is open: neither valid for every count the chain may have reached,
+                # nor invalid for every one
+                at = [z3.And(dated_in == c, possible[c]) for c in range(K + 1)]
+                only = z3.And(z3.Or(*at), z3.Sum(*[z3.If(p, 1, 0) for p in possible]) == 1)
+                all_valid = z3.And(only, cond.t)
+                all_invalid = z3.Not(z3.And(z3.Or(*at), z3.Not(cond.f)))
+                open_ = z3.And(present, z3.Not(all_valid), z3.Not(all_invalid))
+                if isinstance(source.condition, n.Satisfies):
+                    for requirement in self.rules.referenced("satisfies", source.condition.ref):
+                        self.unknown(requirement, z3.And(open_, own.unknown, self.holds(requirement).unknown))
+                else:
+                    self.unknown(renewal, z3.And(open_, own.unknown))
+                for added, value in zip(further, values):
+                    self.unknown(added, z3.And(open_, value.unknown))
                 following = []
                 for count in range(K + 1):
                     stays = z3.Or(z3.And(possible[count], z3.Not(z3.And(dated_in == count, cond.t))),
@@ -809,7 +844,6 @@ class Decider:
                                     [z3.And(possible[count - 1], dated_in == count - 1,
                                             z3.Or(cond.t, cond.unknown))]))
                     following.append(stays)
-                present = items.present(i)
                 possible = [z3.If(present, f, p) for f, p in zip(following, possible)]
         self.term_state = (start, lasts, possible)
         lo = some([(possible[j], lasts[j][1]) for j in range(K + 1)], lasts[K][1])
@@ -849,6 +883,7 @@ class Decider:
         ends, ending_unknown = [], []
         for rule in self.rules.of(_kinds["Ground"]):
             v = as_tb(self.value(rule.node.condition))
+            self.unknown(rule, z3.And(appointed, v.unknown))
             ending = rule.node.effect != "discretionary"
             key = (rule.citation.ref, rule.citation.cite, rule.node.effect)
             grounds[key] = z3.Or(grounds.get(key, z3.BoolVal(False)), z3.And(appointed, v.t))
@@ -892,6 +927,11 @@ class Decider:
         values = [as_tb(self.value(rule.node.condition)) for rule in rules]
         holding = {kind: [(rule, v) for rule, v in zip(rules, values) if rule.node.kind == kind]
                    for kind in ("required", "request")}
+        rank = {"required": 2, "request": 1}
+        for rule, v in zip(rules, values):  # open, unless a stronger kind surely holds
+            stronger = [w.t for other, w in zip(rules, values)
+                        if rank[other.node.kind] > rank[rule.node.kind] and self.rules.steady(other)]
+            self.unknown(rule, z3.And(applicable, v.unknown, z3.Not(z3.Or(*stronger)) if stronger else v.unknown))
         required = z3.Or(*[v.t for _, v in holding["required"]]) if holding["required"] else z3.BoolVal(False)
         request = z3.Or(*[v.t for _, v in holding["request"]]) if holding["request"] else z3.BoolVal(False)
         open_ = z3.Or(*[v.unknown for v in values]) if values else z3.BoolVal(False)
@@ -921,6 +961,7 @@ class Decider:
             duty = rule.node
             arises = as_tb(self.value(duty.when)) if duty.when is not None else TRUE
             there = z3.And(self.asks(rule.sections), arises.t)
+            self.unknown(rule, z3.And(self.asks(rule.sections), arises.unknown))
             if duty.due is not None:
                 base = self.value(duty.due.base)
                 dk, dv = self.tables.deadline(base.v, duty.due.amount, duty.due.unit)
@@ -952,6 +993,23 @@ class Decider:
         cats = [(rule, as_tb(self.value(rule.node.condition))) for rule in categories]
         category = some([(v.t, self.code(rule.citation.ref)) for rule, v in cats], self.code(""))
         in_scope = scope if scopes else t_or(v for _, v in cats)
+        scoped = [(rule, as_tb(self.value(rule.node.condition))) for rule in scopes]
+        surely_outside = z3.Or(*[v.f for rule, v in scoped if self.rules.steady(rule)])
+        for rule, v in scoped:
+            self.unknown(rule, z3.And(applicable, z3.Not(surely_outside), v.unknown))
+        earlier_true = z3.BoolVal(False)
+        for j, (rule, v) in enumerate(cats):
+            # open, evaluated (no category before it holds), and not under the same provision as a steady
+            # category that holds
+            same = [w.t for other, w in cats[j + 1:]
+                    if other.citation == rule.citation and self.rules.steady(other)]
+            first_true_after = z3.Or(*[z3.And(w.t, *[z3.Not(u.t) for _, u in cats[j + 1:k]])
+                                       for k, (other, w) in enumerate(cats[j + 1:], j + 1)
+                                       if other.citation == rule.citation and self.rules.steady(other)]) \
+                if same else z3.BoolVal(False)
+            self.unknown(rule, z3.And(applicable, z3.Not(surely_outside), z3.Not(earlier_true), v.unknown,
+                                      z3.Not(first_true_after)))
+            earlier_true = z3.Or(earlier_true, v.t)
         rewarded = [(rule, as_tb(self.value(rule.node.condition))) for rule in rewards]
         referral = z3.Or(*[v.t for _, v in rewarded]) if rewarded else z3.BoolVal(False)
         reward_rules = some([(v.t, self.code(rule.node.rules)) for rule, v in rewarded], self.code(""))
@@ -962,6 +1020,17 @@ class Decider:
         self.out["report.category"] = z3.If(z3.Or(result == self.code("unknown"), result == self.code("in_scope")),
                                             category, self.code(""))
         inside = result == self.code("in_scope")
+        for j, (rule, v) in enumerate(rewarded):
+            # open, and no reward after it holds first that would refer it all the same
+            later = []
+            for k, (other, w) in enumerate(rewarded[j + 1:], j + 1):
+                first = z3.And(w.t, *[z3.Not(u.t) for _, u in rewarded[j + 1:k]])
+                if other.node.rules != rule.node.rules or not self.rules.steady(other):
+                    continue  # a later reward that holds still leaves this one open
+                later.append(first)
+            earlier = [u.t for _, u in rewarded[:j]]
+            self.unknown(rule, z3.And(inside, v.unknown, z3.Not(z3.Or(*earlier)) if earlier else z3.BoolVal(True),
+                                      z3.Not(z3.Or(*later)) if later else z3.BoolVal(True)))
         self.out["report.reward_referral"] = (z3.BoolVal(True), z3.And(inside, referral))
         self.out["report.reward_rules"] = z3.If(z3.And(inside, referral), reward_rules, self.code(""))
 
@@ -988,14 +1057,17 @@ class Decider:
             if node.source is None:
                 there, value = self.drawn(node, None)
                 entries.append((z3.And(asks, there), None, value, rule.citation.ref))
+                self.unknown(rule, z3.And(asks, there, z3.Not(value.k)))
                 continue
             items = self.case.facts[node.source.dotted]
             # the list unknown: one finding whose value is unknown
             entries.append((z3.And(asks, z3.Not(items.k)), None, Val(z3.BoolVal(False), z3.BoolVal(True), "bool"),
                             rule.citation.ref))
+            self.unknown(rule, z3.And(asks, z3.Not(items.k)))
             for i, record in enumerate(items.items):
                 there, value = self.drawn(node, record)
                 entries.append((z3.And(asks, items.k, items.present(i), there), i, value, rule.citation.ref))
+                self.unknown(rule, z3.And(asks, items.k, items.present(i), there, z3.Not(value.k)))
         self.out["findings"] = out
 
     def deadline_bounds(self) -> None:
