@@ -259,3 +259,10 @@ def test_unsupported_construct_is_not_proved(tmp_path):
 """)
     (result,) = prove_invariants(sr.load_policy(path), names={"halves"})
     assert result.result == "not_proved" and "unsupported construct" in result.why and "wuhan.rules" in result.why
+
+
+def test_families_diff_unchanged_by_prove_options(cli):
+    family = str(ROOT / "examples" / "policies" / "lanjiang.family")
+    for fmt in ("text", "json"):
+        code, out, err = cli("diff", family, family, "--examples", "5", "--format", fmt)
+        assert code == 0, err

@@ -53,7 +53,7 @@ def register(commands, options) -> None:
                         "witness both engines confirm (needs the `prove` extra)")
     p.add_argument("--records", type=_records, default=None, metavar="K",
                    help="with --prove: entries per list in the proof (default: 2, or more where the policy "
-                            "compares a count with a larger number; at most 6)")
+                        "compares a count with a larger number; at most 6)")
     p.add_argument("--timeout", type=_seconds, default=60, metavar="S",
                    help="with --prove: seconds the solver may spend per field (default 60)")
     options.output(p, ("text", "json"))
@@ -158,6 +158,11 @@ def run(args) -> int:
                 c["proved_equivalent"] = True
             unproven = []
     status, reasons = _exit(differs, contract, unproven, args.allow, behaviour)
+    proved_same = [c for c in changes if c.get("proved_equivalent")]
+    if proof is not None and proof.equivalent and proved_same and status == EXIT_OK:
+        reasons = [r for r in reasons if r["reason"] != "same"] + [
+            {"reason": "proved_equivalent", "message": f"{len(proved_same)} rule change(s) proved to change no "
+                                                       f"decision within the bounds / 规则改动已证明不改变任何决定"}]
     if proof is not None and not proof.equivalent:
         if proof.witnesses:
             reasons.insert(0, {"reason": "proved_different", "message": f"the proof found decisions that differ in "
@@ -196,7 +201,7 @@ def _proof_text(proof) -> None:
         return
     verdict = ("EQUIVALENT within bounds 在界限内已证明等价" if proof.equivalent
                else "DIFFERENT 已证明不同" if proof.witnesses else "not proved 未证明")
-    _out(f"Proof: {verdict} ({proof.bounds.words()}; {proof.seconds:.1f} s; fields proved: "
+    _out(f"Proof: {verdict} ({proof.bounds.words()}; {proof.seconds:.1f} s; fields proved equal: "
          f"{sum(f.result == 'equal' for f in proof.fields)} of {len(proof.fields)})")
     for f in proof.fields:
         if f.result == "differs":
@@ -289,7 +294,6 @@ def _families(args, fmt: str, old, new) -> int:
         payload = {"old": old.id, "new": new.id, "families": structure,
                    "behavioural": diffing.behaviour_to_dict(behaviour, *views) if behaviour else None,
                    "behaviour_differs": differs, "contract_breaks": breaks, "unproven": unproven,
-                   "proof": proof.to_dict() if proof is not None else None,
                    "exit": {"status": status, "reasons": reasons}}
         _out(json.dumps(payload, ensure_ascii=not _utf8(sys.stdout), indent=2, default=str))
         return status
@@ -325,26 +329,8 @@ def _families(args, fmt: str, old, new) -> int:
         _behaviour_text(*views, behaviour)
     if unproven:
         _unproven_text(unproven, behaviour, args.allow)
-    if proof is not None:
-        _proof_text(proof)
     _verdict(behaviour, differs, args.allow, status, reasons)
     return status
-
-
-def _proof_text(proof) -> None:
-    _out("")
-    if proof.why is not None:
-        _out(f"Proof: not proved 未证明 — {proof.why}")
-        return
-    verdict = ("EQUIVALENT within bounds 在界限内已证明等价" if proof.equivalent
-               else "DIFFERENT 已证明不同" if proof.witnesses else "not proved 未证明")
-    _out(f"Proof: {verdict} ({proof.bounds.words()}; {proof.seconds:.1f} s; fields proved: "
-         f"{sum(f.result == 'equal' for f in proof.fields)} of {len(proof.fields)})")
-    for f in proof.fields:
-        if f.result == "differs":
-            _out(f"  ≠ {f.field}: witness {json.dumps(f.witness, ensure_ascii=not _utf8(sys.stdout))}")
-        elif f.result != "equal":
-            _out(f"  ? {f.field}: {f.why}")
 
 
 # ------------------------------------------------------------------ text
