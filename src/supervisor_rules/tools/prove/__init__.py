@@ -17,6 +17,8 @@ import time
 
 import attrs
 
+from supervisor_rules.errors import RulesError
+
 try:
     import z3
 except ImportError:  # pragma: no cover - the `prove` extra
@@ -28,6 +30,8 @@ BIRTH_YEARS = 100
 DEFAULT_RECORDS = 2
 #: Most records per list `--prove` accepts (the formula grows with them).
 MAX_RECORDS = 6
+#: Most entries a single list gets where a count of it is compared with a large number.
+MAX_LIST_RECORDS = 12
 #: Seconds the solver may spend on one question (an invariant, a field of the decision), by default.
 DEFAULT_TIMEOUT = 60
 #: Most seconds `--timeout` accepts per question.
@@ -55,6 +59,7 @@ class Bounds:
     first: dt.date
     last: dt.date
     records: int
+    lists: tuple = ()  # (list fact, entries) for the lists that get more than ``records``
 
     @property
     def born_from(self) -> dt.date:
@@ -64,54 +69,94 @@ class Bounds:
     def to_dict(self) -> dict:
         return {"dates": [self.first.isoformat(), self.last.isoformat()], "records_per_list": self.records,
                 "birth_dates": [self.born_from.isoformat(), self.last.isoformat()],
+                "records_per_list_named": dict(self.lists),
                 "assumes": ["every deadline (`due`) a case needs falls in a year the working-day calendar covers",
                             "numbers are exact rationals; texts any strings"]}
 
     def words(self) -> str:
+        more = "".join(f", {key} {size}" for key, size in self.lists)
         return (f"dates {self.first.isoformat()}..{self.last.isoformat()} (birth dates from "
-                f"{self.born_from.isoformat()}), at most {self.records} records per list / 日期 {self.first.isoformat()} "
-                f"至 {self.last.isoformat()}（出生日期自 {self.born_from.isoformat()}），每个列表至多 {self.records} 条记录")
+                f"{self.born_from.isoformat()}), at most {self.records} records per list{more} / 日期 {self.first.isoformat()} "
+                f"至 {self.last.isoformat()}（出生日期自 {self.born_from.isoformat()}），每个列表至多 {self.records} 条记录{more}")
 
 
-def records_needed(*policies) -> int:
-    """Records per list enough to tell apart the counts the policies compare with a number: a count
-    compared with N (``count … >= N``, ``> N``, ``= N`` …) changes between N - 1 and N + 1 entries, and a
-    count inside a rule over the same list (a renewal counting earlier renewals) needs one more: N + 2,
-    at least ``DEFAULT_RECORDS``, at most ``MAX_RECORDS``."""
+def list_sizes(*policies) -> dict[str, int]:
+    """Entries a list needs beyond ``records`` to reach what the policies compare its counts with: a count
+    of LIST compared with N (or scaled: ``min(200 × count …, 2000)`` reaches its cap at 10) needs N + 2
+    entries, at most ``MAX_LIST_RECORDS``."""
+    from fractions import Fraction
+
     from supervisor_rules.lang import nodes as n
 
-    need = DEFAULT_RECORDS
+    def counted(node):  # (the list counted, the product of the numbers it is multiplied by)
+        while isinstance(node, n.Defined):
+            node = node.expr
+        if isinstance(node, n.Count):
+            return node.source.dotted, Fraction(1)
+        if isinstance(node, n.Quantifier) and node.kind == "count":
+            return node.source.dotted, Fraction(1)
+        if isinstance(node, n.Arith) and node.op in ("*", "+", "-"):
+            for a, b in ((node.left, node.right), (node.right, node.left)):
+                inner = counted(a)
+                if inner is not None:
+                    factor = Fraction(b.value) if node.op == "*" and isinstance(b, n.Literal) and \
+                        not isinstance(b.value, bool) and b.value else Fraction(1)
+                    return inner[0], inner[1] * abs(factor)
+        return None
+
+    need: dict[str, int] = {}
     for policy in policies:
         checked = policy.compiled.checked
         parts = [p.rules for p in checked.provisions] + [(i.when, i.then) for i in checked.invariants]
         for node in n.walk(parts):
-            if not isinstance(node, n.Compare):
-                continue
-            sides = [node.left, node.right]
-            counted = any(isinstance(x, n.Count) or (isinstance(x, n.Quantifier) and x.kind == "count") or
-                          (isinstance(x, n.Defined) and isinstance(x.expr, (n.Count, n.Quantifier))) for x in sides)
-            numbers = [x.value for x in sides if isinstance(x, n.Literal) and not isinstance(x.value, bool)
-                       and isinstance(x.value, (int,)) or (isinstance(x, n.Literal) and hasattr(x.value, "denominator")
-                                                           and not isinstance(x.value, bool))]
-            if counted and numbers:
-                need = max(need, int(numbers[0]) + 2)
-    return min(need, MAX_RECORDS)
+            operands = [node.left, node.right] if isinstance(node, n.Compare) else \
+                list(node.operands) if isinstance(node, n.Extreme) else []
+            numbers = [Fraction(x.value) for x in operands if isinstance(x, n.Literal)
+                       and not isinstance(x.value, (bool, str)) and hasattr(x.value, "denominator")]
+            for x in operands:
+                found = counted(x)
+                if found is not None and numbers:
+                    listed, factor = found
+                    entries = int(max(numbers) / factor) + 2
+                    need[listed] = max(need.get(listed, 0), min(entries, MAX_LIST_RECORDS))
+    return need
+
+
+def records_needed(*policies) -> int:
+    """Records per list for the lists ``list_sizes`` does not name: ``DEFAULT_RECORDS`` (the lists whose
+    counts a policy compares with a number get what ``list_sizes`` says)."""
+    return DEFAULT_RECORDS
 
 
 def bounds_for(policies, records: int = DEFAULT_RECORDS) -> Bounds:
-    """The years every policy's working-day calendar covers (all of them: the years both know)."""
+    """The years every policy's working-day calendar covers (all of them: the years both know); ``records``
+    entries per list, and more for the lists ``list_sizes`` names."""
     years = None
     for policy in policies:
         covered = set(policy.calendar.years)
         years = covered if years is None else years & covered
     if not years:
         raise ValueError("the working-day calendars cover no common year / 工作日历没有共同覆盖的年份")
-    return Bounds(dt.date(min(years), 1, 1), dt.date(max(years), 12, 31), records)
+    sizes = tuple(sorted((key, size) for key, size in list_sizes(*policies).items() if size > records))
+    return Bounds(dt.date(min(years), 1, 1), dt.date(max(years), 12, 31), records, sizes)
 
 
 def _horizon(bounds: Bounds) -> dt.date:
     """The last day a lookup table covers: past the bounds by the terms and periods a case may count."""
     return bounds.last + dt.timedelta(days=366 * 4 * (bounds.records + 2))
+
+
+def _simplest(solver, answer, case):
+    """A model with every list empty where one exists (simpler counterexamples; the shrinking does the rest)."""
+    if answer != z3.sat:
+        return None
+    from supervisor_rules.tools.prove import symbolic as sym
+
+    empty = [value.length == 0 for value in case.facts.values() if isinstance(value, sym.SymList)]
+    if empty and solver.check(*empty) == z3.sat:
+        return solver.model()
+    solver.check()
+    return solver.model()
 
 
 def _solver(timeout: float):
@@ -159,7 +204,7 @@ def prove_invariants(policy, *, records: int | None = None, timeout: float = DEF
         strings = sym.Interner()
         births = sym.births(checked)
         case = sym.SymCase(checked.sections, bounds.first, bounds.last, records, strings, births=births,
-                           born_from=bounds.born_from)
+                           born_from=bounds.born_from, per_list=dict(bounds.lists))
         tables = sym.Tables(bounds.first, _horizon(bounds), lambda: policy.calendar, bounds.born_from)
         decider = sym.Decider(policy, case, tables)
         decider.for_invariants()
@@ -187,7 +232,7 @@ def prove_invariants(policy, *, records: int | None = None, timeout: float = DEF
         solver.push()
         solver.add(when.t, then.f)
         answer = solver.check()
-        model = solver.model() if answer == z3.sat else None
+        model = _simplest(solver, answer, case)
         reason = solver.reason_unknown() if answer == z3.unknown else None
         solver.pop()
         seconds = time.perf_counter() - t0 + (setup if not out else 0)
@@ -198,7 +243,13 @@ def prove_invariants(policy, *, records: int | None = None, timeout: float = DEF
             broken, decision = inv_module.violated(policy, (compiled[inv.name],), concrete)
             if broken:  # the smallest case that still violates it (no section, fact or entry can go)
                 from supervisor_rules.tools.diffing import shrink
-                concrete = shrink(concrete, lambda c: bool(inv_module.violated(policy, (compiled[inv.name],), c)[0]))
+                def keeps(c, inv=inv) -> bool:  # a smaller case the policy refuses keeps nothing
+                    try:
+                        return bool(inv_module.violated(policy, (compiled[inv.name],), c)[0])
+                    except RulesError:
+                        return False
+
+                concrete = shrink(concrete, keeps)
                 decision = inv_module.violated(policy, (compiled[inv.name],), concrete)[1]
                 out.append(InvariantProof(inv.name, "violated", bounds, seconds, concrete, decision.to_dict()))
             else:
@@ -356,10 +407,11 @@ def prove_equivalent(old, new, *, records: int | None = None, timeout: float = D
     try:
         strings = sym.Interner()
         births = sym.births(old.compiled.checked) | sym.births(new.compiled.checked)
+        sizes = dict(bounds.lists)
         ca = sym.SymCase(old.compiled.checked.sections, bounds.first, bounds.last, records, strings, "a", births,
-                         bounds.born_from)
+                         bounds.born_from, sizes)
         cb = sym.SymCase(new.compiled.checked.sections, bounds.first, bounds.last, records, strings, "b", births,
-                         bounds.born_from)
+                         bounds.born_from, sizes)
         ties = [ca.as_of == cb.as_of]
         for side, case, other in ((old, ca, new), (new, cb, old)):
             for name, section in side.sections.items():

@@ -294,9 +294,11 @@ class SymCase:
     to ``k`` entries. ``constraints`` are what makes it a valid case within the bounds."""
 
     def __init__(self, sections: dict, lo: dt.date, hi: dt.date, k: int, strings: Interner, prefix: str = "c",
-                 births: frozenset = frozenset(), born_from: dt.date | None = None):
+                 births: frozenset = frozenset(), born_from: dt.date | None = None,
+                 per_list: dict[str, int] | None = None):
         self.sections = sections
         self.lo, self.hi, self.k, self.strings = lo.toordinal(), hi.toordinal(), k, strings
+        self.per_list = dict(per_list or {})  # lists that need more entries than k (a count compared with more)
         # Birth dates (what `age(…)` counts from) reach further back: a person of any age within the bounds.
         self.births, self.born_from = births, (born_from or lo).toordinal()
         self.constraints: list = []
@@ -342,9 +344,10 @@ class SymCase:
     def variable(self, name: str, t, key: str):
         if isinstance(t, ListT):
             length = z3.Int(name + "#")
-            self.constraints.append(z3.And(length >= 0, length <= self.k))
+            size = max(self.k, self.per_list.get(key, 0))
+            self.constraints.append(z3.And(length >= 0, length <= size))
             items: list = []
-            for i in range(self.k):
+            for i in range(size):
                 if isinstance(t.element, RecordT):
                     record = {}
                     for field, info in t.element.fields.items():
@@ -801,7 +804,8 @@ class Decider:
         months = node.amount * 12 if node.unit == "years" else node.amount
         start = c.facts[node.start.dotted]
         self.start, self.term_exists = start, start.k
-        K = c.k
+        renewal_rule = self.rules.first(_kinds["Renewal"])
+        K = len(c.facts[renewal_rule.node.source.dotted].items) if renewal_rule is not None else 0
         lasts = [self.tables.apply(("months", months * (j + 1)),
                                    lambda d, m=months * (j + 1): periods.add_months(d, m), start.v)
                  for j in range(K + 1)]
