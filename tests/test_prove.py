@@ -266,3 +266,17 @@ def test_families_diff_unchanged_by_prove_options(cli):
     for fmt in ("text", "json"):
         code, out, err = cli("diff", family, family, "--examples", "5", "--format", fmt)
         assert code == 0, err
+
+
+def test_check_prove_json_unproved_entry(cli, tmp_path):
+    path = _wuhan(tmp_path, append="""
+不变式 halves "除法"
+  依据 第五条
+  当 appointment.start 已知
+  则 计数 r 取自 appointment.renewals 满足 (r.consent) / 2 <= 1
+""")
+    code, out, err = cli("check", "--prove", "--examples", "0", "--format", "json", path)
+    assert code == 1, err
+    entries = [e for e in json.loads(out) if e.get("invariant", {}).get("name") == "halves"]
+    assert len(entries) == 1 and entries[0]["code"] == "invariant-unproved" and entries[0]["severity"] == "warning"
+    assert entries[0]["invariant"]["proof"]["result"] == "not_proved"

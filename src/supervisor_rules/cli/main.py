@@ -335,9 +335,13 @@ def _prove(policy, label: str, entries: list[dict], lines: list[str], args, comp
                     entry.update({k: v for k, v in d.to_dict().items() if k != "code"})
         else:
             lines.append(f"{label}: invariant {proof.name}: not proved 未证明: {proof.why}")
-            found.append(Diagnostic(span.source, span.line, span.column,
-                                    f"invariant `{proof.name}` is not proved 未证明: {proof.why}", "warning", None,
-                                    len(proof.name), "invariant-unproved"))
+            d = Diagnostic(span.source, span.line, span.column,
+                           f"invariant `{proof.name}` is not proved 未证明: {proof.why}", "warning", None,
+                           len(proof.name), "invariant-unproved")
+            found.append(d)
+            if entry is not None and entry["severity"] == "info":  # its entry carries the warning
+                entry.update({k: v for k, v in d.to_dict().items() if k != "code"})
+                entry["code"] = "invariant-unproved"
     return found
 
 

@@ -279,7 +279,7 @@ def invariant_report(policy, examples: int = DEFAULT_EXAMPLES, decides=None):
 
 
 #: The codes of the diagnostics ``invariant_check`` makes.
-DIAGNOSTIC_CODES = ("invariant", "invariant-unexercised")
+DIAGNOSTIC_CODES = ("invariant", "invariant-unexercised", "invariant-unproved")
 
 
 def invariant_check(policy, examples: int = DEFAULT_EXAMPLES, decides=None):
