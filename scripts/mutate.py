@@ -161,7 +161,7 @@ def _source(name: str) -> Path:
     return Path(policy.source)
 
 
-def run(name: str, *, limit: int | None, examples: int, progress=None) -> dict:
+def run(name: str, *, limit: int | None, examples: int, progress=None, prove: bool = False) -> dict:
     """Mutate one policy; the figures and every mutant's outcome."""
     path = _source(name)
     text = path.read_text(encoding="utf-8")
@@ -191,14 +191,29 @@ def run(name: str, *, limit: int | None, examples: int, progress=None) -> dict:
             entry["outcome"] = "unproven"
         else:
             entry["outcome"] = "not caught"
+        if prove and entry["outcome"] != "caught":
+            from supervisor_rules.tools import prove as proving
+
+            proof = proving.prove_equivalent(original, mutant)
+            if proof.witnesses:
+                entry["outcome"] = "caught"
+                entry["groups"] = [f"proof: {f.field}" for f in proof.witnesses[:3]]
+            elif proof.equivalent:
+                entry["outcome"] = "equivalent"
+            else:
+                entry["why"] = proof.why or "; ".join(f"{f.field}: {f.why}" for f in proof.fields if f.why)
         outcomes.append(entry)
         if progress:
             progress(f"{path.name} {i}/{len(chosen)} {entry['outcome']}: {what} at {where}")
     seconds = time.perf_counter() - started
-    counts = {k: sum(1 for o in outcomes if o["outcome"] == k) for k in ("caught", "unproven", "not caught", "skipped")}
+    counts = {k: sum(1 for o in outcomes if o["outcome"] == k) for k in ("caught", "unproven", "not caught", "skipped",
+                                                                       "equivalent")}
     made = len(outcomes) - counts["skipped"]
+    # Mutants proved equivalent (--prove) change no decision: they are counted apart, not as misses.
+    distinct = made - counts["equivalent"]
     return {"policy": name, "sites": len(sites), "tried": len(outcomes), "made": made, **counts,
             "caught_percent": round(100 * counts["caught"] / made, 1) if made else None,
+            "caught_of_distinct_percent": round(100 * counts["caught"] / distinct, 1) if distinct else None,
             "gate_percent": round(100 * (counts["caught"] + counts["unproven"]) / made, 1) if made else None,
             "seconds": round(seconds, 1), "examples": examples,
             "uncaught": [o for o in outcomes if o["outcome"] in ("unproven", "not caught")],
@@ -214,22 +229,28 @@ def main(argv: list[str] | None = None) -> int:
                     help="cases drawn per mutant, and at most as many boundary cases (default 300)")
     ap.add_argument("--format", choices=("text", "json"), default="text")
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    ap.add_argument("--prove", action="store_true",
+                    help="prove the mutants the search does not catch equivalent (counted apart), or catch them "
+                         "with a proof's witness (needs the `prove` extra)")
     args = ap.parse_args(argv)
     names = list(ALL) if args.all else args.policies
     if not names:
         ap.error("give a POLICY or --all")
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    reports = [run(name, limit=args.limit, examples=args.examples, progress=progress) for name in names]
+    reports = [run(name, limit=args.limit, examples=args.examples, progress=progress, prove=args.prove)
+               for name in names]
     if args.format == "json":
         print(json.dumps(reports, ensure_ascii=False, indent=2))
     else:
         for r in reports:
             print(f"{r['policy']}: {r['sites']} sites, {r['tried']} tried, {r['made']} mutants "
                   f"({r['skipped']} skipped: not a valid policy); caught {r['caught']} ({r['caught_percent']}%), "
-                  f"unproven {r['unproven']}, not caught {r['not caught']}; {r['seconds']} s "
+                  f"unproven {r['unproven']}, not caught {r['not caught']}, proved equivalent {r['equivalent']} "
+                  f"(caught {r['caught_of_distinct_percent']}% of the others); {r['seconds']} s "
                   f"at {r['examples']} examples per mutant")
             for o in r["uncaught"]:
-                print(f"  {o['outcome']}: {o['mutant']} at {o['at']} ({o['was']!r} → {o['now']!r})")
+                print(f"  {o['outcome']}: {o['mutant']} at {o['at']} ({o['was']!r} → {o['now']!r})"
+                      + (f" — {o['why']}" if o.get("why") else ""))
     return 0
 
 

@@ -59,6 +59,8 @@ DIAGNOSTIC_CODES: dict[str, tuple[str, str]] = {
     "no-rules": ("An article or provision without rules that is not marked `text only`.", "没有规则且未标为 `仅文本` 的条款。"),
     "invariant": ("An invariant with a counterexample.", "不变式存在反例。"),
     "invariant-unexercised": ("An invariant that no example case reached.", "没有任何样例触及的不变式。"),
+    "invariant-unproved": ("An invariant `check --prove` could not prove (an unsupported construct, a timeout, a "
+                           "translator the engine contradicts).", "`check --prove` 未能证明的不变式（不支持的写法、超时，或翻译与引擎不一致）。"),
     "fmt": ("A rule file that is not in the canonical layout of `supervisor-rules fmt`.", "规则文件不符合 `supervisor-rules fmt` 的规范格式。"),
     "test": ("A policy test case whose decision differs from what it expects.", "规则测试的决定与预期不符。"),
     "test-file": ("A policy test file (`*.tests.yaml`) that cannot be read or is malformed.", "规则测试文件（`*.tests.yaml`）无法读取或格式有误。"),

@@ -168,6 +168,24 @@ def _problem_lines(exc: sr.CaseError, lang: str = "en") -> list[str]:
 
 
 # --------------------------------------------------------------------------- check
+def _records(text: str) -> int:
+    """``--records``: entries per list in a proof, 1 to ``prove.MAX_RECORDS``."""
+    from supervisor_rules.tools.prove import MAX_RECORDS
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RECORDS:
+        raise argparse.ArgumentTypeError(f"expected 1 to {MAX_RECORDS} records per list, got {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: seconds per solver question, 1 to ``prove.MAX_TIMEOUT``."""
+    from supervisor_rules.tools.prove import MAX_TIMEOUT
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"expected 1 to {MAX_TIMEOUT} seconds, got {text!r}")
+    return float(text)
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     fmt = _diagnostics_format(args)
     if args.files.count("-") > 1:
@@ -199,7 +217,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     # decisions mean nothing yet.
     invariant_lines: list[str] = []
     invariant_entries: list[dict] = []
-    if args.examples > 0:
+    if args.prove:
+        from supervisor_rules.tools import prove
+
+        if not prove.available():
+            return _fail("--prove needs z3: pip install 'supervisor-rules[prove]' / --prove 需要 z3")
+    if args.examples > 0 or args.prove:
         progress = Progress(len(readable))
         for name in readable:
             progress.step(f"searching the invariants of {_source_of(name)}")
@@ -219,14 +242,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 # A composite's invariants are searched over the cases it decides (an older term for
                 # an older appointment), not over every case.
                 decides = (functools.partial(_decided_by, loaded, policy) if label != policy.id else None)
-                lines, found, pairs = invariant_check(policy, args.examples, decides)
+                if args.examples > 0:
+                    lines, found, pairs = invariant_check(policy, args.examples, decides)
+                else:  # --prove alone: no search, each invariant's entry carries its proof
+                    from supervisor_rules.tools.invariants import InvariantResult
+
+                    lines, found, pairs = [], [], [(InvariantResult(inv, 0), None) for inv in policy.invariants]
                 invariant_lines.extend(f"{label}: {line}" for line in lines)
                 if label != policy.id:  # a composite: its failures are not the version's own
                     renamed = {id(d): attrs.evolve(d, message=f"{label}: {d.message}") for d in found}
                     found = [renamed[id(d)] for d in found]
                     pairs = [(r, renamed[id(d)] if d is not None else None) for r, d in pairs]
+                entries = [result_entry(r, args.examples, d, label) for r, d in pairs]
+                if args.prove:
+                    found += _prove(policy, label, entries, invariant_lines, args, composite=label != policy.id)
                 diagnostics.extend(found)
-                invariant_entries.extend(result_entry(r, args.examples, d, label) for r, d in pairs)
+                invariant_entries.extend(entries)
         progress.close()
     # Warnings are problems too: `check` exits 0 only for clean files, so CI
     # notices a rule that can never fire or an article nobody encoded. A file
@@ -258,6 +289,60 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for line in invariant_lines:
         _out(line)
     return failed
+
+
+def _prove(policy, label: str, entries: list[dict], lines: list[str], args, composite: bool) -> list[Diagnostic]:
+    """``check --prove``: each invariant proved within bounds, or refuted by a counterexample the engine
+    confirms, or said not proved (why). Adds ``proof`` to each JSON entry and a line per invariant; returns
+    the diagnostics: a refutation the search missed (error), a proof not reached (warning)."""
+    from supervisor_rules.tools import prove
+
+    by_name = {entry["invariant"]["name"]: entry for entry in entries}
+    found: list[Diagnostic] = []
+    spans = {inv.name: inv.span for inv in policy.invariants}
+    if composite:  # a composite decides only some cases: its proof is not made (the search stands)
+        for name, entry in by_name.items():
+            entry["invariant"]["proof"] = {"result": "not_proved", "why": "a family's composite is searched only"}
+            lines.append(f"{label}: invariant {name}: not proved 未证明 (a composite of a family is searched only / "
+                         f"版本组合只做搜索)")
+        return found
+    for proof in prove.prove_invariants(policy, records=args.records, timeout=args.timeout):
+        entry = by_name.get(proof.name)
+        span = spans[proof.name]
+        record = {"result": proof.result, "bounds": proof.bounds.to_dict(), "seconds": round(proof.seconds, 3),
+                  "why": proof.why, "counterexample": proof.counterexample}
+        if entry is not None:
+            entry["invariant"]["proof"] = record
+            if proof.result == "proved":
+                entry["invariant"]["result"] = "proved"
+                entry["invariant"]["bounds"] = {**entry["invariant"]["bounds"], **proof.bounds.to_dict()}
+            elif proof.result == "violated":
+                entry["invariant"]["result"] = "violated"
+                entry["invariant"]["counterexample"] = entry["invariant"]["counterexample"] or proof.counterexample
+                entry["invariant"]["decision"] = entry["invariant"]["decision"] or proof.decision
+        case = json.dumps(proof.counterexample, ensure_ascii=False, sort_keys=True)
+        if proof.result == "proved":
+            lines.append(f"{label}: invariant {proof.name}: PROVED 已证明 ({proof.bounds.words()}; "
+                         f"{proof.seconds:.1f} s)")
+        elif proof.result == "violated":
+            lines.append(f"{label}: invariant {proof.name}: REFUTED 被反驳 by a counterexample (see above)")
+            if entry is None or entry["severity"] != "error":
+                d = Diagnostic(span.source, span.line, span.column,
+                               f"invariant `{proof.name}` is violated (proof search / 证明反例): "
+                               f"counterexample: {case}", "error", None, len(proof.name), "invariant")
+                found.append(d)
+                if entry is not None:
+                    entry.update({k: v for k, v in d.to_dict().items() if k != "code"})
+        else:
+            lines.append(f"{label}: invariant {proof.name}: not proved 未证明: {proof.why}")
+            d = Diagnostic(span.source, span.line, span.column,
+                           f"invariant `{proof.name}` is not proved 未证明: {proof.why}", "warning", None,
+                           len(proof.name), "invariant-unproved")
+            found.append(d)
+            if entry is not None and entry["severity"] == "info":  # its entry carries the warning
+                entry.update({k: v for k, v in d.to_dict().items() if k != "code"})
+                entry["code"] = "invariant-unproved"
+    return found
 
 
 STDIN_SOURCE = "<stdin>"
@@ -744,6 +829,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--examples", type=_examples, default=300, metavar="N",
                        help="cases tried per file when searching for counterexamples to its invariants "
                             "(default 300; 0 skips the search)")
+    check.add_argument("--prove", action="store_true",
+                       help="also prove each invariant with z3 for every case within bounds (dates in the "
+                            "calendar's years, at most --records entries per list), or refute it with a "
+                            "counterexample the engine confirms (needs the `prove` extra)")
+    check.add_argument("--records", type=_records, default=None, metavar="K",
+                       help="with --prove: entries per list in the proof (default: 2, or more where the policy "
+                            "compares a count with a larger number; at most 6)")
+    check.add_argument("--timeout", type=_seconds, default=60, metavar="S",
+                       help="with --prove: seconds the solver may spend per invariant (default 60)")
     check.add_argument("--format", choices=("text", "json", "github", "sarif"), default=argparse.SUPPRESS,
                        help="output format: text, json, github (workflow annotations) or sarif (SARIF 2.1.0) "
                             "(default: text, on a terminal or not)")

@@ -169,6 +169,12 @@ def _violated(policy, invariants, case: dict, exercised: dict | None = None):
     return broken, decision
 
 
+def violated(policy, invariants, case: dict):
+    """The invariants ``case`` violates, and its decision (the engine's evaluation: what ``--prove``
+    re-checks a counterexample with)."""
+    return _violated(policy, invariants, case)
+
+
 def check_invariants(policy, examples: int = DEFAULT_EXAMPLES, decides=None) -> list[InvariantResult]:
     """Search for a counterexample to each of ``policy``'s invariants (needs Hypothesis).
 
@@ -273,7 +279,7 @@ def invariant_report(policy, examples: int = DEFAULT_EXAMPLES, decides=None):
 
 
 #: The codes of the diagnostics ``invariant_check`` makes.
-DIAGNOSTIC_CODES = ("invariant", "invariant-unexercised")
+DIAGNOSTIC_CODES = ("invariant", "invariant-unexercised", "invariant-unproved")
 
 
 def invariant_check(policy, examples: int = DEFAULT_EXAMPLES, decides=None):

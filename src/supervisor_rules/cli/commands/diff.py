@@ -47,8 +47,29 @@ def register(commands, options) -> None:
                         f"compares structure only, and every rule change is then unproven)")
     p.add_argument("--allow-behaviour-change", "--allow-behavior-change", dest="allow", action="store_true",
                    help="exit 0 even when decisions differ, the case contract changed or a rule change is unproven")
+    p.add_argument("--prove", action="store_true",
+                   help="also prove with z3 that the decisions are equal for every case within bounds (dates in "
+                        "the calendar's years, at most --records entries per list), field by field, or show a "
+                        "witness both engines confirm (needs the `prove` extra)")
+    p.add_argument("--records", type=_records, default=None, metavar="K",
+                   help="with --prove: entries per list in the proof (default: 2, or more where the policy "
+                        "compares a count with a larger number; at most 6)")
+    p.add_argument("--timeout", type=_seconds, default=60, metavar="S",
+                   help="with --prove: seconds the solver may spend per field (default 60)")
     options.output(p, ("text", "json"))
     p.set_defaults(handler=run)
+
+
+def _records(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 6:
+        raise argparse.ArgumentTypeError(f"expected 1 to 6 records per list, got {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    if not text.isdigit() or not 1 <= int(text) <= 3600:
+        raise argparse.ArgumentTypeError(f"expected 1 to 3600 seconds, got {text!r}")
+    return float(text)
 
 
 def _count(text: str) -> int:
@@ -99,6 +120,13 @@ def run(args) -> int:
             else:
                 sys.stderr.write(f"{PROG}: error: {message}\n")
             return EXIT_USAGE
+        if args.prove:
+            message = "--prove compares two rule files, not families (diff their versions) / --prove 只比较两个规则文件"
+            if fmt == "json":
+                _out(json.dumps({"error": message, "details": []}, ensure_ascii=not _utf8(sys.stdout)))
+            else:
+                sys.stderr.write(f"{PROG}: error: {message}\n")
+            return EXIT_USAGE
         return _families(args, fmt, old, new)
 
     structure = diffing.structural(old, new)
@@ -116,7 +144,34 @@ def run(args) -> int:
     contract = diffing.contract_changes(old, new)
     changes = diffing.attribute(diffing.rule_changes(structure), behaviour, contract, old, new)
     unproven = [c for c in changes if not c["shown_by"]]
+    proof = None
+    if args.prove:
+        from supervisor_rules.tools import prove
+
+        if not prove.available():
+            sys.stderr.write(f"{PROG}: error: --prove needs z3: pip install 'supervisor-rules[prove]' "
+                             f"/ --prove 需要 z3\n")
+            return EXIT_USAGE
+        proof = prove.prove_equivalent(old, new, records=args.records, timeout=args.timeout)
+        if proof.equivalent:
+            for c in unproven:  # no case within the bounds tells the two apart: the change changes nothing
+                c["proved_equivalent"] = True
+            unproven = []
     status, reasons = _exit(differs, contract, unproven, args.allow, behaviour)
+    proved_same = [c for c in changes if c.get("proved_equivalent")]
+    if proof is not None and proof.equivalent and proved_same and status == EXIT_OK:
+        reasons = [r for r in reasons if r["reason"] != "same"] + [
+            {"reason": "proved_equivalent", "message": f"{len(proved_same)} rule change(s) proved to change no "
+                                                       f"decision within the bounds / 规则改动已证明不改变任何决定"}]
+    if proof is not None and not proof.equivalent:
+        if proof.witnesses:
+            reasons.insert(0, {"reason": "proved_different", "message": f"the proof found decisions that differ in "
+                               f"{len(proof.witnesses)} field(s), each with a witness both engines confirm"})
+        else:
+            reasons.insert(0, {"reason": "not_proved", "message": proof.why or "some fields are not proved"})
+        if not args.allow:
+            status = EXIT_FINDINGS
+        reasons = [r for r in reasons if r["reason"] != "same"]
 
     if fmt == "json":
         payload = {"old": old.id, "new": new.id, "structural": structure,
@@ -124,6 +179,7 @@ def run(args) -> int:
                    "behaviour_differs": differs, "contract_breaks": [c["words"] for c in contract],
                    "contract_changes": [_contract_json(c, old, new) for c in contract],
                    "rule_changes": changes, "unproven": unproven,
+                   "proof": proof.to_dict() if proof is not None else None,
                    "exit": {"status": status, "reasons": reasons}}
         _out(json.dumps(payload, ensure_ascii=not _utf8(sys.stdout), indent=2))
         return status
@@ -132,8 +188,26 @@ def run(args) -> int:
         _contract_text(contract, old, new, args.allow)
     if unproven:
         _unproven_text(unproven, behaviour, args.allow)
+    if proof is not None:
+        _proof_text(proof)
     _verdict(behaviour, differs, args.allow, status, reasons)
     return status
+
+
+def _proof_text(proof) -> None:
+    _out("")
+    if proof.why is not None:
+        _out(f"Proof: not proved 未证明 — {proof.why}")
+        return
+    verdict = ("EQUIVALENT within bounds 在界限内已证明等价" if proof.equivalent
+               else "DIFFERENT 已证明不同" if proof.witnesses else "not proved 未证明")
+    _out(f"Proof: {verdict} ({proof.bounds.words()}; {proof.seconds:.1f} s; fields proved equal: "
+         f"{sum(f.result == 'equal' for f in proof.fields)} of {len(proof.fields)})")
+    for f in proof.fields:
+        if f.result == "differs":
+            _out(f"  ≠ {f.field}: witness {json.dumps(f.witness, ensure_ascii=not _utf8(sys.stdout))}")
+        elif f.result != "equal":
+            _out(f"  ? {f.field}: {f.why}")
 
 
 def _exit(differs: bool, contract: list, unproven: list, allowed: bool, behaviour) -> tuple[int, list[dict]]:
