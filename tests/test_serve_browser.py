@@ -34,8 +34,13 @@ def _wait(driver, condition, what: str):
 def _text(driver, css: str) -> str:
     from selenium.webdriver.common.by import By
 
-    found = driver.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text if found else ""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        found = driver.find_elements(By.CSS_SELECTOR, css)
+        return found[0].text if found else ""
+    except StaleElementReferenceException:  # the page redrew it between finding and reading: ask again
+        return ""
 
 
 def _open(driver, url: str) -> None:

@@ -356,6 +356,9 @@ def create_app(policies: Mapping[str, Any], *, allowed_hosts: list[str] | None =
         page = await run_in_threadpool(rendered, policy_id, "page")
         return HTMLResponse(page, headers=_HEADERS)
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204, headers=_HEADERS)  # no icon, and no 404 in a browser's console
+
     async def document_css(request: Request) -> Response:
         return Response(rendering.stylesheet(), media_type="text/css; charset=utf-8", headers=_HEADERS)
 
@@ -394,6 +397,7 @@ def create_app(policies: Mapping[str, Any], *, allowed_hosts: list[str] | None =
               Route("/v1/policies", list_policies), Route("/v1/policies/{id}", get_policy),
               Route("/v1/policies/{id}/evaluate", evaluate, methods=["POST"]),
               Route("/v1/policies/{id}/explain", explain, methods=["POST"]),
-              Route("/policies/{id}/document", document), Route("/policies/{id}/render.css", document_css)]
+              Route("/policies/{id}/document", document), Route("/policies/{id}/render.css", document_css),
+              Route("/favicon.ico", favicon)]
     middleware = [Middleware(_KnownHosts, hosts=allowed_hosts)] if allowed_hosts else []
     return Starlette(routes=routes, middleware=middleware)
