@@ -1,7 +1,7 @@
 """Headless Chromium for the tests (the Debian ``chromium`` and ``chromium-driver`` packages, driven
 by Selenium; nothing is downloaded). Reusable: ``chromium()`` yields a WebDriver, ``screenshot(driver,
 name, tmp_path)`` keeps a PNG as a test artifact (under ``test-artifacts/`` at the repository root
-too). Without the browser a test skips, naming what is missing; under CI (``CI`` set) it fails.
+too). Without the browser a test fails, naming what is missing.
 
     from browser import chromium, screenshot
     def test_page(tmp_path):
@@ -31,7 +31,8 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 
 def require_chromium() -> None:
-    """Skip (or fail under CI) when Chromium, its driver or Selenium is missing."""
+    """Fail, naming what to install, when Chromium, its driver or Selenium is missing: the browser tests are
+    part of the suite everywhere (``.ci/run`` installs the browser), never skipped."""
     missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
     try:
         import selenium  # noqa: F401
@@ -40,9 +41,7 @@ def require_chromium() -> None:
     if missing:
         message = (f"headless Chromium is not available: {', '.join(missing)} missing "
                    "(apt-get install chromium chromium-driver; .ci/run does so)")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(message)
 
 
 @contextlib.contextmanager

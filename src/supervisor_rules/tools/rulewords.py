@@ -2,7 +2,7 @@
 
 ``RuleWords(policy, lang)`` puts one policy's rules in words. Chinese (``zh``) names facts and enum values
 by the labels the rule file gives them (``「诚信」``, ``「定点医疗机构」``), provisions as the regulation
-does (``第三条第（二）项``) and the decision's own values by the words of the text output
+does (``第N条第（M）项``) and the decision's own values by the words of the text output
 (``contracts.decision.TEXT_WORDS``); it never shows a fact's code. English (``en``) is what ``check``,
 ``test`` and ``diff`` print: each kind's ``describe`` (its question module), facts and values by code.
 
@@ -10,7 +10,7 @@ A kind this module has no Chinese phrasing for is still shown: its ``describe`` 
 Chinese, and ``phrased`` is then False (the document adds the rule's source beside it).
 
 The words are a list of *parts* (``parts(text)``): plain strings, and ``Link``s for the
-cross-references — ``违反 第九条``, ``符合 第三条``, ``并依据 …``, a definition used by name — so that a
+cross-references — ``违反 第N条``, ``符合 第N条``, ``并依据 …``, a definition used by name — so that a
 document can make each a link to its provision. Inside the module the links travel in the text between
 private-use marker characters; rule-file text has those characters removed first (``clean``).
 """

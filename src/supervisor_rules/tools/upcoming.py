@@ -264,7 +264,7 @@ KIND_WORDS = {
 
 
 def text_line(event: Event, lang: str = "zh", values: Mapping[str, str] | None = None) -> str:
-    """``2024-07-01  W-001  聘期届满  第五条（5）  …`` — one event as a line of text."""
+    """``2024-07-01  W-001  聘期届满  第N条（N）  …`` — one event as a line of text."""
     who = roster.who(event.ident, event.line, lang)
     where = (f"{event.cite}（{event.ref}）" if lang == "zh" and event.cite else
              f"art. {event.ref}" if event.ref else "")
