@@ -513,7 +513,6 @@ def evaluate(checked: Checked, facts: dict, sections: frozenset, as_of: dt.date,
         if asked is None or question.name in asked:
             question.reference(run)
     decided = run.decided if only is None else {
-        field: run.decided[field] if field in only else None
-        for question in questions.QUESTIONS for field in question.decides}
+        field: run.decided[field] if field in only else None for field in questions.ONLY}
     return Decision(policy=run.policy.id, as_of=as_of, **decided, missing_facts=tuple(sorted(run.missing)),
                     steps=tuple(run.steps), only=only)

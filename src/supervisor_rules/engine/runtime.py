@@ -258,12 +258,8 @@ def interpret(policy: CompiledPolicy, facts: dict, sections: frozenset, as_of: d
     for question in questions.QUESTIONS:
         if question.name in run:
             question.interpret(policy, ev)
-    shown = {field: ev.decided[field] if field in only else None for field in _DECIDED}
+    shown = {field: ev.decided[field] if field in only else None for field in questions.ONLY}
     return Decision(policy=policy.id, as_of=as_of, **shown, missing_facts=tuple(sorted(ev.missing)), only=only)
-
-
-#: The Decision fields the questions decide.
-_DECIDED = tuple(field for question in questions.QUESTIONS for field in question.decides)
 
 
 def needed_questions(policy: CompiledPolicy, only: tuple[str, ...]) -> frozenset[str]:

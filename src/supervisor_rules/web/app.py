@@ -140,14 +140,12 @@ def _query(request: Request, known: tuple[str, ...]) -> tuple[tuple[str, ...] | 
                                                                    f"可用：{'、'.join(known)}")))
     only = None
     if "only" in params:
-        names = tuple(dict.fromkeys(n.strip() for n in params["only"].split(",") if n.strip()))
-        bad = [n for n in names if n not in QUESTIONS]
-        if bad or not names:
-            what = repr(bad[0][:40]) if bad else "nothing"
+        names = [n.strip() for n in params["only"].split(",") if n.strip()]
+        try:
+            only = questions.only_fields(names)  # the library's own check and message
+        except ValueError as exc:
             raise _BadRequest(_problems(400, _problem(
-                "?only", "query", f"only: {what} is not a question; the questions are {', '.join(QUESTIONS)}",
-                f"only：{what} 不是可选的问题；可选：{'、'.join(QUESTIONS)}")))
-        only = names
+                "?only", "query", str(exc), f"only 须为以逗号分隔的问题名；可选：{'、'.join(QUESTIONS)}"))) from None
     explanation = params.get("explanation", "true").lower()
     if explanation not in ("true", "false", "1", "0"):
         raise _BadRequest(_problems(400, _problem("?explanation", "query", "explanation is true or false",
