@@ -12,7 +12,7 @@ import pytest
 import supervisor_rules as sr
 from supervisor_rules.tools import diffing
 
-pytest.importorskip("hypothesis")
+import hypothesis  # noqa: F401,E402 - a dependency of the package
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 

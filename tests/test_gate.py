@@ -13,7 +13,7 @@ import pytest
 import supervisor_rules as sr
 from supervisor_rules.tools import boundaries, diffing
 
-pytest.importorskip("hypothesis")
+import hypothesis  # noqa: F401,E402 - a dependency of the package
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"

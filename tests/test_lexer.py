@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pygments = pytest.importorskip("pygments")
+import pygments  # the `test` extra installs it
 from pygments.token import Comment, Error, Keyword, Literal, Name, Operator, String  # noqa: E402
 
 from supervisor_rules.lang import keywords, parser  # noqa: E402

@@ -230,7 +230,6 @@ def test_cli_coverage_below_minimum_is_a_finding(run_cli, gx_copy):
 
 @pytest.mark.parametrize("fmt", ["github", "sarif"])
 def test_cli_ci_formats(run_cli, gx_copy, fmt):
-    pytest.importorskip("supervisor_rules.tools.reporting")
     gx_copy.with_name("guangxi.tests.yaml").write_text(FAILING, encoding="utf-8")
     code, out, _ = run_cli("test", str(gx_copy), "--coverage-min", "100", "--format", fmt)
     assert code == 1
@@ -247,7 +246,6 @@ def test_cli_ci_formats(run_cli, gx_copy, fmt):
 
 
 def test_cli_clean_ci_formats_say_nothing(run_cli):
-    pytest.importorskip("supervisor_rules.tools.reporting")
     code, out, _ = run_cli("test", "guangxi", "--coverage-min", "100", "--format", "github")
     assert (code, out.strip()) == (0, "")
 
