@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import attrs
-
 from supervisor_rules.dates import periods
 from supervisor_rules.contracts.decision import Decision, EligibilityResult, RecusalResult, ReportResult, Status
 from supervisor_rules.contracts.reasons import Reason
@@ -81,13 +79,20 @@ def conclusions(x: Explainer) -> list[Reason]:
     out: list[Reason] = []
     for build in (_eligibility, _term, _status, _grounds, _violations, _recusal, _obligations, _report,
                   _findings):
-        out.extend(attrs.evolve(r, because=_unique(r.because)) for r in build(x))
+        for r in build(x):
+            because = r.because
+            if len(because) > 1 or type(because) is not tuple:
+                because = _unique(because)
+                if len(because) != len(r.because) or type(r.because) is not tuple:
+                    r = Reason(r.conclusion, r.value, r.ref, because, r.would_change_if, r.key, r.not_fired)
+            out.append(r)
     return out
 
 
 def _unique(leaves) -> tuple:
     """The leaves, each once (a fact read by a rule's condition and by its deadline is one reason)."""
-    seen, out = set(), []
+    seen: set = set()
+    out: list = []
     for leaf in leaves:
         key = repr(leaf)
         if key not in seen:

@@ -41,6 +41,8 @@ from supervisor_rules.dates.workdays import MissingCalendarYear
 MAX_LEAVES = 2_000
 #: At most this many entries of a list named where a quantifier over it is false for all (or true for all).
 MAX_RECORDS_SHOWN = 5
+#: At most this many (fact, values) orderings remembered by ``Closures.representatives``.
+MAX_REPRESENTATIVES = 4_096
 
 
 def plain(value) -> Any:
@@ -111,6 +113,7 @@ class Closures:
                            for field, info in section.fields.items()}
         #: ``section.fact`` → the sets of its enum values the rules name (``in {…}``, ``= v``, ``has v``)
         self.value_sets: dict[str, list[frozenset]] = {}
+        self._representatives: dict[tuple, list] = {}  # (fact, values in order) → representatives
         for provision in compiled.checked.provisions:
             for rule in provision.rules:
                 for node in n.walk(rule):
@@ -135,6 +138,10 @@ class Closures:
         """One value of each class the rules tell apart (the same answer to every ``in {…}`` over ``key``):
         the first value's class first, then the classes the fewest sets name (a value no rule names, the
         catch-all, before the rest), in declared order: the other values of a class decide alike."""
+        values = tuple(values)
+        found = self._representatives.get((key, values))
+        if found is not None:
+            return found
         sets = self.value_sets.get(key, [])
         seen, out = set(), []
         for value in values:
@@ -142,7 +149,10 @@ class Closures:
             if signature not in seen:
                 seen.add(signature)
                 out.append((sum(signature), value))
-        return [out[0][1], *(value for _, value in sorted(out[1:], key=lambda item: item[0]))] if out else []
+        found = [out[0][1], *(value for _, value in sorted(out[1:], key=lambda item: item[0]))] if out else []
+        if len(self._representatives) < MAX_REPRESENTATIVES:  # an enum's values: a few per fact
+            self._representatives[key, values] = found
+        return list(found)
 
     def of(self, e, renewal_var: str | None = None):
         fn = self.by_node.get(id(e))
@@ -184,9 +194,18 @@ class Explainer:
         self.renewal_var: str | None = None
         self.record_path: dict[str, str] = {}  # quantifier variable → the entry it stands for (`LIST[i]`)
         self.fact_types = self.closures.fact_types
+        self.values: dict[int, Any] = {}  # id of a checked node → its value (outside quantifiers and renewals)
 
     # -------------------------------------------------------------- values
     def value(self, e):
+        # A part's value is asked for again and again (a junction values its parts, then each part's why
+        # values its own); outside quantifiers and renewals it is one value per decision, so remembered.
+        if self.renewal_var is None and not self.record_path:
+            key = id(e)
+            found = self.values.get(key, _NOT_YET)
+            if found is _NOT_YET:
+                found = self.values[key] = self.closures.of(e)(self.env)
+            return found
         return self.closures.of(e, self.renewal_var)(self.env)
 
     def leaf(self, item: dict) -> dict:
@@ -199,10 +218,12 @@ class Explainer:
     # -------------------------------------------------------------- why an expression has its value
     def why(self, e) -> list:
         """What decided the value of ``e``: a list of leaves."""
-        if self.full():
+        if self.leaves >= MAX_LEAVES:
             return []
-        method = getattr(self, "w_" + type(e).__name__, None)
-        return method(e) if method is not None else self.operand_facts(e)
+        method = _WHY.get(type(e))
+        if method is None:
+            method = _WHY[type(e)] = getattr(Explainer, "w_" + type(e).__name__, Explainer.operand_facts)
+        return method(self, e)
 
     def w_And(self, e: n.And) -> list:
         return self.junction(e, decisive=False)
@@ -450,6 +471,11 @@ class Explainer:
         except (MissingCalendarYear, OverflowError):
             pass
         return out
+
+
+_NOT_YET = object()
+#: Node type → the Explainer method that says why it has its value (``w_<Type>``, else its facts).
+_WHY: dict[type, Any] = {}
 
 
 def _clamped(start: dt.date, months: int) -> bool:
