@@ -295,8 +295,12 @@ def _freeze(v):
 class _Record(dict):
     """A record as a hashable change value (it is only ever read)."""
 
+    _hash: int | None = None
+
     def __hash__(self):  # type: ignore[override]
-        return hash(tuple(sorted((k, str(v)) for k, v in self.items())))
+        if self._hash is None:  # each memo lookup hashes it again: once is enough (it is never changed)
+            self._hash = hash(tuple(sorted((k, str(v)) for k, v in self.items())))
+        return self._hash
 
 
 def _walk(leaves):

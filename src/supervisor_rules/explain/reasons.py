@@ -200,7 +200,7 @@ class Explainer:
     def value(self, e):
         # A part's value is asked for again and again (a junction values its parts, then each part's why
         # values its own); outside quantifiers and renewals it is one value per decision, so remembered.
-        if self.renewal_var is None and not self.record_path:
+        if self.renewal_var is None and not self.record_path and not self.env.var and not self.env.bound:
             key = id(e)
             found = self.values.get(key, _NOT_YET)
             if found is _NOT_YET:
@@ -393,7 +393,13 @@ class Explainer:
     def rule_value(self, rule: CRule):
         if rule.fn is None:
             return True
-        return rule.fn(self.env)
+        if self.env.var or self.env.bound:  # a renewal's or an entry's: not the decision's own
+            return rule.fn(self.env)
+        key = id(rule)
+        found = self.values.get(key, _NOT_YET)
+        if found is _NOT_YET:
+            found = self.values[key] = rule.fn(self.env)
+        return found
 
     def rule_leaf(self, rule: CRule, value=None) -> dict:
         """A rule as a leaf: its ref, kind, value and why."""
