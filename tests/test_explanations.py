@@ -89,6 +89,18 @@ def test_each_open_question_answer_gives_what_it_says(name):
 
 
 @pytest.mark.parametrize("name", sorted(POLICIES))
+def test_open_questions_are_the_same_asked_alone_or_after_the_explanation(name):
+    # Alone, they are found from the open conclusions' trees only (cheaper); after the explanation, from
+    # its trees: the same questions either way, in the same order.
+    policy = POLICIES[name]
+    for case in testing.sample_cases(policy, 300, seed=11):
+        alone = policy.evaluate(case).to_dict(explanation=False)["open_questions"]
+        after = policy.evaluate(case)
+        after.explanation  # noqa: B018 (the whole explanation first)
+        assert after.to_dict()["open_questions"] == alone, case
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
 def test_no_unlisted_fact_decides_an_open_question_alone(name):
     policy = POLICIES[name]
     kinds = {f"{section}.{fact}": kind for section, fields in policy.facts.items() for fact, kind in fields.items()}

@@ -27,7 +27,7 @@ class Explained:
     ``would_change_if``) and ``open_questions()``."""
 
     __slots__ = ("compiled", "facts", "sections", "calendar_source", "labels", "_reasons", "_questions",
-                 "_changes", "_bare", "_whole")
+                 "_changes", "_bare", "_whole", "_truncated")
 
     def __init__(self, compiled: CompiledPolicy, facts: dict, sections: frozenset, calendar_source,
                  labels: dict | None = None):
@@ -37,6 +37,7 @@ class Explained:
         self._questions: tuple[dict, ...] | None = None
         self._changes: Changes | None = None
         self._bare: list[Reason] | None = None
+        self._truncated = False  # the whole explanation's trees were cut short at MAX_LEAVES
         self._whole: Decision | None = None
 
     def trace(self, decision: Decision) -> tuple:
@@ -70,9 +71,20 @@ class Explained:
 
     def _bare_reasons(self, decision: Decision) -> list[Reason]:
         if self._bare is None:
-            self._bare = conclusions(Explainer(self.compiled, self.facts, self.sections, decision,
-                                               self.calendar_source))
+            explainer = Explainer(self.compiled, self.facts, self.sections, decision, self.calendar_source)
+            self._bare = conclusions(explainer)
+            self._truncated = explainer.full()
         return self._bare
+
+    def _open_reasons(self, decision: Decision) -> list[Reason]:
+        """The trees of the open conclusions: from the whole explanation where it is built (and was not
+        cut short at ``MAX_LEAVES``), else built for those conclusions alone (the same trees: what an open
+        question asks for does not depend on the other conclusions' trees), so that ``open_questions``
+        does not pay for every tree, and is the same whether or not the explanation was asked for first."""
+        if self._bare is not None and not self._truncated:
+            return [r for r in self._bare if is_open(r)]
+        explainer = Explainer(self.compiled, self.facts, self.sections, decision, self.calendar_source)
+        return [r for r in conclusions(explainer, open_only=True) if is_open(r)]
 
     def reasons(self, decision: Decision) -> tuple[Reason, ...]:
         """Each conclusion's reason tree, with the verified changes that would change it."""
@@ -94,7 +106,7 @@ class Explained:
                 self._questions = ()
             else:
                 whole = self._whole_of(decision)
-                asked = self._changes_for(whole).open_questions(self._bare_reasons(whole))
+                asked = self._changes_for(whole).open_questions(self._open_reasons(whole))
                 self._questions = tuple(q for q in asked if decision.only is None
                                         or FIELD_OF[q["question"]] in decision.only)
         return self._questions

@@ -6,7 +6,7 @@ fact answered) is evaluated with the same compiled policy, and kept only if the 
 that decision differs. So every change listed is true of the policy, not a guess about it. Candidates
 come from the leaves of the conclusion's reason tree (what decided it); an open question's from
 ``missing_facts``. Evaluations are shared by all conclusions of a decision and bounded
-(``MAX_REEVALUATIONS``).
+(``MAX_REEVALUATIONS`` for the explanation, as many again for the open questions).
 """
 
 from __future__ import annotations
@@ -47,17 +47,25 @@ class Changes:
         self.fact_types, self.reevaluate, self.renewal = fact_types, reevaluate, renewal
         self.labels = labels or {}
         self.seen: dict = {}
-        self.count = 0
+        self.asked: dict[str, set] = {"explanation": set(), "questions": set()}  # purpose → changed cases
+        self.count = 0  # changed cases evaluated
 
-    def decide(self, change: Change, conclusion: str) -> Decision | None:
+    def decide(self, change: Change, conclusion: str, purpose: str = "explanation") -> Decision | None:
         """The decision of the changed case, for ``conclusion`` (``only=`` the field that shows it: the
-        questions it needs and no more), or None where it cannot be made (the budget is spent, a date no
-        case may hold, a case the engine refuses)."""
+        questions it needs and no more), or None where it cannot be made (``purpose``'s budget is spent, a
+        date no case may hold, a case the engine refuses).
+
+        The explanation and the open questions each have their own budget of changed cases, counted by
+        the cases each asks for (whether or not the other asked first), so that neither depends on
+        which was computed first; the decisions themselves are shared."""
         key = (_hashable(change), FIELD_OF[conclusion])
+        asked = self.asked[purpose]
+        if key not in asked:
+            if len(asked) >= MAX_REEVALUATIONS:
+                return None
+            asked.add(key)
         if key in self.seen:
             return self.seen[key]
-        if self.count >= MAX_REEVALUATIONS:
-            return None
         self.count += 1
         if not all(_valid(v) for _, v in change):
             self.seen[key] = None  # a case can hold no such date: nothing to say of it
@@ -228,7 +236,7 @@ class Changes:
             for key in self.unknown_facts(reason):
                 outcomes = {}
                 for answer in self.answers(key):
-                    decided = self.decide(((key, answer),), reason.conclusion)
+                    decided = self.decide(((key, answer),), reason.conclusion, "questions")
                     if decided is not None:
                         outcomes[_answer_text(answer)] = plain(value_in(decided, reason.conclusion, reason.key))
                 if outcomes and any(v != UNKNOWN[reason.conclusion] for v in outcomes.values()):

@@ -74,11 +74,12 @@ def _finding_value(d: Decision, key) -> Any:
     return False
 
 
-def conclusions(x: Explainer) -> list[Reason]:
-    """The reason tree of each conclusion ``x.decision`` draws, in the decision's order."""
+def conclusions(x: Explainer, open_only: bool = False) -> list[Reason]:
+    """The reason tree of each conclusion ``x.decision`` draws, in the decision's order; with
+    ``open_only``, of the conclusions that may be open (``is_open``) only: a ground or a violation never
+    is, and a question whose value is decided in the decision gives none."""
     out: list[Reason] = []
-    for build in (_eligibility, _term, _status, _grounds, _violations, _recusal, _obligations, _report,
-                  _findings):
+    for build in (_open_builders(x.decision) if open_only else _BUILDERS):
         for r in build(x):
             because = r.because
             if len(because) > 1 or type(because) is not tuple:
@@ -86,6 +87,27 @@ def conclusions(x: Explainer) -> list[Reason]:
                 if len(because) != len(r.because) or type(r.because) is not tuple:
                     r = Reason(r.conclusion, r.value, r.ref, because, r.would_change_if, r.key, r.not_fired)
             out.append(r)
+    return out
+
+
+def _open_builders(d: Decision) -> list:
+    """The builders of the conclusions of ``d`` that may be open: those whose value in ``d`` is unknown."""
+    out = []
+    e = d.eligibility
+    if e.result == EligibilityResult.UNKNOWN or e.preferred is None:
+        out.append(_eligibility)
+    if d.term is not None and d.term.undetermined_renewals:
+        out.append(_term)
+    if d.status == Status.UNKNOWN:
+        out.append(_status)
+    if d.recusal.result == RecusalResult.UNKNOWN:
+        out.append(_recusal)
+    if any(str(o.state) == UNKNOWN["obligation"] for o in d.obligations):
+        out.append(_obligations)
+    if d.report.result == ReportResult.UNKNOWN:
+        out.append(_report)
+    if any(f.value is None for f in d.findings):
+        out.append(_findings)
     return out
 
 
@@ -424,3 +446,6 @@ def _findings(x: Explainer) -> list[Reason]:
                 env.var, x.renewal_var = {}, None
         out.append(Reason("finding", plain(f.value), f.citation.ref, tuple(because), key=[f.code, f.item]))
     return out
+
+
+_BUILDERS = (_eligibility, _term, _status, _grounds, _violations, _recusal, _obligations, _report, _findings)
