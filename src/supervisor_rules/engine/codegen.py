@@ -144,6 +144,7 @@ class _Generator:
         self.bound: dict[str, tuple[str, RecordT]] = {}  # quantifier variable → (local name, record type)
         self.fact_types = {f"{name}.{field}": info.type for name, section in policy.checked.sections.items()
                            for field, info in section.fields.items()}
+        self.number_fields = _number_fields(self.fact_types.values())  # record fields declared numbers
         self.satisfied: dict = {}  # (article, item) → local name
         self.violated: dict = {}  # (chapter, article, item) → local name
 
@@ -230,7 +231,9 @@ class _Generator:
             value = f"{local}.get({self.text(e.parts[1])})"
             return f"exact({value})" if info is not None and info.type == NUMBER else value
         if head == self.renewal_var:
-            return f"exact(record.get({self.text(e.parts[1])}))"
+            value = f"record.get({self.text(e.parts[1])})"
+            # ``exact`` changes only a float: a field no record declares a number needs none.
+            return f"exact({value})" if e.parts[1] in self.number_fields else value
         value = self.fact_names.get(e.dotted) or f"get({self.text(e.dotted)})"
         return f"exact({value})" if self.fact_types.get(e.dotted) == NUMBER else value
 
@@ -397,8 +400,15 @@ class _Generator:
             checks = tuple((rule.key, rule.field, rule.codes) for rule in self.referenced("violates")
                            if e.ref.covers(rule.citation))
             if self.fused:
-                values = self.locals_of(check[0] for check in checks)
-                self.prelude.append(f"{self.violated[key]} = violates_of({values}, {self.const(checks)})")
+                # The facts by their place in a tuple of their locals; the checks of one list (and field)
+                # as one, their codes together: `violates` holds if any holds (unknown likewise).
+                keys = list(dict.fromkeys(check[0] for check in checks))
+                merged: dict = {}
+                for list_key, field, codes in checks:
+                    merged[keys.index(list_key), field] = merged.get((keys.index(list_key), field), frozenset()) | codes
+                indexed = tuple((index, field, codes) for (index, field), codes in merged.items())
+                values = self.locals_of(keys)
+                self.prelude.append(f"{self.violated[key]} = violates_of({values}, {self.const(indexed)})")
             else:
                 self.prelude.append(f"{self.violated[key]} = violates(get, {self.const(checks)})")
         return self.violated[key]
@@ -502,6 +512,24 @@ class _Generator:
         """A test that some section the rules read is present; None if the rules read no section."""
         read = self.policy.sections_read(rules)
         return f"not sections.isdisjoint({self.const(read)})" if read else None
+
+
+def _number_fields(types) -> frozenset[str]:
+    """The names of the record fields of ``types`` (at any depth) declared numbers."""
+    out: set[str] = set()
+    seen: set[int] = set()
+    todo = list(types)
+    while todo:
+        kind = todo.pop()
+        if isinstance(kind, ListT):
+            todo.append(kind.element)
+        elif isinstance(kind, RecordT) and id(kind) not in seen:
+            seen.add(id(kind))
+            for name, info in kind.fields.items():
+                if info.type == NUMBER:
+                    out.add(name)
+                todo.append(info.type)
+    return frozenset(out)
 
 
 def _check_defined(source: str, namespace: dict) -> None:
@@ -701,8 +729,8 @@ def _add_partly_missing_of(missing: set, values: tuple, partial: tuple) -> None:
 
 
 def _violated_of(values: tuple, checks: tuple) -> bool | None:
-    """``violates`` for a fused evaluator: ``values`` are the facts of ``checks``' keys."""
-    return violated(dict(zip([key for key, _, _ in checks], values)).get, checks)
+    """``violates`` for a fused evaluator: ``checks`` name the facts by their place in ``values``."""
+    return violated(values.__getitem__, checks)
 
 
 _FUSED_NAMESPACE.update(add_partly_missing_of=_add_partly_missing_of, violates_of=_violated_of)
