@@ -466,8 +466,8 @@ class _Generator:
         head = [line for name, lines in heads if name in read for line in lines]  # values nobody reads: gone
         if self.fused:
             start = [_FUSED_SIGNATURE, *fused_validation(policy.checked.sections, self.const, self.fact_names)]
-            head_read = {node.id for node in ast.walk(ast.parse("\n".join(["def f():", *("    " + line for line in head)])))
-                         if isinstance(node, ast.Name)}
+            head_source = "\n".join(["def f():", "    pass", *("    " + line for line in head)])
+            head_read = {node.id for node in ast.walk(ast.parse(head_source)) if isinstance(node, ast.Name)}
             if (read | head_read) & {"facts", "get"}:
                 # A construct that reads the facts as a dict (none of the shipped policies' does): make it.
                 self.namespace["facts_of"] = case_module.facts_of
@@ -853,8 +853,8 @@ def verify(source: str, namespace: dict, name: str = _EVALUATE[0], parameters: t
     of the local ``get = facts.get`` and of the methods ``get``, ``append``, ``add``
     (a set's: the missing facts), ``isdisjoint``, ``get_or_make``, ``items`` and ``keys``; the attributes
     ``start``, ``year``, ``month`` and ``day``; constants of type None, bool, int and str; assignments, ``if``,
-    ``for``, ``return``, comparisons, boolean and conditional expressions.
-    Raises ``UnsafeSource`` otherwise.
+    ``for``, ``return``, comparisons, boolean and conditional expressions, ``*x`` in a tuple or list
+    display. Raises ``UnsafeSource`` otherwise.
     """
     tree = ast.parse(source)
     function = tree.body[0] if len(tree.body) == 1 else None
@@ -869,8 +869,13 @@ def verify(source: str, namespace: dict, name: str = _EVALUATE[0], parameters: t
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             local.add(node.id)
+    # `*x` only inside a tuple or list display (never a call's: that is CALL_FUNCTION_EX, refused below too).
+    unpacked = {id(item) for node in ast.walk(tree) if isinstance(node, (ast.Tuple, ast.List))
+                for item in node.elts if isinstance(item, ast.Starred)}
     for node in ast.walk(tree):
         where = f"line {getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Starred) and id(node) in unpacked:
+            continue
         if not isinstance(node, _NODES):
             raise UnsafeSource(f"unexpected {type(node).__name__} at {where}")
         if isinstance(node, ast.arg) and node.annotation is not None:
