@@ -219,7 +219,7 @@ class Policy:
         """An ``as_of`` given as text (or anything but a date) as a date; ``CaseError`` if it is none."""
         problems: list = []
         day = case_module.parse_date(as_of, "as_of", problems)
-        if problems:
+        if day is None:  # then problems says why
             raise case_module.CaseError(problems)
         return day
 
