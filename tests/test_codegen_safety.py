@@ -129,6 +129,24 @@ def test_hostile_texts_stay_data(no_processes, traced):
     assert decision.to_dict()["explanation"]
 
 
+def test_fused_source_holds_only_declared_names(no_processes):
+    # The fused evaluator reads the raw case: its literals are also the section and field names.
+    policy = sr.parse_policy(hostile_policy(), "hostile.rules")
+    source, namespace = codegen.source_of(policy._compiled, fused=True)
+    codegen.verify(source, namespace, "decide", ("case", "as_of", "calendar_source"))
+    for payload in PAYLOADS:
+        assert payload not in source
+    declared = ({f"{name}.{field}" for name, fields in policy.facts.items() for field in fields}
+                | {"甲", "other", "as_of"} | set(policy.facts)
+                | {field for fields in policy.facts.values() for field in fields})
+    literals = {node.value for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert literals <= declared, literals - declared
+    assert runtime.fused_path(policy._compiled) is not None
+    case = {"as_of": "2024-01-01", "p": {"a": True, "k": "甲", "ks": ["other"], "on": "2023-12-20"}}
+    assert policy.evaluate(case) == policy.evaluate_with("interpreter", case)
+
+
 def test_validator_source_holds_only_declared_names():
     policy = sr.parse_policy(hostile_policy(), "hostile.rules")
     source, namespace = codegen.validator_source(policy._sections)
@@ -195,3 +213,6 @@ def test_shipped_policies_pass_both_checks():
         codegen.verify_code(compile(source, "<x>", "exec"), namespace, "evaluate_traced")
         source, namespace = codegen.validator_source(policy._sections)
         codegen.verify(source, namespace, "validate", ("case", "as_of", "defaults"))
+        source, namespace = codegen.source_of(policy._compiled, fused=True)
+        codegen.verify(source, namespace, "decide", ("case", "as_of", "calendar_source"))
+        codegen.verify_code(compile(source, "<x>", "exec"), namespace, "decide")

@@ -32,12 +32,45 @@ MAX_IMPORTS = 32
 # The generated fast paths (codegen.py) for case validation and evaluation. codegen imports case and
 # runtime, so they never import it: this layer installs it. Imported with the package, not on the first
 # evaluation, so that evaluating reads no file.
-def _generate(compiled: compiler.CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None):
-    return codegen.generate(compiled, traced=traced, only=only)
+def _generate(compiled: compiler.CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None,
+              fused: bool = False):
+    return codegen.generate(compiled, traced=traced, only=only, fused=fused)
 
 
 runtime.use_generator(_generate)
 case_module.use_fast_validators(codegen.validator)
+
+
+_UNBUILT = object()
+
+
+class _Deferred:
+    """A fused evaluation's explanation (``Explained``), made on first use from the facts' values the
+    evaluator read: the facts dict only the explanation, the trace and the open questions read is built
+    only for them. The values are the case's as validated (lists copied as tuples, records as new dicts),
+    so a case changed after ``evaluate`` changes nothing here."""
+
+    __slots__ = ("policy", "values", "sections", "labels", "made")
+
+    def __init__(self, policy: "Policy", values: tuple, sections: frozenset, labels):
+        self.policy, self.values, self.sections, self.labels = policy, values, sections, labels
+        self.made: Explained | None = None
+
+    def explained(self) -> Explained:
+        if self.made is None:
+            policy = self.policy
+            facts = runtime.fused_facts(policy._compiled, self.values)
+            self.made = Explained(policy._compiled, facts, self.sections, policy._calendar_source, self.labels)
+        return self.made
+
+    def trace(self, decision: Decision) -> tuple:
+        return self.explained().trace(decision)
+
+    def reasons(self, decision: Decision) -> tuple:
+        return self.explained().reasons(decision)
+
+    def open_questions(self, decision: Decision) -> tuple:
+        return self.explained().open_questions(decision)
 
 
 @attrs.frozen
@@ -62,6 +95,7 @@ class Policy:
         self.sha256 = sha256
         self._sections = compiled.checked.sections
         self._defaults = case_module.closed_world_defaults(self._sections)
+        self._fused: dict = {}  # fields asked (None: all) → the fused evaluator (runtime.fused_path) or None
         # A policy that counts working days gets its calendar now, not in its first evaluation
         # (building the default one reads the chinesecalendar package).
         # (Every deadline but `immediately` reads it: art. 203 moves a period's last day off a day off.)
@@ -145,10 +179,7 @@ class Policy:
         """``(facts, sections present, as_of)``: the case as evaluation reads it, closed-world
         defaults filled in. Raises ``CaseError`` for an invalid case or ``as_of``."""
         if as_of is not None and type(as_of) is not dt.date:  # a datetime is refused by parse_date
-            problems: list = []
-            as_of = case_module.parse_date(as_of, "as_of", problems)
-            if problems:
-                raise case_module.CaseError(problems)
+            as_of = self._as_of(as_of)
         return case_module.validate(self._sections, case, as_of, self._defaults)
 
     def evaluate(self, case: Mapping, *, as_of: dt.date | str | None = None,
@@ -160,10 +191,37 @@ class Policy:
         them and what they read; the other fields are None and ``to_dict()`` leaves them out, and
         ``missing_facts`` lists what those questions lack. An unknown name is a ``ValueError``."""
         fields = asked_fields(only) if only is not None else None
+        if as_of is not None and type(as_of) is not dt.date:
+            as_of = self._as_of(as_of)
+        # One pass: code generated for the policy (and the fields asked) checks the case as it reads it and
+        # decides from what it read. Anything it does not accept — a problem, an unusual type — it leaves
+        # to the thorough path below, which rejects an invalid case with every problem.
+        fused = self._fused.get(fields, _UNBUILT)
+        if fused is _UNBUILT:
+            fused = self._fused[fields] = runtime.fused_path(self._compiled, fields)  # bounded: asked_fields
+        if fused is not None:
+            done = fused(case, as_of, self._calendar_source)
+            if done is not None:
+                decision, sections, day, values = done
+                if fields is not None:
+                    decision.only = fields
+                decision.meta = self.meta
+                labels = decision._labels = self.text_labels
+                decision._explained = _Deferred(self, values, sections, labels.facts)
+                return decision
         facts, sections, day = self.read_case(case, as_of)
         decision = runtime.evaluate(self._compiled, facts, sections, day, self._calendar_source, None, fields)
         self.stamp(decision, facts, sections, day)
         return decision
+
+    @staticmethod
+    def _as_of(as_of) -> dt.date:
+        """An ``as_of`` given as text (or anything but a date) as a date; ``CaseError`` if it is none."""
+        problems: list = []
+        day = case_module.parse_date(as_of, "as_of", problems)
+        if day is None:  # then problems says why
+            raise case_module.CaseError(problems)
+        return day
 
     def stamp(self, decision: Decision, facts: dict, sections: frozenset, day: dt.date) -> None:
         """Give a decision this policy made from ``read_case``'s ``facts``, ``sections`` and ``day`` its

@@ -258,6 +258,22 @@ def closed_world_defaults(sections: Mapping[str, Section]) -> dict[str, Any]:
             for fname, info in section.fields.items() if info.closed}
 
 
+def fact_keys(sections: Mapping[str, Section]) -> tuple[str, ...]:
+    """Every declared fact's key (``section.fact``), in declaration order: the order of the values a fused
+    evaluator returns (``codegen.generate(fused=True)``)."""
+    return tuple(f"{name}.{fname}" for name, section in sections.items() for fname in section.fields)
+
+
+def facts_of(keys: tuple[str, ...], values: tuple, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts ``validate`` gives for a case whose facts ``keys`` hold ``values`` (None: not given;
+    a closed-world fact's value already its default where not given)."""
+    facts = dict(defaults)
+    for key, value in zip(keys, values):
+        if value is not None:
+            facts[key] = value
+    return facts
+
+
 def validate(sections: Mapping[str, Section], case, as_of: dt.date | None = None, defaults=None):
     """(facts, present sections, as_of) for a valid case; raises ``CaseError`` listing every problem."""
     if defaults is not None:  # the fast path (below): the policy's generated check, for plain valid cases

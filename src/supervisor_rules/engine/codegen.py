@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import dis
 import inspect
+import re
 import types
 from typing import Callable
 
@@ -53,18 +54,28 @@ class Unsupported(Exception):
     """The generator meets something it does not translate; the interpreter evaluates the policy instead."""
 
 
-def generate(policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None) -> Callable | None:
+def generate(policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None,
+             fused: bool = False) -> Callable | None:
     """The policy's evaluator ``(facts, sections, as_of, calendar_source) -> Decision``, or None.
 
     ``traced``: the evaluator ``evaluate_traced(facts, sections, as_of, calendar_source, trace)``, which
     also appends to ``trace`` a record ``(site, outcome, *values)`` for each step of the explanation,
     the records ``runtime.interpret`` makes (``runtime.trace_sites``). ``only``: Decision fields
     (``questions.only_fields``): an evaluator of just the questions deciding them and those they read
-    (``questions.needed``), the other fields None; code no kept question reads is left out."""
+    (``questions.needed``), the other fields None; code no kept question reads is left out.
+
+    ``fused``: the evaluator ``decide(case, as_of, calendar_source)`` that validates the raw case while
+    it reads it and decides from what it read, in one pass (``fused_source``): it returns
+    ``(decision, sections present, as_of, values)`` — ``values`` the facts in ``case.fact_keys`` order,
+    from which ``case.facts_of`` makes ``validate``'s facts — for a plain valid case, and None for
+    anything else (then ``case.validate`` decides, and explains what is wrong)."""
+    if fused and traced:
+        raise ValueError("a fused evaluator records no trace")
     try:
-        source, namespace = source_of(policy, traced, only)
-        name = "evaluate_traced" if traced else "evaluate"
-        return _load(source, namespace, name, f"<policy {policy.id!r}{' traced' if traced else ''}>")
+        source, namespace = source_of(policy, traced, only, fused)
+        name = "decide" if fused else "evaluate_traced" if traced else "evaluate"
+        label = " fused" if fused else " traced" if traced else ""
+        return _load(source, namespace, name, f"<policy {policy.id!r}{label}>")
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
         # Too new a construct, or nesting deeper than Python's parser takes (the rule language allows
         # 100 levels; each is two parentheses here): the interpreter has no such limit.
@@ -78,13 +89,14 @@ def _load(source: str, namespace: dict, name: str, filename: str) -> Callable:
     return namespace[name]
 
 
-def source_of(policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None) -> tuple[str, dict]:
-    """(Python source of ``evaluate`` — or ``evaluate_traced`` —, the namespace it runs in). Raises
-    ``Unsupported``."""
+def source_of(policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None,
+              fused: bool = False) -> tuple[str, dict]:
+    """(Python source of ``evaluate`` — or ``evaluate_traced``, or with ``fused`` ``decide`` —, the
+    namespace it runs in). Raises ``Unsupported``."""
     count = sum(len(policy.rules_of(kind.field)) for kind in questions.rule_kinds() if not kind.single)
     if count > MAX_RULES:
         raise Unsupported(f"{count} rules")
-    return _Generator(policy, traced, only).build()
+    return _Generator(policy, traced, only, fused).build()
 
 
 # ------------------------------------------------------------------ the generator
@@ -99,8 +111,10 @@ if sorted(DECIDED) != sorted(field for question in questions.QUESTIONS for field
 class _Generator:
     """The emitter the questions' ``generate`` write through, and the expressions' translation."""
 
-    def __init__(self, policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None):
+    def __init__(self, policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...] | None = None,
+                 fused: bool = False):
         self.policy = policy
+        self.fused = fused
         self.shown = DECIDED if only is None else only
         self.run = (frozenset(q.name for q in questions.QUESTIONS) if only is None
                     else questions.needed(policy.checked.provisions, only))
@@ -130,6 +144,7 @@ class _Generator:
         self.bound: dict[str, tuple[str, RecordT]] = {}  # quantifier variable → (local name, record type)
         self.fact_types = {f"{name}.{field}": info.type for name, section in policy.checked.sections.items()
                            for field, info in section.fields.items()}
+        self.number_fields = _number_fields(self.fact_types.values())  # record fields declared numbers
         self.satisfied: dict = {}  # (article, item) → local name
         self.violated: dict = {}  # (chapter, article, item) → local name
 
@@ -166,12 +181,32 @@ class _Generator:
     def missing(self, rule: CRule, otherwise: str | None = None) -> None:
         """Code recording the open facts a rule read that the case lacks (the rule's outcome is unknown)."""
         keys = tuple(k for k in rule.reads if k in self.policy.open_facts)
-        if keys:
+        if keys and self.fused:
+            # The facts are locals: an open fact is missing exactly when its local is None (not given).
+            for key in dict.fromkeys(keys):
+                self.emit(f"if {self.fact_local(key)} is None:")
+                self.emit(f"    missing.add({self.text(key)})")
+        elif keys:
             self.emit(f"add_missing(missing, facts, {self.const(keys)})")
-        if rule.partial:
+        if rule.partial and self.fused:
+            values = self.locals_of(key for key, _ in rule.partial)
+            self.emit(f"add_partly_missing_of(missing, {values}, {self.const(rule.partial)})")
+        elif rule.partial:
             self.emit(f"add_partly_missing(missing, facts, {self.const(rule.partial)})")
         if not keys and not rule.partial and otherwise is not None:
             self.emit(otherwise)
+
+    def fact_local(self, key: str) -> str:
+        """The local holding fact ``key`` in a fused evaluator."""
+        local = self.fact_names.get(key)
+        if local is None:
+            raise Unsupported(f"no local for {key!r}")
+        return local
+
+    def locals_of(self, keys) -> str:
+        """A tuple display of the locals holding ``keys`` (fused)."""
+        names = [self.fact_local(key) for key in keys]
+        return f"({', '.join(names)}{',' if len(names) == 1 else ''})"
 
     # -------------------------------------------------------------- expressions
     def expr(self, e) -> str:
@@ -196,7 +231,9 @@ class _Generator:
             value = f"{local}.get({self.text(e.parts[1])})"
             return f"exact({value})" if info is not None and info.type == NUMBER else value
         if head == self.renewal_var:
-            return f"exact(record.get({self.text(e.parts[1])}))"
+            value = f"record.get({self.text(e.parts[1])})"
+            # ``exact`` changes only a float: a field no record declares a number needs none.
+            return f"exact({value})" if e.parts[1] in self.number_fields else value
         value = self.fact_names.get(e.dotted) or f"get({self.text(e.dotted)})"
         return f"exact({value})" if self.fact_types.get(e.dotted) == NUMBER else value
 
@@ -362,7 +399,18 @@ class _Generator:
             self.violated[key] = f"violated{len(self.violated)}"
             checks = tuple((rule.key, rule.field, rule.codes) for rule in self.referenced("violates")
                            if e.ref.covers(rule.citation))
-            self.prelude.append(f"{self.violated[key]} = violates(get, {self.const(checks)})")
+            if self.fused:
+                # The facts by their place in a tuple of their locals; the checks of one list (and field)
+                # as one, their codes together: `violates` holds if any holds (unknown likewise).
+                keys = list(dict.fromkeys(check[0] for check in checks))
+                merged: dict = {}
+                for list_key, field, codes in checks:
+                    merged[keys.index(list_key), field] = merged.get((keys.index(list_key), field), frozenset()) | codes
+                indexed = tuple((index, field, codes) for (index, field), codes in merged.items())
+                values = self.locals_of(keys)
+                self.prelude.append(f"{self.violated[key]} = violates_of({values}, {self.const(indexed)})")
+            else:
+                self.prelude.append(f"{self.violated[key]} = violates(get, {self.const(checks)})")
         return self.violated[key]
 
     def x_Satisfies(self, e: n.Satisfies) -> str:
@@ -378,8 +426,14 @@ class _Generator:
     # -------------------------------------------------------------- the function
     def build(self) -> tuple[str, dict]:
         policy = self.policy
-        # Traced: every fact a step shows is fetched once, into a local that conditions and records read.
-        self.fact_names, fetch = self.trace.fetched_facts()
+        if self.fused:  # every fact is read from the case into a local, which the conditions read
+            keys = case_module.fact_keys(policy.checked.sections)
+            self.fact_names, fetch = {key: f"fv{i}" for i, key in enumerate(keys)}, []
+            for name, value in _FUSED_NAMESPACE.items():
+                if self.namespace.setdefault(name, value) is not value:
+                    raise UnsafeSource(f"two meanings for {name!r} in the generated code's namespace")
+        else:  # traced: every fact a step shows is fetched once, into a local that conditions and records read
+            self.fact_names, fetch = self.trace.fetched_facts()
         # Requirement values first: eligibility, `satisfies` and renewal reasons all read them.
         self.requirement_value: dict[int, str] = {}
         heads: list[tuple[str, list[str]]] = []  # (its name, its lines): each requirement's value
@@ -396,25 +450,53 @@ class _Generator:
                 question.generate(self)
         self.emit("# the decision")
         fields = ", ".join(field if field in self.shown else "None" for field in DECIDED)
-        self.emit(f"return Decision(POLICY_ID, as_of, {fields}, tuple(sorted(missing)) if missing else ())")
+        decision = f"Decision(POLICY_ID, as_of, {fields}, tuple(sorted(missing)) if missing else ())"
+        if self.fused:
+            self.emit(f"return {decision}, sections, as_of, {self.locals_of(self.fact_names)}")
+        else:
+            self.emit(f"return {decision}")
         self.namespace["POLICY_ID"] = policy.id
         body = self.lines[body_start:]
-        rest = "\n".join(["def f():", *("    " + line for line in self.prelude), *body])
+        prelude = ["    " + line for line in self.prelude]
+        if self.fused:  # what the questions fetch themselves (``get('section.fact')``) is a local too
+            body, prelude = self.localised(body), self.localised(prelude)
+            heads = [(name, self.localised(lines)) for name, lines in heads]
+        rest = "\n".join(["def f():", *prelude, *body])
         read = {node.id for node in ast.walk(ast.parse(rest)) if isinstance(node, ast.Name)}
         head = [line for name, lines in heads if name in read for line in lines]  # values nobody reads: gone
-        lines = [self.trace.signature,
-                 "    get = facts.get",
+        if self.fused:
+            start = [_FUSED_SIGNATURE, *fused_validation(policy.checked.sections, self.const, self.fact_names)]
+            head_source = "\n".join(["def f():", "    pass", *("    " + line for line in head)])
+            head_read = {node.id for node in ast.walk(ast.parse(head_source)) if isinstance(node, ast.Name)}
+            if (read | head_read) & {"facts", "get"}:
+                # A construct that reads the facts as a dict (none of the shipped policies' does): make it.
+                self.namespace["facts_of"] = case_module.facts_of
+                start += [f"    facts = facts_of({self.const(keys)}, {self.locals_of(self.fact_names)}, "
+                          f"{self.const(case_module.closed_world_defaults(policy.checked.sections))})",
+                          "    get = facts.get"]
+        else:
+            start = [self.trace.signature, "    get = facts.get"]
+        lines = [*start,
                  *("    " + line for line in fetch),
                  "    missing = set()",
                  "    notices = []",
                  "    # requirements (eligibility, renewals and `satisfies` read them)",
                  *("    " + line for line in head),
-                 *("    " + line for line in self.prelude),
+                 *prelude,
                  *body]
         source = "\n".join(lines) + "\n"
         if self.run != frozenset(q.name for q in questions.QUESTIONS):
             _check_defined(source, self.namespace)
         return source, self.namespace
+
+    def localised(self, lines: list[str]) -> list[str]:
+        """``lines`` with each ``get('section.fact')`` a question wrote read from the fact's local (fused).
+        Fact keys are names, written by ``repr``: the pattern cannot meet one inside another literal."""
+        names = self.fact_names
+
+        def local(match) -> str:
+            return names.get(match.group(1)) or match.group(0)
+        return [_GET.sub(local, line) for line in lines]
 
     def referenced(self, predicate: str) -> tuple:
         """The compiled rules a predicate over provisions refers to (``satisfies`` → requirements)."""
@@ -430,6 +512,24 @@ class _Generator:
         """A test that some section the rules read is present; None if the rules read no section."""
         read = self.policy.sections_read(rules)
         return f"not sections.isdisjoint({self.const(read)})" if read else None
+
+
+def _number_fields(types) -> frozenset[str]:
+    """The names of the record fields of ``types`` (at any depth) declared numbers."""
+    out: set[str] = set()
+    seen: set[int] = set()
+    todo = list(types)
+    while todo:
+        kind = todo.pop()
+        if isinstance(kind, ListT):
+            todo.append(kind.element)
+        elif isinstance(kind, RecordT) and id(kind) not in seen:
+            seen.add(id(kind))
+            for name, info in kind.fields.items():
+                if info.type == NUMBER:
+                    out.add(name)
+                todo.append(info.type)
+    return frozenset(out)
 
 
 def _check_defined(source: str, namespace: dict) -> None:
@@ -531,7 +631,111 @@ class TraceRecorder(NoTrace):
         return names, fetch
 
 
+# ------------------------------------------------------------------ the fused evaluator's reading of the case
+_FUSED = ("decide", ("case", "as_of", "calendar_source"))
+_FUSED_SIGNATURE = "def decide(case, as_of, calendar_source):"
+#: A question's own fetch of a fact (``get('section.fact')``), which a fused evaluator reads from a local.
+_GET = re.compile(r"(?<![\w.])get\('([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)'\)")
+#: What a fused evaluator calls besides the evaluator's names: the case's checks and the helpers that
+#: read facts from locals.
+_FUSED_NAMESPACE = {"type": type, "dict": dict, "str": str, "frozenset": frozenset, "DATE": case_module.check_date,
+                    "DATES": case_module.DATES, "BAD": case_module.BAD,
+                    "add_partly_missing_of": None, "violates_of": None}  # (the helpers: filled in below)
+#: Up to this many sections, the set of those present is looked up by a bit mask (2**n sets made once).
+_MASKED_SECTIONS = 8
+
+
+def fused_validation(sections, const: Callable[[object], str], names: dict[str, str]) -> list[str]:
+    """The start of a fused evaluator: the case checked as ``validator`` checks it, each fact read into
+    its local (``names``: fact key → local), closed-world facts defaulted; ``return None`` on anything
+    ``validator`` would not accept. Ends with ``sections`` (those present) and ``as_of`` set."""
+    text = _Generator.text
+    allowed = frozenset([*sections, "as_of"])
+    lines = ["    if type(case) is not dict or not case.keys() <= " + const(allowed) + ":",
+             "        return None"]
+    masked = len(sections) <= _MASKED_SECTIONS
+    lines.append("    mask = 0" if masked else "    present = []")
+    for j, (name, section) in enumerate(sections.items()):
+        locals_ = [names[f"{name}.{fname}"] for fname in section.fields]
+        lines.append(f"    sv = case.get({text(name)})")
+        lines.append("    if sv is None:")
+        if locals_:
+            lines.append(f"        {' = '.join(locals_)} = None")
+        else:
+            lines.append("        pass")
+        lines.append("    else:")
+        body = "        "
+        lines.append(f"{body}if type(sv) is not dict or not sv.keys() <= {const(frozenset(section.fields))}:")
+        lines.append(f"{body}    return None")
+        lines.append(f"{body}mask |= {1 << j}" if masked else f"{body}present.append({text(name)})")
+        for fname, info in section.fields.items():
+            v = names[f"{name}.{fname}"]
+            try:
+                check = case_module.value_check(info.type)
+            except case_module.Unplanned:
+                raise Unsupported(repr(info.type)) from None
+            lines.append(f"{body}{v} = sv.get({text(fname)})")
+            if check is None:  # most values are true, then false
+                lines.append(f"{body}if {v} is not True and {v} is not False and {v} is not None:")
+                lines.append(f"{body}    return None")
+                continue
+            lines.append(f"{body}if {v} is not None:")
+            if check is case_module.check_text:
+                lines.append(f"{body}    if type({v}) is not str:")
+                lines.append(f"{body}        return None")
+            elif hasattr(check, "enum_values"):
+                lines.append(f"{body}    if type({v}) is not str or {v} not in {const(check.enum_values)}:")
+                lines.append(f"{body}        return None")
+            elif check is case_module.check_date:
+                lines.append(f"{body}    dv = DATES.get({v}) if type({v}) is str else None")
+                lines.append(f"{body}    if dv is None:")
+                lines.append(f"{body}        dv = DATE({v})")
+                lines.append(f"{body}        if dv is BAD:")
+                lines.append(f"{body}            return None")
+                lines.append(f"{body}    {v} = dv")
+            else:
+                lines.append(f"{body}    {v} = {const(check)}({v})")
+                lines.append(f"{body}    if {v} is BAD:")
+                lines.append(f"{body}        return None")
+        for fname, info in section.fields.items():
+            if info.closed:  # a closed-world fact not given (or null) takes its declared default
+                v = names[f"{name}.{fname}"]
+                default = info.default
+                shown = repr(default) if default is True or default is False else const(default)
+                lines.append(f"    if {v} is None:")
+                lines.append(f"        {v} = {shown}")
+    if masked:
+        names_ = list(sections)
+        table = tuple(frozenset(names_[j] for j in range(len(names_)) if mask & (1 << j))
+                      for mask in range(1 << len(names_)))
+        lines.append(f"    sections = {const(table)}[mask]")
+    else:
+        lines.append("    sections = frozenset(present)")
+    lines += ["    if as_of is None:",
+              "        as_of = case.get('as_of')",
+              "        dv = DATES.get(as_of) if type(as_of) is str else None",
+              "        if dv is None:",
+              "            dv = DATE(as_of)",
+              "            if dv is BAD:",
+              "                return None",
+              "        as_of = dv"]
+    return lines
+
+
 # ------------------------------------------------------------------ helpers the generated code calls
+def _add_partly_missing_of(missing: set, values: tuple, partial: tuple) -> None:
+    """``add_partly_missing`` for a fused evaluator: ``values`` are the lists of ``partial``'s keys."""
+    missing.update(partly_missing(dict(zip([key for key, _ in partial], values)), partial))
+
+
+def _violated_of(values: tuple, checks: tuple) -> bool | None:
+    """``violates`` for a fused evaluator: ``checks`` name the facts by their place in ``values``."""
+    return violated(values.__getitem__, checks)
+
+
+_FUSED_NAMESPACE.update(add_partly_missing_of=_add_partly_missing_of, violates_of=_violated_of)
+
+
 def _add_missing(missing: set, facts: dict, keys: tuple) -> None:
     for key in keys:
         if key not in facts:
@@ -627,7 +831,7 @@ def validator_source(sections) -> tuple[str, dict]:
 
 # ------------------------------------------------------------------ verification
 _EVALUATE = ("evaluate", ("facts", "sections", "as_of", "calendar_source"))
-_METHODS = frozenset({"get", "append", "isdisjoint", "get_or_make", "items", "keys"})
+_METHODS = frozenset({"get", "append", "add", "isdisjoint", "get_or_make", "items", "keys"})
 _ATTRIBUTES = _METHODS | {"start", "year", "month", "day"}
 _NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign, ast.If,
           ast.For, ast.Pass, ast.BitOr, ast.Expr, ast.Name, ast.Load, ast.Store, ast.Constant, ast.Tuple, ast.List,
@@ -646,11 +850,11 @@ def verify(source: str, namespace: dict, name: str = _EVALUATE[0], parameters: t
     Allowed: one plain function ``name(*parameters)``; names that are its
     parameters, its own local variables or bound in ``namespace`` (which must
     carry no builtins, so nothing else is reachable); calls of namespace names,
-    of the local ``get = facts.get`` and of the methods ``get``, ``append``,
-    ``isdisjoint``, ``get_or_make``, ``items`` and ``keys``; the attributes
+    of the local ``get = facts.get`` and of the methods ``get``, ``append``, ``add``
+    (a set's: the missing facts), ``isdisjoint``, ``get_or_make``, ``items`` and ``keys``; the attributes
     ``start``, ``year``, ``month`` and ``day``; constants of type None, bool, int and str; assignments, ``if``,
-    ``for``, ``return``, comparisons, boolean and conditional expressions.
-    Raises ``UnsafeSource`` otherwise.
+    ``for``, ``return``, comparisons, boolean and conditional expressions, ``*x`` in a tuple or list
+    display. Raises ``UnsafeSource`` otherwise.
     """
     tree = ast.parse(source)
     function = tree.body[0] if len(tree.body) == 1 else None
@@ -665,8 +869,13 @@ def verify(source: str, namespace: dict, name: str = _EVALUATE[0], parameters: t
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             local.add(node.id)
+    # `*x` only inside a tuple or list display (never a call's: that is CALL_FUNCTION_EX, refused below too).
+    unpacked = {id(item) for node in ast.walk(tree) if isinstance(node, (ast.Tuple, ast.List))
+                for item in node.elts if isinstance(item, ast.Starred)}
     for node in ast.walk(tree):
         where = f"line {getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Starred) and id(node) in unpacked:
+            continue
         if not isinstance(node, _NODES):
             raise UnsafeSource(f"unexpected {type(node).__name__} at {where}")
         if isinstance(node, ast.arg) and node.annotation is not None:

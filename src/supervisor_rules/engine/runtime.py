@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 
+from supervisor_rules.contracts import case as case_module
 from supervisor_rules.lang.checker import BOOL, DATE, TEXT, EnumT, ListT
 from supervisor_rules import questions
 from supervisor_rules.engine.compiler import CompiledPolicy, CRule, partly_missing
@@ -105,7 +106,8 @@ _generate: Callable[..., Callable | None] | None = None
 
 
 def use_generator(generate: Callable[..., Callable | None]) -> None:
-    """Install ``generate(policy, traced=False)`` → the policy's generated evaluator, or None where the
+    """Install ``generate(policy, traced=False, only=None, fused=False)`` → the policy's generated
+    evaluator, or None where the
     interpreter must do (``codegen.generate``, which imports this module: so the policy layer installs
     it); until then every policy is interpreted."""
     global _generate
@@ -131,6 +133,33 @@ def only_path(policy: CompiledPolicy, only: tuple[str, ...]):
     except KeyError:
         fast = derived["only", only] = _generate(policy, only=only) if _generate is not None else None
         return fast
+
+
+def fused_path(policy: CompiledPolicy, only: tuple[str, ...] | None = None):
+    """The generated evaluator that validates a raw case as it reads it and decides from what it read
+    (``codegen.generate(fused=True)``), of every question or just those ``only`` needs; built on first use,
+    one per set of fields asked (as ``only_path``). ``decide(case, as_of, calendar_source)`` returns
+    ``(decision, sections present, as_of, values)`` for a plain valid case — ``fused_facts`` makes the
+    facts of ``values`` — and None for anything else, which ``case.validate`` then reads. None where
+    there is no such evaluator (the interpreter's policies)."""
+    derived = policy.derived
+    try:
+        return derived["fused", only]
+    except KeyError:
+        fused = derived["fused", only] = _generate(policy, only=only, fused=True) if _generate is not None else None
+        return fused
+
+
+def fused_facts(policy: CompiledPolicy, values: tuple) -> dict:
+    """The facts (as ``case.validate`` gives them) of the ``values`` a fused evaluator returned."""
+    derived = policy.derived
+    try:
+        keys, defaults = derived["fact keys"]
+    except KeyError:
+        sections = policy.checked.sections
+        keys, defaults = derived["fact keys"] = (case_module.fact_keys(sections),
+                                                 case_module.closed_world_defaults(sections))
+    return case_module.facts_of(keys, values, defaults)
 
 
 def traced_path(policy: CompiledPolicy):
