@@ -1,7 +1,7 @@
 """``supervisor-rules eval POLICY --batch CASES.jsonl``: one JSON decision per input line, streamed.
 
-Each line is decided on its own: read, parsed, validated, decided with its trace
-(``runtime.evaluate_traced``), written as the DECISION.md JSON (``decision.JsonWriter``,
+Each line is decided on its own: read, parsed, then validated and decided in one pass
+(``Policy.evaluate``), written as the DECISION.md JSON (``decision.JsonWriter``,
 bytes, no ``to_dict()``). A bad line yields ``{"error": ...}`` on its own line and
 the run goes on; blank lines yield nothing.
 
@@ -35,7 +35,6 @@ from typing import IO, Any
 import attrs
 
 from supervisor_rules.contracts import case as case_module
-from supervisor_rules.engine import runtime
 from supervisor_rules.contracts.decision import JsonWriter
 from supervisor_rules.errors import CaseError, RulesError
 from supervisor_rules.tools import roster
@@ -68,16 +67,11 @@ class Decider:
 
     def __init__(self, policy, as_of: dt.date | None, ensure_ascii: bool, explain: bool = True,
                  output: Output | None = None, csv_header: tuple[str, ...] | None = None):
-        # What Policy.evaluate does, split open so that the trace is recorded in the same evaluation
-        # as the decision, not in a second one. A family (``policy.Family``) chooses, for each case, the
-        # version or composite that decides it (``select``), whose notices open the decision's.
+        # A family (``policy.Family``) chooses, for each case, the version or composite that decides it
+        # (``select``), whose notices open the decision's.
         self.select = getattr(policy, "select", None)
         if self.select is None:
             self.policy = policy
-            self.compiled = policy.compiled
-            self.read_case = policy.read_case
-            self.calendar = lambda: policy.calendar
-            self.meta = policy.meta
         self.ensure_ascii = ensure_ascii
         self.explain = explain
         self.writer = JsonWriter(ensure_ascii)
@@ -159,15 +153,10 @@ class Decider:
             if self.as_of_problems:
                 raise CaseError(list(self.as_of_problems))
             if self.select is None:
-                vehicle, compiled, read_case, calendar, notices = (self.policy, self.compiled, self.read_case,
-                                                                   self.calendar, ())
+                vehicle, notices = self.policy, ()
             else:
                 vehicle, notices = self.select(case, self.as_of)
-                compiled, read_case = vehicle.compiled, vehicle.read_case
-                calendar = lambda: vehicle.calendar  # noqa: E731 (read when a deadline counts working days)
-            facts, sections, day = read_case(case, self.as_of)
-            decision = runtime.evaluate(compiled, facts, sections, day, calendar)
-            vehicle.stamp(decision, facts, sections, day)
+            decision = vehicle.evaluate(case, as_of=self.as_of)  # one pass over the case (the fused path)
             if notices:
                 decision = attrs.evolve(decision, notices=(*notices, *decision.notices))
         except CaseError as exc:
