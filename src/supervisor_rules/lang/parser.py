@@ -112,6 +112,146 @@ def check_statements(grammar: lark.Lark) -> None:
 _PARSE_LOCK = threading.Lock()
 
 
+class _Unsupported(Exception):
+    """The Lark in use is not laid out as ``_FastParser`` reads it: parse with Lark itself."""
+
+
+class _Refused(Exception):
+    """The fast parse met input it does not take (a syntax error): Lark parses again to say why."""
+
+
+class _FastParser:
+    """Lark's own LALR table, contextual lexer and reduce callbacks, driven by one tight loop.
+
+    Lark's parse loop costs most of a parse: per token a generator step, a ``Token`` built through
+    keyword checks, a line counter object, and per reduction a hash of the ``Rule`` (a Python
+    ``__hash__``) to find its callback. This loop does the same steps in the same order with plain
+    locals and a table whose reductions carry their callback, so it builds exactly the nodes Lark
+    builds (``tests/test_parser_fast.py`` compares them). It only ever parses text that Lark accepts:
+    at the first token it cannot lex or shift it gives up, and the caller lets Lark parse the text
+    again, so every syntax error and its message is Lark's. The builder's own errors (a keyword as a
+    name, nesting too deep) are raised by the same callbacks at the same reductions either way.
+    """
+
+    def __init__(self, grammar: lark.Lark):
+        try:
+            frontend = grammar.parser
+            lexer = frontend.lexer
+            table = frontend.parser.parser.parse_table
+            callbacks = frontend.parser.parser.callbacks
+            shift = lark.parsers.lalr_analysis.Shift
+            if (not isinstance(lexer, lark.lexer.ContextualLexer) or grammar.options.postlex is not None
+                    or list(grammar.options.start) != ["start"]):
+                raise _Unsupported
+            self._start = table.start_states["start"]
+            self._end = table.end_states["start"]
+            # Per state: terminal → next state (a shift, an int); the name of a rule whose one child is
+            # its value (``?rule`` with a single symbol: Lark's ExpandSingleChild hands it back as it is);
+            # or (length, callback, rule name).
+            unit = lark.parse_tree_builder.ExpandSingleChild
+
+            def reduction(rule):
+                callback = callbacks[rule]
+                if len(rule.expansion) == 1 and type(callback) is unit:
+                    return rule.origin.name
+                return len(rule.expansion), callback, rule.origin.name
+
+            self._table = {state: {symbol: arg if action is shift else reduction(arg)
+                                   for symbol, (action, arg) in actions.items()}
+                           for state, actions in table.states.items()}
+            self._shifted = {name: f for name, f in callbacks.items() if isinstance(name, str)}
+            self._lexers = lexer.lexers
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise _Unsupported from exc
+        # Per state, built when the parse first reaches it (the regexes, as Lark builds them, lazily).
+        self._scanners: dict[int, tuple] = {}
+
+    def _scanner(self, state: int) -> tuple:
+        lexer = self._lexers[state]
+        patterns = getattr(lexer.scanner, "_mres", None)
+        if not isinstance(patterns, list) or not all(isinstance(p, re.Pattern) for p in patterns):
+            raise _Unsupported
+        found = self._scanners[state] = (tuple(patterns), lexer.ignore_types, lexer.newline_types, lexer.callback)
+        return found
+
+    def parse(self, text: str):
+        table, scanners, shifted, end_state = self._table, self._scanners, self._shifted, self._end
+        states = [self._start]
+        values: list = []
+        pos, line, line_start, size = 0, 1, 0, len(text)
+        last = None
+        new_token = str.__new__
+        while True:
+            state = states[-1]
+            scanner = scanners.get(state) or self._scanner(state)
+            patterns, ignore, newline, on_token = scanner
+            token = None
+            # BasicLexer.next_token: the first terminal that matches; ignored ones only move on.
+            while pos < size:
+                for pattern in patterns:
+                    match = pattern.match(text, pos)
+                    if match is not None:
+                        break
+                else:
+                    raise _Refused
+                value = match.group(0)
+                kind = match.lastgroup
+                ignored = kind in ignore
+                if ignored and kind not in on_token:
+                    if kind in newline:
+                        count = value.count("\n")
+                        if count:
+                            line += count
+                            line_start = pos + value.rindex("\n") + 1
+                    pos += len(value)
+                    continue
+                t = new_token(Token, value)
+                t.type, t.value, t.start_pos, t.line, t.column = kind, value, pos, line, pos - line_start + 1
+                if kind in newline:
+                    count = value.count("\n")
+                    if count:
+                        line += count
+                        line_start = pos + value.rindex("\n") + 1
+                pos += len(value)
+                t.end_line, t.end_column, t.end_pos = line, pos - line_start + 1, pos
+                if kind in on_token:
+                    t = on_token[kind](t)
+                if not ignored:
+                    token = t
+                    break
+            at_end = token is None
+            if at_end:
+                token = Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "", 0, 1, 1)
+            else:
+                last = token
+            kind = token.type
+            # ParserState.feed_token: reduce until the token shifts (or the start rule is complete).
+            while True:
+                action = table[states[-1]].get(kind)
+                if action is None:
+                    raise _Refused
+                if type(action) is int:
+                    states.append(action)
+                    values.append(shifted[kind](token) if kind in shifted else token)
+                    break
+                if type(action) is str:  # a unit reduction: the value stays, the state moves on
+                    states[-1] = table[states[-2]][action]
+                    if at_end and states[-1] == end_state:
+                        return values[-1]
+                    continue
+                length, callback, origin = action
+                if length:
+                    children = values[-length:]
+                    del states[-length:]
+                    del values[-length:]
+                else:
+                    children = []
+                values.append(callback(children))
+                states.append(table[states[-1]][origin])
+                if at_end and states[-1] == end_state:
+                    return values[-1]
+
+
 def _cache_file(grammar: str, kind: str) -> Path | None:
     """A per-user cache of the compiled grammar, keyed by its hash and Lark's version."""
     if os.environ.get("SUPERVISOR_RULES_NO_CACHE"):
@@ -322,14 +462,44 @@ def parse_module(text: str, source: str = "<string>", *, cache: bool = False) ->
         raise _all_syntax_errors(text, lines, source, exc) from None
 
 
-def _parse(text: str, lines: list[str], source: str) -> n.Module:
+def _parse(text: str, lines: list[str], source: str, *, fast_loop: bool = True) -> n.Module:
+    """``fast_loop=False``: Lark's own parse loop only (the tests compare the two)."""
     grammar, builder = _module_parser()
+    fast = _fast_parser() if fast_loop else None
     with _PARSE_LOCK, _collector_paused():
         builder.begin(source, lines)
         try:
+            if fast is not None:
+                try:
+                    return fast.parse(text)
+                except _Refused:
+                    builder.begin(source, lines)  # Lark parses again from the start, to report the error
+                except _Unsupported:
+                    _fast_parser.cache_clear()
+                    _use_lark()
+                    builder.begin(source, lines)
             return grammar.parse(text)
         finally:
             builder.end()
+
+
+_LARK_ONLY = False
+
+
+def _use_lark() -> None:
+    global _LARK_ONLY
+    _LARK_ONLY = True
+
+
+@functools.cache
+def _fast_parser() -> "_FastParser | None":
+    """The fast driver over the module parser's tables, or None where this Lark is laid out otherwise."""
+    if _LARK_ONLY:
+        return None
+    try:
+        return _FastParser(_module_parser()[0])
+    except _Unsupported:
+        return None
 
 
 @contextlib.contextmanager
