@@ -131,3 +131,19 @@ def test_a_lark_laid_out_otherwise_falls_back_to_larks_loop(monkeypatch):
         monkeypatch.undo()
         parser._fast_parser.cache_clear()
     assert parser._fast_parser() is not None
+
+
+def test_a_grammar_built_afresh_parses_alike(monkeypatch):
+    """Without the grammar cache Lark builds its tables itself (rule names are Tokens then, not strs)."""
+    monkeypatch.setenv("SUPERVISOR_RULES_NO_CACHE", "1")
+    parser._module_parser.cache_clear()
+    parser._fast_parser.cache_clear()
+    try:
+        assert parser._fast_parser() is not None
+        fast, slow = _both(bigpolicy.policy_text(50))
+        assert len(fast.articles) == 50
+        assert _deep(fast) == _deep(slow)
+    finally:
+        monkeypatch.undo()
+        parser._module_parser.cache_clear()
+        parser._fast_parser.cache_clear()

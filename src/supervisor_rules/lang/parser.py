@@ -152,9 +152,10 @@ class _FastParser:
 
             def reduction(rule):
                 callback = callbacks[rule]
+                name = str(rule.origin.name)  # a Token in a grammar built afresh, a str in one read from cache
                 if len(rule.expansion) == 1 and type(callback) is unit:
-                    return rule.origin.name
-                return len(rule.expansion), callback, rule.origin.name
+                    return name
+                return len(rule.expansion), callback, name
 
             self._table = {state: {symbol: arg if action is shift else reduction(arg)
                                    for symbol, (action, arg) in actions.items()}
@@ -167,11 +168,17 @@ class _FastParser:
         self._scanners: dict[int, tuple] = {}
 
     def _scanner(self, state: int) -> tuple:
+        """A state's regular expressions (Lark's, built by Lark on first use), and per terminal they may
+        match: whether it is ignored, whether it may hold a line break, its callback (Lark's keyword
+        check on a name, say) or None."""
         lexer = self._lexers[state]
-        patterns = getattr(lexer.scanner, "_mres", None)
+        scanner = lexer.scanner
+        patterns = getattr(scanner, "_mres", None)
         if not isinstance(patterns, list) or not all(isinstance(p, re.Pattern) for p in patterns):
             raise _Unsupported
-        found = self._scanners[state] = (tuple(patterns), lexer.ignore_types, lexer.newline_types, lexer.callback)
+        kinds = {name: (name in lexer.ignore_types, name in lexer.newline_types, lexer.callback.get(name))
+                 for pattern in patterns for name in pattern.groupindex}
+        found = self._scanners[state] = (patterns[0] if len(patterns) == 1 else None, tuple(patterns), kinds)
         return found
 
     def parse(self, text: str):
@@ -183,39 +190,41 @@ class _FastParser:
         new_token = str.__new__
         while True:
             state = states[-1]
-            scanner = scanners.get(state) or self._scanner(state)
-            patterns, ignore, newline, on_token = scanner
+            pattern, patterns, kinds = scanners.get(state) or self._scanner(state)
             token = None
             # BasicLexer.next_token: the first terminal that matches; ignored ones only move on.
             while pos < size:
-                for pattern in patterns:
+                if pattern is not None:
                     match = pattern.match(text, pos)
-                    if match is not None:
-                        break
-                else:
+                else:  # Lark splits a state's terminals over several expressions past Python's group limit
+                    for other in patterns:
+                        match = other.match(text, pos)
+                        if match is not None:
+                            break
+                if match is None:
                     raise _Refused
                 value = match.group(0)
                 kind = match.lastgroup
-                ignored = kind in ignore
-                if ignored and kind not in on_token:
-                    if kind in newline:
+                ignored, multiline, convert = kinds[kind]
+                if ignored and convert is None:
+                    if multiline:
                         count = value.count("\n")
                         if count:
                             line += count
                             line_start = pos + value.rindex("\n") + 1
-                    pos += len(value)
+                    pos = match.end()
                     continue
                 t = new_token(Token, value)
                 t.type, t.value, t.start_pos, t.line, t.column = kind, value, pos, line, pos - line_start + 1
-                if kind in newline:
+                if multiline:
                     count = value.count("\n")
                     if count:
                         line += count
                         line_start = pos + value.rindex("\n") + 1
-                pos += len(value)
+                pos = match.end()
                 t.end_line, t.end_column, t.end_pos = line, pos - line_start + 1, pos
-                if kind in on_token:
-                    t = on_token[kind](t)
+                if convert is not None:
+                    t = convert(t)
                 if not ignored:
                     token = t
                     break
