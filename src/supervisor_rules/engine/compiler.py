@@ -593,7 +593,7 @@ def deadline_binders(checked: Checked, by_provision=None) -> list[tuple[Citation
     for provision, citation in pairs:
         for rule in provision.rules:
             kind = questions.kind_of(rule)
-            if kind is None or not any(isinstance(node, n.Deadline) for node in n.walk(rule)):
+            if kind is None or not n.contains(rule, n.Deadline):
                 continue
             scope = record_scope(kind, rule, checked.provisions)
             visit(rule, citation, ((scope[0], scope[1].dotted, "var"),) if scope is not None else ())

@@ -592,7 +592,12 @@ def _nested(method):
 
     @functools.wraps(method)
     def build(self, c):
-        depth = 1 + max((self._depths.get(id(x), (0,))[0] for x in c), default=0)
+        depths = self._depths
+        depth = 1
+        for x in c:
+            known = depths.get(id(x))
+            if known is not None and known[0] >= depth:
+                depth = known[0] + 1
         if depth > MAX_NESTING:
             self._error(self._span(c), f"expression nested more than {MAX_NESTING} levels deep")
         node = method(self, c)
@@ -605,7 +610,7 @@ def _nested(method):
 def _edge(items, last: bool):
     """The first (or last) positioned thing in ``items``: a token or a span, or None."""
     for x in reversed(items) if last else items:
-        if isinstance(x, (Token, n.Span)):
+        if type(x) is Token or isinstance(x, (Token, n.Span)):
             return x
         span = getattr(x, "span", None)
         if span is not None:
@@ -698,7 +703,7 @@ class _Builder:
         for child in children:
             if isinstance(child, n.Chapter):
                 chapter = child.number
-            if isinstance(child, n.Article):
+            if isinstance(child, n.Article) and child.chapter != chapter:
                 child = _evolve(child, chapter=chapter)
             if type(child) in groups:
                 groups[type(child)].append(child)
@@ -1051,7 +1056,7 @@ class _Builder:
         if first in keywords() and first not in DECISION_HEADS:
             self._error(token, f"`{first}` is a keyword and cannot be used as a name")
         for part in parts:
-            if _MARKER.match(part):
+            if part[:1] == "第" and _MARKER.match(part):
                 self._error(token, f"`{part}` is an article, chapter or paragraph marker, "
                                    "not a name: it cannot be part of a path")
         return n.Path((first, *rest), span=self._tspan(token))
