@@ -166,6 +166,8 @@ class _FastParser:
             raise _Unsupported from exc
         # Per state, built when the parse first reaches it (the regexes, as Lark builds them, lazily).
         self._scanners: dict[int, tuple] = {}
+        # (state below, state, terminal ahead) → where its unit reductions end (``_chain``).
+        self._chains: dict[tuple[int, int, str], int] = {}
 
     def _scanner(self, state: int) -> tuple:
         """A state's regular expressions (Lark's, built by Lark on first use), and per terminal they may
@@ -181,8 +183,23 @@ class _FastParser:
         found = self._scanners[state] = (patterns[0] if len(patterns) == 1 else None, tuple(patterns), kinds)
         return found
 
+    def _chain(self, below: int, origin: str, kind: str) -> int:
+        """Where a run of unit reductions ends, from the first (to ``origin``) with ``kind`` ahead and
+        ``below`` under the state it starts in: each depends on that state and ``kind`` alone, so an
+        operand climbing the precedence levels (``atom`` … ``or_expr``) is one step, not eight. The run
+        stops at the end state, as Lark's loop does."""
+        table = self._table
+        state = table[below][origin]
+        while state != self._end:
+            action = table[state].get(kind)
+            if type(action) is not str:
+                break
+            state = table[below][action]
+        return state
+
     def parse(self, text: str):
         table, scanners, shifted, end_state = self._table, self._scanners, self._shifted, self._end
+        chains = self._chains
         states = [self._start]
         values: list = []
         pos, line, line_start, size = 0, 1, 0, len(text)
@@ -243,9 +260,13 @@ class _FastParser:
                     states.append(action)
                     values.append(shifted[kind](token) if kind in shifted else token)
                     break
-                if type(action) is str:  # a unit reduction: the value stays, the state moves on
-                    states[-1] = table[states[-2]][action]
-                    if at_end and states[-1] == end_state:
+                if type(action) is str:  # unit reductions: the value stays, the state moves on
+                    key = (states[-2], states[-1], kind)
+                    target = chains.get(key)
+                    if target is None:
+                        target = chains[key] = self._chain(states[-2], action, kind)
+                    states[-1] = target
+                    if at_end and target == end_state:
                         return values[-1]
                     continue
                 length, callback, origin = action
