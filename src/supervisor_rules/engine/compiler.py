@@ -134,6 +134,8 @@ class _Compiler:
         self.renewal_var: str | None = None
         self.bound: dict[str, RecordT] = {}  # the records quantifiers name (`any r in LIST where …`)
         self._walked: dict[int, tuple[object, list]] = {}  # id(expression) → (it, its nodes): ``nodes``
+        self._readers: dict[str, Fn] = {}  # section.fact → the closure that reads it: ``x_Path``
+        self._sections: dict[frozenset[str], frozenset[str]] = {}
         self.fact_types = {f"{name}.{field}": info.type for name, section in checked.sections.items()
                            for field, info in section.fields.items()}
 
@@ -154,9 +156,15 @@ class _Compiler:
             field = e.parts[1]
             return lambda env: exact(env.var.get(field))
         key = e.dotted
-        if self.fact_types.get(key) == NUMBER:
-            return lambda env: exact(env.facts.get(key))
-        return lambda env: env.facts.get(key)
+        # A fact reads alike wherever it stands: one closure per fact, not per mention (a large policy
+        # mentions the same few hundred facts tens of thousands of times).
+        reader = self._readers.get(key)
+        if reader is None:
+            if self.fact_types.get(key) == NUMBER:
+                reader = self._readers[key] = lambda env: exact(env.facts.get(key))
+            else:
+                reader = self._readers[key] = lambda env: env.facts.get(key)
+        return reader
 
     def x_Literal(self, e: n.Literal) -> Fn:
         value = e.value
@@ -469,6 +477,7 @@ class _Compiler:
         reads = reads or self.reads(condition)
         if sections is None:
             sections = frozenset(key.split(".", 1)[0] for key in reads)
+        sections = self._sections.setdefault(sections, sections)  # rules share the few distinct sets
         partial = self.partial(condition, extra.get("met_expr"), extra.get("breached_expr"), extra.get("value_expr"),
                                entry=(extra.get("var"), extra.get("key")))
         return CRule(kind, citation, fn, reads, sections, order, partial, expr=condition,
