@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import operator
 from fractions import Fraction
-from typing import Union
+from typing import Any, Union
 
 import attrs
 
@@ -621,11 +621,12 @@ def contains(node, types) -> bool:
 
 #: A class's shape for ``walk``: a getter of its child fields (last first, as a tuple), or one of these.
 _SEQUENCE, _LEAF, _NO_CHILDREN = object(), object(), object()
-_SHAPES: dict[type, object] = {}
+_SHAPES: dict[type, Any] = {}
 
 
-def _shape(cls: type):
+def _shape(cls: type) -> Any:
     names = _child_fields(cls)
+    shape: Any
     if issubclass(cls, (tuple, list)):
         shape = _SEQUENCE
     elif names is None:
