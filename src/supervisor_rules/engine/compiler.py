@@ -133,6 +133,9 @@ class _Compiler:
         self.by_provision = [(p, citation_of(p)) for p in checked.provisions]
         self.renewal_var: str | None = None
         self.bound: dict[str, RecordT] = {}  # the records quantifiers name (`any r in LIST where …`)
+        self._walked: dict[int, tuple[object, list]] = {}  # id(expression) → (it, its nodes): ``nodes``
+        self._readers: dict[str, Fn] = {}  # section.fact → the closure that reads it: ``x_Path``
+        self._sections: dict[frozenset[str], frozenset[str]] = {}
         self.fact_types = {f"{name}.{field}": info.type for name, section in checked.sections.items()
                            for field, info in section.fields.items()}
 
@@ -153,9 +156,15 @@ class _Compiler:
             field = e.parts[1]
             return lambda env: exact(env.var.get(field))
         key = e.dotted
-        if self.fact_types.get(key) == NUMBER:
-            return lambda env: exact(env.facts.get(key))
-        return lambda env: env.facts.get(key)
+        # A fact reads alike wherever it stands: one closure per fact, not per mention (a large policy
+        # mentions the same few hundred facts tens of thousands of times).
+        reader = self._readers.get(key)
+        if reader is None:
+            if self.fact_types.get(key) == NUMBER:
+                reader = self._readers[key] = lambda env: exact(env.facts.get(key))
+            else:
+                reader = self._readers[key] = lambda env: env.facts.get(key)
+        return reader
 
     def x_Literal(self, e: n.Literal) -> Fn:
         value = e.value
@@ -360,14 +369,23 @@ class _Compiler:
         return satisfies
 
     # -------------------------------------------------------------- reads
+    def nodes(self, e) -> list:
+        """``n.walk(e)`` as a list, kept: a rule's condition is read for its facts, its records and whether
+        it is steady, and a 10,000-article policy walked each condition that many times."""
+        kept = self._walked.get(id(e))
+        if kept is None or kept[0] is not e:
+            kept = self._walked[id(e)] = (e, list(n.walk(e)))  # holding e keeps its id unique meanwhile
+        return kept[1]
+
     def reads(self, *exprs) -> tuple[str, ...]:
         out: dict[str, None] = {}
         for e in exprs:
             if e is None:
                 continue
+            nodes = self.nodes(e)
             # A quantifier's record is no section (the checker sees to it that no name is both).
-            bound = {node.var for node in n.walk(e) if isinstance(node, n.Quantifier)}
-            for node in n.walk(e):
+            bound = {node.var for node in nodes if isinstance(node, n.Quantifier)}
+            for node in nodes:
                 if isinstance(node, n.Path) and node.parts[0] != self.renewal_var and node.parts[0] not in bound:
                     out[node.dotted] = None
                 elif isinstance(node, n.Satisfies):
@@ -397,7 +415,7 @@ class _Compiler:
         for e in exprs:
             if e is None or var is None or not isinstance(record, RecordT):
                 continue
-            for node in n.walk(e):
+            for node in self.nodes(e):
                 if isinstance(node, n.Path) and node.parts[0] == var and len(node.parts) == 2:
                     info = record.fields.get(node.parts[1])
                     if info is not None and info.optional:
@@ -405,7 +423,7 @@ class _Compiler:
         for e in exprs:
             if e is None:
                 continue
-            for node in n.walk(e):
+            for node in self.nodes(e):
                 if isinstance(node, n.Quantifier):
                     listed = self.fact_types.get(node.source.dotted)
                     record = listed.element if isinstance(listed, ListT) else None
@@ -459,6 +477,7 @@ class _Compiler:
         reads = reads or self.reads(condition)
         if sections is None:
             sections = frozenset(key.split(".", 1)[0] for key in reads)
+        sections = self._sections.setdefault(sections, sections)  # rules share the few distinct sets
         partial = self.partial(condition, extra.get("met_expr"), extra.get("breached_expr"), extra.get("value_expr"),
                                entry=(extra.get("var"), extra.get("key")))
         return CRule(kind, citation, fn, reads, sections, order, partial, expr=condition,
@@ -471,7 +490,7 @@ class _Compiler:
         value derived from other questions (``expired``, ``dismissed`` …), nor a ``satisfies`` of a
         requirement that is not steady."""
         for e in exprs:
-            for node in n.walk(e) if e is not None else ():
+            for node in self.nodes(e) if e is not None else ():
                 if isinstance(node, (n.IsKnown, n.Expired, n.Dismissed, n.LastDay, n.DismissalDay, n.TermNumber)):
                     return False
                 if isinstance(node, n.Satisfies) and not all(r.steady for r in self.requirements_under(node.ref)):
@@ -503,12 +522,14 @@ class _Compiler:
             bucket = buckets[kind.field]
             fields[kind.field] = (bucket[0] if bucket else None) if kind.single else tuple(bucket)
         header = self.checked.header
+        deadlines = tuple(self.deadline_sites())
+        self._walked.clear()  # what later expressions (an ExpressionCompiler's) walk is theirs to keep
         return CompiledPolicy(
             id=header.id if header else "", title=header.title if header else None, checked=self.checked,
             rules=fields, citations=tuple(c for _, c in self.by_provision),
             open_facts=frozenset(f"{name}.{fname}" for name, section in self.checked.sections.items()
                                  for fname, info in section.fields.items() if not info.closed),
-            deadlines=tuple(self.deadline_sites()))
+            deadlines=deadlines)
 
     def deadline_sites(self) -> list[DeadlineSite]:
         """Every ``due(…)`` of the rules (``deadline_binders``), its base compiled with the records it reads."""
@@ -581,7 +602,7 @@ def deadline_binders(checked: Checked, by_provision=None) -> list[tuple[Citation
     for provision, citation in pairs:
         for rule in provision.rules:
             kind = questions.kind_of(rule)
-            if kind is None or not any(isinstance(node, n.Deadline) for node in n.walk(rule)):
+            if kind is None or not n.contains(rule, n.Deadline):
                 continue
             scope = record_scope(kind, rule, checked.provisions)
             visit(rule, citation, ((scope[0], scope[1].dotted, "var"),) if scope is not None else ())

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from fractions import Fraction
-from typing import Union
+from typing import Any, Union
 
 import attrs
 
@@ -583,16 +584,62 @@ PREDICATES: dict[type, str] = {Satisfies: "satisfies", Violates: "violates", Exp
 def walk(node):
     """Every attrs node below ``node`` (itself included), depth first, iteratively."""
     stack = [node]
+    pop, extend = stack.pop, stack.extend
+    shapes = _SHAPES
     while stack:
-        current = stack.pop()
-        if isinstance(current, (tuple, list)):
-            stack.extend(reversed(current))
-            continue
-        names = _child_fields(type(current))
-        if names is None:
-            continue
-        yield current
-        stack.extend([getattr(current, name) for name in names])
+        current = pop()
+        shape = shapes.get(type(current))
+        if shape is None:
+            shape = _shape(type(current))
+        if shape is _SEQUENCE:
+            extend(reversed(current))
+        elif shape is not _LEAF:
+            yield current
+            if shape is not _NO_CHILDREN:
+                extend(shape(current))
+
+
+def contains(node, types) -> bool:
+    """Whether ``node`` or a node below it is an instance of ``types`` (``walk`` without its order)."""
+    stack = [node]
+    pop, extend = stack.pop, stack.extend
+    shapes = _SHAPES
+    while stack:
+        current = pop()
+        shape = shapes.get(type(current))
+        if shape is None:
+            shape = _shape(type(current))
+        if shape is _SEQUENCE:
+            extend(current)
+        elif shape is not _LEAF:
+            if isinstance(current, types):
+                return True
+            if shape is not _NO_CHILDREN:
+                extend(shape(current))
+    return False
+
+
+#: A class's shape for ``walk``: a getter of its child fields (last first, as a tuple), or one of these.
+_SEQUENCE, _LEAF, _NO_CHILDREN = object(), object(), object()
+_SHAPES: dict[type, Any] = {}
+
+
+def _shape(cls: type) -> Any:
+    names = _child_fields(cls)
+    shape: Any
+    if issubclass(cls, (tuple, list)):
+        shape = _SEQUENCE
+    elif names is None:
+        shape = _LEAF
+    elif not names:
+        shape = _NO_CHILDREN
+    elif len(names) == 1:
+        name = names[0]
+        shape = lambda node: (getattr(node, name),)  # noqa: E731 (attrgetter of one name gives no tuple)
+    else:
+        shape = operator.attrgetter(*names)
+    _SHAPES[cls] = shape
+    return shape
 
 
 @functools.cache

@@ -112,6 +112,176 @@ def check_statements(grammar: lark.Lark) -> None:
 _PARSE_LOCK = threading.Lock()
 
 
+class _Unsupported(Exception):
+    """The Lark in use is not laid out as ``_FastParser`` reads it: parse with Lark itself."""
+
+
+class _Refused(Exception):
+    """The fast parse met input it does not take (a syntax error): Lark parses again to say why."""
+
+
+class _FastParser:
+    """Lark's own LALR table, contextual lexer and reduce callbacks, driven by one tight loop.
+
+    Lark's parse loop costs most of a parse: per token a generator step, a ``Token`` built through
+    keyword checks, a line counter object, and per reduction a hash of the ``Rule`` (a Python
+    ``__hash__``) to find its callback. This loop does the same steps in the same order with plain
+    locals and a table whose reductions carry their callback, so it builds exactly the nodes Lark
+    builds (``tests/test_parser_fast.py`` compares them). It only ever parses text that Lark accepts:
+    at the first token it cannot lex or shift it gives up, and the caller lets Lark parse the text
+    again, so every syntax error and its message is Lark's. The builder's own errors (a keyword as a
+    name, nesting too deep) are raised by the same callbacks at the same reductions either way.
+    """
+
+    def __init__(self, grammar: lark.Lark):
+        try:
+            frontend = grammar.parser
+            lexer = frontend.lexer
+            table = frontend.parser.parser.parse_table
+            callbacks = frontend.parser.parser.callbacks
+            shift = lark.parsers.lalr_analysis.Shift
+            if (not isinstance(lexer, lark.lexer.ContextualLexer) or grammar.options.postlex is not None
+                    or list(grammar.options.start) != ["start"]):
+                raise _Unsupported
+            self._start = table.start_states["start"]
+            self._end = table.end_states["start"]
+            # Per state: terminal → next state (a shift, an int); the name of a rule whose one child is
+            # its value (``?rule`` with a single symbol: Lark's ExpandSingleChild hands it back as it is);
+            # or (length, callback, rule name).
+            unit = lark.parse_tree_builder.ExpandSingleChild
+
+            def reduction(rule):
+                callback = callbacks[rule]
+                name = str(rule.origin.name)  # a Token in a grammar built afresh, a str in one read from cache
+                if len(rule.expansion) == 1 and type(callback) is unit:
+                    return name
+                return len(rule.expansion), callback, name
+
+            self._table = {state: {symbol: arg if action is shift else reduction(arg)
+                                   for symbol, (action, arg) in actions.items()}
+                           for state, actions in table.states.items()}
+            self._shifted = {name: f for name, f in callbacks.items() if isinstance(name, str)}
+            self._lexers = lexer.lexers
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise _Unsupported from exc
+        # Per state, built when the parse first reaches it (the regexes, as Lark builds them, lazily).
+        self._scanners: dict[int, tuple] = {}
+        # (state below, state, terminal ahead) → where its unit reductions end (``_chain``).
+        self._chains: dict[tuple[int, int, str], int] = {}
+
+    def _scanner(self, state: int) -> tuple:
+        """A state's regular expressions (Lark's, built by Lark on first use), and per terminal they may
+        match: whether it is ignored, whether it may hold a line break, its callback (Lark's keyword
+        check on a name, say) or None."""
+        lexer = self._lexers[state]
+        scanner = lexer.scanner
+        patterns = getattr(scanner, "_mres", None)
+        if not isinstance(patterns, list) or not all(isinstance(p, re.Pattern) for p in patterns):
+            raise _Unsupported
+        kinds = {name: (name in lexer.ignore_types, name in lexer.newline_types, lexer.callback.get(name))
+                 for pattern in patterns for name in pattern.groupindex}
+        found = self._scanners[state] = (patterns[0] if len(patterns) == 1 else None, tuple(patterns), kinds)
+        return found
+
+    def _chain(self, below: int, origin: str, kind: str) -> int:
+        """Where a run of unit reductions ends, from the first (to ``origin``) with ``kind`` ahead and
+        ``below`` under the state it starts in: each depends on that state and ``kind`` alone, so an
+        operand climbing the precedence levels (``atom`` … ``or_expr``) is one step, not eight. The run
+        stops at the end state, as Lark's loop does."""
+        table = self._table
+        state = table[below][origin]
+        while state != self._end:
+            action = table[state].get(kind)
+            if type(action) is not str:
+                break
+            state = table[below][action]
+        return state
+
+    def parse(self, text: str):
+        table, scanners, shifted, end_state = self._table, self._scanners, self._shifted, self._end
+        chains = self._chains
+        states = [self._start]
+        values: list = []
+        pos, line, line_start, size = 0, 1, 0, len(text)
+        last = None
+        new_token = str.__new__
+        while True:
+            state = states[-1]
+            pattern, patterns, kinds = scanners.get(state) or self._scanner(state)
+            token = None
+            # BasicLexer.next_token: the first terminal that matches; ignored ones only move on.
+            while pos < size:
+                if pattern is not None:
+                    match = pattern.match(text, pos)
+                else:  # Lark splits a state's terminals over several expressions past Python's group limit
+                    for other in patterns:
+                        match = other.match(text, pos)
+                        if match is not None:
+                            break
+                if match is None:
+                    raise _Refused
+                value = match.group(0)
+                kind = match.lastgroup
+                ignored, multiline, convert = kinds[kind]
+                if ignored and convert is None:
+                    if multiline:
+                        count = value.count("\n")
+                        if count:
+                            line += count
+                            line_start = pos + value.rindex("\n") + 1
+                    pos = match.end()
+                    continue
+                t = new_token(Token, value)
+                t.type, t.value, t.start_pos, t.line, t.column = kind, value, pos, line, pos - line_start + 1
+                if multiline:
+                    count = value.count("\n")
+                    if count:
+                        line += count
+                        line_start = pos + value.rindex("\n") + 1
+                pos = match.end()
+                t.end_line, t.end_column, t.end_pos = line, pos - line_start + 1, pos
+                if convert is not None:
+                    t = convert(t)
+                if not ignored:
+                    token = t
+                    break
+            at_end = token is None
+            if at_end:
+                token = Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "", 0, 1, 1)
+            else:
+                last = token
+            kind = token.type
+            # ParserState.feed_token: reduce until the token shifts (or the start rule is complete).
+            while True:
+                action = table[states[-1]].get(kind)
+                if action is None:
+                    raise _Refused
+                if type(action) is int:
+                    states.append(action)
+                    values.append(shifted[kind](token) if kind in shifted else token)
+                    break
+                if type(action) is str:  # unit reductions: the value stays, the state moves on
+                    key = (states[-2], states[-1], kind)
+                    target = chains.get(key)
+                    if target is None:
+                        target = chains[key] = self._chain(states[-2], action, kind)
+                    states[-1] = target
+                    if at_end and target == end_state:
+                        return values[-1]
+                    continue
+                length, callback, origin = action
+                if length:
+                    children = values[-length:]
+                    del states[-length:]
+                    del values[-length:]
+                else:
+                    children = []
+                values.append(callback(children))
+                states.append(table[states[-1]][origin])
+                if at_end and states[-1] == end_state:
+                    return values[-1]
+
+
 def _cache_file(grammar: str, kind: str) -> Path | None:
     """A per-user cache of the compiled grammar, keyed by its hash and Lark's version."""
     if os.environ.get("SUPERVISOR_RULES_NO_CACHE"):
@@ -322,14 +492,44 @@ def parse_module(text: str, source: str = "<string>", *, cache: bool = False) ->
         raise _all_syntax_errors(text, lines, source, exc) from None
 
 
-def _parse(text: str, lines: list[str], source: str) -> n.Module:
+def _parse(text: str, lines: list[str], source: str, *, fast_loop: bool = True) -> n.Module:
+    """``fast_loop=False``: Lark's own parse loop only (the tests compare the two)."""
     grammar, builder = _module_parser()
+    fast = _fast_parser() if fast_loop else None
     with _PARSE_LOCK, _collector_paused():
         builder.begin(source, lines)
         try:
+            if fast is not None:
+                try:
+                    return fast.parse(text)
+                except _Refused:
+                    builder.begin(source, lines)  # Lark parses again from the start, to report the error
+                except _Unsupported:
+                    _fast_parser.cache_clear()
+                    _use_lark()
+                    builder.begin(source, lines)
             return grammar.parse(text)
         finally:
             builder.end()
+
+
+_LARK_ONLY = False
+
+
+def _use_lark() -> None:
+    global _LARK_ONLY
+    _LARK_ONLY = True
+
+
+@functools.cache
+def _fast_parser() -> "_FastParser | None":
+    """The fast driver over the module parser's tables, or None where this Lark is laid out otherwise."""
+    if _LARK_ONLY:
+        return None
+    try:
+        return _FastParser(_module_parser()[0])
+    except _Unsupported:
+        return None
 
 
 @contextlib.contextmanager
@@ -413,7 +613,12 @@ def _nested(method):
 
     @functools.wraps(method)
     def build(self, c):
-        depth = 1 + max((self._depths.get(id(x), (0,))[0] for x in c), default=0)
+        depths = self._depths
+        depth = 1
+        for x in c:
+            known = depths.get(id(x))
+            if known is not None and known[0] >= depth:
+                depth = known[0] + 1
         if depth > MAX_NESTING:
             self._error(self._span(c), f"expression nested more than {MAX_NESTING} levels deep")
         node = method(self, c)
@@ -426,7 +631,7 @@ def _nested(method):
 def _edge(items, last: bool):
     """The first (or last) positioned thing in ``items``: a token or a span, or None."""
     for x in reversed(items) if last else items:
-        if isinstance(x, (Token, n.Span)):
+        if type(x) is Token or isinstance(x, (Token, n.Span)):
             return x
         span = getattr(x, "span", None)
         if span is not None:
@@ -519,7 +724,7 @@ class _Builder:
         for child in children:
             if isinstance(child, n.Chapter):
                 chapter = child.number
-            if isinstance(child, n.Article):
+            if isinstance(child, n.Article) and child.chapter != chapter:
                 child = _evolve(child, chapter=chapter)
             if type(child) in groups:
                 groups[type(child)].append(child)
@@ -872,7 +1077,7 @@ class _Builder:
         if first in keywords() and first not in DECISION_HEADS:
             self._error(token, f"`{first}` is a keyword and cannot be used as a name")
         for part in parts:
-            if _MARKER.match(part):
+            if part[:1] == "第" and _MARKER.match(part):
                 self._error(token, f"`{part}` is an article, chapter or paragraph marker, "
                                    "not a name: it cannot be part of a path")
         return n.Path((first, *rest), span=self._tspan(token))
