@@ -680,23 +680,7 @@ def fused_validation(sections, const: Callable[[object], str], names: dict[str, 
                 lines.append(f"{body}    return None")
                 continue
             lines.append(f"{body}if {v} is not None:")
-            if check is case_module.check_text:
-                lines.append(f"{body}    if type({v}) is not str:")
-                lines.append(f"{body}        return None")
-            elif hasattr(check, "enum_values"):
-                lines.append(f"{body}    if type({v}) is not str or {v} not in {const(check.enum_values)}:")
-                lines.append(f"{body}        return None")
-            elif check is case_module.check_date:
-                lines.append(f"{body}    dv = DATES.get({v}) if type({v}) is str else None")
-                lines.append(f"{body}    if dv is None:")
-                lines.append(f"{body}        dv = DATE({v})")
-                lines.append(f"{body}        if dv is BAD:")
-                lines.append(f"{body}            return None")
-                lines.append(f"{body}    {v} = dv")
-            else:
-                lines.append(f"{body}    {v} = {const(check)}({v})")
-                lines.append(f"{body}    if {v} is BAD:")
-                lines.append(f"{body}        return None")
+            lines += _value_check(v, check, body + "    ", const, "dv")
         for fname, info in section.fields.items():
             if info.closed:  # a closed-world fact not given (or null) takes its declared default
                 v = names[f"{name}.{fname}"]
@@ -794,27 +778,7 @@ def validator_source(sections) -> tuple[str, dict]:
                 raise Unsupported(repr(info.type)) from None
             lines.append(f"{body}v = value.get({text(fname)})")
             lines.append(f"{body}if v is not None:")
-            if check is None:
-                lines.append(f"{body}    if v is not True and v is not False:")
-                lines.append(f"{body}        return None")
-            elif check is case_module.check_text:
-                lines.append(f"{body}    if type(v) is not str:")
-                lines.append(f"{body}        return None")
-            elif hasattr(check, "enum_values"):
-                lines.append(f"{body}    if type(v) is not str or v not in {const(check.enum_values)}:")
-                lines.append(f"{body}        return None")
-            elif check is case_module.check_date:
-                # Dates repeat across cases: most are found in the cache of parsed dates.
-                lines.append(f"{body}    d = DATES.get(v) if type(v) is str else None")
-                lines.append(f"{body}    if d is None:")
-                lines.append(f"{body}        d = DATE(v)")
-                lines.append(f"{body}        if d is BAD:")
-                lines.append(f"{body}            return None")
-                lines.append(f"{body}    v = d")
-            else:
-                lines.append(f"{body}    v = {const(check)}(v)")
-                lines.append(f"{body}    if v is BAD:")
-                lines.append(f"{body}        return None")
+            lines += _value_check("v", check, body + "    ", const, "d")
             lines.append(f"{body}    facts[{text(name + '.' + fname)}] = v")
     if first:
         lines.append("        if key != 'as_of':")
@@ -827,6 +791,23 @@ def validator_source(sections) -> tuple[str, dict]:
               "            return None",
               "    return facts, frozenset(present), as_of"]
     return "\n".join(lines) + "\n", namespace
+
+
+def _value_check(v: str, check, body: str, const, spare: str) -> list[str]:
+    """The lines (indented by ``body``) that check a case's non-null value in the variable ``v`` as
+    ``case.value_check`` would, converting it where it converts (a date's text to a date, through
+    ``spare``), and ``return None`` where that check would find a problem."""
+    if check is None:
+        return [f"{body}if {v} is not True and {v} is not False:", f"{body}    return None"]
+    if check is case_module.check_text:
+        return [f"{body}if type({v}) is not str:", f"{body}    return None"]
+    if hasattr(check, "enum_values"):
+        return [f"{body}if type({v}) is not str or {v} not in {const(check.enum_values)}:", f"{body}    return None"]
+    if check is case_module.check_date:  # dates repeat across cases: most are in the cache of parsed dates
+        return [f"{body}{spare} = DATES.get({v}) if type({v}) is str else None", f"{body}if {spare} is None:",
+                f"{body}    {spare} = DATE({v})", f"{body}    if {spare} is BAD:", f"{body}        return None",
+                f"{body}{v} = {spare}"]
+    return [f"{body}{v} = {const(check)}({v})", f"{body}if {v} is BAD:", f"{body}    return None"]
 
 
 # ------------------------------------------------------------------ verification

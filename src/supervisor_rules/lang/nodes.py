@@ -600,23 +600,8 @@ def walk(node):
 
 
 def contains(node, types) -> bool:
-    """Whether ``node`` or a node below it is an instance of ``types`` (``walk`` without its order)."""
-    stack = [node]
-    pop, extend = stack.pop, stack.extend
-    shapes = _SHAPES
-    while stack:
-        current = pop()
-        shape = shapes.get(type(current))
-        if shape is None:
-            shape = _shape(type(current))
-        if shape is _SEQUENCE:
-            extend(current)
-        elif shape is not _LEAF:
-            if isinstance(current, types):
-                return True
-            if shape is not _NO_CHILDREN:
-                extend(shape(current))
-    return False
+    """Whether ``node`` or a node below it is an instance of ``types`` (stops at the first)."""
+    return any(isinstance(x, types) for x in walk(node))
 
 
 #: A class's shape for ``walk``: a getter of its child fields (last first, as a tuple), or one of these.

@@ -223,22 +223,17 @@ class _FastParser:
                 value = match.group(0)
                 kind = match.lastgroup
                 ignored, multiline, convert = kinds[kind]
-                if ignored and convert is None:
-                    if multiline:
-                        count = value.count("\n")
-                        if count:
-                            line += count
-                            line_start = pos + value.rindex("\n") + 1
-                    pos = match.end()
-                    continue
-                t = new_token(Token, value)
-                t.type, t.value, t.start_pos, t.line, t.column = kind, value, pos, line, pos - line_start + 1
+                first_line, first_column = line, pos - line_start + 1
                 if multiline:
                     count = value.count("\n")
                     if count:
                         line += count
                         line_start = pos + value.rindex("\n") + 1
-                pos = match.end()
+                start, pos = pos, match.end()
+                if ignored and convert is None:
+                    continue
+                t = new_token(Token, value)
+                t.type, t.value, t.start_pos, t.line, t.column = kind, value, start, first_line, first_column
                 t.end_line, t.end_column, t.end_pos = line, pos - line_start + 1, pos
                 if convert is not None:
                     t = convert(t)
