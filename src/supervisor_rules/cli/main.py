@@ -186,6 +186,17 @@ def _seconds(text: str) -> float:
     return float(text)
 
 
+def prove_options(p: argparse.ArgumentParser, prove_help: str, per: str) -> None:
+    """``--prove`` (``prove_help`` says what it proves), and the bounds of the proof, ``--records`` and
+    ``--timeout`` (seconds per ``per``): for ``check`` and ``diff``."""
+    p.add_argument("--prove", action="store_true", help=prove_help)
+    p.add_argument("--records", type=_records, default=None, metavar="K",
+                   help="with --prove: entries per list in the proof (default: 2, or more where the policy "
+                        "compares a count with a larger number; at most 6)")
+    p.add_argument("--timeout", type=_seconds, default=60, metavar="S",
+                   help=f"with --prove: seconds the solver may spend per {per} (default 60)")
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     fmt = _diagnostics_format(args)
     if args.files.count("-") > 1:
@@ -829,15 +840,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--examples", type=_examples, default=300, metavar="N",
                        help="cases tried per file when searching for counterexamples to its invariants "
                             "(default 300; 0 skips the search)")
-    check.add_argument("--prove", action="store_true",
-                       help="also prove each invariant with z3 for every case within bounds (dates in the "
-                            "calendar's years, at most --records entries per list), or refute it with a "
-                            "counterexample the engine confirms (needs the `prove` extra)")
-    check.add_argument("--records", type=_records, default=None, metavar="K",
-                       help="with --prove: entries per list in the proof (default: 2, or more where the policy "
-                            "compares a count with a larger number; at most 6)")
-    check.add_argument("--timeout", type=_seconds, default=60, metavar="S",
-                       help="with --prove: seconds the solver may spend per invariant (default 60)")
+    prove_options(check, "also prove each invariant with z3 for every case within bounds (dates in the "
+                         "calendar's years, at most --records entries per list), or refute it with a "
+                         "counterexample the engine confirms (needs the `prove` extra)", per="invariant")
     check.add_argument("--format", choices=("text", "json", "github", "sarif"), default=argparse.SUPPRESS,
                        help="output format: text, json, github (workflow annotations) or sarif (SARIF 2.1.0) "
                             "(default: text, on a terminal or not)")
@@ -907,7 +912,7 @@ def build_parser() -> argparse.ArgumentParser:
         output=lambda p, formats=("text", "json"): p.add_argument(
             "--format", choices=formats, default=argparse.SUPPRESS,
             help=f"output format: {', '.join(formats)} (default: text, on a terminal or not)"),
-        as_of=lambda p: date_option(p, top=False))
+        as_of=lambda p: date_option(p, top=False), prove=prove_options)
     for info in sorted(pkgutil.iter_modules(extra.__path__), key=lambda m: m.name):
         importlib.import_module(f"{extra.__name__}.{info.name}").register(commands, options)
     return parser
@@ -916,9 +921,10 @@ def build_parser() -> argparse.ArgumentParser:
 class Options:
     """Shared option helpers handed to command modules."""
 
-    def __init__(self, output, as_of):
+    def __init__(self, output, as_of, prove):
         self.output = output
         self.as_of = as_of
+        self.prove = prove
 
 
 def _prepare_streams() -> None:

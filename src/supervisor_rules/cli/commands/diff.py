@@ -47,29 +47,11 @@ def register(commands, options) -> None:
                         f"compares structure only, and every rule change is then unproven)")
     p.add_argument("--allow-behaviour-change", "--allow-behavior-change", dest="allow", action="store_true",
                    help="exit 0 even when decisions differ, the case contract changed or a rule change is unproven")
-    p.add_argument("--prove", action="store_true",
-                   help="also prove with z3 that the decisions are equal for every case within bounds (dates in "
-                        "the calendar's years, at most --records entries per list), field by field, or show a "
-                        "witness both engines confirm (needs the `prove` extra)")
-    p.add_argument("--records", type=_records, default=None, metavar="K",
-                   help="with --prove: entries per list in the proof (default: 2, or more where the policy "
-                        "compares a count with a larger number; at most 6)")
-    p.add_argument("--timeout", type=_seconds, default=60, metavar="S",
-                   help="with --prove: seconds the solver may spend per field (default 60)")
+    options.prove(p, "also prove with z3 that the decisions are equal for every case within bounds (dates in "
+                     "the calendar's years, at most --records entries per list), field by field, or show a "
+                     "witness both engines confirm (needs the `prove` extra)", per="field")
     options.output(p, ("text", "json"))
     p.set_defaults(handler=run)
-
-
-def _records(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 6:
-        raise argparse.ArgumentTypeError(f"expected 1 to 6 records per list, got {text!r}")
-    return int(text)
-
-
-def _seconds(text: str) -> float:
-    if not text.isdigit() or not 1 <= int(text) <= 3600:
-        raise argparse.ArgumentTypeError(f"expected 1 to 3600 seconds, got {text!r}")
-    return float(text)
 
 
 def _count(text: str) -> int:
