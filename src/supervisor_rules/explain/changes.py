@@ -48,7 +48,6 @@ class Changes:
         self.labels = labels or {}
         self.seen: dict = {}
         self.asked: dict[str, set] = {"explanation": set(), "questions": set()}  # purpose → changed cases
-        self.count = 0  # changed cases evaluated
 
     def decide(self, change: Change, conclusion: str, purpose: str = "explanation") -> Decision | None:
         """The decision of the changed case, for ``conclusion`` (``only=`` the field that shows it: the
@@ -66,7 +65,6 @@ class Changes:
             asked.add(key)
         if key in self.seen:
             return self.seen[key]
-        self.count += 1
         if not all(_valid(v) for _, v in change):
             self.seen[key] = None  # a case can hold no such date: nothing to say of it
             return None

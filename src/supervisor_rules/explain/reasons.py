@@ -197,10 +197,14 @@ class Explainer:
         self.values: dict[int, Any] = {}  # id of a checked node → its value (outside quantifiers and renewals)
 
     # -------------------------------------------------------------- values
+    def own(self) -> bool:
+        """Whether values now are the decision's own, not a renewal's or a list entry's (so remembered)."""
+        return self.renewal_var is None and not self.record_path and not self.env.var and not self.env.bound
+
     def value(self, e):
         # A part's value is asked for again and again (a junction values its parts, then each part's why
         # values its own); outside quantifiers and renewals it is one value per decision, so remembered.
-        if self.renewal_var is None and not self.record_path and not self.env.var and not self.env.bound:
+        if self.own():
             key = id(e)
             found = self.values.get(key, _NOT_YET)
             if found is _NOT_YET:
@@ -393,7 +397,7 @@ class Explainer:
     def rule_value(self, rule: CRule):
         if rule.fn is None:
             return True
-        if self.env.var or self.env.bound:  # a renewal's or an entry's: not the decision's own
+        if not self.own():
             return rule.fn(self.env)
         key = id(rule)
         found = self.values.get(key, _NOT_YET)

@@ -202,19 +202,13 @@ class Tables:
         lo = lo or self.lo
         built = self.cache.get(key)
         if built is None:
-            pieces: list = []
-            day = lo
-            while day <= self.hi:
+            def offset(day: dt.date) -> int | None:
                 try:
                     out = fn(day)
                 except (MissingCalendarYear, periods.PeriodOutOfRange, OverflowError, ValueError):
-                    out = None
-                delta = None if out is None else (out - day).days
-                if not pieces or pieces[-1][1] != delta:
-                    pieces.append((day.toordinal(), delta))
-                day += dt.timedelta(days=1)
-            if len(pieces) > MAX_TABLE_PIECES:
-                raise Unsupported(f"a calendar table of {len(pieces)} pieces")
+                    return None
+                return None if out is None else (out - day).days
+            pieces = self.runs(offset, lo)
             # Built once over a placeholder day, then substituted (in z3's C code) for each use.
             place = z3.Int(f"table!{len(self.cache)}")
             value = _tree(place, [(start, delta or 0) for start, delta in pieces], offset=True)
@@ -231,19 +225,25 @@ class Tables:
         place, known, value = built
         return z3.substitute(known, (place, x)), z3.substitute(value, (place, x))
 
+    def runs(self, fn: Callable[[dt.date], Any], lo: dt.date) -> list[tuple[int, Any]]:
+        """``(first day's ordinal, fn(day))`` for each run of days from ``lo`` to the last day tabled over
+        which ``fn`` gives one value (at most ``MAX_TABLE_PIECES`` runs)."""
+        pieces: list = []
+        day = lo
+        while day <= self.hi:
+            value = fn(day)
+            if not pieces or pieces[-1][1] != value:
+                pieces.append((day.toordinal(), value))
+            day += dt.timedelta(days=1)
+        if len(pieces) > MAX_TABLE_PIECES:
+            raise Unsupported(f"a calendar table of {len(pieces)} pieces")
+        return pieces
+
     def constant_runs(self, key: tuple, fn: Callable[[dt.date], int], x):
         """``fn(x)`` for a function that is constant over runs of days (the year of a day): an If tree."""
         built = self.cache.get(key)
         if built is None:
-            pieces: list = []
-            day = self.lo
-            while day <= self.hi:
-                value = fn(day)
-                if not pieces or pieces[-1][1] != value:
-                    pieces.append((day.toordinal(), value))
-                day += dt.timedelta(days=1)
-            if len(pieces) > MAX_TABLE_PIECES:
-                raise Unsupported(f"a calendar table of {len(pieces)} pieces")
+            pieces = self.runs(fn, self.lo)
             place = z3.Int(f"table!{len(self.cache)}")
             inside = z3.And(place >= self.lo.toordinal(), place <= self.hi.toordinal())
             built = self.cache[key] = (place, inside, _tree(place, pieces, offset=False))
