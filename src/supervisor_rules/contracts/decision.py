@@ -286,10 +286,12 @@ class Decision:
             **{field: str(self.status) if field == "status" else _plain(getattr(self, field)) for field in self.only},
             "missing_facts": list(self.missing_facts),
         }
+        # The trees first: the open questions then read the open conclusions' trees from them, not anew.
+        reasons = self.explanation if explanation else ()
         if open_questions:
             out["open_questions"] = list(self.open_questions)
         if explanation:
-            out["explanation"] = [r.to_dict() for r in self.explanation]
+            out["explanation"] = [r.to_dict() for r in reasons]
         out["meta"] = None if self.meta is None else _META_DICT(self.meta)
         return out
 

@@ -131,9 +131,10 @@ class Changes:
             elif kind in (DATE, NUMBER):
                 out.extend(((key, v),) for v in _boundaries(key, compares, kind))
             elif isinstance(kind, ListT) and isinstance(kind.element, EnumT) and value:
-                out.append(((key, []),))
+                # tuples, as the validated case holds lists: hashable as they are (a long list is not copied again)
+                out.append(((key, ()),))
                 if len(value) > 1:
-                    out.extend(((key, [v for v in value if v != code]),) for code in dict.fromkeys(value))
+                    out.extend(((key, tuple(v for v in value if v != code)),) for code in dict.fromkeys(value))
         for side in ("as_of",):
             out.extend(((side, v),) for v in _boundaries(side, compares, DATE))
         if self.renewal is not None and reason.conclusion in ("status", "ground", "term"):
