@@ -514,6 +514,45 @@ class _Generator:
         return f"not sections.isdisjoint({self.const(read)})" if read else None
 
 
+class ExpressionWriter:
+    """The generated evaluator's translation of a policy's checked expressions into Python source, for
+    further generated functions of the same policy (``explain.generated``): ``value(e)`` is the source
+    of ``e``'s value over the locals ``get`` (``facts.get``), ``sections`` and ``as_of``, exactly as the
+    evaluator computes it; ``load`` verifies and runs a function written with it. Raises ``Unsupported``
+    for what it does not translate (a quantifier's loop, ``satisfies``, ``violates``, derived dates)."""
+
+    def __init__(self, policy: CompiledPolicy):
+        self._generator = _Generator(policy)
+        self._generator.fact_names = {}  # facts are read with `get`, not from locals
+
+    def value(self, e) -> str:
+        g = self._generator
+        if isinstance(e, (n.Quantifier, n.Satisfies, n.Violates, n.Expired, n.Dismissed, n.LastDay,
+                          n.DismissalDay, n.TermNumber, n.DateAfter, n.DateBefore, n.Deadline)):
+            raise Unsupported(type(e).__name__)  # each needs statements or locals of the evaluator's
+        source = g.expr(e)
+        if g.pending:
+            g.pending = []
+            raise Unsupported("statements before the expression")
+        return source
+
+    def const(self, value) -> str:
+        """A name bound to ``value`` in the namespace (values never enter the source as text)."""
+        return self._generator.const(value)
+
+    def bind(self, name: str, value) -> None:
+        """Bind a helper the written functions call."""
+        if self._generator.namespace.setdefault(name, value) is not value:
+            raise UnsafeSource(f"two meanings for {name!r} in the generated code's namespace")
+
+    def load(self, source: str, name: str, parameters: tuple, filename: str) -> Callable:
+        """Verify ``source`` (one plain function ``name(*parameters)``, the generator's constructs only) and
+        return the function."""
+        namespace = self._generator.namespace
+        verify(source, namespace, name, parameters)
+        return _load(source, namespace, name, filename)
+
+
 def _number_fields(types) -> frozenset[str]:
     """The names of the record fields of ``types`` (at any depth) declared numbers."""
     out: set[str] = set()

@@ -35,6 +35,7 @@ from supervisor_rules.engine.runtime import env_after
 from supervisor_rules.contracts.decision import Citation, Decision
 from supervisor_rules.dates import periods
 from supervisor_rules.dates.workdays import MissingCalendarYear
+from supervisor_rules.explain.generated import Writer
 
 #: At most this many leaves in one decision's explanation: a rule over a list of thousands of records
 #: explains itself by the entries that decided it, not by all of them (docs/limits.md).
@@ -114,6 +115,7 @@ class Closures:
         #: ``section.fact`` → the sets of its enum values the rules name (``in {…}``, ``= v``, ``has v``)
         self.value_sets: dict[str, list[frozenset]] = {}
         self._representatives: dict[tuple, list] = {}  # (fact, values in order) → representatives
+        self.written = Writer(compiled, plain, side_text)  # conditions' reasons as generated code
         for provision in compiled.checked.provisions:
             for rule in provision.rules:
                 for node in n.walk(rule):
@@ -182,7 +184,7 @@ class Explainer:
     """Builds the reason trees of one decision (``reasons()``)."""
 
     def __init__(self, compiled: CompiledPolicy, facts: dict, sections: frozenset, decision: Decision,
-                 calendar_source):
+                 calendar_source, *, written: bool = True):
         self.compiled, self.facts, self.sections, self.decision = compiled, facts, sections, decision
         self.calendar_source = calendar_source
         self.closures = closures_of(compiled)
@@ -195,6 +197,9 @@ class Explainer:
         self.record_path: dict[str, str] = {}  # quantifier variable → the entry it stands for (`LIST[i]`)
         self.fact_types = self.closures.fact_types
         self.values: dict[int, Any] = {}  # id of a checked node → its value (outside quantifiers and renewals)
+        # id of a condition → its reason as generated code, where written (``explain.generated``); without
+        # ``written``, every condition is walked (the reference the written ones are tested against)
+        self.written = self.closures.written.written if written else _WALK_ALL
 
     # -------------------------------------------------------------- values
     def own(self) -> bool:
@@ -224,6 +229,15 @@ class Explainer:
         """What decided the value of ``e``: a list of leaves."""
         if self.leaves >= MAX_LEAVES:
             return []
+        if self.renewal_var is None and not self.record_path and not self.env.var and not self.env.bound:
+            written = self.written.get(id(e), _NOT_YET)
+            if written is _NOT_YET:
+                written = self.closures.written.of(e)  # written now, remembered for the policy
+            if written is not None and self.leaves + written.bound <= MAX_LEAVES:  # never cut short inside
+                env = self.env
+                out = written.why(env.facts, env.sections, env.as_of)
+                self.leaves += len(out)
+                return out
         method = _WHY.get(type(e))
         if method is None:
             method = _WHY[type(e)] = getattr(Explainer, "w_" + type(e).__name__, Explainer.operand_facts)
@@ -484,6 +498,16 @@ class Explainer:
 
 
 _NOT_YET = object()
+
+
+class _WalkAll(dict):
+    """No condition written: ``get`` finds None for every one."""
+
+    def get(self, key, default=None):
+        return None
+
+
+_WALK_ALL = _WalkAll()
 #: Node type → the Explainer method that says why it has its value (``w_<Type>``, else its facts).
 _WHY: dict[type, Any] = {}
 
