@@ -8,9 +8,10 @@ quantifier, a derived date, ``satisfies`` …) is left to the ``Explainer``, whi
 function for each part that is of this kind. The leaves are the same, in the same order:
 ``tests/test_explanations.py`` compares both ways on every sample case.
 
-A written function ``why(facts, sections, as_of)`` returns the flat list of leaves. It is used only
-where the decision's own values are read (not a renewal's or a list entry's) and where the leaves it can
-make fit under ``MAX_LEAVES`` (``bound``), so that the ``Explainer`` would not have cut it short.
+A written function ``why(facts, sections, as_of)`` returns the flat list of leaves. It is used where it
+reads the case's facts only (no path starts with the variable of a renewal or list entry being explained,
+``heads``) and where the leaves it can make fit under ``MAX_LEAVES`` (``bound``), so that the
+``Explainer`` would not have cut it short.
 """
 
 from __future__ import annotations
@@ -34,12 +35,13 @@ _TESTS = (n.Member, n.Has, n.HasAny, n.IsEmpty)
 
 
 class Written:
-    """The written reason function of a condition and the most leaves it makes."""
+    """The written reason function of a condition, the most leaves it makes, and the first names of the
+    paths it reads (``heads``: a section's, or a renewal's or list entry's variable)."""
 
-    __slots__ = ("why", "bound")
+    __slots__ = ("why", "bound", "heads")
 
-    def __init__(self, why: Callable, bound: int):
-        self.why, self.bound = why, bound
+    def __init__(self, why: Callable, bound: int, heads: frozenset):
+        self.why, self.bound, self.heads = why, bound, heads
 
 
 class Writer:
@@ -75,7 +77,7 @@ class Writer:
         lines = ["def why(facts, sections, as_of):", "    get = facts.get", *body.values, "    out = []",
                  *body.lines, "    return out"]
         fn = self.writer.load("\n".join(lines), "why", ("facts", "sections", "as_of"), "<reasons>")
-        return Written(fn, leaves(e))
+        return Written(fn, leaves(e), frozenset(node.parts[0] for node in n.walk(e) if isinstance(node, n.Path)))
 
 
 def writable(e, depth: int = 0) -> bool:

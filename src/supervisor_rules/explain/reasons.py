@@ -46,6 +46,9 @@ MAX_RECORDS_SHOWN = 5
 MAX_REPRESENTATIVES = 4_096
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value) -> Any:
     """A value as JSON shows it: dates as ISO text, exact numbers as int or float, lists as lists."""
     if value is None or value is True or value is False or isinstance(value, (int, float, str)):
@@ -55,6 +58,8 @@ def plain(value) -> Any:
     if isinstance(value, Fraction):
         return int(value) if value.denominator == 1 else float(value)
     if isinstance(value, (list, tuple)):
+        if set(map(type, value)) <= _AS_IS:  # a list of codes: as it is (a case's list may be long)
+            return list(value)
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
@@ -229,15 +234,15 @@ class Explainer:
         """What decided the value of ``e``: a list of leaves."""
         if self.leaves >= MAX_LEAVES:
             return []
-        if self.renewal_var is None and not self.record_path and not self.env.var and not self.env.bound:
-            written = self.written.get(id(e), _NOT_YET)
-            if written is _NOT_YET:
-                written = self.closures.written.of(e)  # written now, remembered for the policy
-            if written is not None and self.leaves + written.bound <= MAX_LEAVES:  # never cut short inside
-                env = self.env
-                out = written.why(env.facts, env.sections, env.as_of)
-                self.leaves += len(out)
-                return out
+        written = self.written.get(id(e), _NOT_YET)
+        if written is _NOT_YET:
+            written = self.closures.written.of(e)  # written now, remembered for the policy
+        if written is not None and self.leaves + written.bound <= MAX_LEAVES and (  # never cut short inside
+                self.own() or written.heads.isdisjoint((self.renewal_var, *self.record_path, *self.env.bound))):
+            env = self.env  # (inside a renewal or a list entry, a condition of the case's facts alone)
+            out = written.why(env.facts, env.sections, env.as_of)
+            self.leaves += len(out)
+            return out
         method = _WHY.get(type(e))
         if method is None:
             method = _WHY[type(e)] = getattr(Explainer, "w_" + type(e).__name__, Explainer.operand_facts)
