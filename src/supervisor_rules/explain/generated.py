@@ -55,6 +55,7 @@ class Writer:
         self.writer.bind("compare_leaf", lambda left, lv, op, right, rv: {
             "compare": [left, plain(lv), op, right, plain(rv)]})
         self.written: dict[int, Written | None] = {}  # id of a checked node → its function, or None
+        self.values: dict[int, Callable | None] = {}  # id of a checked node → its value's function, or None
 
     def of(self, e) -> Written | None:
         """The written reason function of condition ``e``, or None where the ``Explainer`` walks it."""
@@ -69,6 +70,25 @@ class Writer:
             except (Unsupported, UnsafeSource, SyntaxError, RecursionError, MemoryError):
                 found = None
         self.written[id(e)] = found
+        return found
+
+    def value_of(self, e) -> Callable | None:
+        """The written function ``value(facts, sections, as_of)`` of condition ``e``'s value, or None."""
+        try:
+            return self.values[id(e)]
+        except KeyError:
+            pass
+        found = None
+        if writable(e):
+            body = _Body(self.writer, self.side_text)
+            try:
+                result = body.value(e)
+                lines = ["def value(facts, sections, as_of):", "    get = facts.get", *body.values,
+                         f"    return {result}"]
+                found = self.writer.load("\n".join(lines), "value", ("facts", "sections", "as_of"), "<values>")
+            except (Unsupported, UnsafeSource, SyntaxError, RecursionError, MemoryError):
+                found = None
+        self.values[id(e)] = found
         return found
 
     def _write(self, e) -> Written:

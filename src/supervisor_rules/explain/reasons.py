@@ -205,6 +205,7 @@ class Explainer:
         # id of a condition → its reason as generated code, where written (``explain.generated``); without
         # ``written``, every condition is walked (the reference the written ones are tested against)
         self.written = self.closures.written.written if written else _WALK_ALL
+        self.written_values = self.closures.written.values
 
     # -------------------------------------------------------------- values
     def own(self) -> bool:
@@ -421,7 +422,12 @@ class Explainer:
         key = id(rule)
         found = self.values.get(key, _NOT_YET)
         if found is _NOT_YET:
-            found = self.values[key] = rule.fn(self.env)
+            written = self.written_values.get(id(rule.expr), _NOT_YET) if self.written is not _WALK_ALL else None
+            if written is _NOT_YET:
+                written = self.closures.written.value_of(rule.expr)
+            env = self.env
+            found = self.values[key] = (written(env.facts, env.sections, env.as_of) if written is not None
+                                        else rule.fn(env))
         return found
 
     def rule_leaf(self, rule: CRule, value=None) -> dict:
