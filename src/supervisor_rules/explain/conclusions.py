@@ -113,6 +113,23 @@ def _open_builders(d: Decision) -> list:
 
 def _unique(leaves) -> tuple:
     """The leaves, each once (a fact read by a rule's condition and by its deadline is one reason)."""
+    # Equal leaves have the same first key and value (the fact's, the rule's, a comparison's left side):
+    # where no two share them, there is nothing to remove, and no leaf (a rule's, with its whole tree)
+    # need be written out to be compared.
+    firsts: set = set()
+    for leaf in leaves:
+        for key, value in leaf.items():
+            if type(value) is list and value:
+                value = value[0]
+            first = (key, value if type(value) is str else None)
+            break
+        else:
+            first = None
+        if first in firsts:
+            break
+        firsts.add(first)
+    else:
+        return tuple(leaves)
     seen: set = set()
     out: list = []
     for leaf in leaves:
