@@ -60,6 +60,7 @@ class Changes:
         # once, though its candidates, joint change, unknown facts and open question all read its leaves
         self._trees: dict[int, list] = {}
         self._missing: set | None = None
+        self._renewals: dict = {}  # the term's last day → the renewal added on it (hashable), or None
 
     def decide(self, change: Change, conclusion: str, purpose: str = "explanation") -> Decision | None:
         """The decision of the changed case, for ``conclusion`` (``only=`` the field that shows it: the
@@ -162,7 +163,8 @@ class Changes:
 
     def candidates(self, reason: Reason) -> list[Change]:
         """Single changes that might change ``reason``'s value, from the leaves of its tree."""
-        leaves = self._tree(reason.because)[1]
+        tree = self._trees.get(id(reason.because)) or self._tree(reason.because)
+        leaves = tree[1]
         compares = [leaf["compare"] for leaf in leaves if "compare" in leaf]
         out: list[Change] = []
         kinds, sections, facts = self._kinds, self.sections, self.facts
@@ -198,9 +200,19 @@ class Changes:
             for v in _boundaries("as_of", compares, DATE):
                 out.append((("as_of", v),))
         if self.renewal is not None and reason.conclusion in ("status", "ground", "term"):
-            for change in self.renewal_candidates(leaves):
-                out.append(_hashable(change))  # a record: the only candidate not hashable as it is
-        return list(dict.fromkeys(out))
+            for leaf in leaves:
+                if leaf.get("derived") == "term.last_day":
+                    last = leaf.get("value")
+                    if last is not None:  # one record per last day, though several trees name it
+                        change = self._renewals.get(last, _MISS)
+                        if change is _MISS:
+                            found = self.renewal_candidates((leaf,))
+                            # a record: the only candidate not hashable as it is
+                            change = self._renewals[last] = _hashable(found[0]) if found else None
+                        if change is not None:
+                            out.append(change)
+                    break
+        return out if len(out) < 2 else list(dict.fromkeys(out))
 
     def renewal_candidates(self, leaves) -> list[Change]:
         """A renewal dated the last day of the term (and meeting its recorded conditions), where the term ended."""
@@ -463,7 +475,7 @@ def _boundaries(key: str, compares, kind) -> list:
                     break
         except (OverflowError, TypeError):
             continue
-    return list(dict.fromkeys(out))
+    return out if len(out) < 2 else list(dict.fromkeys(out))
 
 
 _MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
