@@ -140,16 +140,17 @@ class Changes:
         found = self._kinds.get(key)
         if found is None:
             kind = self.type_of(key)
+            answers: tuple = ()
             if kind == BOOL:
                 how, answers = _BOOL, (True, False)
             elif isinstance(kind, EnumT):
                 how, answers = _ENUM, tuple(kind.values[:MAX_ANSWERS])
             elif kind in (DATE, NUMBER):
-                how, answers = _ORDERED, ()
+                how = _ORDERED
             elif isinstance(kind, ListT) and isinstance(kind.element, EnumT):
-                how, answers = _CODES, ()
+                how = _CODES
             else:  # no type, or one no candidate is made for (text): nothing
-                how, answers = _NONE, ()
+                how = _NONE
             flips = key in self.fact_types and self.fact_types[key] == BOOL
             found = self._kinds[key] = _Kind(how, key.split(".")[0], kind, answers, "[" in key, flips)
         return found
@@ -332,7 +333,8 @@ class Changes:
         asked = self.asked["questions"]
         for reason in open_reasons:
             facts: list[dict[str, Any]] = []
-            field, value_of, unknown = FIELD_OF[reason.conclusion], VALUE_IN[reason.conclusion], UNKNOWN[reason.conclusion]
+            conclusion = reason.conclusion
+            field, value_of, unknown = FIELD_OF[conclusion], VALUE_IN[conclusion], UNKNOWN[conclusion]
             for key in self.unknown_facts(reason):
                 outcomes = {}
                 for answer in self._kind(key).answers:
