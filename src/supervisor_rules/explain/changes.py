@@ -36,7 +36,10 @@ Change = tuple  # ((key, value), ...); key "as_of" moves the day of the decision
 
 #: At most this many policies' tables of what each fact's leaves yield (``_kinds_of``) kept at once.
 MAX_KIND_TABLES = 64
-_KINDS: dict[int, tuple[dict, dict]] = {}  # id(fact_types) → (fact_types, key → _Kind): held, so the id stays its
+#: At most this many keys in one such table (``LIST[i].field`` keys are one per entry named).
+MAX_KINDS = 4_096
+# id(fact_types) → (fact_types, key → _Kind); fact_types is held, so that its id names no other dict meanwhile
+_KINDS: dict[int, tuple[dict, dict]] = {}
 _MISS = object()
 # what a fact's leaf yields as candidates: nothing, yes/no, other enum values, a boundary, fewer codes
 _NONE, _BOOL, _ENUM, _ORDERED, _CODES = range(5)
@@ -152,14 +155,17 @@ class Changes:
             else:  # no type, or one no candidate is made for (text): nothing
                 how = _NONE
             flips = key in self.fact_types and self.fact_types[key] == BOOL
-            found = self._kinds[key] = _Kind(how, key.split(".")[0], kind, answers, "[" in key, flips)
+            found = _Kind(how, key.split(".")[0], kind, answers, "[" in key, flips)
+            if len(self._kinds) < MAX_KINDS:
+                self._kinds[key] = found
         return found
 
     def _tree(self, because) -> list:
         """``[because, its leaves in order, its unknown facts]`` (remembered for this decision)."""
         found = self._trees.get(id(because))
         if found is None:
-            found = self._trees[id(because)] = [because, _flat(because, []), None]  # holding it keeps its id its
+            # holding the tree, so that its id names no other tree meanwhile
+            found = self._trees[id(because)] = [because, _flat(because, []), None]
         return found
 
     def candidates(self, reason: Reason) -> list[Change]:
