@@ -12,12 +12,12 @@ come from the leaves of the conclusion's reason tree (what decided it); an open 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from supervisor_rules.lang.checker import BOOL, DATE, NUMBER, EnumT, ListT, RecordT
 from supervisor_rules.contracts.case import MAX_DATE, MIN_DATE
 from supervisor_rules.contracts.decision import Decision
-from supervisor_rules.explain.conclusions import FIELD_OF, UNKNOWN, is_open, value_in
+from supervisor_rules.explain.conclusions import FIELD_OF, UNKNOWN, VALUE_IN, is_open
 from supervisor_rules.contracts.reasons import Reason
 from supervisor_rules.explain.reasons import plain
 
@@ -34,6 +34,16 @@ MAX_CHANGES_SHOWN = 3
 
 Change = tuple  # ((key, value), ...); key "as_of" moves the day of the decision; ("+", list key) adds a record
 
+#: At most this many policies' tables of what each fact's leaves yield (``_kinds_of``) kept at once.
+MAX_KIND_TABLES = 64
+#: At most this many keys in one such table (``LIST[i].field`` keys are one per entry named).
+MAX_KINDS = 4_096
+# id(fact_types) → (fact_types, key → _Kind); fact_types is held, so that its id names no other dict meanwhile
+_KINDS: dict[int, tuple[dict, dict]] = {}
+_MISS = object()
+# what a fact's leaf yields as candidates: nothing, yes/no, other enum values, a boundary, fewer codes
+_NONE, _BOOL, _ENUM, _ORDERED, _CODES = range(5)
+
 
 class Changes:
     """Evaluates changed versions of one case (memoised, bounded)."""
@@ -48,6 +58,12 @@ class Changes:
         self.labels = labels or {}
         self.seen: dict = {}
         self.asked: dict[str, set] = {"explanation": set(), "questions": set()}  # purpose → changed cases
+        self._kinds = _kinds_of(fact_types)
+        # id(reason tree) → (the tree, its leaves in order, its unknown facts or None): each tree is walked
+        # once, though its candidates, joint change, unknown facts and open question all read its leaves
+        self._trees: dict[int, list] = {}
+        self._missing: set | None = None
+        self._renewals: dict = {}  # the term's last day → the renewal added on it (hashable), or None
 
     def decide(self, change: Change, conclusion: str, purpose: str = "explanation") -> Decision | None:
         """The decision of the changed case, for ``conclusion`` (``only=`` the field that shows it: the
@@ -57,17 +73,32 @@ class Changes:
         The explanation and the open questions each have their own budget of changed cases, counted by
         the cases each asks for (whether or not the other asked first), so that neither depends on
         which was computed first; the decisions themselves are shared."""
-        key = (_hashable(change), FIELD_OF[conclusion])
-        asked = self.asked[purpose]
+        return self._decide(_hashable(change), FIELD_OF[conclusion], self.asked[purpose])
+
+    def _decide(self, change: Change, field: str, asked: set) -> Decision | None:
+        """``decide`` of a change hashable as it is, for the field ``field``, counted in ``asked``."""
+        key = (change, field)
         if key not in asked:
             if len(asked) >= MAX_REEVALUATIONS:
                 return None
             asked.add(key)
-        if key in self.seen:
-            return self.seen[key]
-        if not all(_valid(v) for _, v in change):
-            self.seen[key] = None  # a case can hold no such date: nothing to say of it
-            return None
+        decided = self.seen.get(key, _MISS)
+        if decided is not _MISS:
+            return decided
+        for _, v in change:
+            if type(v) is dt.date:  # the usual value needing a look: a date (no recursion for it)
+                if not MIN_DATE <= v <= MAX_DATE:
+                    break
+            elif type(v) is not bool and type(v) is not str and not _valid(v):
+                break
+        else:
+            return self._decided(key)
+        self.seen[key] = None  # a case can hold no such date: nothing to say of it
+        return None
+
+    def _decided(self, key: tuple) -> Decision | None:
+        """Evaluates the changed case ``key`` names (not yet seen) and remembers its decision."""
+        change, field = key
         facts, as_of = dict(self.facts), self.decision.as_of
         for k, v in change:
             if k == "as_of":
@@ -75,18 +106,18 @@ class Changes:
             elif isinstance(k, tuple):  # ("+", list key): add a record
                 facts[k[1]] = [*(facts.get(k[1]) or ()), v]
             elif "[" in k:  # LIST[i].field: one field of one entry
-                listed, index, field = _entry_key(k)
+                listed, index, name = _entry_key(k)
                 entries = list(facts.get(listed) or ())
                 if index >= len(entries):
                     return None
-                entries[index] = {**entries[index], field: v}
+                entries[index] = {**entries[index], name: v}
                 facts[listed] = entries
             elif v is None:
                 facts.pop(k, None)
             else:
                 facts[k] = v
         try:
-            decided = self.reevaluate(facts, self.sections, as_of, (key[1],))
+            decided = self.reevaluate(facts, self.sections, as_of, (field,))
         except Exception:  # a change the engine cannot decide (a date past the calendar's range) changes nothing
             decided = None
         self.seen[key] = decided
@@ -105,46 +136,99 @@ class Changes:
 
     def answers(self, key: str) -> list:
         """The values a fact can take, where they can be listed: yes/no, an enum's values."""
-        kind = self.type_of(key)
-        if kind == BOOL:
-            return [True, False]
-        if isinstance(kind, EnumT):
-            return list(kind.values[:MAX_ANSWERS])
-        return []
+        return list(self._kind(key).answers)
+
+    def _kind(self, key: str) -> _Kind:
+        """What ``key``'s leaves yield, worked out once per policy (it depends on the declared types alone)."""
+        found = self._kinds.get(key)
+        if found is None:
+            kind = self.type_of(key)
+            answers: tuple = ()
+            if kind == BOOL:
+                how, answers = _BOOL, (True, False)
+            elif isinstance(kind, EnumT):
+                how, answers = _ENUM, tuple(kind.values[:MAX_ANSWERS])
+            elif kind in (DATE, NUMBER):
+                how = _ORDERED
+            elif isinstance(kind, ListT) and isinstance(kind.element, EnumT):
+                how = _CODES
+            else:  # no type, or one no candidate is made for (text): nothing
+                how = _NONE
+            flips = key in self.fact_types and self.fact_types[key] == BOOL
+            found = _Kind(how, key.split(".")[0], kind, answers, "[" in key, flips)
+            if len(self._kinds) < MAX_KINDS:
+                self._kinds[key] = found
+        return found
+
+    def _tree(self, because) -> list:
+        """``[because, its leaves in order, its unknown facts]`` (remembered for this decision)."""
+        found = self._trees.get(id(because))
+        if found is None:
+            # holding the tree, so that its id names no other tree meanwhile
+            found = self._trees[id(because)] = [because, _flat(because, []), None]
+        return found
 
     def candidates(self, reason: Reason) -> list[Change]:
         """Single changes that might change ``reason``'s value, from the leaves of its tree."""
-        leaves = list(_walk(reason.because))
+        tree = self._trees.get(id(reason.because)) or self._tree(reason.because)
+        leaves = tree[1]
         compares = [leaf["compare"] for leaf in leaves if "compare" in leaf]
         out: list[Change] = []
+        kinds, sections, facts = self._kinds, self.sections, self.facts
         for leaf in leaves:
             key = leaf.get("fact")
-            kind = self.type_of(key) if key is not None else None
-            if kind is None or key.split(".")[0] not in self.sections or "value" not in leaf:
+            if key is None:
                 continue
-            value = leaf["value"] if "[" in key else self.facts.get(key)
-            if kind == BOOL:
-                out.extend(((key, answer),) for answer in self.answers(key) if answer != value)
-            elif isinstance(kind, EnumT):  # one value of each class the rules tell apart, not the value's own
-                classes = self.representatives(key, [value, *(v for v in kind.values if v != value)])
-                out.extend(((key, answer),) for answer in classes[1:1 + MAX_CLASSES] if answer is not None)
-            elif kind in (DATE, NUMBER):
-                out.extend(((key, v),) for v in _boundaries(key, compares, kind))
-            elif isinstance(kind, ListT) and isinstance(kind.element, EnumT) and value:
+            info = kinds.get(key) or self._kind(key)
+            how = info.how
+            if how is _NONE or info.section not in sections or "value" not in leaf:
+                continue
+            value = leaf["value"] if info.entry else facts.get(key)
+            if how is _BOOL:
+                for answer in (True, False):
+                    if answer != value:
+                        out.append(((key, answer),))
+            elif how is _ENUM:  # one value of each class the rules tell apart, not the value's own
+                classes = self.representatives(key, [value, *[v for v in info.kind.values if v != value]])
+                for answer in classes[1:1 + MAX_CLASSES]:
+                    if answer is not None:
+                        out.append(((key, answer),))
+            elif how is _ORDERED:
+                if compares:
+                    for v in _boundaries(key, compares, info.kind):
+                        out.append(((key, v),))
+            elif value:  # _CODES
                 # tuples, as the validated case holds lists: hashable as they are (a long list is not copied again)
                 out.append(((key, ()),))
                 if len(value) > 1:
-                    out.extend(((key, tuple(v for v in value if v != code)),) for code in dict.fromkeys(value))
-        for side in ("as_of",):
-            out.extend(((side, v),) for v in _boundaries(side, compares, DATE))
+                    for code in dict.fromkeys(value):
+                        out.append(((key, tuple([v for v in value if v != code])),))
+        if compares:
+            for v in _boundaries("as_of", compares, DATE):
+                out.append((("as_of", v),))
         if self.renewal is not None and reason.conclusion in ("status", "ground", "term"):
-            out.extend(self.renewal_candidates(leaves))
-        return list(dict.fromkeys(_hashable(c) for c in out))
+            for leaf in leaves:
+                if leaf.get("derived") == "term.last_day":
+                    last = leaf.get("value")
+                    if last is not None:  # one record per last day, though several trees name it
+                        change = self._renewals.get(last, _MISS)
+                        if change is _MISS:
+                            found = self.renewal_candidates((leaf,))
+                            # a record: the only candidate not hashable as it is
+                            change = self._renewals[last] = _hashable(found[0]) if found else None
+                        if change is not None:
+                            out.append(change)
+                    break
+        return out if len(out) < 2 else list(dict.fromkeys(out))
 
     def renewal_candidates(self, leaves) -> list[Change]:
         """A renewal dated the last day of the term (and meeting its recorded conditions), where the term ended."""
         renewal = self.renewal
-        last = next((leaf.get("value") for leaf in leaves if leaf.get("derived") == "term.last_day"), None)
+        last = None
+        for leaf in leaves:
+            if leaf.get("derived") == "term.last_day":
+                last = leaf.get("value")
+                break
         if last is None or renewal.key.split(".")[0] not in self.sections:
             return []
         listed = self.fact_types.get(renewal.key)
@@ -165,61 +249,83 @@ class Changes:
         """The verified single changes that change ``reason``'s value (for an open one: the answers)."""
         if is_open(reason):  # the answers that decide it (all of them are in open_questions)
             return tuple(self.answered(reason)[:MAX_CHANGES_SHOWN])
+        field, value_of, key, value = FIELD_OF[reason.conclusion], VALUE_IN[reason.conclusion], reason.key, reason.value
+        asked = self.asked["explanation"]
         out, shown = [], set()
         tried: dict = {}  # fact → whether one of its changes changed the value
+        misses = 0  # how many of tried are False
         for change in self.candidates(reason):
-            facts = tuple(k for k, _ in change)
-            if facts not in tried and sum(1 for hit in tried.values() if not hit) >= MAX_MISSES:
+            facts = (change[0][0],) if len(change) == 1 else tuple([k for k, _ in change])
+            if misses >= MAX_MISSES and facts not in tried:
                 break
-            decided = self.decide(change, reason.conclusion)
+            decided = self._decide(change, field, asked)
             if decided is None:
                 continue
-            now = value_in(decided, reason.conclusion, reason.key)
-            tried.setdefault(facts, False)
-            what = (facts, _freeze(plain(now)))
-            if now != reason.value and what not in shown:  # the nearest change of a fact to each new value
-                tried[facts] = True
-                shown.add(what)
-                out.append(_entry(change, now))
-                if len(out) >= MAX_CHANGES_SHOWN:
-                    break
+            now = value_of(decided, key)
+            hit = tried.get(facts)
+            if hit is None:
+                tried[facts] = hit = False
+                misses += 1
+            if now != value:
+                what = (facts, _freeze(plain(now)))
+                if what not in shown:  # the nearest change of a fact to each new value
+                    if not hit:
+                        tried[facts] = True
+                        misses -= 1
+                    shown.add(what)
+                    out.append(_entry(change, now))
+                    if len(out) >= MAX_CHANGES_SHOWN:
+                        break
         if not out:
             joint = self.joint(reason)  # no one change does it: all of the deciding yes/no facts at once
             if joint is not None:
-                decided = self.decide(joint, reason.conclusion)
+                decided = self._decide(joint, field, asked)
                 if decided is not None:
-                    now = value_in(decided, reason.conclusion, reason.key)
-                    if now != reason.value:
+                    now = value_of(decided, key)
+                    if now != value:
                         out.append(_entry(joint, now))
         return tuple(out)
 
     def joint(self, reason: Reason) -> Change | None:
         """Every yes/no fact the tree names as deciding, flipped together (where two or more decide)."""
         flips = {}
-        for leaf in _walk(reason.because):
+        kinds, sections = self._kinds, self.sections
+        for leaf in self._tree(reason.because)[1]:
             key = leaf.get("fact")
-            if key in self.fact_types and self.fact_types[key] == BOOL and leaf.get("value") in (True, False) \
-                    and key.split(".")[0] in self.sections:
+            if key is None:
+                continue
+            info = kinds.get(key) or self._kind(key)
+            if info.flips and leaf.get("value") in (True, False) and info.section in sections:
                 flips[key] = not leaf["value"]
         return tuple(flips.items()) if len(flips) >= 2 else None
 
     def unknown_facts(self, reason: Reason) -> list[str]:
         """The missing facts that stand unknown in ``reason``'s tree (what keeps it open), in order."""
-        missing = set(self.decision.missing_facts)
-        found = [leaf["fact"] for leaf in _walk(reason.because) if leaf.get("fact") in missing
-                 and leaf.get("value", 0) is None]
-        return list(dict.fromkeys(found))
+        tree = self._tree(reason.because)
+        if tree[2] is None:
+            missing = self._missing
+            if missing is None:
+                missing = self._missing = set(self.decision.missing_facts)
+            found = []
+            for leaf in tree[1]:
+                fact = leaf.get("fact")
+                if fact in missing and leaf.get("value", 0) is None:
+                    found.append(fact)
+            tree[2] = tuple(dict.fromkeys(found))
+        return list(tree[2])
 
     def answered(self, reason: Reason) -> list:
         out = []
+        field, value_of, asked = FIELD_OF[reason.conclusion], VALUE_IN[reason.conclusion], self.asked["explanation"]
         for key in self.unknown_facts(reason):
-            for answer in self.answers(key):
-                decided = self.decide(((key, answer),), reason.conclusion)
+            for answer in self._kind(key).answers:
+                change = ((key, answer),)
+                decided = self._decide(change, field, asked)
                 if decided is None:
                     continue
-                now = value_in(decided, reason.conclusion, reason.key)
+                now = value_of(decided, reason.key)
                 if now != reason.value:
-                    out.append(_entry(((key, answer),), now))
+                    out.append(_entry(change, now))
         return out
 
     def open_questions(self, reasons) -> tuple:
@@ -230,15 +336,18 @@ class Changes:
             return ()
         table: list[tuple[Reason, list[dict[str, Any]]]] = []
         decides: dict[str, int] = {}
+        asked = self.asked["questions"]
         for reason in open_reasons:
             facts: list[dict[str, Any]] = []
+            conclusion = reason.conclusion
+            field, value_of, unknown = FIELD_OF[conclusion], VALUE_IN[conclusion], UNKNOWN[conclusion]
             for key in self.unknown_facts(reason):
                 outcomes = {}
-                for answer in self.answers(key):
-                    decided = self.decide(((key, answer),), reason.conclusion, "questions")
+                for answer in self._kind(key).answers:
+                    decided = self._decide(((key, answer),), field, asked)
                     if decided is not None:
-                        outcomes[_answer_text(answer)] = plain(value_in(decided, reason.conclusion, reason.key))
-                if outcomes and any(v != UNKNOWN[reason.conclusion] for v in outcomes.values()):
+                        outcomes[_answer_text(answer)] = plain(value_of(decided, reason.key))
+                if outcomes and any(v != unknown for v in outcomes.values()):
                     facts.append({"fact": key, "label": self.labels.get(key), "outcomes": outcomes})
                     decides[key] = decides.get(key, 0) + 1
             table.append((reason, facts))
@@ -253,6 +362,38 @@ class Changes:
             question["facts"] = facts
             out.append(question)
         return tuple(out)
+
+
+class _Kind(NamedTuple):
+    """What the leaves of one fact yield: ``how`` (``_BOOL`` …), its ``section``, its declared type,
+    the ``answers`` it can be given, whether it names a list entry's field, whether ``joint`` flips it."""
+
+    how: int
+    section: str
+    kind: Any
+    answers: tuple
+    entry: bool
+    flips: bool
+
+
+def _kinds_of(fact_types: dict) -> dict:
+    """The table of ``_Kind`` by fact key shared by every decision of the policy whose ``fact_types`` it is."""
+    found = _KINDS.get(id(fact_types))
+    if found is None or found[0] is not fact_types:
+        if len(_KINDS) >= MAX_KIND_TABLES:
+            _KINDS.clear()
+        found = _KINDS[id(fact_types)] = (fact_types, {})
+    return found[1]
+
+
+def _flat(leaves, out: list) -> list:
+    """The leaves of a tree and of each subtree, in order (each leaf before the leaves under it)."""
+    for leaf in leaves:
+        out.append(leaf)
+        inner = leaf.get("because")
+        if inner:
+            _flat(inner, out)
+    return out
 
 
 def _entry_key(key: str) -> tuple[str, int, str]:
@@ -310,14 +451,6 @@ class _Record(dict):
         return self._hash
 
 
-def _walk(leaves):
-    for leaf in leaves:
-        yield leaf
-        inner = leaf.get("because")
-        if inner:
-            yield from _walk(inner)
-
-
 def _boundaries(key: str, compares, kind) -> list:
     """For each comparison ``key`` is a side of, the nearest value of ``key`` that turns it: the other
     side's value, or one day (or one) beyond it, whichever flips the comparison."""
@@ -350,7 +483,7 @@ def _boundaries(key: str, compares, kind) -> list:
                     break
         except (OverflowError, TypeError):
             continue
-    return list(dict.fromkeys(out))
+    return out if len(out) < 2 else list(dict.fromkeys(out))
 
 
 _MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
