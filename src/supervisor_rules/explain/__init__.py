@@ -66,7 +66,7 @@ class Explained:
                 return runtime.evaluate(compiled, facts, sections, as_of, calendar, None, only)
             closures = closures_of(compiled)
             self._changes = Changes(self.facts, self.sections, decision, closures.fact_types, reevaluate,
-                                    compiled.renewal, self.labels, closures.representatives)
+                                    compiled.renewal, self.labels, closures.representatives, closures.kinds)
         return self._changes
 
     def _bare_reasons(self, decision: Decision) -> list[Reason]:

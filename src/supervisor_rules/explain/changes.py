@@ -34,12 +34,9 @@ MAX_CHANGES_SHOWN = 3
 
 Change = tuple  # ((key, value), ...); key "as_of" moves the day of the decision; ("+", list key) adds a record
 
-#: At most this many policies' tables of what each fact's leaves yield (``_kinds_of``) kept at once.
-MAX_KIND_TABLES = 64
-#: At most this many keys in one such table (``LIST[i].field`` keys are one per entry named).
+#: At most this many keys in a policy's table of what each fact's leaves yield (``LIST[i].field`` keys are
+#: one per entry named).
 MAX_KINDS = 4_096
-# id(fact_types) → (fact_types, key → _Kind); fact_types is held, so that its id names no other dict meanwhile
-_KINDS: dict[int, tuple[dict, dict]] = {}
 _MISS = object()
 # what a fact's leaf yields as candidates: nothing, yes/no, other enum values, a boundary, fewer codes
 _NONE, _BOOL, _ENUM, _ORDERED, _CODES = range(5)
@@ -50,7 +47,7 @@ class Changes:
 
     def __init__(self, facts: dict, sections: frozenset, decision: Decision, fact_types: dict,
                  reevaluate: Callable[[dict, frozenset, dt.date, tuple | None], Decision], renewal=None, labels=None,
-                 representatives: Callable[[str, Any], list] | None = None):
+                 representatives: Callable[[str, Any], list] | None = None, kinds: dict | None = None):
         self.facts, self.sections, self.decision = facts, sections, decision
         # (fact, values) -> one value of each class the policy's conditions tell apart
         self.representatives = representatives or (lambda key, values: list(values))
@@ -58,7 +55,8 @@ class Changes:
         self.labels = labels or {}
         self.seen: dict = {}
         self.asked: dict[str, set] = {"explanation": set(), "questions": set()}  # purpose → changed cases
-        self._kinds = _kinds_of(fact_types)
+        # fact key → what its leaves yield (``_Kind``): a table the policy's decisions share where given
+        self._kinds = {} if kinds is None else kinds
         # id(reason tree) → (the tree, its leaves in order, its unknown facts or None): each tree is walked
         # once, though its candidates, joint change, unknown facts and open question all read its leaves
         self._trees: dict[int, list] = {}
@@ -374,16 +372,6 @@ class _Kind(NamedTuple):
     answers: tuple
     entry: bool
     flips: bool
-
-
-def _kinds_of(fact_types: dict) -> dict:
-    """The table of ``_Kind`` by fact key shared by every decision of the policy whose ``fact_types`` it is."""
-    found = _KINDS.get(id(fact_types))
-    if found is None or found[0] is not fact_types:
-        if len(_KINDS) >= MAX_KIND_TABLES:
-            _KINDS.clear()
-        found = _KINDS[id(fact_types)] = (fact_types, {})
-    return found[1]
 
 
 def _flat(leaves, out: list) -> list:

@@ -121,6 +121,7 @@ class Closures:
         self.value_sets: dict[str, list[frozenset]] = {}
         self._representatives: dict[tuple, list] = {}  # (fact, values in order) → representatives
         self.written = Writer(compiled, plain, side_text)  # conditions' reasons as generated code
+        self.kinds: dict = {}  # fact key → what its leaves yield as changes (``changes.Changes``)
         for provision in compiled.checked.provisions:
             for rule in provision.rules:
                 for node in n.walk(rule):
@@ -235,7 +236,7 @@ class Explainer:
         """What decided the value of ``e``: a list of leaves."""
         if self.leaves >= MAX_LEAVES:
             return []
-        written = self.written.get(id(e), _NOT_YET)
+        written: Any = self.written.get(id(e), _NOT_YET)
         if written is _NOT_YET:
             written = self.closures.written.of(e)  # written now, remembered for the policy
         if written is not None and self.leaves + written.bound <= MAX_LEAVES and (  # never cut short inside
