@@ -59,37 +59,33 @@ class Writer:
 
     def of(self, e) -> Written | None:
         """The written reason function of condition ``e``, or None where the ``Explainer`` walks it."""
-        try:
-            return self.written[id(e)]
-        except KeyError:
-            pass
-        found = None
-        if writable(e):
-            try:
-                found = self._write(e)
-            except (Unsupported, UnsafeSource, SyntaxError, RecursionError, MemoryError):
-                found = None
-        self.written[id(e)] = found
-        return found
+        return self._memo(self.written, e, self._write)
 
     def value_of(self, e) -> Callable | None:
         """The written function ``value(facts, sections, as_of)`` of condition ``e``'s value, or None."""
+        return self._memo(self.values, e, self._write_value)
+
+    @staticmethod
+    def _memo(table: dict, e, write: Callable):
+        """``table``'s entry for ``e``, written on first use (None for what is not writable, or refused)."""
         try:
-            return self.values[id(e)]
+            return table[id(e)]
         except KeyError:
             pass
         found = None
         if writable(e):
-            body = _Body(self.writer, self.side_text)
             try:
-                result = body.value(e)
-                lines = ["def value(facts, sections, as_of):", "    get = facts.get", *body.values,
-                         f"    return {result}"]
-                found = self.writer.load("\n".join(lines), "value", ("facts", "sections", "as_of"), "<values>")
+                found = write(e)
             except (Unsupported, UnsafeSource, SyntaxError, RecursionError, MemoryError):
                 found = None
-        self.values[id(e)] = found
+        table[id(e)] = found
         return found
+
+    def _write_value(self, e) -> Callable:
+        body = _Body(self.writer, self.side_text)
+        result = body.value(e)
+        lines = ["def value(facts, sections, as_of):", "    get = facts.get", *body.values, f"    return {result}"]
+        return self.writer.load("\n".join(lines), "value", ("facts", "sections", "as_of"), "<values>")
 
     def _write(self, e) -> Written:
         body = _Body(self.writer, self.side_text)
