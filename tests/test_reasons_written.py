@@ -85,3 +85,15 @@ def test_large_and_deep_conditions_are_walked():
     for _ in range(MAX_NESTING - 1):
         shallow = n.Or((shallow, fact))
     assert writable(shallow)
+
+
+def test_explanations_written_in_several_threads_are_the_sequential_ones():
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = ROOT / "examples" / "policies" / "lanjiang-2025.rules"
+    cases = testing.sample_cases(POLICIES["lanjiang"], 40, seed=9)
+    sequential = [sr.load_policy(path).evaluate(case).to_dict() for case in cases]
+    fresh = sr.load_policy(path)  # nothing written yet: the threads write its functions together
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda case: fresh.evaluate(case).to_dict(), cases * 3))
+    assert results == sequential * 3

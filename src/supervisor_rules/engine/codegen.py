@@ -31,6 +31,7 @@ import ast
 import dis
 import inspect
 import re
+import threading
 import types
 from typing import Callable
 
@@ -48,6 +49,10 @@ from supervisor_rules.contracts.decision import Decision
 MAX_RULES = 1000
 
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+#: One piece of code written at a time: a policy first used in several threads at once (``serve``) would
+#: otherwise write its functions side by side, and CPython 3.11's ``ast`` is not safe for that
+#: ("AST constructor recursion depth mismatch").
+WRITING = threading.RLock()
 
 
 class Unsupported(Exception):
@@ -72,10 +77,11 @@ def generate(policy: CompiledPolicy, traced: bool = False, only: tuple[str, ...]
     if fused and traced:
         raise ValueError("a fused evaluator records no trace")
     try:
-        source, namespace = source_of(policy, traced, only, fused)
-        name = "decide" if fused else "evaluate_traced" if traced else "evaluate"
-        label = " fused" if fused else " traced" if traced else ""
-        return _load(source, namespace, name, f"<policy {policy.id!r}{label}>")
+        with WRITING:
+            source, namespace = source_of(policy, traced, only, fused)
+            name = "decide" if fused else "evaluate_traced" if traced else "evaluate"
+            label = " fused" if fused else " traced" if traced else ""
+            return _load(source, namespace, name, f"<policy {policy.id!r}{label}>")
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
         # Too new a construct, or nesting deeper than Python's parser takes (the rule language allows
         # 100 levels; each is two parentheses here): the interpreter has no such limit.
@@ -548,9 +554,10 @@ class ExpressionWriter:
     def load(self, source: str, name: str, parameters: tuple, filename: str) -> Callable:
         """Verify ``source`` (one plain function ``name(*parameters)``, the generator's constructs only) and
         return the function."""
-        namespace = self._generator.namespace
-        verify(source, namespace, name, parameters)
-        return _load(source, namespace, name, filename)
+        with WRITING:
+            namespace = self._generator.namespace
+            verify(source, namespace, name, parameters)
+            return _load(source, namespace, name, filename)
 
 
 def _number_fields(types) -> frozenset[str]:
@@ -779,8 +786,9 @@ def validator(sections) -> Callable | None:
     finds and explains the problems. So it only ever agrees with that path.
     """
     try:
-        source, namespace = validator_source(sections)
-        return _load(source, namespace, "validate", "<case validation>")
+        with WRITING:
+            source, namespace = validator_source(sections)
+            return _load(source, namespace, "validate", "<case validation>")
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
         return None
 

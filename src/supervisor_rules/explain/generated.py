@@ -16,6 +16,7 @@ reads the case's facts only (no path starts with the variable of a renewal or li
 
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 from supervisor_rules.engine.codegen import ExpressionWriter, Unsupported, UnsafeSource
@@ -56,6 +57,7 @@ class Writer:
             "compare": [left, plain(lv), op, right, plain(rv)]})
         self.written: dict[int, Written | None] = {}  # id of a checked node → its function, or None
         self.values: dict[int, Callable | None] = {}  # id of a checked node → its value's function, or None
+        self.lock = threading.Lock()
 
     def of(self, e) -> Written | None:
         """The written reason function of condition ``e``, or None where the ``Explainer`` walks it."""
@@ -65,21 +67,25 @@ class Writer:
         """The written function ``value(facts, sections, as_of)`` of condition ``e``'s value, or None."""
         return self._memo(self.values, e, self._write_value)
 
-    @staticmethod
-    def _memo(table: dict, e, write: Callable):
+    def _memo(self, table: dict, e, write: Callable):
         """``table``'s entry for ``e``, written on first use (None for what is not writable, or refused)."""
         try:
             return table[id(e)]
         except KeyError:
             pass
-        found = None
-        if writable(e):
-            try:
-                found = write(e)
-            except (Unsupported, UnsafeSource, SyntaxError, RecursionError, MemoryError):
-                found = None
-        table[id(e)] = found
-        return found
+        # One writer at a time: the functions share one namespace of constants (``serve`` explains
+        # decisions in several threads).
+        with self.lock:
+            if id(e) in table:
+                return table[id(e)]
+            found = None
+            if writable(e):
+                try:
+                    found = write(e)
+                except (Unsupported, UnsafeSource, SyntaxError, RecursionError, MemoryError):
+                    found = None
+            table[id(e)] = found
+            return found
 
     def _write_value(self, e) -> Callable:
         body = _Body(self.writer, self.side_text)

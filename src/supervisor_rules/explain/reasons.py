@@ -23,6 +23,7 @@ Leaves are JSON-shaped dicts (dates as ISO text), so the tree costs no conversio
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from fractions import Fraction
 from typing import Any
 
@@ -122,6 +123,7 @@ class Closures:
         self._representatives: dict[tuple, list] = {}  # (fact, values in order) → representatives
         self.written = Writer(compiled, plain, side_text)  # conditions' reasons as generated code
         self.kinds: dict = {}  # fact key → what its leaves yield as changes (``changes.Changes``)
+        self.lock = threading.Lock()
         for provision in compiled.checked.provisions:
             for rule in provision.rules:
                 for node in n.walk(rule):
@@ -162,21 +164,27 @@ class Closures:
             self._representatives[key, values] = found
         return list(found)
 
-    def of(self, e, renewal_var: str | None = None):
+    def of(self, e, renewal_var: str | None = None, bound: dict | None = None):
+        """The closure of ``e``, compiled on first use where ``renewal_var`` names the renewal record and
+        ``bound`` maps each quantifier variable in scope to its record type."""
         fn = self.by_node.get(id(e))
         if fn is None:
-            self.compiler.renewal_var = renewal_var
-            try:
-                fn = self.by_node[id(e)] = self.compiler.expr(e)
-            finally:
-                self.compiler.renewal_var = None
+            # One compilation at a time: the compiler's scope is shared by every decision of the policy,
+            # and `serve` explains decisions in several threads.
+            with self.lock:
+                fn = self.by_node.get(id(e))
+                if fn is None:
+                    compiler = self.compiler
+                    outer = dict(compiler.bound)
+                    compiler.renewal_var = renewal_var
+                    compiler.bound.update(bound or {})
+                    try:
+                        fn = self.by_node[id(e)] = compiler.expr(e)
+                    finally:
+                        compiler.renewal_var = None
+                        compiler.bound.clear()
+                        compiler.bound.update(outer)
         return fn
-
-    def bind(self, var: str, record_type) -> None:
-        self.compiler.bound[var] = record_type
-
-    def unbind(self, var: str) -> None:
-        self.compiler.bound.pop(var, None)
 
 
 def closures_of(compiled: CompiledPolicy) -> Closures:
@@ -201,6 +209,7 @@ class Explainer:
         self.term_told = False  # set once the term's reason has derived the last day
         self.renewal_var: str | None = None
         self.record_path: dict[str, str] = {}  # quantifier variable → the entry it stands for (`LIST[i]`)
+        self.bound_types: dict[str, RecordT] = {}  # quantifier variable in scope → its record type
         self.fact_types = self.closures.fact_types
         self.values: dict[int, Any] = {}  # id of a checked node → its value (outside quantifiers and renewals)
         # id of a condition → its reason as generated code, where written (``explain.generated``); without
@@ -222,7 +231,7 @@ class Explainer:
             if found is _NOT_YET:
                 found = self.values[key] = self.closures.of(e)(self.env)
             return found
-        return self.closures.of(e, self.renewal_var)(self.env)
+        return self.closures.of(e, self.renewal_var, self.bound_types)(self.env)
 
     def leaf(self, item: dict) -> dict:
         self.leaves += 1
@@ -367,13 +376,14 @@ class Explainer:
             return self.why(e.source)
         listed = self.fact_types.get(e.source.dotted)
         record = listed.element if isinstance(listed, ListT) else None
-        self.closures.bind(e.var, record if isinstance(record, RecordT) else RecordT(e.var, {}))
+        self.bound_types[e.var] = record if isinstance(record, RecordT) else RecordT(e.var, {})
         bound = self.env.bound
         try:
             values = []
+            condition = self.closures.of(e.condition, self.renewal_var, self.bound_types)
             for item in items:
                 bound[e.var] = item
-                values.append(self.closures.of(e.condition, self.renewal_var)(self.env))
+                values.append(condition(self.env))
             if e.kind == "count":  # how many hold: the entries that do (or may) count
                 picked = [i for i, v in enumerate(values) if v is not False]
             else:
@@ -395,7 +405,7 @@ class Explainer:
         finally:
             bound.pop(e.var, None)
             self.record_path.pop(e.var, None)
-            self.closures.unbind(e.var)
+            self.bound_types.pop(e.var, None)
 
     def w_Count(self, e) -> list:
         return self.why(e.source)
