@@ -41,9 +41,6 @@ runtime.use_generator(_generate)
 case_module.use_fast_validators(codegen.validator)
 
 
-_UNBUILT = object()
-
-
 class _Deferred:
     """A fused evaluation's explanation (``Explained``), made on first use from the facts' values the
     evaluator read: the facts dict only the explanation, the trace and the open questions read is built
@@ -95,7 +92,6 @@ class Policy:
         self.sha256 = sha256
         self._sections = compiled.checked.sections
         self._defaults = case_module.closed_world_defaults(self._sections)
-        self._fused: dict = {}  # fields asked (None: all) → the fused evaluator (runtime.fused_path) or None
         # A policy that counts working days gets its calendar now, not in its first evaluation
         # (building the default one reads the chinesecalendar package).
         # (Every deadline but `immediately` reads it: art. 203 moves a period's last day off a day off.)
@@ -196,9 +192,7 @@ class Policy:
         # One pass: code generated for the policy (and the fields asked) checks the case as it reads it and
         # decides from what it read. Anything it does not accept — a problem, an unusual type — it leaves
         # to the thorough path below, which rejects an invalid case with every problem.
-        fused = self._fused.get(fields, _UNBUILT)
-        if fused is _UNBUILT:
-            fused = self._fused[fields] = runtime.fused_path(self._compiled, fields)  # bounded: asked_fields
+        fused = runtime.fused_path(self._compiled, fields)  # made on first use, one per set of fields asked
         if fused is not None:
             done = fused(case, as_of, self._calendar_source)
             if done is not None:

@@ -520,6 +520,11 @@ class _Generator:
         return f"not sections.isdisjoint({self.const(read)})" if read else None
 
 
+#: What only the evaluator's own function can value: a quantifier's loop, derived dates and values.
+_EVALUATOR_ONLY = (n.Quantifier, n.Satisfies, n.Violates, n.Expired, n.Dismissed, n.LastDay, n.DismissalDay,
+                   n.TermNumber, n.DateAfter, n.DateBefore, n.Deadline)
+
+
 class ExpressionWriter:
     """The generated evaluator's translation of a policy's checked expressions into Python source, for
     further generated functions of the same policy (``explain.generated``): ``value(e)`` is the source
@@ -533,9 +538,8 @@ class ExpressionWriter:
 
     def value(self, e) -> str:
         g = self._generator
-        if isinstance(e, (n.Quantifier, n.Satisfies, n.Violates, n.Expired, n.Dismissed, n.LastDay,
-                          n.DismissalDay, n.TermNumber, n.DateAfter, n.DateBefore, n.Deadline)):
-            raise Unsupported(type(e).__name__)  # each needs statements or locals of the evaluator's
+        if n.contains(e, _EVALUATOR_ONLY):
+            raise Unsupported("a part that needs the evaluator's statements or locals")
         source = g.expr(e)
         if g.pending:
             g.pending = []
@@ -682,11 +686,6 @@ _FUSED = ("decide", ("case", "as_of", "calendar_source"))
 _FUSED_SIGNATURE = "def decide(case, as_of, calendar_source):"
 #: A question's own fetch of a fact (``get('section.fact')``), which a fused evaluator reads from a local.
 _GET = re.compile(r"(?<![\w.])get\('([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)'\)")
-#: What a fused evaluator calls besides the evaluator's names: the case's checks and the helpers that
-#: read facts from locals.
-_FUSED_NAMESPACE = {"type": type, "dict": dict, "str": str, "frozenset": frozenset, "DATE": case_module.check_date,
-                    "DATES": case_module.DATES, "BAD": case_module.BAD,
-                    "add_partly_missing_of": None, "violates_of": None}  # (the helpers: filled in below)
 #: Up to this many sections, the set of those present is looked up by a bit mask (2**n sets made once).
 _MASKED_SECTIONS = 8
 
@@ -763,7 +762,11 @@ def _violated_of(values: tuple, checks: tuple) -> bool | None:
     return violated(values.__getitem__, checks)
 
 
-_FUSED_NAMESPACE.update(add_partly_missing_of=_add_partly_missing_of, violates_of=_violated_of)
+#: What a fused evaluator calls besides the evaluator's names: the case's checks and the helpers that
+#: read facts from locals.
+_FUSED_NAMESPACE = {"type": type, "dict": dict, "str": str, "frozenset": frozenset, "DATE": case_module.check_date,
+                    "DATES": case_module.DATES, "BAD": case_module.BAD,
+                    "add_partly_missing_of": _add_partly_missing_of, "violates_of": _violated_of}
 
 
 def _add_missing(missing: set, facts: dict, keys: tuple) -> None:

@@ -132,10 +132,6 @@ class Changes:
         info = record.fields.get(field) if isinstance(record, RecordT) else None
         return info.type if info is not None else None
 
-    def answers(self, key: str) -> list:
-        """The values a fact can take, where they can be listed: yes/no, an enum's values."""
-        return list(self._kind(key).answers)
-
     def _kind(self, key: str) -> _Kind:
         """What ``key``'s leaves yield, worked out once per policy (it depends on the declared types alone)."""
         found = self._kinds.get(key)
@@ -168,16 +164,15 @@ class Changes:
 
     def candidates(self, reason: Reason) -> list[Change]:
         """Single changes that might change ``reason``'s value, from the leaves of its tree."""
-        tree = self._trees.get(id(reason.because)) or self._tree(reason.because)
-        leaves = tree[1]
+        leaves = self._tree(reason.because)[1]
         compares = [leaf["compare"] for leaf in leaves if "compare" in leaf]
         out: list[Change] = []
-        kinds, sections, facts = self._kinds, self.sections, self.facts
+        sections, facts = self.sections, self.facts
         for leaf in leaves:
             key = leaf.get("fact")
             if key is None:
                 continue
-            info = kinds.get(key) or self._kind(key)
+            info = self._kind(key)
             how = info.how
             if how is _NONE or info.section not in sections or "value" not in leaf:
                 continue
@@ -205,34 +200,25 @@ class Changes:
             for v in _boundaries("as_of", compares, DATE):
                 out.append((("as_of", v),))
         if self.renewal is not None and reason.conclusion in ("status", "ground", "term"):
-            for leaf in leaves:
-                if leaf.get("derived") == "term.last_day":
-                    last = leaf.get("value")
-                    if last is not None:  # one record per last day, though several trees name it
-                        change = self._renewals.get(last, _MISS)
-                        if change is _MISS:
-                            found = self.renewal_candidates((leaf,))
-                            # a record: the only candidate not hashable as it is
-                            change = self._renewals[last] = _hashable(found[0]) if found else None
-                        if change is not None:
-                            out.append(change)
-                    break
+            last = next((leaf.get("value") for leaf in leaves if leaf.get("derived") == "term.last_day"), None)
+            if last is not None:  # one record per last day, though several trees name it
+                change = self._renewals.get(last, _MISS)
+                if change is _MISS:
+                    change = self._renewals[last] = self.renewal_added(last)
+                if change is not None:
+                    out.append(change)
         return out if len(out) < 2 else list(dict.fromkeys(out))
 
-    def renewal_candidates(self, leaves) -> list[Change]:
-        """A renewal dated the last day of the term (and meeting its recorded conditions), where the term ended."""
+    def renewal_added(self, last: str) -> Change | None:
+        """A renewal dated the term's last day ``last`` (and meeting its recorded conditions), as a change
+        hashable as it is; None where the case can hold no renewal."""
         renewal = self.renewal
-        last = None
-        for leaf in leaves:
-            if leaf.get("derived") == "term.last_day":
-                last = leaf.get("value")
-                break
-        if last is None or renewal.key.split(".")[0] not in self.sections:
-            return []
+        if renewal.key.split(".")[0] not in self.sections:
+            return None
         listed = self.fact_types.get(renewal.key)
         record_type = listed.element if isinstance(listed, ListT) else None
         if not isinstance(record_type, RecordT):
-            return []
+            return None
         day = dt.date.fromisoformat(last)
         record: dict = {}
         for name, info in record_type.fields.items():
@@ -240,7 +226,7 @@ class Changes:
                 record[name] = day
             elif info.type == BOOL:
                 record[name] = True
-        return [((("+", renewal.key), record),)]
+        return _hashable(((("+", renewal.key), record),))  # a record: the one change not hashable as it is
 
     # -------------------------------------------------------------- the two answers
     def would_change_if(self, reason: Reason) -> tuple:
@@ -287,12 +273,12 @@ class Changes:
     def joint(self, reason: Reason) -> Change | None:
         """Every yes/no fact the tree names as deciding, flipped together (where two or more decide)."""
         flips = {}
-        kinds, sections = self._kinds, self.sections
+        sections = self.sections
         for leaf in self._tree(reason.because)[1]:
             key = leaf.get("fact")
             if key is None:
                 continue
-            info = kinds.get(key) or self._kind(key)
+            info = self._kind(key)
             if info.flips and leaf.get("value") in (True, False) and info.section in sections:
                 flips[key] = not leaf["value"]
         return tuple(flips.items()) if len(flips) >= 2 else None

@@ -174,8 +174,7 @@ class Closures:
             with self.lock:
                 fn = self.by_node.get(id(e))
                 if fn is None:
-                    compiler = self.compiler
-                    outer = dict(compiler.bound)
+                    compiler = self.compiler  # its scope is empty between compilations
                     compiler.renewal_var = renewal_var
                     compiler.bound.update(bound or {})
                     try:
@@ -183,7 +182,6 @@ class Closures:
                     finally:
                         compiler.renewal_var = None
                         compiler.bound.clear()
-                        compiler.bound.update(outer)
         return fn
 
 
@@ -212,10 +210,10 @@ class Explainer:
         self.bound_types: dict[str, RecordT] = {}  # quantifier variable in scope → its record type
         self.fact_types = self.closures.fact_types
         self.values: dict[int, Any] = {}  # id of a checked node → its value (outside quantifiers and renewals)
-        # id of a condition → its reason as generated code, where written (``explain.generated``); without
+        # Conditions' reasons and values as generated code where written (``explain.generated``); without
         # ``written``, every condition is walked (the reference the written ones are tested against)
-        self.written = self.closures.written.written if written else _WALK_ALL
-        self.written_values = self.closures.written.values
+        self.writer = self.closures.written if written else None
+        self.written = self.writer.written if self.writer is not None else {}  # id of a condition → its reason
 
     # -------------------------------------------------------------- values
     def own(self) -> bool:
@@ -245,9 +243,9 @@ class Explainer:
         """What decided the value of ``e``: a list of leaves."""
         if self.leaves >= MAX_LEAVES:
             return []
-        written: Any = self.written.get(id(e), _NOT_YET)
+        written: Any = self.written.get(id(e), _NOT_YET)  # (the lookup `writer.of` makes, inlined: per node)
         if written is _NOT_YET:
-            written = self.closures.written.of(e)  # written now, remembered for the policy
+            written = self.writer.of(e) if self.writer is not None else None  # written now, kept for the policy
         if written is not None and self.leaves + written.bound <= MAX_LEAVES and (  # never cut short inside
                 self.own() or written.heads.isdisjoint((self.renewal_var, *self.record_path, *self.env.bound))):
             env = self.env  # (inside a renewal or a list entry, a condition of the case's facts alone)
@@ -433,9 +431,7 @@ class Explainer:
         key = id(rule)
         found = self.values.get(key, _NOT_YET)
         if found is _NOT_YET:
-            written = self.written_values.get(id(rule.expr), _NOT_YET) if self.written is not _WALK_ALL else None
-            if written is _NOT_YET:
-                written = self.closures.written.value_of(rule.expr)
+            written = self.writer.value_of(rule.expr) if self.writer is not None else None
             env = self.env
             found = self.values[key] = (written(env.facts, env.sections, env.as_of) if written is not None
                                         else rule.fn(env))
@@ -521,15 +517,6 @@ class Explainer:
 
 _NOT_YET = object()
 
-
-class _WalkAll(dict):
-    """No condition written: ``get`` finds None for every one."""
-
-    def get(self, key, default=None):
-        return None
-
-
-_WALK_ALL = _WalkAll()
 #: Node type → the Explainer method that says why it has its value (``w_<Type>``, else its facts).
 _WHY: dict[type, Any] = {}
 
