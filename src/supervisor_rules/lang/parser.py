@@ -8,12 +8,10 @@ tokens in words; no Lark exception escapes.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import difflib
 import functools
-import gc
 import hashlib
 import os
 import re
@@ -26,6 +24,7 @@ import lark
 from lark import Token
 
 from supervisor_rules import questions
+from supervisor_rules.lang import collector
 from supervisor_rules.lang import keywords as kw
 from supervisor_rules.lang import nodes as n
 from supervisor_rules.lang import parse_cache, refs
@@ -491,7 +490,7 @@ def _parse(text: str, lines: list[str], source: str, *, fast_loop: bool = True) 
     """``fast_loop=False``: Lark's own parse loop only (the tests compare the two)."""
     grammar, builder = _module_parser()
     fast = _fast_parser() if fast_loop else None
-    with _PARSE_LOCK, _collector_paused():
+    with _PARSE_LOCK, collector.paused():
         builder.begin(source, lines)
         try:
             if fast is not None:
@@ -525,24 +524,6 @@ def _fast_parser() -> "_FastParser | None":
         return _FastParser(_module_parser()[0])
     except _Unsupported:
         return None
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Pause the cyclic garbage collector while a file is parsed.
-
-    A parse allocates tens of thousands of acyclic objects that all survive
-    it, so each collection the allocations trigger scans a growing heap and
-    frees nothing: a quarter of the time for a large policy.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _line(lines: list[str], number: int) -> str | None:
